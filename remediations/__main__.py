@@ -1,0 +1,3 @@
+from remediations.cli import main
+
+raise SystemExit(main())

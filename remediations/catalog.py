@@ -1,0 +1,365 @@
+"""The one registry of findings: stable ID, default severity, title, explanation and fix text.
+
+Every output (table, JSON, SARIF, TUI, plans) reads its words from here, so they all say the
+same thing. IDs are stable (``../shared/FINDINGS.md``): never rename one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from remediations.findings import RESOURCE_TYPES, Finding, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSpec:
+    id: str
+    #: The FINDINGS.md entry (e.g. "F-TRUST-01"); "rafix" for entries rafix added.
+    catalog_ref: str
+    severity: Severity
+    #: role | profile | trust-anchor | crl
+    resource: str
+    title: str
+    explanation: str
+    fix: str
+    #: A one-line note on when the severity changes (shown in docs and SARIF help).
+    severity_note: str = ""
+
+    @property
+    def resource_type(self) -> str:
+        return RESOURCE_TYPES[self.resource]
+
+    def finding(
+        self,
+        resource_arn: str,
+        detail: str,
+        *,
+        region: str,
+        severity: Severity | None = None,
+        evidence: dict[str, Any] | None = None,
+    ) -> Finding:
+        """Make a finding of this kind with the registry's words."""
+        return Finding(
+            id=self.id,
+            severity=self.severity if severity is None else severity,
+            resource_arn=resource_arn,
+            resource_type=self.resource_type,
+            region=region,
+            title=self.title,
+            detail=detail,
+            fix=self.fix,
+            evidence=evidence or {},
+        )
+
+
+S = Severity
+_SPECS = [
+    # --- A. Role trust policies -------------------------------------------------------------
+    CheckSpec(
+        "RA-TRUST-NO-SUBJECT-CONDITION", "F-TRUST-01", S.HIGH, "role",
+        "Any certificate from the trust anchor can assume this role",
+        "The role trusts rolesanywhere.amazonaws.com, and at least one path through its trust "
+        "policy admits a certificate without pinning its subject (CN, OU, SAN or source "
+        "identity). Any certificate the CA ever issued, for any workload, gets this role.",
+        "Pin the workload's certificate subject: add StringEquals on "
+        "aws:PrincipalTag/x509Subject/CN (and OU) to every Roles Anywhere statement, or use "
+        "the hardened per-workload template.",
+        "critical when the role is privileged",
+    ),
+    CheckSpec(
+        "RA-TRUST-NO-SOURCEARN", "F-TRUST-02", S.HIGH, "role",
+        "Trust anchor not pinned (no aws:SourceArn)",
+        "A path through the trust policy admits Roles Anywhere without an aws:SourceArn "
+        "condition naming concrete trust anchors. Any trust anchor in the account can reach "
+        "the role, including one an attacker creates later; aws:SourceAccount does not help "
+        "because every usable trust anchor is in your account.",
+        'Add "ArnEquals": {"aws:SourceArn": ["<trust anchor ARN>"]} to every Roles Anywhere '
+        "statement, with the anchors of the profiles that list the role.",
+    ),
+    CheckSpec(
+        "RA-TRUST-SOURCEARN-WILDCARD", "F-TRUST-03", S.HIGH, "role",
+        "aws:SourceArn pin is a wildcard",
+        "The aws:SourceArn condition uses a pattern (such as trust-anchor/*) that admits every "
+        "trust anchor in the account, including one created later.",
+        "Replace the pattern with the explicit list of trust-anchor ARNs the workload uses.",
+    ),
+    CheckSpec(
+        "RA-TRUST-SOURCEARN-STALE", "F-TRUST-03", S.LOW, "role",
+        "aws:SourceArn names a trust anchor that does not exist",
+        "The trust policy pins a trust-anchor ARN that matches no trust anchor in the account. "
+        "Trust-anchor IDs are never reused, so the pin is dead rather than dangerous; if it is "
+        "the only one, the role cannot be used through Roles Anywhere.",
+        "Remove the stale ARN (check RoleLastUsed before changing a role that seems unused).",
+    ),
+    CheckSpec(
+        "RA-TRUST-SUBJECT-WILDCARD", "F-TRUST-04", S.HIGH, "role",
+        "Subject condition is a wildcard",
+        "A subject condition matches everything or nearly everything (StringLike \"*\", a "
+        "prefix pattern), so it does not identify one workload.",
+        "Use StringEquals on the exact CN or URI; if several workloads share the role, split it.",
+        "medium for a SPIFFE namespace pattern",
+    ),
+    CheckSpec(
+        "RA-TRUST-MULTIPLE-SUBJECTS", "F-TRUST-05", S.MEDIUM, "role",
+        "One role serves several certificate subjects",
+        "The trust policy admits several distinct subjects (a list of CNs, or one statement per "
+        "CN). One role then serves many workloads, which breaks one-role-per-workload.",
+        "Give each workload a dedicated role with the hardened trust, move clients over, then "
+        "drop the extra subjects from this role (a two-phase change).",
+    ),
+    CheckSpec(
+        "RA-TRUST-ISSUER-NOT-PINNED", "F-TRUST-06", S.MEDIUM, "role",
+        "Issuing CA not pinned",
+        "No path pins the certificate issuer (aws:PrincipalTag/x509Issuer/*). Certificates of "
+        "any CA subordinate to the trust anchor are accepted.",
+        'Add "StringEquals": {"aws:PrincipalTag/x509Issuer/CN": "<issuing CA CN>"}.',
+        "low when the only trust anchor is a dedicated issuing CA",
+    ),
+    CheckSpec(
+        "RA-TRUST-FAIL-OPEN-OPERATOR", "F-TRUST-07", S.HIGH, "role",
+        "Condition passes when the certificate attribute is absent",
+        "An Allow statement uses a negated, ...IfExists or ForAllValues: operator on a "
+        "certificate, source-identity or source-ARN key. Those pass when the key is absent, "
+        "and a profile's attribute mapping can make it absent.",
+        "Rewrite as positive StringEquals/ArnEquals; move a block list into a Deny statement, "
+        "where an absent key fails closed.",
+        "low for ForAnyValue: (wrong, but fails closed)",
+    ),
+    CheckSpec(
+        "RA-TRUST-MIXED-PRINCIPALS", "F-TRUST-08", S.HIGH, "role",
+        "Role trusted by Roles Anywhere and by other principals",
+        "The role can be assumed through Roles Anywhere and also by other principals (an AWS "
+        "account or role, a federated provider, another service). Two identity paths share one "
+        "role and its permissions.",
+        "Create a dedicated Roles Anywhere role with the same permissions, point the profiles "
+        "at it, then remove the Roles Anywhere statement from this role (a two-phase change).",
+        "medium when the other principal is a single named role",
+    ),
+    CheckSpec(
+        "RA-TRUST-WILDCARD-PRINCIPAL", "F-TRUST-09", S.CRITICAL, "role",
+        "Trust policy allows any principal",
+        'An Allow statement has "Principal": "*" (or {"AWS": "*"}), which covers Roles Anywhere '
+        "and every other principal.",
+        "Replace the wildcard with explicit principals plus the hardened Roles Anywhere statement.",
+    ),
+    CheckSpec(
+        "RA-TRUST-MISSING-REQUIRED-ACTION", "F-TRUST-10", S.LOW, "role",
+        "Roles Anywhere cannot use this role (missing action)",
+        "Roles Anywhere needs sts:AssumeRole, sts:TagSession and sts:SetSourceIdentity. Some of "
+        "them are allowed on no path, so CreateSession fails for this role.",
+        "Allow the missing actions under the same conditions as the sts:AssumeRole path.",
+    ),
+    CheckSpec(
+        "RA-TRUST-SOURCEIP-CONDITION", "F-TRUST-11", S.MEDIUM, "role",
+        "IP condition in a Roles Anywhere trust (never the workload's IP)",
+        "The caller of AssumeRole is the Roles Anywhere service, so aws:SourceIp, "
+        "aws:VpcSourceIp, aws:SourceVpc and aws:SourceVpce never describe the workload: a "
+        "positive IP condition breaks the role, a negated or IfExists one is meaningless.",
+        "Remove the IP condition from the trust; put a Deny with NotIpAddress in the profile's "
+        "session policy instead, where aws:SourceIp is the workload's egress address.",
+    ),
+    CheckSpec(
+        "RA-TRUST-LEGACY-VERSION-WITH-VARIABLES", "F-TRUST-12", S.MEDIUM, "role",
+        "Policy variables in a policy without Version 2012-10-17",
+        "The trust policy has no Version or Version 2008-10-17, so ${...} is compared as a "
+        "literal string: a binding such as sts:RoleSessionName = ${aws:PrincipalTag/...} never "
+        "matches, or always matches under a negated operator.",
+        'Set "Version": "2012-10-17".',
+    ),
+    CheckSpec(
+        "RA-TRUST-SUBJECT-NAMING", "section 6", S.LOW, "role",
+        "Pinned subject breaks the naming rules",
+        "A pinned CN or OU uses characters outside the STS tag charset [A-Za-z0-9 _.:/=+-@] (the "
+        "session fails to map it), is longer than 61 characters (the source identity is then "
+        "no longer CN=...), or does not follow the configured naming convention.",
+        "Issue the workload a certificate whose CN follows <app>.<component>.<env> in the STS "
+        "tag charset, at most 61 characters, and pin that.",
+    ),
+    # --- B. Profiles, mappings, roles ------------------------------------------------------
+    CheckSpec(
+        "RA-PROFILE-UNSCOPED-SESSION", "F-PROF-01", S.MEDIUM, "profile",
+        "Profile has no session policy",
+        "The enabled profile has neither an inline session policy nor managed policy ARNs, so "
+        "a session gets every permission of the role: a leaked certificate gets the role's "
+        "whole power.",
+        "Add a session policy that limits the workload's services and denies iam:*, "
+        "control-plane and destructive actions (UpdateProfile sessionPolicy).",
+        "high when a listed role is privileged",
+    ),
+    CheckSpec(
+        "RA-PROFILE-PERMISSIVE-SESSION-POLICY", "F-PROF-02", S.HIGH, "profile",
+        "Session policy allows everything or identity administration",
+        "The profile's session policies (inline and managed) allow *:*, iam:*, "
+        "sts:AssumeRole on *, rolesanywhere:* or organizations:*, so they limit nothing that "
+        "matters.",
+        "Replace them with a scoped session policy; drop AdministratorAccess from "
+        "managedPolicyArns.",
+        "low when every listed role is least-privilege",
+    ),
+    CheckSpec(
+        "RA-PROFILE-NO-GUARDRAIL-DENIES", "F-PROF-03", S.MEDIUM, "profile",
+        "Session policy lacks the guardrail denies",
+        "The profile's session policies do not deny iam:* and the destructive actions "
+        "(deleting buckets, databases, keys).",
+        "Add the guardrail Deny statements (identity and control plane, destructive data) to "
+        "the session policy, keeping an Allow for the workload's services.",
+    ),
+    CheckSpec(
+        "RA-PROFILE-LONG-DURATION", "F-PROF-04", S.LOW, "profile",
+        "Long session duration",
+        "The profile's durationSeconds is above the threshold (3600 s by default), so a stolen "
+        "session lasts longer; the credential helper refreshes sessions on its own.",
+        "Set durationSeconds to 3600 (UpdateProfile).",
+        "medium above 14400 s",
+    ),
+    CheckSpec(
+        "RA-PROFILE-DURATION-EXCEEDS-ROLE-MAX", "F-PROF-05", S.LOW, "profile",
+        "Profile duration exceeds a role's maximum session duration",
+        "durationSeconds is above a listed role's MaxSessionDuration, so CreateSession fails "
+        "unless the client asks for a shorter session.",
+        "Lower the profile's durationSeconds to at most the role's MaxSessionDuration.",
+    ),
+    CheckSpec(
+        "RA-PROFILE-ACCEPT-ROLE-SESSION-NAME-UNBOUND", "F-PROF-06", S.MEDIUM, "profile",
+        "Callers choose their own role session name",
+        "acceptRoleSessionName is true and a listed role's trust does not bind "
+        "sts:RoleSessionName to the certificate, so callers pick any session name: CloudTrail "
+        "attribution by certificate serial is lost and session-name-based policies can be "
+        "spoofed.",
+        "Set acceptRoleSessionName to false, or bind sts:RoleSessionName to "
+        "${aws:PrincipalTag/x509Subject/CN} in the role's trust (Version 2012-10-17).",
+    ),
+    CheckSpec(
+        "RA-PROFILE-ROLE-NOT-RA-TRUSTED", "F-PROF-07", S.LOW, "profile",
+        "Profile lists a role that Roles Anywhere cannot assume",
+        "A listed role exists but its trust does not allow rolesanywhere.amazonaws.com all "
+        "three required actions, so CreateSession with it fails.",
+        "Remove the role from the profile's roleArns, or fix the role's trust.",
+    ),
+    CheckSpec(
+        "RA-PROFILE-ROLE-MISSING", "F-PROF-07", S.MEDIUM, "profile",
+        "Profile lists a role that does not exist",
+        "A listed role ARN matches no role. Anyone who can later create a role of that name "
+        "with a Roles Anywhere trust gets it wired into this profile.",
+        "Remove the dangling ARN from the profile's roleArns (UpdateProfile).",
+    ),
+    CheckSpec(
+        "RA-PROFILE-ROLE-FANOUT-WITHOUT-BINDING", "F-PROF-08", S.MEDIUM, "profile",
+        "Roles of one profile are not told apart by certificate",
+        "The profile lists several roles whose trusts are not distinguished by subject "
+        "conditions, so any certificate accepted for one of them can pick another with "
+        "--role-arn.",
+        "Pin each role's trust to its own workload's subject, or split the profile.",
+    ),
+    CheckSpec(
+        "RA-PROFILE-MAPPING-DROPS-CONDITIONED-ATTRIBUTE", "F-MAP-01", S.HIGH, "profile",
+        "Attribute mapping drops a certificate field a trust condition uses",
+        "The profile's attribute mapping does not map a certificate attribute that a listed "
+        "role's trust conditions on. Positive conditions on it then always fail (the role is "
+        "broken); negated, IfExists and ForAllValues conditions always pass (a bypass).",
+        "Map the attribute again (PutAttributeMapping), e.g. x509Subject with CN and OU.",
+        "low when it only breaks a path",
+    ),
+    CheckSpec(
+        "RA-ROLE-PRIVILEGED", "F-ROLE-01", S.HIGH, "role",
+        "Privileged role reachable through Roles Anywhere",
+        "The role trusts Roles Anywhere and its permissions include *:*, iam:* or iam:PassRole "
+        "on *. A leaked certificate is then an account takeover.",
+        "Give the workload a dedicated least-privilege role and cap sessions with a profile "
+        "session policy.",
+    ),
+    CheckSpec(
+        "RA-ROLE-ORPHANED", "F-ROLE-01", S.LOW, "role",
+        "Role trusts Roles Anywhere but no enabled profile uses it",
+        "The role trusts Roles Anywhere but is listed in no enabled profile in any region read. "
+        "It is unused attack surface: anyone who can create a profile and pass the role can "
+        "wire it up.",
+        "Remove the Roles Anywhere statement from the trust, or delete the role after checking "
+        "RoleLastUsed.",
+    ),
+    # --- C. Trust anchors, CRLs, PKI -------------------------------------------------------
+    CheckSpec(
+        "RA-TA-NO-REVOCATION", "F-TA-01", S.MEDIUM, "trust-anchor",
+        "Trust anchor has no enabled CRL",
+        "Roles Anywhere checks revocation only against imported CRLs (no CDP, no OCSP). "
+        "Without one, a stolen certificate stays valid until it expires.",
+        "Import the CA's CRL in PEM (ImportCrl, enabled) and refresh it on a schedule.",
+        "high for a certificate bundle in use by an enabled profile",
+    ),
+    CheckSpec(
+        "RA-CRL-DISABLED", "F-TA-02", S.MEDIUM, "crl",
+        "CRL is disabled",
+        "The imported CRL is disabled, so revoked certificates are accepted.",
+        "Enable the CRL (EnableCrl) after refreshing its data.",
+    ),
+    CheckSpec(
+        "RA-CRL-STALE", "F-TA-02", S.MEDIUM, "crl",
+        "CRL is past its nextUpdate",
+        "The CRL's nextUpdate has passed: certificates revoked since are not in it. How Roles "
+        "Anywhere treats a stale CRL is undocumented; treat this as a hygiene and risk signal.",
+        "Import fresh CRL data (UpdateCrl) and schedule the refresh.",
+    ),
+    CheckSpec(
+        "RA-CRL-ORPHANED", "F-TA-02", S.LOW, "crl",
+        "CRL belongs to a trust anchor that no longer exists",
+        "The CRL's trust anchor is gone; the CRL protects nothing and uses one of the two CRL "
+        "slots.",
+        "Delete the CRL (DeleteCrl).",
+    ),
+    CheckSpec(
+        "RA-TA-CA-EXPIRING", "F-TA-03", S.MEDIUM, "trust-anchor",
+        "Trust anchor CA certificate expires soon",
+        "A CA certificate of the trust anchor expires within 45 days (or has expired); every "
+        "workload certificate under it stops working then.",
+        "Renew the CA, update the trust anchor's bundle (or UpdateTrustAnchor for a Private CA), "
+        "then roll the workload certificates.",
+        "high when expired or within 14 days",
+    ),
+    CheckSpec(
+        "RA-TA-NOTIFICATIONS-DISABLED", "F-TA-04", S.LOW, "trust-anchor",
+        "Expiry notifications disabled or too late",
+        "A certificate-expiry notification of the trust anchor is disabled or its threshold is "
+        "below 30 days, so expiry arrives unannounced.",
+        "PutNotificationSettings: enable CA_CERTIFICATE_EXPIRY (45 days) and "
+        "END_ENTITY_CERTIFICATE_EXPIRY (30 days).",
+    ),
+    CheckSpec(
+        "RA-TA-EXTERNAL-CA", "F-TA-05", S.MEDIUM, "trust-anchor",
+        "Trust anchor uses a CA outside the approved list",
+        "The trust anchor is a certificate bundle or self-signed repository whose CA is not on "
+        "the approved-CA list. A rogue trust anchor is a known persistence technique; an "
+        "external enterprise PKI is also legitimate, hence the allowlist.",
+        "Add the CA's SHA-256 fingerprint to approved_ca_fingerprints if it is yours; if not, "
+        "DisableTrustAnchor and investigate CreateTrustAnchor in CloudTrail.",
+    ),
+    CheckSpec(
+        "RA-TA-BLAST-RADIUS", "F-TA-06", S.MEDIUM, "trust-anchor",
+        "One trust anchor serves many workloads",
+        "Roles of many workloads or environments accept this trust anchor (by pin or because "
+        "they pin none), or the CA is broad or weak. A compromised CA is then a compromised "
+        "account.",
+        "Use a dedicated issuing CA per environment for Roles Anywhere, pin the issuer in every "
+        "trust and keep end-entity certificates short-lived.",
+        "info when one workload is served",
+    ),
+    # --- rafix additions -------------------------------------------------------------------
+    CheckSpec(
+        "RA-INPUT-MALFORMED-POLICY", "rafix", S.INFO, "role",
+        "Policy document could not be read",
+        "A policy document in the account is not valid JSON or not valid IAM policy grammar, "
+        "so rafix could not evaluate it. The rest of the account was scanned.",
+        "Inspect the document; IAM normally refuses malformed policies, so the export may be "
+        "damaged.",
+    ),
+]
+del S
+
+CATALOG: dict[str, CheckSpec] = {spec.id: spec for spec in _SPECS}
+
+#: IDs listed in FINDINGS.md that rafix does not implement yet (governance, report-only).
+DEFERRED_IDS = ("RA-GOV-ADMIN-SURFACE", "RA-GOV-SUBJECT-HYGIENE")
+
+
+def spec(check_id: str) -> CheckSpec:
+    return CATALOG[check_id]

@@ -1,0 +1,58 @@
+"""What every check sees: the inventory, the settings and shared, lazily computed indexes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import cached_property
+
+from remediations.model import Crl, Inventory, Profile, Role, TrustAnchor
+from remediations.settings import Settings
+from remediations.trust import TrustAnalysis, analyze_trust
+
+
+class ScanContext:
+    def __init__(self, inventory: Inventory, settings: Settings | None = None) -> None:
+        self.inventory = inventory
+        self.settings = settings or Settings()
+        self._trust: dict[str, TrustAnalysis | None] = {}
+
+    def trust(self, role: Role) -> TrustAnalysis | None:
+        """The trust analysis of a role (cached); None when its trust policy is unreadable."""
+        try:
+            return self._trust[role.arn]
+        except KeyError:
+            analysis = None if role.trust_policy is None else analyze_trust(role.trust_policy)
+            self._trust[role.arn] = analysis
+            return analysis
+
+    @cached_property
+    def ra_roles(self) -> list[tuple[Role, TrustAnalysis]]:
+        """Roles whose trust policy lets Roles Anywhere in for at least one required action."""
+        out = []
+        for role in self.inventory.roles.values():
+            analysis = self.trust(role)
+            if analysis is not None and analysis.trusts_ra:
+                out.append((role, analysis))
+        return out
+
+    @cached_property
+    def profiles_by_role(self) -> dict[str, list[Profile]]:
+        index: dict[str, list[Profile]] = defaultdict(list)
+        for profile in self.inventory.profiles.values():
+            for arn in profile.role_arns:
+                index[arn].append(profile)
+        return dict(index)
+
+    @cached_property
+    def crls_by_anchor(self) -> dict[str, list[Crl]]:
+        index: dict[str, list[Crl]] = defaultdict(list)
+        for crl in self.inventory.crls.values():
+            index[crl.trust_anchor_arn].append(crl)
+        return dict(index)
+
+    @cached_property
+    def anchors_by_region(self) -> dict[str, list[TrustAnchor]]:
+        index: dict[str, list[TrustAnchor]] = defaultdict(list)
+        for anchor in self.inventory.trust_anchors.values():
+            index[anchor.region].append(anchor)
+        return dict(index)

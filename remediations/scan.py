@@ -1,0 +1,41 @@
+"""Run every check over an inventory."""
+
+from __future__ import annotations
+
+from remediations.catalog import spec
+from remediations.checks import load_all
+from remediations.context import ScanContext
+from remediations.findings import Finding
+from remediations.model import Inventory
+from remediations.settings import Settings
+
+
+def run_checks(inventory: Inventory, settings: Settings | None = None) -> list[Finding]:
+    """All findings for the inventory, most severe first, then by ID and resource."""
+    ctx = ScanContext(inventory, settings)
+    findings: list[Finding] = []
+    for _ids, fn in load_all():
+        findings.extend(fn(ctx))
+    findings.extend(_malformed_policy_findings(inventory))
+    findings.sort(key=lambda f: f.sort_key)
+    return findings
+
+
+def _malformed_policy_findings(inventory: Inventory) -> list[Finding]:
+    """A malformed document inside a good export is a finding-level warning, not a crash."""
+    entry = spec("RA-INPUT-MALFORMED-POLICY")
+    out = []
+    for role in inventory.roles.values():
+        if role.trust_policy_error:
+            out.append(entry.finding(role.arn, f"Trust policy: {role.trust_policy_error}", region="global"))
+    for profile in inventory.profiles.values():
+        if profile.session_policy_error:
+            out.append(
+                entry.finding(
+                    profile.arn,
+                    f"Session policy: {profile.session_policy_error}",
+                    region=profile.region,
+                    evidence={"resource": "profile"},
+                )
+            )
+    return out

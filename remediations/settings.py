@@ -1,0 +1,81 @@
+"""Organisation settings that change what counts as a finding (thresholds, allowlists, naming).
+
+Read from ``--config FILE`` (TOML, a ``[rafix]`` table) or ``$RAFIX_CONFIG``; every key is
+optional. Open questions of FINDINGS.md section 7 that depend on policy live here, so each can be
+changed in one place.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from remediations.errors import InputError
+
+#: The STS session-tag value charset; a CN outside it fails to map (HELPER-188).
+STS_TAG_CHARSET = re.compile(r"^[A-Za-z0-9 _.:/=+\-@]*$")
+#: Longest CN that still yields source identity ``CN=<cn>`` (RA user guide p.49).
+MAX_SOURCE_IDENTITY_CN = 61
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    #: Profiles above this durationSeconds get RA-PROFILE-LONG-DURATION.
+    max_session_duration: int = 3600
+    #: Above this, RA-PROFILE-LONG-DURATION is medium.
+    long_session_medium_above: int = 14400
+    #: Notification thresholds below this many days get RA-TA-NOTIFICATIONS-DISABLED.
+    min_notification_threshold_days: int = 30
+    #: SHA-256 fingerprints (hex, any case, colons allowed) of approved CA certificates.
+    approved_ca_fingerprints: frozenset[str] = frozenset()
+    #: A regular expression every pinned CN must match; None: no convention configured.
+    cn_pattern: str | None = None
+    #: A regular expression every pinned OU must match; None: no convention configured.
+    ou_pattern: str | None = None
+    #: Name of the dedicated role that onboarding creates.
+    role_name_template: str = "ra-{workload}-{env}"
+    #: Name of the profile that onboarding creates or extends.
+    profile_name_template: str = "ra-{team}-{env}"
+    #: CA expiry windows (days) for RA-TA-CA-EXPIRING.
+    ca_expiry_high_days: int = 14
+    ca_expiry_medium_days: int = 45
+    #: "Now", for expiry checks; tests fix it.
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def normalized_fingerprints(self) -> frozenset[str]:
+        return frozenset(f.replace(":", "").lower() for f in self.approved_ca_fingerprints)
+
+
+def load_settings(path: str | None = None) -> Settings:
+    """Settings from a TOML file (``--config`` or ``$RAFIX_CONFIG``), else the defaults."""
+    path = path or os.environ.get("RAFIX_CONFIG")
+    if not path:
+        return Settings()
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the config file ({exc.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not valid TOML ({exc})") from None
+    table: Any = data.get("rafix", data)
+    if not isinstance(table, dict):
+        raise InputError(f"{path}: [rafix] must be a table")
+    known = {f.name for f in fields(Settings)} - {"now"}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise InputError(f"{path}: unknown setting(s) {', '.join(unknown)}")
+    values: dict[str, Any] = dict(table)
+    if "approved_ca_fingerprints" in values:
+        values["approved_ca_fingerprints"] = frozenset(values["approved_ca_fingerprints"])
+    for key in ("cn_pattern", "ou_pattern"):
+        if values.get(key):
+            try:
+                re.compile(values[key])
+            except re.error as exc:
+                raise InputError(f"{path}: {key} is not a valid regular expression ({exc})") from None
+    return replace(Settings(), **values)

@@ -1,0 +1,212 @@
+"""Resource state: the part of a resource rafix may change, in one comparable form.
+
+Plans, snapshots, verification and rollback all speak in these states, so "what the plan was
+made against", "what the snapshot holds" and "what the account shows now" compare directly.
+
+State shapes (JSON-ready dicts):
+
+- role: ``{"trustPolicy": <dict>}``
+- profile: ``{"enabled", "roleArns", "managedPolicyArns", "sessionPolicy" (dict or None),
+  "durationSeconds", "acceptRoleSessionName", "attributeMappings" (list, sorted by field)}``
+- trust-anchor: ``{"enabled", "notificationSettings" (list sorted by event, without
+  configuredBy)}``
+- crl: ``{"enabled"}``
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from remediations.model import Crl, Inventory, Profile, Role, TrustAnchor
+
+#: What a profile without a session policy is restored to: UpdateProfile cannot send an empty
+#: sessionPolicy (min length 1), and deleting/recreating the profile would change its ARN and
+#: break every client. This document is semantically neutral: session policies only filter.
+NEUTRAL_SESSION_POLICY: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [{"Sid": "Neutral", "Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+DEFAULT_DURATION_SECONDS = 3600
+DEFAULT_ATTRIBUTE_MAPPINGS: list[dict[str, Any]] = [
+    {"certificateField": "x509Issuer", "mappingRules": [{"specifier": "*"}]},
+    {
+        "certificateField": "x509SAN",
+        "mappingRules": [{"specifier": "DNS"}, {"specifier": "URI"}, {"specifier": "Name/*"}],
+    },
+    {"certificateField": "x509Subject", "mappingRules": [{"specifier": "*"}]},
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCall:
+    """One AWS API call: botocore operation name and its parameters (JSON-ready)."""
+
+    service: str  # "iam" | "rolesanywhere"
+    operation: str  # e.g. "UpdateAssumeRolePolicy"
+    params: dict[str, Any] = field(default_factory=dict)
+    region: str | None = None  # None for IAM (global)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"service": self.service, "operation": self.operation, "region": self.region, "params": self.params}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ApiCall:
+        return cls(data["service"], data["operation"], dict(data.get("params") or {}), data.get("region"))
+
+    def describe(self) -> str:
+        target = next((str(v) for k, v in self.params.items() if k in _TARGET_KEYS), "")
+        where = f" in {self.region}" if self.region else ""
+        return f"{self.service}:{self.operation} {target}{where}".rstrip()
+
+
+_TARGET_KEYS = ("RoleName", "profileId", "trustAnchorId", "crlId")
+
+
+def fingerprint(state: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a state."""
+    text = json.dumps(state, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def resource_id(arn: str) -> str:
+    """The last path segment of an ARN (role name, profile/anchor/CRL id)."""
+    return arn.rsplit("/", 1)[-1]
+
+
+def region_of(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[3] or None if len(parts) > 3 else None
+
+
+def _sorted_mappings(mappings: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    source = DEFAULT_ATTRIBUTE_MAPPINGS if mappings is None else mappings
+    out = []
+    for m in source:
+        rules = [{"specifier": r.get("specifier", "")} for r in m.get("mappingRules") or []]
+        out.append({"certificateField": m.get("certificateField", ""), "mappingRules": rules})
+    return sorted(out, key=lambda m: str(m["certificateField"]))
+
+
+def _notification_state(settings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    keep = ("enabled", "event", "threshold", "channel")
+    out = [{k: s[k] for k in keep if k in s} for s in settings]
+    return sorted(out, key=lambda s: (str(s.get("event")), str(s.get("channel"))))
+
+
+def role_state(role: Role) -> dict[str, Any]:
+    return {"trustPolicy": role.trust_policy}
+
+
+def profile_state(profile: Profile) -> dict[str, Any]:
+    return {
+        "enabled": profile.enabled,
+        "roleArns": list(profile.role_arns),
+        "managedPolicyArns": list(profile.managed_policy_arns),
+        "sessionPolicy": profile.session_policy,
+        "durationSeconds": profile.duration_seconds or DEFAULT_DURATION_SECONDS,
+        "acceptRoleSessionName": bool(profile.accept_role_session_name),
+        "attributeMappings": _sorted_mappings(profile.attribute_mappings),
+    }
+
+
+def anchor_state(anchor: TrustAnchor) -> dict[str, Any]:
+    return {"enabled": anchor.enabled, "notificationSettings": _notification_state(anchor.notification_settings)}
+
+
+def crl_state(crl: Crl) -> dict[str, Any]:
+    return {"enabled": crl.enabled}
+
+
+def state_from_inventory(inventory: Inventory, resource_type: str, arn: str) -> dict[str, Any] | None:
+    """The state of one resource as the inventory saw it; None when it is not there."""
+    if resource_type == "role":
+        role = inventory.roles.get(arn)
+        return role_state(role) if role else None
+    if resource_type == "profile":
+        profile = inventory.profiles.get(arn)
+        return profile_state(profile) if profile else None
+    if resource_type == "trust-anchor":
+        anchor = inventory.trust_anchors.get(arn)
+        return anchor_state(anchor) if anchor else None
+    if resource_type == "crl":
+        crl = inventory.crls.get(arn)
+        return crl_state(crl) if crl else None
+    raise ValueError(f"unknown resource type {resource_type!r}")
+
+
+def equivalent(resource_type: str, a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
+    """Whether two states mean the same; a profile without a session policy equals one with
+    the neutral policy (the only faithful restore the API allows)."""
+    if a is None or b is None:
+        return a is b
+    if resource_type == "profile":
+        a, b = dict(a), dict(b)
+        for s in (a, b):
+            if s.get("sessionPolicy") in (None, NEUTRAL_SESSION_POLICY):
+                s["sessionPolicy"] = None
+    return fingerprint(a) == fingerprint(b)
+
+
+def calls_to_reach(resource_type: str, arn: str, current: dict[str, Any], target: dict[str, Any]) -> list[ApiCall]:
+    """The API calls that turn ``current`` into ``target`` (only what differs)."""
+    rid = resource_id(arn)
+    region = region_of(arn)
+    if resource_type == "role":
+        if current.get("trustPolicy") == target.get("trustPolicy"):
+            return []
+        doc = json.dumps(target["trustPolicy"], separators=(",", ":"), ensure_ascii=False)
+        return [ApiCall("iam", "UpdateAssumeRolePolicy", {"RoleName": rid, "PolicyDocument": doc})]
+    if resource_type == "profile":
+        return _profile_calls(rid, region, current, target)
+    if resource_type == "trust-anchor":
+        calls = []
+        if current.get("notificationSettings") != target.get("notificationSettings"):
+            calls.append(
+                ApiCall(
+                    "rolesanywhere",
+                    "PutNotificationSettings",
+                    {"trustAnchorId": rid, "notificationSettings": target["notificationSettings"]},
+                    region,
+                )
+            )
+        if current.get("enabled") != target.get("enabled"):
+            op = "EnableTrustAnchor" if target["enabled"] else "DisableTrustAnchor"
+            calls.append(ApiCall("rolesanywhere", op, {"trustAnchorId": rid}, region))
+        return calls
+    if resource_type == "crl":
+        if current.get("enabled") == target.get("enabled"):
+            return []
+        op = "EnableCrl" if target["enabled"] else "DisableCrl"
+        return [ApiCall("rolesanywhere", op, {"crlId": rid}, region)]
+    raise ValueError(f"unknown resource type {resource_type!r}")
+
+
+def _profile_calls(rid: str, region: str | None, current: dict[str, Any], target: dict[str, Any]) -> list[ApiCall]:
+    calls: list[ApiCall] = []
+    update: dict[str, Any] = {}
+    if not equivalent("profile", {"sessionPolicy": current.get("sessionPolicy")}, {"sessionPolicy": target.get("sessionPolicy")}):
+        policy = target.get("sessionPolicy") or NEUTRAL_SESSION_POLICY
+        update["sessionPolicy"] = json.dumps(policy, separators=(",", ":"), ensure_ascii=False)
+    for key in ("roleArns", "managedPolicyArns", "durationSeconds", "acceptRoleSessionName"):
+        if current.get(key) != target.get(key):
+            update[key] = target[key]
+    if update:
+        calls.append(ApiCall("rolesanywhere", "UpdateProfile", {"profileId": rid, **update}, region))
+    cur_maps = {m["certificateField"]: m for m in current.get("attributeMappings") or []}
+    tgt_maps = {m["certificateField"]: m for m in target.get("attributeMappings") or []}
+    for cert_field, mapping in tgt_maps.items():
+        if cur_maps.get(cert_field) != mapping:
+            if mapping["mappingRules"]:
+                params = {"profileId": rid, "certificateField": cert_field, "mappingRules": mapping["mappingRules"]}
+                calls.append(ApiCall("rolesanywhere", "PutAttributeMapping", params, region))
+            else:
+                calls.append(ApiCall("rolesanywhere", "DeleteAttributeMapping", {"profileId": rid, "certificateField": cert_field}, region))
+    for cert_field in cur_maps.keys() - tgt_maps.keys():
+        calls.append(ApiCall("rolesanywhere", "DeleteAttributeMapping", {"profileId": rid, "certificateField": cert_field}, region))
+    if current.get("enabled") != target.get("enabled"):
+        op = "EnableProfile" if target["enabled"] else "DisableProfile"
+        calls.append(ApiCall("rolesanywhere", op, {"profileId": rid}, region))
+    return calls
