@@ -38,13 +38,18 @@ class CheckSpec:
         region: str,
         severity: Severity | None = None,
         evidence: dict[str, Any] | None = None,
+        resource: str | None = None,
     ) -> Finding:
-        """Make a finding of this kind with the registry's words."""
+        """Make a finding of this kind with the registry's words.
+
+        ``resource`` overrides the entry's resource kind for IDs that can concern several
+        (e.g. a malformed policy of a role or of a profile).
+        """
         return Finding(
             id=self.id,
             severity=self.severity if severity is None else severity,
             resource_arn=resource_arn,
-            resource_type=self.resource_type,
+            resource_type=RESOURCE_TYPES[resource or self.resource],
             region=region,
             title=self.title,
             detail=detail,

@@ -35,7 +35,7 @@ def _malformed_policy_findings(inventory: Inventory) -> list[Finding]:
                     profile.arn,
                     f"Session policy: {profile.session_policy_error}",
                     region=profile.region,
-                    evidence={"resource": "profile"},
+                    resource="profile",
                 )
             )
     return out
