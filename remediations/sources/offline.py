@@ -1,0 +1,349 @@
+"""``--from-file``: an inventory from the AWS CLI's own JSON outputs (no boto3 on this path).
+
+Each file is recognised by its top-level keys (INTERFACE.md):
+
+- ``aws iam get-account-authorization-details``: ``RoleDetailList``, ``Policies``, ...
+- ``aws iam list-roles``: ``Roles``; ``aws iam get-role``: ``Role``
+- ``aws rolesanywhere list-trust-anchors`` / ``list-profiles`` / ``list-crls`` /
+  ``list-subjects``: ``trustAnchors`` / ``profiles`` / ``crls`` / ``subjects``, and the single
+  objects ``get-*`` prints (``trustAnchor``, ``profile``, ``crl``, ``subject``), or a bare
+  ``*Detail`` object.
+
+A file that cannot be used at all is an :class:`InputError` naming the file and what is wrong
+with it. Problems inside a usable file (a malformed policy, an entry without an ARN, a partial
+export) become :class:`SourceWarning` s and the rest of the file is scanned.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from remediations.errors import InputError
+from remediations.model import JSON, Inventory, Role, SourceWarning
+from remediations.policy import MAX_DOCUMENT_CHARS, minified_length
+from remediations.sources.convert import (
+    ShapeError,
+    account_from_arn,
+    anchor_from_api,
+    crl_from_api,
+    policy_from_api,
+    profile_from_api,
+    role_from_api,
+    subject_from_api,
+)
+
+GAAD_KEYS = ("RoleDetailList", "Policies", "UserDetailList", "GroupDetailList")
+#: Roles Anywhere list keys -> (inventory attribute, converter, coverage key).
+RA_LISTS: dict[str, tuple[str, Callable[[JSON], Any], str]] = {
+    "trustAnchors": ("trust_anchors", anchor_from_api, "trust_anchors"),
+    "profiles": ("profiles", profile_from_api, "profiles"),
+    "crls": ("crls", crl_from_api, "crls"),
+    "subjects": ("subjects", subject_from_api, "subjects"),
+}
+#: What ``get-*`` prints: one object under a singular key.
+RA_SINGLE = {
+    "trustAnchor": "trustAnchors",
+    "profile": "profiles",
+    "crl": "crls",
+    "subject": "subjects",
+}
+#: A bare ``*Detail`` object (as saved from an SDK or a console) is recognised by its ARN key.
+RA_BARE = {
+    "trustAnchorArn": "trustAnchors",
+    "profileArn": "profiles",
+    "crlArn": "crls",
+    "subjectArn": "subjects",
+}
+EXPECTED = (
+    "expected RoleDetailList/Policies (aws iam get-account-authorization-details), "
+    "Roles (list-roles), Role (get-role), trustAnchors, profiles, crls or subjects "
+    "(aws rolesanywhere list-*)"
+)
+
+
+def load_files(paths: Sequence[str | Path]) -> Inventory:
+    """Read and merge AWS CLI JSON outputs; a directory stands for every ``*.json`` in it."""
+    reader = _Reader()
+    for path in _expand(paths):
+        reader.read(path)
+    return reader.finish()
+
+
+def _expand(paths: Iterable[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.json") if p.is_file())
+            if not found:
+                raise InputError(f"{path}: no *.json files in this directory")
+            files.extend(found)
+        else:
+            files.append(path)
+    if not files:
+        raise InputError("--from-file: no files given")
+    return files
+
+
+def read_json(path: Path) -> Any:
+    """The parsed JSON of a file, or an :class:`InputError` saying why it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not data.strip():
+        raise InputError(f"{path}: the file is empty")
+    text = _decode(path, data)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
+    except RecursionError:
+        raise InputError(f"{path}: not valid JSON (nested too deeply)") from None
+
+
+def _decode(path: Path, data: bytes) -> str:
+    # Windows PowerShell 5 redirects (`aws ... > file.json`) write UTF-16 with a BOM.
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not valid UTF-16 text") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from None
+
+
+def _wrong_kind(top: JSON) -> str | None:
+    """What a file that is not AWS CLI output looks like, when it is recognisable."""
+    if "AWSTemplateFormatVersion" in top or (
+        "Resources" in top and isinstance(top["Resources"], dict)
+    ):
+        return "looks like a CloudFormation template, not AWS CLI output"
+    if "Statement" in top:
+        return (
+            "looks like a lone policy document; rafix needs the account's outputs "
+            "(e.g. aws iam get-account-authorization-details)"
+        )
+    if "terraform_version" in top or "resource" in top:
+        return "looks like Terraform, not AWS CLI output"
+    if "Records" in top:
+        return "looks like CloudTrail events, not AWS CLI output"
+    if "PolicyVersion" in top or "Policy" in top:
+        return "holds a single managed policy; use get-account-authorization-details instead"
+    return None
+
+
+class _Reader:
+    """Accumulates files into one inventory, merging roles seen in several files."""
+
+    def __init__(self) -> None:
+        self.inventory = Inventory(origin="files")
+        #: ARN -> merged raw role dict, in first-seen order.
+        self.role_raws: dict[str, JSON] = {}
+        self.role_files: dict[str, Path] = {}
+        self.seen: set[str] = set()
+        #: Recognised sections so far: a file that adds none is of an unknown shape.
+        self.hits = 0
+        #: Files large enough to hold a document over IAM's limit (only those are measured).
+        self.big_files: set[Path] = set()
+
+    def warn(self, path: Path, message: str, arn: str | None = None) -> None:
+        self.inventory.warnings.append(SourceWarning(message, where=str(path), resource_arn=arn))
+
+    def read(self, path: Path) -> None:
+        top = read_json(path)
+        if not isinstance(top, dict):
+            raise InputError(
+                f"{path}: the top level is a JSON {_json_type(top)}, not an object; {EXPECTED}"
+            )
+        if path.stat().st_size > MAX_DOCUMENT_CHARS:
+            self.big_files.add(path)
+        before = self.hits
+        if any(k in top for k in GAAD_KEYS):
+            self._read_gaad(path, top)
+        if "Roles" in top:
+            self._read_roles(path, self._list(path, top, "Roles"))
+            self._check_truncated(path, top)
+        for key in ("Role", "role"):
+            if isinstance(top.get(key), dict):
+                self._read_roles(path, [top[key]])
+        for key in RA_LISTS:
+            if key in top:
+                self._read_ra(path, key, self._list(path, top, key))
+                self._check_truncated(path, top)
+        for key, list_key in RA_SINGLE.items():
+            if isinstance(top.get(key), dict):
+                self._read_ra(path, list_key, [top[key]])
+        for key, list_key in RA_BARE.items():
+            if isinstance(top.get(key), str):
+                self._read_ra(path, list_key, [top])
+        if "Arn" in top and "RoleName" in top:
+            self._read_roles(path, [top])
+        if self.hits == before and not self._known(top):
+            hint = _wrong_kind(top)
+            keys = ", ".join(sorted(top)[:8]) or "none"
+            raise InputError(
+                f"{path}: {hint}"
+                if hint
+                else f"{path}: unknown shape (top-level keys: {keys}); {EXPECTED}"
+            )
+
+    @staticmethod
+    def _known(top: JSON) -> bool:
+        keys = set(GAAD_KEYS) | {"Roles", "Role", "role"} | set(RA_LISTS) | set(RA_SINGLE)
+        return any(k in top for k in keys)
+
+    @staticmethod
+    def _list(path: Path, top: JSON, key: str) -> list[Any]:
+        value = top[key]
+        if not isinstance(value, list):
+            raise InputError(f"{path}: {key} is a JSON {_json_type(value)}, expected a list")
+        return value
+
+    def _check_truncated(self, path: Path, top: JSON) -> None:
+        if top.get("IsTruncated") is True or top.get("NextToken") or top.get("nextToken"):
+            self.warn(
+                path,
+                "the export is partial (the output was truncated: IsTruncated/NextToken); "
+                "resources beyond it are not scanned. Re-run the command without --max-items",
+            )
+
+    def _read_gaad(self, path: Path, top: JSON) -> None:
+        self.seen.add("gaad")
+        self.hits += 1
+        self._check_truncated(path, top)
+        if "RoleDetailList" in top:
+            self._read_roles(path, self._list(path, top, "RoleDetailList"))
+        if "Policies" in top:
+            for index, item in enumerate(self._list(path, top, "Policies")):
+                warnings: list[SourceWarning] = []
+                try:
+                    policy = policy_from_api(item, warnings)
+                except ShapeError as exc:
+                    self.warn(path, f"Policies[{index}]: {exc}; skipped")
+                    continue
+                self._adopt(path, warnings)
+                self.inventory.policies[policy.arn] = policy
+
+    def _read_roles(self, path: Path, items: list[Any]) -> None:
+        self.seen.add("iam")
+        self.hits += 1
+        for index, item in enumerate(items):
+            arn = item.get("Arn") if isinstance(item, dict) else None
+            if not isinstance(arn, str) or not arn:
+                self.warn(path, f"role entry {index}: it has no Arn; skipped")
+                continue
+            merged = self.role_raws.get(arn)
+            # GAAD carries the policies, list-roles MaxSessionDuration: keep what each adds.
+            self.role_raws[arn] = (
+                item if merged is None else {**item, **merged, **_extra(item, merged)}
+            )
+            self.role_files.setdefault(arn, path)
+
+    def _read_ra(self, path: Path, list_key: str, items: list[Any]) -> None:
+        attr, convert, coverage = RA_LISTS[list_key]
+        self.seen.update(("rolesanywhere", coverage))
+        self.hits += 1
+        store: dict[str, Any] = getattr(self.inventory, attr)
+        for index, item in enumerate(items):
+            try:
+                obj = convert(item)
+            except ShapeError as exc:
+                self.warn(path, f"{list_key}[{index}]: {exc}; skipped")
+                continue
+            store[obj.arn] = obj
+            error = getattr(obj, "session_policy_error", None)
+            if error:
+                self.warn(
+                    path, f"profile {obj.name!r}: session policy is malformed: {error}", obj.arn
+                )
+
+    def _adopt(self, path: Path, warnings: list[SourceWarning]) -> None:
+        for warning in warnings:
+            warning.where = str(path)
+            self.inventory.warnings.append(warning)
+
+    def finish(self) -> Inventory:
+        inv = self.inventory
+        for arn, raw in self.role_raws.items():
+            warnings: list[SourceWarning] = []
+            role = role_from_api(raw, warnings)
+            self._adopt(self.role_files[arn], warnings)
+            self._check_role(self.role_files[arn], role)
+            inv.roles[arn] = role
+        if any(r.max_session_duration is not None for r in inv.roles.values()):
+            self.seen.add("max_session_duration")
+        inv.coverage = self.seen - {"gaad"}
+        inv.regions = sorted({o.region for o in _ra_objects(inv)})
+        inv.account_id = self._account(inv)
+        return inv
+
+    def _check_role(self, path: Path, role: Role) -> None:
+        if role.trust_policy_error:
+            self.warn(
+                path,
+                f"role {role.name!r}: trust policy is malformed: {role.trust_policy_error}",
+                role.arn,
+            )
+        elif (
+            path in self.big_files and role.trust_policy is not None and _too_big(role.trust_policy)
+        ):
+            size = minified_length(role.trust_policy)
+            role.trust_policy_error = (
+                f"document is {size:,} characters; IAM allows at most {MAX_DOCUMENT_CHARS:,}"
+            )
+            role.trust_policy = None
+            self.warn(
+                path,
+                f"role {role.name!r}: trust policy is malformed: {role.trust_policy_error}",
+                role.arn,
+            )
+
+    def _account(self, inv: Inventory) -> str | None:
+        arns = [*inv.roles, *(o.arn for o in _ra_objects(inv))]
+        counts = Counter(a for a in map(account_from_arn, arns) if a)
+        if not counts:
+            return None
+        if len(counts) > 1:
+            accounts = ", ".join(sorted(counts))
+            self.inventory.warnings.append(
+                SourceWarning(f"the files describe several accounts ({accounts}); scanned together")
+            )
+        return counts.most_common(1)[0][0]
+
+
+def _extra(item: JSON, merged: JSON) -> JSON:
+    """Fields ``item`` has that ``merged`` lacks or has empty (e.g. MaxSessionDuration)."""
+    return {k: v for k, v in item.items() if merged.get(k) in (None, [], {})}
+
+
+def _too_big(doc: JSON) -> bool:
+    return minified_length(doc) > MAX_DOCUMENT_CHARS
+
+
+def _ra_objects(inv: Inventory) -> list[Any]:
+    return [
+        *inv.trust_anchors.values(),
+        *inv.profiles.values(),
+        *inv.crls.values(),
+        *inv.subjects.values(),
+    ]
+
+
+def _json_type(value: Any) -> str:
+    names = {list: "array", dict: "object", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number")
