@@ -1,0 +1,237 @@
+"""The executor: the only place in rafix that calls an AWS API which changes the account.
+
+Everything that writes (apply, rollback, recovery) hands :class:`~remediations.state.ApiCall`
+objects to :meth:`Executor.run`; everything that verifies reads resource states back through
+:meth:`Executor.read_state`, converted exactly as the inventory converts them, so a state read
+here compares directly with the ``before``/``after`` states of a plan.
+
+Read-only mode (the default, and what ``scan``, ``plan`` and ``export`` use) is enforced twice:
+:meth:`Executor.run` refuses a mutating call before it reaches botocore, and a ``before-call``
+hook registered on every client the executor uses refuses any mutating operation that gets that
+far by another path. An operation is mutating unless its name starts with a read-only verb.
+
+This module does not import boto3 or botocore (ARCHITECTURE.md): it works on the clients that
+``remediations.aws`` / ``remediations.sandbox`` hand out, and classifies their errors by shape.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from remediations.errors import ApplyError
+from remediations.model import JSON
+from remediations.sources.convert import (
+    anchor_from_api,
+    crl_from_api,
+    profile_from_api,
+    role_from_api,
+    to_jsonable,
+)
+from remediations.state import (
+    ApiCall,
+    anchor_state,
+    crl_state,
+    equivalent,
+    profile_state,
+    region_of,
+    resource_id,
+    role_state,
+)
+
+#: Operation-name prefixes that never change an account.
+READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Head", "Search", "Lookup")
+#: Error codes that mean "the resource is not there" when reading a state.
+NOT_FOUND_CODES = frozenset({"NoSuchEntity", "ResourceNotFoundException", "NotFoundException"})
+_HOOK_ID = "rafix-read-only-guard"
+
+
+class AccountLike(Protocol):
+    """What the executor needs from an account session (``remediations.aws.AccountSession``)."""
+
+    def client(self, service: str, region: str | None = None) -> Any: ...
+
+
+class ReadOnlyError(ApplyError):
+    """A mutating call was attempted while the executor is read-only."""
+
+
+class CallFailed(ApplyError):
+    """An API call failed: AWS refused it, throttled it beyond retries, or the connection broke.
+
+    Attributes:
+        call: The call that failed.
+        code: The AWS error code (``AccessDenied``, ``Throttling``...) or the exception's name.
+    """
+
+    def __init__(self, call: ApiCall, code: str, message: str) -> None:
+        super().__init__(f"{call.describe()} failed: {code}: {message}")
+        self.call = call
+        self.code = code
+
+
+class VerifyError(ApplyError):
+    """A change did not become visible within the polling bound."""
+
+
+def is_mutating(operation: str) -> bool:
+    """Whether a botocore operation name (``UpdateProfile``) can change the account."""
+    return not operation.startswith(READ_ONLY_PREFIXES)
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a botocore ``ClientError``, else the exception's class name."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        code = response.get("Error", {}).get("Code")
+        if code:
+            return str(code)
+    return type(exc).__name__
+
+
+def error_message(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        message = response.get("Error", {}).get("Message")
+        if message:
+            return str(message).splitlines()[0]
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+class Executor:
+    """Runs API calls against one account and reads resource states back.
+
+    Args:
+        account: Hands out boto3 clients (``client(service, region)``).
+        read_only: Refuse every mutating call (the default).
+        poll_timeout: How long :meth:`wait_for` polls for a change to become visible (IAM is
+            eventually consistent), in seconds.
+        poll_interval: The first pause between two reads; it doubles up to 2 s.
+        sleep: The pause function (tests pass one that does not sleep).
+    """
+
+    def __init__(
+        self,
+        account: AccountLike,
+        read_only: bool = True,
+        *,
+        poll_timeout: float = 10.0,
+        poll_interval: float = 0.25,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.account = account
+        self.read_only = read_only
+        self.poll_timeout = poll_timeout
+        self.poll_interval = poll_interval
+        self._sleep = sleep
+        self._clients: dict[tuple[str, str | None], Any] = {}
+
+    # --- clients and the read-only guard -------------------------------------------------
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A client with the read-only guard registered (once per client)."""
+        key = (service, region)
+        if key not in self._clients:
+            client = self.account.client(service, region)
+            client.meta.events.register("before-call", self._guard, unique_id=_HOOK_ID)
+            self._clients[key] = client
+        return self._clients[key]
+
+    def _guard(self, model: Any = None, **_: Any) -> None:
+        """botocore ``before-call`` hook: the last line of defence of read-only mode."""
+        name = str(getattr(model, "name", ""))
+        if self.read_only and is_mutating(name):
+            raise ReadOnlyError(f"read-only mode: refused {name}; nothing was written")
+
+    # --- calls ---------------------------------------------------------------------------
+
+    def run(self, call: ApiCall) -> JSON:
+        """Make one call; return its (JSON-ready) response.
+
+        Raises:
+            ReadOnlyError: the call is mutating and the executor is read-only.
+            CallFailed: AWS refused the call or the connection failed.
+        """
+        if self.read_only and is_mutating(call.operation):
+            raise ReadOnlyError(f"read-only mode: refused {call.describe()}; nothing was written")
+        client = self.client(call.service, call.region)
+        method = getattr(client, _method_name(client, call.operation), None)
+        if method is None:
+            raise CallFailed(call, "UnknownOperation", "botocore does not know this operation")
+        try:
+            response = method(**call.params)
+        except ApplyError:
+            raise
+        except Exception as exc:  # botocore errors of every kind: classified by shape
+            raise CallFailed(call, error_code(exc), error_message(exc)) from exc
+        result: JSON = to_jsonable(dict(response))
+        result.pop("ResponseMetadata", None)
+        return result
+
+    # --- states --------------------------------------------------------------------------
+
+    def read_state(self, resource_type: str, arn: str) -> JSON | None:
+        """The current state of one resource (state.py shapes); None when it does not exist."""
+        reader = _READERS.get(resource_type)
+        if reader is None:
+            raise ValueError(f"unknown resource type {resource_type!r}")
+        operation, param, key, convert = reader
+        service = "iam" if resource_type == "role" else "rolesanywhere"
+        region = None if service == "iam" else region_of(arn)
+        call = ApiCall(service, operation, {param: resource_id(arn)}, region)
+        try:
+            response = self.run(call)
+        except CallFailed as exc:
+            if exc.code in NOT_FOUND_CODES:
+                return None
+            raise
+        return convert(response[key])
+
+    def wait_for(self, resource_type: str, arn: str, target: JSON | None) -> JSON | None:
+        """Read a resource until it is equivalent to ``target`` or the polling bound passes.
+
+        Returns:
+            The last state read (equivalent to ``target`` unless the bound passed).
+        """
+        deadline = time.monotonic() + self.poll_timeout
+        pause = self.poll_interval
+        while True:
+            current = self.read_state(resource_type, arn)
+            if equivalent(resource_type, current, target) or time.monotonic() >= deadline:
+                return current
+            self._sleep(pause)
+            pause = min(pause * 2, 2.0)
+
+
+def _method_name(client: Any, operation: str) -> str:
+    """botocore's snake_case method name of an operation (its ``xform_name``)."""
+    mapping: dict[str, str] = getattr(client.meta, "method_to_api_mapping", {})
+    for method, api_name in mapping.items():
+        if api_name == operation:
+            return method
+    return operation
+
+
+def _role(d: JSON) -> JSON:
+    return role_state(role_from_api(d))
+
+
+def _profile(d: JSON) -> JSON:
+    return profile_state(profile_from_api(d))
+
+
+def _anchor(d: JSON) -> JSON:
+    return anchor_state(anchor_from_api(d))
+
+
+def _crl(d: JSON) -> JSON:
+    return crl_state(crl_from_api(d))
+
+
+_READERS: dict[str, tuple[str, str, str, Callable[[JSON], JSON]]] = {
+    "role": ("GetRole", "RoleName", "Role", _role),
+    "profile": ("GetProfile", "profileId", "profile", _profile),
+    "trust-anchor": ("GetTrustAnchor", "trustAnchorId", "trustAnchor", _anchor),
+    "crl": ("GetCrl", "crlId", "crl", _crl),
+}

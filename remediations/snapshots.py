@@ -1,0 +1,336 @@
+"""Snapshots taken before every apply, and the journal that makes an interrupted apply recoverable.
+
+A snapshot is one JSON file, ``<id>.json``, in the store directory (``$XDG_STATE_HOME/rafix/
+snapshots/``, default ``~/.local/state/rafix/snapshots/``; ``DIR/snapshots/`` for a sandbox
+account). It holds, per resource: its type, ARN, the state before the apply (everything needed
+to restore it), the state the plan aimed at and, once the change was applied and verified, the
+state read back after it (so a rollback can tell whether someone changed the resource since).
+It also names the plan it came from. The body is covered by a SHA-256 checksum that
+:meth:`SnapshotStore.load` verifies: a tampered or truncated snapshot is refused, never used.
+
+The journal, ``<id>.journal`` next to it, is append-only JSON lines: one line when a call starts,
+one when it is done, one when the apply finishes. A journal without its ``finished`` line is an
+apply that was killed midway; ``rafix apply`` (same plan) finishes it, ``rafix rollback`` undoes it.
+
+Every file is written atomically (temporary file, fsync, rename), owner-only (0600), in a
+directory that only the owner can enter (0700).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from remediations.errors import InputError
+from remediations.model import JSON
+
+SNAPSHOT_SCHEMA = "rafix.snapshot/v1"
+
+
+class SnapshotError(InputError):
+    """A snapshot that is missing, tampered with, truncated or not a snapshot at all."""
+
+
+@dataclass(slots=True)
+class SnapshotResource:
+    """One resource a snapshot covers."""
+
+    resource_type: str
+    arn: str
+    #: The state before the apply: what a rollback restores.
+    before: JSON | None
+    #: The state the plan aimed at.
+    planned: JSON | None = None
+    #: The state read back once the change was applied and verified; None until then.
+    after: JSON | None = None
+
+    def to_json(self) -> JSON:
+        return {
+            "resource_type": self.resource_type,
+            "arn": self.arn,
+            "before": self.before,
+            "planned": self.planned,
+            "after": self.after,
+        }
+
+    @classmethod
+    def from_json(cls, d: JSON) -> SnapshotResource:
+        return cls(d["resource_type"], d["arn"], d.get("before"), d.get("planned"), d.get("after"))
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """What an apply is about to change, taken before its first write."""
+
+    id: str
+    created_at: str
+    #: The plan it came from: a file path, or e.g. ``rollback of <id>``.
+    plan: str
+    #: The plan's identity (see ``remediations.apply.plan_key``), to match an interrupted apply.
+    plan_key: str
+    source: str
+    account_id: str | None
+    resources: list[SnapshotResource] = field(default_factory=list)
+
+    def resource(self, arn: str) -> SnapshotResource | None:
+        return next((r for r in self.resources if r.arn == arn), None)
+
+    def to_json(self) -> JSON:
+        return {
+            "id": self.id,
+            "created_at": self.created_at,
+            "plan": self.plan,
+            "plan_key": self.plan_key,
+            "source": self.source,
+            "account_id": self.account_id,
+            "resources": [r.to_json() for r in self.resources],
+        }
+
+    @classmethod
+    def from_json(cls, d: JSON) -> Snapshot:
+        return cls(
+            id=d["id"],
+            created_at=d["created_at"],
+            plan=d.get("plan", ""),
+            plan_key=d.get("plan_key", ""),
+            source=d.get("source", ""),
+            account_id=d.get("account_id"),
+            resources=[SnapshotResource.from_json(r) for r in d.get("resources", [])],
+        )
+
+    def summary(self) -> JSON:
+        """The INTERFACE.md ``snapshots --format json`` entry."""
+        return {
+            "id": self.id,
+            "created_at": self.created_at,
+            "resources": [r.arn for r in self.resources],
+            "plan": self.plan,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One line of a journal: ``event`` is started | done | finished."""
+
+    event: str
+    change: str = ""
+    call: int = -1
+    operation: str = ""
+    outcome: str = ""
+
+
+@dataclass(slots=True)
+class Journal:
+    """The calls an apply made, read back from its journal file."""
+
+    snapshot_id: str
+    entries: list[JournalEntry]
+
+    @property
+    def finished(self) -> bool:
+        return any(e.event == "finished" for e in self.entries)
+
+    def touched(self) -> set[str]:
+        """The change ids of which at least one call was started."""
+        return {e.change for e in self.entries if e.event == "started"}
+
+    def calls_done(self) -> int:
+        return sum(1 for e in self.entries if e.event == "done")
+
+
+def default_root() -> Path:
+    """``$XDG_STATE_HOME/rafix/snapshots`` (default ``~/.local/state/rafix/snapshots``)."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "rafix" / "snapshots"
+
+
+def root_for_source(source: str) -> Path:
+    """Where the snapshots of an account live: inside the sandbox folder for a sandbox."""
+    if source.startswith("sandbox:"):
+        return Path(source.removeprefix("sandbox:")) / "snapshots"
+    return default_root()
+
+
+def new_snapshot_id(now: datetime | None = None) -> str:
+    """Sortable and unique: ``20261124T100000Z-3f9a1c``."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return moment.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _checksum(body: JSON) -> str:
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a reader sees the old file or the new, never half."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), 0o600)
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):  # not every file system lets a directory be fsynced
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+class SnapshotStore:
+    """The snapshots and journals of one account, in one directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _ensure_root(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.root, 0o700)
+
+    def path(self, snapshot_id: str) -> Path:
+        if not snapshot_id or "/" in snapshot_id or snapshot_id.startswith("."):
+            raise SnapshotError(f"{snapshot_id!r} is not a snapshot id (see `rafix snapshots`)")
+        return self.root / f"{snapshot_id}.json"
+
+    def journal_path(self, snapshot_id: str) -> Path:
+        return self.root / f"{snapshot_id}.journal"
+
+    # --- snapshots -------------------------------------------------------------------------
+
+    def save(self, snapshot: Snapshot) -> Path:
+        """Write (or rewrite) a snapshot atomically, with its checksum."""
+        self._ensure_root()
+        body = snapshot.to_json()
+        document = {"schema": SNAPSHOT_SCHEMA, "checksum": _checksum(body), "snapshot": body}
+        path = self.path(snapshot.id)
+        atomic_write(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        return path
+
+    def load(self, snapshot_id: str) -> Snapshot:
+        """Read a snapshot and verify its checksum.
+
+        Raises:
+            SnapshotError: it does not exist, is not JSON (truncated) or fails its checksum.
+        """
+        path = self.path(snapshot_id)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise SnapshotError(
+                f"no snapshot {snapshot_id!r} in {self.root} (see `rafix snapshots`)"
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SnapshotError(f"cannot read snapshot {path}: {exc}") from None
+        return _parse(text, path)
+
+    def list_snapshots(self) -> list[Snapshot]:
+        """Every readable snapshot, newest first (a damaged one is skipped, not fatal)."""
+        if not self.root.is_dir():
+            return []
+        out = []
+        for path in self.root.glob("*.json"):
+            try:
+                out.append(_parse(path.read_text(encoding="utf-8"), path))
+            except (SnapshotError, OSError, UnicodeDecodeError):
+                continue
+        return sorted(out, key=lambda s: (s.created_at, s.id), reverse=True)
+
+    # --- journal ---------------------------------------------------------------------------
+
+    def journal_append(self, snapshot_id: str, entry: JournalEntry) -> None:
+        """Append one line and fsync it: it is on disk before the call it announces is made."""
+        self._ensure_root()
+        line = json.dumps({k: v for k, v in _entry_json(entry).items() if v not in ("", -1)})
+        fd = os.open(self.journal_path(snapshot_id), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            os.write(fd, (line + "\n").encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def journal(self, snapshot_id: str) -> Journal | None:
+        """The journal of a snapshot; a last line cut short by a kill is ignored."""
+        try:
+            lines = self.journal_path(snapshot_id).read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return None
+        entries = []
+        for line in lines:
+            try:
+                d = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            entries.append(
+                JournalEntry(
+                    d.get("event", ""),
+                    d.get("change", ""),
+                    d.get("call", -1),
+                    d.get("operation", ""),
+                    d.get("outcome", ""),
+                )
+            )
+        return Journal(snapshot_id, entries)
+
+    def unfinished(self, plan_key: str | None = None) -> list[Snapshot]:
+        """Snapshots whose apply started and never finished (newest first), for one plan."""
+        out = []
+        for snapshot in self.list_snapshots():
+            journal = self.journal(snapshot.id)
+            if journal is None or journal.finished:
+                continue
+            if plan_key is None or snapshot.plan_key == plan_key:
+                out.append(snapshot)
+        return out
+
+
+def _entry_json(entry: JournalEntry) -> dict[str, Any]:
+    return {
+        "event": entry.event,
+        "change": entry.change,
+        "call": entry.call,
+        "operation": entry.operation,
+        "outcome": entry.outcome,
+    }
+
+
+def _parse(text: str, path: Path) -> Snapshot:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        raise SnapshotError(
+            f"snapshot {path} is truncated or not JSON; refusing to use it"
+        ) from None
+    if not isinstance(document, dict) or document.get("schema") != SNAPSHOT_SCHEMA:
+        raise SnapshotError(f"{path} is not a rafix snapshot ({SNAPSHOT_SCHEMA})")
+    body = document.get("snapshot")
+    if not isinstance(body, dict) or document.get("checksum") != _checksum(body):
+        raise SnapshotError(
+            f"snapshot {path} fails its checksum (changed or damaged); refusing to use it"
+        )
+    try:
+        return Snapshot.from_json(body)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise SnapshotError(f"snapshot {path} lacks {exc}; refusing to use it") from None
