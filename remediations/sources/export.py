@@ -1,8 +1,8 @@
 """``rafix export``: the inventory written back in the AWS CLI formats ``--from-file`` reads.
 
-Objects are written from ``raw`` (exactly what was read) and completed from the model only where
-``raw`` lacks a field, so ``rafix scan --from-file DIR/*.json`` sees the same inventory and gives
-the same findings as the source the export was made from.
+Objects are written from ``raw``, exactly as read (built from the model's fields only for an
+object that has none), so ``rafix scan --from-file DIR/*.json`` sees the same inventory and
+gives the same findings as the source the export was made from.
 """
 
 from __future__ import annotations
@@ -97,12 +97,10 @@ def _each(items: Iterable[T], detail: Callable[[T], JSON]) -> list[JSON]:
 
 
 def _complete(raw: JSON, fields: JSON) -> JSON:
-    """``raw`` with the model's values for the keys it lacks (None values left out)."""
-    out = dict(raw)
-    for key, value in fields.items():
-        if key not in out and value is not None:
-            out[key] = value
-    return out
+    """``raw`` exactly as read; built from the model's fields only for objects without one."""
+    if raw:
+        return dict(raw)
+    return {key: value for key, value in fields.items() if value is not None}
 
 
 def role_detail(role: Role) -> JSON:
