@@ -1,0 +1,503 @@
+"""Identity and session policy analysis: is a role privileged, does a session policy limit it?
+
+Pure functions over parsed policy documents; nothing here talks to AWS.
+
+The questions are answered with *probes*: a (action, resources) pair that stands for a kind of
+power. A probe action such as ``iam:RafixProbe`` names no real action, so only a pattern that
+covers actions the policy never names (``iam:*``, ``*``, a ``NotAction`` without ``iam``)
+matches it. That is exactly what "allows iam:*" means, whatever the spelling.
+
+Rules (FINDINGS F-ROLE-01, F-PROF-01..03, section 2.9):
+
+- Effective role permissions = (attached managed + inline) intersected with the permissions
+  boundary. A condition-guarded Allow does not count (conservative: it proves nothing); a
+  Deny only removes a probe when it is unconditional.
+- Session policies (the inline ``sessionPolicy`` plus every ``managedPolicyArns`` entry) are one
+  set: their Allows are a union, a Deny in any of them applies to all. A set without any Allow
+  grants nothing at all. Conditions that can never fail (``aws:SourceIp`` ``0.0.0.0/0``) are
+  read as no condition.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+from typing import Any
+
+from remediations.model import ManagedPolicy, Role
+from remediations.policy import as_list, statements
+
+JSON = dict[str, Any]
+
+
+# --- wildcard matching ------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _wildcard_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """IAM action matching: ``*`` and ``?`` wildcards, case-insensitive."""
+    return _wildcard_regex(pattern, True).fullmatch(action) is not None
+
+
+def resource_matches(pattern: str, resource: str) -> bool:
+    """IAM resource matching: ``*`` and ``?`` wildcards, case-sensitive."""
+    return _wildcard_regex(pattern, False).fullmatch(resource) is not None
+
+
+# --- statements -------------------------------------------------------------------------------
+
+
+class Applies(Enum):
+    """How a statement's condition bears on a probe."""
+
+    NO = "no"
+    #: The statement covers the probe whatever the request context.
+    ALWAYS = "always"
+    #: The statement covers the probe only under its condition.
+    CONDITIONAL = "conditional"
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in as_list(value) if isinstance(v, str)]
+
+
+def _covers_action(stmt: Mapping[str, Any], action: str) -> bool:
+    if "Action" in stmt:
+        return any(action_matches(p, action) for p in _strings(stmt["Action"]))
+    if "NotAction" in stmt:
+        return not any(action_matches(p, action) for p in _strings(stmt["NotAction"]))
+    return False
+
+
+def _covers_resource(stmt: Mapping[str, Any], resource: str) -> bool:
+    if "Resource" in stmt:
+        return any(resource_matches(p, resource) for p in _strings(stmt["Resource"]))
+    if "NotResource" in stmt:
+        return not any(resource_matches(p, resource) for p in _strings(stmt["NotResource"]))
+    # IAM rejects a statement without Resource/NotResource, so it covers nothing.
+    return False
+
+
+_ANY_IP = {"0.0.0.0/0", "::/0"}
+
+
+def _is_vacuous(operator: str, key: str, values: Any) -> bool:
+    """A condition entry that holds for every request (e.g. aws:SourceIp 0.0.0.0/0)."""
+    op = operator.lower()
+    vals = {v.strip() for v in _strings(values)}
+    if op in ("ipaddress", "ipaddressifexists") and key.lower() == "aws:sourceip":
+        return bool(vals & _ANY_IP)
+    # A "*" pattern matches any present value; with IfExists an absent key passes too.
+    return op in ("stringlikeifexists", "arnlikeifexists") and "*" in vals
+
+
+def condition_is_vacuous(condition: Any) -> bool:
+    """True when a Condition block is absent, empty or made only of entries that always hold."""
+    if not condition:
+        return True
+    if not isinstance(condition, Mapping):
+        return False
+    for operator, entries in condition.items():
+        if not isinstance(entries, Mapping) or not entries:
+            return False
+        for key, values in entries.items():
+            if not _is_vacuous(str(operator), str(key), values):
+                return False
+    return True
+
+
+def statement_applies(stmt: Mapping[str, Any], action: str, resources: Sequence[str]) -> Applies:
+    """Whether a statement covers ``action`` on any of ``resources``, and how firmly."""
+    if not _covers_action(stmt, action):
+        return Applies.NO
+    if not any(_covers_resource(stmt, r) for r in resources):
+        return Applies.NO
+    return Applies.ALWAYS if condition_is_vacuous(stmt.get("Condition")) else Applies.CONDITIONAL
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """A kind of power, tested as one action on the resources that stand for "any"."""
+
+    label: str
+    action: str
+    resources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    allow: Applies
+    deny: Applies
+
+    @property
+    def granted(self) -> bool:
+        """Allowed unconditionally and not denied unconditionally."""
+        return self.allow is Applies.ALWAYS and self.deny is not Applies.ALWAYS
+
+    @property
+    def denied(self) -> bool:
+        return self.deny is Applies.ALWAYS
+
+
+def _strongest(values: Iterable[Applies]) -> Applies:
+    found = Applies.NO
+    for value in values:
+        if value is Applies.ALWAYS:
+            return value
+        if value is Applies.CONDITIONAL:
+            found = value
+    return found
+
+
+def evaluate_probe(documents: Iterable[Mapping[str, Any]], probe: Probe) -> ProbeResult:
+    """How a set of policy documents (a union) treats one probe."""
+    allows: list[Applies] = []
+    denies: list[Applies] = []
+    for doc in documents:
+        for stmt in statements(dict(doc)):
+            effect = stmt.get("Effect")
+            applies = statement_applies(stmt, probe.action, probe.resources)
+            if effect == "Allow":
+                allows.append(applies)
+            elif effect == "Deny":
+                denies.append(applies)
+    return ProbeResult(allow=_strongest(allows), deny=_strongest(denies))
+
+
+def has_allow(documents: Iterable[Mapping[str, Any]]) -> bool:
+    """Some statement of the documents is an Allow (otherwise they grant nothing)."""
+    return any(s.get("Effect") == "Allow" for doc in documents for s in statements(dict(doc)))
+
+
+# --- managed policies -------------------------------------------------------------------------
+
+
+def _allow(*actions: str, condition: JSON | None = None) -> JSON:
+    stmt: JSON = {"Effect": "Allow", "Action": list(actions), "Resource": "*"}
+    if condition:
+        stmt["Condition"] = condition
+    return stmt
+
+
+def _doc(*stmts: JSON) -> JSON:
+    return {"Version": "2012-10-17", "Statement": list(stmts)}
+
+
+_PASS_TO_SERVICE = {"StringLike": {"iam:PassedToService": "*.amazonaws.com"}}
+_READ = ("*:Describe*", "*:Get*", "*:List*")
+
+#: Simplified equivalents of well-known AWS managed policies, keyed by name. They are exact for
+#: the questions this module asks (``*:*``, ``iam:*``, ``iam:PassRole``, ``sts:AssumeRole``,
+#: ``rolesanywhere:*``, ``organizations:*``, the guardrail denies), not for every action.
+AWS_MANAGED_POLICIES: dict[str, JSON] = {
+    "AdministratorAccess": _doc(_allow("*")),
+    "PowerUserAccess": _doc(
+        {
+            "Effect": "Allow",
+            "NotAction": ["iam:*", "organizations:*", "account:*"],
+            "Resource": "*",
+        },
+        _allow(
+            "iam:CreateServiceLinkedRole",
+            "iam:DeleteServiceLinkedRole",
+            "iam:ListRoles",
+            "organizations:DescribeOrganization",
+            "account:ListRegions",
+            "account:GetAccountInformation",
+        ),
+    ),
+    "IAMFullAccess": _doc(_allow("iam:*", "organizations:DescribeAccount")),
+    "IAMReadOnlyAccess": _doc(_allow("iam:Get*", "iam:List*", "iam:Generate*", "iam:Simulate*")),
+    "ReadOnlyAccess": _doc(_allow(*_READ)),
+    "ViewOnlyAccess": _doc(_allow("*:Describe*", "*:List*")),
+    "SecurityAudit": _doc(_allow(*_READ)),
+    "AmazonS3FullAccess": _doc(_allow("s3:*", "s3-object-lambda:*")),
+    "AmazonS3ReadOnlyAccess": _doc(_allow("s3:Get*", "s3:List*", "s3:Describe*")),
+    "AmazonDynamoDBFullAccess": _doc(
+        _allow("dynamodb:*", "cloudwatch:*", "application-autoscaling:*"),
+        _allow("iam:PassRole", condition=_PASS_TO_SERVICE),
+    ),
+    "AmazonEC2ReadOnlyAccess": _doc(_allow("ec2:Describe*", "elasticloadbalancing:Describe*")),
+    "AmazonSSMManagedInstanceCore": _doc(_allow("ssm:*", "ssmmessages:*", "ec2messages:*")),
+    "AWSRolesAnywhereReadOnly": _doc(_allow("rolesanywhere:Get*", "rolesanywhere:List*")),
+    "AWSRolesAnywhereFullAccess": _doc(
+        _allow("rolesanywhere:*"),
+        _allow(
+            "iam:PassRole",
+            condition={"StringEquals": {"iam:PassedToService": "rolesanywhere.amazonaws.com"}},
+        ),
+    ),
+}
+
+
+def _aws_managed_name(arn: str) -> str | None:
+    """``AdministratorAccess`` for ``arn:aws:iam::aws:policy/AdministratorAccess`` (any path)."""
+    parts = arn.split(":", 5)
+    if (
+        len(parts) != 6
+        or parts[2] != "iam"
+        or parts[4] != "aws"
+        or not parts[5].startswith("policy/")
+    ):
+        return None
+    return parts[5].rsplit("/", 1)[-1]
+
+
+def resolve_policy(arn: str, policies: Mapping[str, ManagedPolicy]) -> JSON | None:
+    """The document of a managed policy: the inventory's (GAAD) first, then the built-in table."""
+    known = policies.get(arn)
+    if known is not None and known.document is not None:
+        return known.document
+    name = _aws_managed_name(arn)
+    return AWS_MANAGED_POLICIES.get(name) if name else None
+
+
+# --- probes -----------------------------------------------------------------------------------
+
+
+def _arn_parts(arn: str) -> tuple[str, str]:
+    """(partition, account) of an ARN, with safe defaults for odd input."""
+    parts = arn.split(":")
+    partition = parts[1] if len(parts) > 1 and parts[1] else "aws"
+    account = parts[4] if len(parts) > 4 and parts[4] else "000000000000"
+    return partition, account
+
+
+def _any_resource(partition: str, account: str, service: str) -> str:
+    """A resource ARN that only a pattern meaning "any resource of the service" matches."""
+    return f"arn:{partition}:{service}:rafix-probe-region:{account}:rafix-probe/rafix-probe"
+
+
+def _iam(partition: str, account: str, kind: str) -> str:
+    return f"arn:{partition}:iam::{account}:{kind}/rafix-probe"
+
+
+_PROBE_ACTION = "RafixProbe"
+#: IAM writes that amount to iam:* (a principal with one of them on any resource can grant
+#: itself anything), with the resource type each acts on.
+_ESCALATION_ACTIONS: dict[str, str] = {
+    "iam:AttachRolePolicy": "role",
+    "iam:PutRolePolicy": "role",
+    "iam:DeleteRolePermissionsBoundary": "role",
+    "iam:AttachUserPolicy": "user",
+    "iam:PutUserPolicy": "user",
+    "iam:CreateAccessKey": "user",
+    "iam:CreateLoginProfile": "user",
+    "iam:UpdateLoginProfile": "user",
+    "iam:AddUserToGroup": "group",
+    "iam:AttachGroupPolicy": "group",
+    "iam:PutGroupPolicy": "group",
+    "iam:CreatePolicyVersion": "policy",
+    "iam:SetDefaultPolicyVersion": "policy",
+}
+
+
+def privilege_probes(role_arn: str) -> tuple[Probe, ...]:
+    """The probes that make a role privileged (F-ROLE-01): ``*:*``, ``iam:*``, PassRole on *."""
+    partition, account = _arn_parts(role_arn)
+    iam_any = (_iam(partition, account, "role"), _iam(partition, account, "user"))
+    probes = [
+        Probe(
+            "*:*", f"rafixprobe:{_PROBE_ACTION}", (_any_resource(partition, account, "rafixprobe"),)
+        ),
+        Probe("iam:*", f"iam:{_PROBE_ACTION}", iam_any),
+        Probe("iam:PassRole", "iam:PassRole", (_iam(partition, account, "role"),)),
+    ]
+    probes += [
+        Probe(action, action, (_iam(partition, account, kind),))
+        for action, kind in _ESCALATION_ACTIONS.items()
+    ]
+    return tuple(probes)
+
+
+def dangerous_session_probes(profile_arn: str) -> tuple[Probe, ...]:
+    """What a session policy must not allow (F-PROF-02)."""
+    partition, account = _arn_parts(profile_arn)
+    return (
+        Probe(
+            "*:*", f"rafixprobe:{_PROBE_ACTION}", (_any_resource(partition, account, "rafixprobe"),)
+        ),
+        Probe(
+            "iam:*",
+            f"iam:{_PROBE_ACTION}",
+            (_iam(partition, account, "role"), _iam(partition, account, "user")),
+        ),
+        Probe("sts:AssumeRole on *", "sts:AssumeRole", (_iam(partition, account, "role"),)),
+        Probe(
+            "rolesanywhere:*",
+            f"rolesanywhere:{_PROBE_ACTION}",
+            (_any_resource(partition, account, "rolesanywhere"),),
+        ),
+        Probe(
+            "organizations:*",
+            f"organizations:{_PROBE_ACTION}",
+            (_any_resource(partition, account, "organizations"),),
+        ),
+    )
+
+
+#: The denies every session policy should carry (FINDINGS F-PROF-03): identity administration and
+#: the destructive data-plane actions.
+GUARDRAIL_DENIES: tuple[str, ...] = (
+    "iam:*",
+    "s3:DeleteBucket",
+    "s3:DeleteBucketPolicy",
+    "s3:PutBucketPolicy",
+    "s3:PutBucketAcl",
+    "s3:PutLifecycleConfiguration",
+    "rds:DeleteDBInstance",
+    "rds:DeleteDBCluster",
+    "rds:DeleteDBSnapshot",
+    "rds:DeleteDBClusterSnapshot",
+    "dynamodb:DeleteTable",
+    "kms:ScheduleKeyDeletion",
+    "kms:DisableKey",
+)
+
+
+def guardrail_probes(profile_arn: str) -> tuple[Probe, ...]:
+    partition, account = _arn_parts(profile_arn)
+    out = []
+    for label in GUARDRAIL_DENIES:
+        service, action = label.split(":", 1)
+        concrete = f"{service}:{_PROBE_ACTION}" if action == "*" else label
+        out.append(Probe(label, concrete, (_any_resource(partition, account, service),)))
+    return tuple(out)
+
+
+# --- roles ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RolePrivilege:
+    """The verdict on a role's effective permissions."""
+
+    #: True: privileged; False: not; None: cannot be decided (unknown documents).
+    privileged: bool | None
+    #: Probe labels the role is granted (e.g. ``("*:*", "iam:*", "iam:PassRole")``).
+    grants: tuple[str, ...] = ()
+    #: Policies whose documents are unknown or malformed (ARNs, or ``inline:<name>``).
+    unknown: tuple[str, ...] = ()
+    #: The boundary cut every privileged grant of the identity policies.
+    bounded: bool = False
+
+
+def _identity_documents(
+    role: Role, policies: Mapping[str, ManagedPolicy]
+) -> tuple[list[JSON], list[str]]:
+    docs: list[JSON] = []
+    unknown: list[str] = []
+    for name, doc in role.inline_policies:
+        if doc is None:
+            unknown.append(f"inline:{name}")
+        else:
+            docs.append(doc)
+    for arn in role.attached_policy_arns:
+        resolved = resolve_policy(arn, policies)
+        if resolved is None:
+            unknown.append(arn)
+        else:
+            docs.append(resolved)
+    return docs, unknown
+
+
+def analyze_role_privilege(role: Role, policies: Mapping[str, ManagedPolicy]) -> RolePrivilege:
+    """Does the role's effective identity permission include ``*:*``, ``iam:*`` or PassRole on *?"""
+    docs, unknown = _identity_documents(role, policies)
+    probes = privilege_probes(role.arn)
+    grants = [p for p in probes if evaluate_probe(docs, p).granted]
+    if not grants:
+        # Unknown documents could hold the grant; known ones do not.
+        return RolePrivilege(None if unknown else False, unknown=tuple(unknown))
+    labels = tuple(p.label for p in grants)
+    if role.permissions_boundary_arn is None:
+        return RolePrivilege(True, labels, tuple(unknown))
+    boundary = resolve_policy(role.permissions_boundary_arn, policies)
+    if boundary is None:
+        return RolePrivilege(None, labels, (*unknown, role.permissions_boundary_arn))
+    kept = tuple(p.label for p in grants if evaluate_probe([boundary], p).granted)
+    if kept:
+        return RolePrivilege(True, kept, tuple(unknown))
+    return RolePrivilege(None if unknown else False, (), tuple(unknown), bounded=True)
+
+
+def role_privilege(role: Role, policies: Mapping[str, ManagedPolicy]) -> bool | None:
+    """True when the role is privileged, False when it is not, None when it cannot be decided."""
+    return analyze_role_privilege(role, policies).privileged
+
+
+# --- session policies -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPolicyAnalysis:
+    """What a profile's session policies (inline + managed, as one set) let a session do."""
+
+    #: The profile has an inline session policy or managed policy ARNs.
+    has_session_policy: bool
+    #: Labels of dangerous probes the set allows (``*:*``, ``iam:*``, ``sts:AssumeRole on *``,
+    #: ``rolesanywhere:*``, ``organizations:*``).
+    dangerous_allowed: tuple[str, ...]
+    #: Guardrail denies (``GUARDRAIL_DENIES``) the set does not make unconditionally.
+    missing_denies: tuple[str, ...]
+    #: Some statement is an Allow; without one the session can do nothing at all.
+    keeps_allow: bool
+    #: Managed policy ARNs whose documents are unknown (the analysis may then miss grants).
+    unknown_policy_arns: tuple[str, ...]
+
+    @property
+    def grants_everything(self) -> bool:
+        return "*:*" in self.dangerous_allowed
+
+    @property
+    def denies_iam(self) -> bool:
+        return "iam:*" not in self.missing_denies
+
+    @property
+    def complete(self) -> bool:
+        return not self.unknown_policy_arns
+
+
+def analyze_session_policies(
+    profile_arn: str,
+    session_policy: Mapping[str, Any] | None,
+    managed_policy_arns: Sequence[str],
+    policies: Mapping[str, ManagedPolicy],
+) -> SessionPolicyAnalysis:
+    """Analyse the inline session policy and managed policy ARNs of a profile as one set."""
+    docs: list[Mapping[str, Any]] = [session_policy] if session_policy is not None else []
+    unknown: list[str] = []
+    for arn in managed_policy_arns:
+        resolved = resolve_policy(arn, policies)
+        if resolved is None:
+            unknown.append(arn)
+        else:
+            docs.append(resolved)
+    keeps_allow = has_allow(docs)
+    dangerous = (
+        tuple(
+            p.label
+            for p in dangerous_session_probes(profile_arn)
+            if evaluate_probe(docs, p).granted
+        )
+        if keeps_allow
+        else ()
+    )
+    missing = tuple(
+        p.label for p in guardrail_probes(profile_arn) if not evaluate_probe(docs, p).denied
+    )
+    return SessionPolicyAnalysis(
+        has_session_policy=session_policy is not None or bool(managed_policy_arns),
+        dangerous_allowed=dangerous,
+        missing_denies=missing,
+        keeps_allow=keeps_allow or bool(unknown),
+        unknown_policy_arns=tuple(unknown),
+    )
