@@ -6,6 +6,7 @@ from collections import defaultdict
 from functools import cached_property
 
 from remediations.model import Crl, Inventory, Profile, Role, TrustAnchor
+from remediations.permissions import RolePrivilege, analyze_role_privilege
 from remediations.settings import Settings
 from remediations.trust import TrustAnalysis, analyze_trust
 
@@ -15,6 +16,7 @@ class ScanContext:
         self.inventory = inventory
         self.settings = settings or Settings()
         self._trust: dict[str, TrustAnalysis | None] = {}
+        self._privilege: dict[str, RolePrivilege] = {}
 
     def trust(self, role: Role) -> TrustAnalysis | None:
         """The trust analysis of a role (cached); None when its trust policy is unreadable."""
@@ -24,6 +26,19 @@ class ScanContext:
             analysis = None if role.trust_policy is None else analyze_trust(role.trust_policy)
             self._trust[role.arn] = analysis
             return analysis
+
+    def privilege(self, role: Role) -> RolePrivilege:
+        """The verdict on a role's effective permissions (cached), with the grants behind it."""
+        try:
+            return self._privilege[role.arn]
+        except KeyError:
+            verdict = analyze_role_privilege(role, self.inventory.policies)
+            self._privilege[role.arn] = verdict
+            return verdict
+
+    def privileged(self, role: Role) -> bool | None:
+        """True: ``*:*``, ``iam:*`` or PassRole on *; False: not; None: cannot be decided."""
+        return self.privilege(role).privileged
 
     @cached_property
     def ra_roles(self) -> list[tuple[Role, TrustAnalysis]]:
