@@ -1,13 +1,42 @@
 """Who can assume a role through Roles Anywhere, derived from the IAM evaluator.
 
-INTERFACE STUB: the types below are the contract that checks and proposals build on; the
-implementation of :func:`analyze_trust` lives with the evaluator (``remediations.evaluator``).
+:func:`analyze_trust` never reads policy text for meaning: every "admits"/"open" fact is the
+answer of :mod:`remediations.evaluator` for some request. The requests are *witness
+contexts*: for each condition key the policy mentions, the candidate values are absent (when
+Roles Anywhere can leave the key out), a fresh value the policy never names, every literal it
+names, and a witness string for each wildcard pattern. "Open to any subject" then means: some
+context whose subject, SAN and source-identity values are all fresh or absent is allowed all
+three required actions at once (FINDINGS 3.4 rule 1).
+
+To stay linear on accounts with thousands of roles, the search picks one Allow statement per
+action, filters each key's candidates against those statements key by key (clauses are
+per-key), and only evaluates whole requests when Deny statements or ``${...}`` bindings make
+keys interact, trying a bounded number of combinations (one dimension varied at a time).
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from remediations.evaluator import (
+    VARIABLES_VERSION,
+    Clause,
+    CompiledPolicy,
+    CompiledStatement,
+    ContextValue,
+    Decision,
+    compile_policy,
+    has_variables,
+    has_wildcard,
+    substitute,
+    variable_keys,
+)
+from remediations.model import RA_SERVICE_PRINCIPAL, REQUIRED_ACTIONS
+
+RA_PRINCIPAL = ("Service", RA_SERVICE_PRINCIPAL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +71,21 @@ class ConditionUse:
     #: subject | issuer | san | source_identity | source_arn | source_account |
     #: session_name | ip | request_tag | other
     category: str
+
+    @property
+    def canonical_key(self) -> str:
+        """The key in lower case (IAM keys are case-insensitive)."""
+        return self.key.lower()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "statement_index": self.statement_index,
+            "effect": self.effect,
+            "operator": self.operator,
+            "key": self.key,
+            "values": list(self.values),
+            "category": self.category,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +142,547 @@ class TrustAnalysis:
     conditions: tuple[ConditionUse, ...]
     #: The analysed document (for proposals).
     document: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    #: Statement Sids by index (None when a statement has none), for messages.
+    statement_sids: dict[int, str | None] = field(repr=False, compare=False, default_factory=dict)
+    #: The compiled policy that :meth:`admits` evaluates.
+    compiled: CompiledPolicy | None = field(repr=False, compare=False, default=None)
 
     def admits(self, cert: CertificateContext) -> bool:
         """True when Roles Anywhere can assume the role for this certificate (all 3 actions)."""
-        raise NotImplementedError
+        policy = self.compiled if self.compiled is not None else compile_policy(self.document)
+        context = certificate_request_context(cert)
+        return all(
+            policy.evaluate(action=a, principal=RA_PRINCIPAL, context=context) is Decision.ALLOW
+            for a in REQUIRED_ACTIONS
+        )
+
+    def describe_statement(self, index: int) -> str:
+        """``statement 2 (Sid "X")`` style label for messages (1-based)."""
+        sid = self.statement_sids.get(index)
+        return f'statement {index + 1} (Sid "{sid}")' if sid else f"statement {index + 1}"
+
+
+def certificate_request_context(cert: CertificateContext) -> dict[str, ContextValue]:
+    """The lower-case request context Roles Anywhere builds for a certificate (FINDINGS 3.1)."""
+    context: dict[str, ContextValue] = {"aws:sourcearn": cert.source_arn}
+    parts = cert.source_arn.split(":")
+    if len(parts) > 4 and parts[4]:
+        context["aws:sourceaccount"] = parts[4]
+    for prefix, values in (
+        ("x509subject", cert.subject),
+        ("x509issuer", cert.issuer),
+        ("x509san", cert.san),
+    ):
+        for name, value in values.items():
+            if value is not None:
+                context[f"aws:principaltag/{prefix}/{name}".lower()] = value
+    context["sts:sourceidentity"] = _source_identity(cert)
+    if cert.role_session_name is not None:
+        context["sts:rolesessionname"] = cert.role_session_name
+    for key, value in cert.extra.items():
+        if value is None:
+            context.pop(str(key).lower(), None)
+        else:
+            context[str(key).lower()] = value
+    return context
+
+
+def _source_identity(cert: CertificateContext) -> str:
+    """``CN=<cn>`` for a CN of at most 61 characters, the bare CN up to 64 (RA-UG p.49)."""
+    if cert.source_identity is not None:
+        return cert.source_identity
+    cn = cert.subject.get("CN")
+    if cn is None:
+        return "ID=00"
+    return f"CN={cn}" if len(cn) <= 61 else ""
+
+
+# --- key classification ------------------------------------------------------------------------
+
+_IP_KEYS = frozenset({"aws:sourceip", "aws:vpcsourceip", "aws:sourcevpc", "aws:sourcevpce"})
+_TAG_PREFIXES = ("aws:principaltag/", "aws:requesttag/")
+#: Categories that identify the workload (what a subject pin pins).
+SUBJECT_CATEGORIES = frozenset({"subject", "san", "source_identity"})
+#: Categories whose values come from the certificate or the trust anchor.
+CERTIFICATE_CATEGORIES = frozenset({"subject", "issuer", "san", "source_identity", "source_arn"})
+#: Keys Roles Anywhere always sets, so "absent" is never a candidate for them.
+_ALWAYS_PRESENT = frozenset(
+    {"aws:sourcearn", "aws:sourceaccount", "sts:sourceidentity", "sts:rolesessionname"}
+)
+_FRESH = "rafix-unnamed-value"
+_DEFAULT_ANCHOR_PARTS = ("arn", "aws", "rolesanywhere", "us-east-1", "111122223333")
+
+
+def key_category(key: str) -> str:
+    """The ConditionUse category of a (case-insensitive) condition key."""
+    key = key.lower()
+    if key.startswith("aws:principaltag/x509subject/"):
+        return "subject"
+    if key.startswith("aws:principaltag/x509issuer/"):
+        return "issuer"
+    if key.startswith("aws:principaltag/x509san/"):
+        return "san"
+    simple = {
+        "sts:sourceidentity": "source_identity",
+        "aws:sourcearn": "source_arn",
+        "aws:sourceaccount": "source_account",
+        "sts:rolesessionname": "session_name",
+    }
+    if key in simple:
+        return simple[key]
+    if key in _IP_KEYS:
+        return "ip"
+    if key.startswith("aws:requesttag/"):
+        return "request_tag"
+    return "other"
+
+
+def _certificate_dimension(key: str) -> str | None:
+    """ "subject" or "issuer" for keys whose value the certificate decides, else None.
+
+    ``aws:RequestTag/x509...`` (unverified in trust policies, FINDINGS 3.1) mirrors the
+    certificate when present, so it counts with the principal tags.
+    """
+    category = key_category(key)
+    if category in SUBJECT_CATEGORIES:
+        return "subject"
+    if category == "issuer":
+        return "issuer"
+    if category == "request_tag":
+        tail = key.lower()[len("aws:requesttag/") :]
+        if tail.startswith(("x509subject/", "x509san/")):
+            return "subject"
+        if tail.startswith("x509issuer/"):
+            return "issuer"
+    return None
+
+
+def canonical_subject_key(key: str) -> str:
+    """``aws:PrincipalTag/x509Subject/CN`` -> ``x509subject/cn``; other keys lower-cased."""
+    key = key.lower()
+    return key[len("aws:principaltag/") :] if key.startswith("aws:principaltag/") else key
+
+
+# --- witness contexts --------------------------------------------------------------------------
+
+
+class _Bound:
+    """Candidate value "whatever the ${...} binding of this key resolves to"."""
+
+    def __repr__(self) -> str:
+        return "BOUND"
+
+
+BOUND = _Bound()
+Candidate = str | None | _Bound
+
+
+def _witness(pattern: str) -> str:
+    """A string a wildcard pattern matches but that the policy does not name."""
+    return pattern.replace("*", "rafix").replace("?", "r")
+
+
+def _clause_candidates(clause: Clause) -> Iterator[str]:
+    base = clause.operator.base
+    if base == "Null" or not clause.operator.known:
+        return
+    for value in clause.values:
+        if clause.uses_variables and has_variables(value):
+            continue
+        if base == "IpAddress" or base == "NotIpAddress":
+            yield value.split("/")[0]
+        elif has_wildcard(value) and ("Like" in base or base.startswith("Arn")):
+            yield _witness(value)
+            if base.startswith("String"):
+                yield value
+        else:
+            yield value
+
+
+class _Search:
+    """Witness-context search over the Roles Anywhere statements of one compiled policy."""
+
+    #: Bounds that keep one analysis cheap on pathological documents.
+    MAX_STATEMENT_COMBOS = 64
+    MAX_CONTEXTS = 48
+
+    def __init__(
+        self,
+        policy: CompiledPolicy,
+        ra_allows: list[CompiledStatement],
+        ra_denies: list[CompiledStatement],
+    ) -> None:
+        self.policy = policy
+        self.allows = ra_allows
+        self.has_denies = bool(ra_denies)
+        relevant = [*ra_allows, *ra_denies]
+        self.keys: dict[str, list[Candidate]] = {}
+        self._by_key: dict[tuple[int, str], list[Clause]] = {}
+        self._var_keys: set[str] = set()
+        literals: dict[str, list[str]] = {}
+        for statement in relevant:
+            for clause in statement.clauses:
+                self._by_key.setdefault((statement.index, clause.key), []).append(clause)
+                bucket = literals.setdefault(clause.key, [])
+                bucket.extend(v for v in _clause_candidates(clause) if v not in bucket)
+                if clause.uses_variables:
+                    self._var_keys.add(clause.key)
+                    for ref in (k for v in clause.values for k in variable_keys(v)):
+                        literals.setdefault(ref, [])
+        self.fresh_anchor = _fresh_anchor(literals.get("aws:sourcearn", []))
+        for key, values in literals.items():
+            self.keys[key] = self._domain(key, values)
+        self._ok_cache: dict[tuple[int, str, Candidate], bool] = {}
+
+    def _domain(self, key: str, values: list[str]) -> list[Candidate]:
+        domain: list[Candidate] = [BOUND] if key in self._var_keys else []
+        domain.extend(values)
+        if key in _IP_KEYS:
+            # The caller is the Roles Anywhere service, never the workload: no usable IP.
+            return [None]
+        domain.append(self.fresh(key))
+        if key not in _ALWAYS_PRESENT:
+            domain.append(None)
+        return domain
+
+    def fresh(self, key: str) -> str:
+        if key == "aws:sourcearn":
+            return self.fresh_anchor
+        if key == "sts:sourceidentity":
+            return "CN=" + _FRESH
+        return _FRESH
+
+    def restricted(self, dimension: str) -> dict[str, list[Candidate]]:
+        """Candidates that name nothing the policy names, for one certificate dimension."""
+        out: dict[str, list[Candidate]] = {}
+        for key in self.keys:
+            if dimension == "anchor" and key == "aws:sourcearn":
+                out[key] = [self.fresh_anchor]
+            elif dimension != "anchor" and _certificate_dimension(key) == dimension:
+                out[key] = [self.fresh(key)] + ([] if key in _ALWAYS_PRESENT else [None])
+        return out
+
+    def find(
+        self, actions: Sequence[str], restrict: Mapping[str, list[Candidate]] | None = None
+    ) -> dict[str, ContextValue] | None:
+        """A request context allowed every action in ``actions``, or None."""
+        restrict = restrict or {}
+        per_action = [[s for s in self.allows if s.covers_action(a)] for a in actions]
+        if not all(per_action):
+            return None
+        seen: set[frozenset[int]] = set()
+        for combo in itertools.islice(itertools.product(*per_action), self.MAX_STATEMENT_COMBOS):
+            needed = {s.index: s for s in combo}
+            if frozenset(needed) in seen:
+                continue
+            seen.add(frozenset(needed))
+            candidates = self._candidates(list(needed.values()), restrict)
+            if candidates is None:
+                continue
+            found = self._first_allowed(candidates, actions, list(needed.values()))
+            if found is not None:
+                return found
+        return None
+
+    def _candidates(
+        self, statements: list[CompiledStatement], restrict: Mapping[str, list[Candidate]]
+    ) -> dict[str, list[Candidate]] | None:
+        out: dict[str, list[Candidate]] = {}
+        for key, domain in self.keys.items():
+            kept = [
+                v for v in restrict.get(key, domain) if all(self._ok(s, key, v) for s in statements)
+            ]
+            if not kept:
+                return None
+            out[key] = kept
+        return out
+
+    def _ok(self, statement: CompiledStatement, key: str, value: Candidate) -> bool:
+        """Whether a statement's clauses on one key accept a value (bindings checked later)."""
+        if isinstance(value, _Bound):
+            return True
+        cache_key = (statement.index, key, value)
+        cached = self._ok_cache.get(cache_key)
+        if cached is None:
+            context: dict[str, ContextValue] = {} if value is None else {key: value}
+            cached = all(
+                c.matches(context)
+                for c in self._by_key.get((statement.index, key), ())
+                if not c.uses_variables
+            )
+            self._ok_cache[cache_key] = cached
+        return cached
+
+    def _first_allowed(
+        self,
+        candidates: dict[str, list[Candidate]],
+        actions: Sequence[str],
+        statements: list[CompiledStatement],
+    ) -> dict[str, ContextValue] | None:
+        keys_interact = self.has_denies or any(
+            c.uses_variables for s in statements for c in s.clauses
+        )
+        for choice in itertools.islice(_one_at_a_time(candidates), self.MAX_CONTEXTS):
+            context = self._materialize(choice)
+            if not keys_interact:
+                return context  # every clause is per-key and the filter passed them all
+            if all(
+                self.policy.evaluate(action=a, principal=RA_PRINCIPAL, context=context)
+                is Decision.ALLOW
+                for a in actions
+            ):
+                return context
+        return None
+
+    def _materialize(self, choice: Mapping[str, Candidate]) -> dict[str, ContextValue]:
+        context: dict[str, ContextValue] = {k: v for k, v in choice.items() if isinstance(v, str)}
+        for key, value in choice.items():
+            if isinstance(value, _Bound):
+                context[key] = self._bound_value(key, context)
+        return context
+
+    def _bound_value(self, key: str, context: Mapping[str, ContextValue]) -> str:
+        for (_, clause_key), clauses in self._by_key.items():
+            if clause_key != key:
+                continue
+            for clause in clauses:
+                if clause.uses_variables and clause.operator.positive:
+                    for value in clause.values:
+                        segments = substitute(value, context)
+                        if segments is not None:
+                            return "".join(t if literal else _witness(t) for t, literal in segments)
+        return _FRESH
+
+
+def _one_at_a_time(candidates: Mapping[str, list[Candidate]]) -> Iterator[dict[str, Candidate]]:
+    """The first candidate of every key, then each alternative of one key at a time, then
+    every combination (the caller bounds how many it takes)."""
+    base = {k: v[0] for k, v in candidates.items()}
+    yield base
+    for key, values in candidates.items():
+        for value in values[1:]:
+            yield {**base, key: value}
+    keys = list(candidates)
+    for combination in itertools.product(*(candidates[k] for k in keys)):
+        yield dict(zip(keys, combination, strict=True))
+
+
+def _fresh_anchor(named: Iterable[str]) -> str:
+    """A trust-anchor ARN in the partition/region/account the policy names, with a new ID."""
+    parts = list(_DEFAULT_ANCHOR_PARTS)
+    for value in named:
+        pieces = value.split(":")
+        if len(pieces) >= 6 and pieces[2] == "rolesanywhere":
+            for i in (1, 3, 4):
+                if pieces[i] and not has_wildcard(pieces[i]) and not has_variables(pieces[i]):
+                    parts[i] = pieces[i]
+            break
+    return ":".join(parts) + ":trust-anchor/00000000-0000-4000-8000-rafixunnamed"
+
+
+# --- analysis ----------------------------------------------------------------------------------
+
+
+def _covers_required(statement: CompiledStatement) -> bool:
+    return any(statement.covers_action(a) for a in REQUIRED_ACTIONS)
+
+
+def _use(statement: CompiledStatement, clause: Clause) -> ConditionUse:
+    return ConditionUse(
+        statement_index=statement.index,
+        effect=statement.effect,
+        operator=clause.operator.name,
+        key=clause.key_as_written,
+        values=clause.values,
+        category=key_category(clause.key),
+    )
+
+
+def _pins(
+    allows: list[CompiledStatement], denies: list[CompiledStatement], keep: Any
+) -> Iterator[tuple[str, str]]:
+    """(lower-case key, value) named by restricting clauses: positive operators in Allow
+    statements, negated ones in Deny statements (a Deny-side pin fails closed)."""
+    for statements, wanted in ((allows, True), (denies, False)):
+        for statement in statements:
+            for clause in statement.clauses:
+                op = clause.operator
+                if not op.known or op.base == "Null" or not keep(clause.key):
+                    continue
+                if op.positive if wanted else op.negated:
+                    for value in clause.values:
+                        if not (clause.uses_variables and has_variables(value)):
+                            yield clause.key, value
+
+
+_PRIMARY_SUBJECT_KEYS = (
+    "x509subject/cn",
+    "x509san/uri",
+    "x509san/dns",
+    "sts:sourceidentity",
+    "x509san/name/cn",
+)
+
+
+def _identity(key: str, value: str) -> tuple[str, str]:
+    """One workload identity; ``sts:SourceIdentity`` ``CN=x`` is the same workload as CN x."""
+    if key == "sts:sourceidentity" and value.startswith("CN="):
+        return "x509subject/cn", value[3:]
+    return key, value
+
+
+def _subject_identities(
+    statements: Iterable[CompiledStatement], positive: bool
+) -> set[tuple[str, str]]:
+    """The workloads named by each statement's most specific subject key."""
+    identities: set[tuple[str, str]] = set()
+    for statement in statements:
+        named: dict[str, list[str]] = {}
+        for clause in statement.clauses:
+            op = clause.operator
+            if key_category(clause.key) not in SUBJECT_CATEGORIES or not op.known:
+                continue
+            if (op.positive if positive else op.negated) and op.base != "Null":
+                named.setdefault(canonical_subject_key(clause.key), []).extend(
+                    v for v in clause.values if not has_variables(v)
+                )
+        if not named:
+            continue
+        primary = next((k for k in _PRIMARY_SUBJECT_KEYS if k in named), min(named))
+        identities.update(_identity(primary, v) for v in named[primary])
+    return identities
+
+
+def _principal_labels(statement: CompiledStatement) -> tuple[list[str], bool]:
+    """Other-principal labels of an Allow statement and whether it is a wildcard principal."""
+    if statement.principals is None:
+        # Allow + NotPrincipal admits everyone not listed: a wildcard in effect.
+        return [], statement.not_principals is not None
+    labels, wildcard = [], False
+    for kind, value in statement.principals:
+        if kind == "*" or (kind.lower() == "aws" and value == "*"):
+            wildcard = True
+        elif not (kind.lower() == "service" and value.lower() == RA_SERVICE_PRINCIPAL):
+            labels.append(f"{kind}:{value}")
+    return labels, wildcard
+
+
+def _referenced_keys(
+    allows: list[CompiledStatement], denies: list[CompiledStatement]
+) -> dict[str, str]:
+    """x509 principal-tag keys, and whether dropping each one closes or opens a path."""
+    states: dict[str, set[str]] = {}
+    for statement in [*allows, *denies]:
+        for clause in statement.clauses:
+            refs = [clause.key] + [
+                k for v in clause.values if clause.uses_variables for k in variable_keys(v)
+            ]
+            for key in refs:
+                if not key.startswith("aws:principaltag/x509"):
+                    continue
+                if key != clause.key:
+                    state = "positive"
+                else:
+                    passes_absent = clause.matches({})
+                    opens = passes_absent if statement.effect == "Allow" else not passes_absent
+                    state = "fail-open" if opens else "positive"
+                states.setdefault(key, set()).add(state)
+    return {k: "both" if len(v) > 1 else next(iter(v)) for k, v in states.items()}
+
+
+def _session_name_bound(policy: CompiledPolicy, allows: list[CompiledStatement]) -> bool:
+    paths = [s for s in allows if s.covers_action("sts:AssumeRole")]
+    if not paths or not policy.variables:
+        return False
+    return all(
+        any(
+            clause.key == "sts:rolesessionname"
+            and clause.operator.positive
+            and any(
+                k.startswith("aws:principaltag/x509")
+                for v in clause.values
+                for k in variable_keys(v)
+            )
+            for clause in s.clauses
+        )
+        for s in paths
+    )
 
 
 def analyze_trust(document: dict[str, Any]) -> TrustAnalysis:
     """Analyse a parsed trust policy. Never raises on odd shapes: unknown parts are ignored."""
-    raise NotImplementedError
+    if not isinstance(document, dict):
+        document = {}
+    policy = compile_policy(document)
+    ra = [
+        s
+        for s in policy.statements
+        if s.effect and s.covers_principal(RA_PRINCIPAL) and _covers_required(s)
+    ]
+    allows = [s for s in ra if s.effect == "Allow"]
+    denies = [s for s in ra if s.effect == "Deny"]
+    search = _Search(policy, allows, denies)
+
+    allowed = frozenset(a for a in REQUIRED_ACTIONS if search.find([a]) is not None)
+    usable = len(allowed) == len(REQUIRED_ACTIONS) and search.find(REQUIRED_ACTIONS) is not None
+
+    def open_for(dimension: str) -> bool:
+        restrict = search.restricted(dimension)
+        return usable and (not restrict or search.find(REQUIRED_ACTIONS, restrict) is not None)
+
+    conditions = tuple(_use(s, c) for s in ra for c in s.clauses if c.key)
+    allow_uses = [
+        (s, c, _use(s, c)) for s in allows for c in s.clauses if c.key and c.operator.known
+    ]
+    arn_pins = list(_pins(allows, denies, lambda k: k == "aws:sourcearn"))
+    subject_pins = list(_pins(allows, denies, lambda k: key_category(k) in SUBJECT_CATEGORIES))
+    pinned_subjects: dict[str, set[str]] = {}
+    for key, value in subject_pins:
+        if not has_wildcard(value):
+            pinned_subjects.setdefault(canonical_subject_key(key), set()).add(value)
+    identities = _subject_identities(allows, positive=True) or _subject_identities(
+        denies, positive=False
+    )
+
+    other: list[str] = []
+    wildcard_principal = False
+    for statement in policy.statements:
+        if statement.effect != "Allow":
+            continue
+        labels, wildcard = _principal_labels(statement)
+        wildcard_principal = wildcard_principal or wildcard
+        other.extend(label for label in labels if label not in other)
+
+    return TrustAnalysis(
+        trusts_ra=bool(allows),
+        allowed_actions=allowed,
+        usable=usable,
+        ra_statement_indexes=tuple(s.index for s in allows),
+        open_to_any_subject=open_for("subject"),
+        open_to_any_anchor=open_for("anchor"),
+        open_to_any_issuer=open_for("issuer"),
+        pinned_source_arns=frozenset(v for _, v in arn_pins if not has_wildcard(v)),
+        source_arn_wildcards=tuple(dict.fromkeys(v for _, v in arn_pins if has_wildcard(v))),
+        pinned_subjects={k: frozenset(v) for k, v in pinned_subjects.items()},
+        subject_wildcards=tuple(
+            dict.fromkeys((canonical_subject_key(k), v) for k, v in subject_pins if has_wildcard(v))
+        ),
+        subject_count=len(identities),
+        fail_open_conditions=tuple(u for _, c, u in allow_uses if c.matches({})),
+        for_any_value_conditions=tuple(
+            u
+            for _, c, u in allow_uses
+            if c.operator.set_op == "ForAnyValue" and u.category in CERTIFICATE_CATEGORIES
+        ),
+        ip_conditions=tuple(u for u in conditions if u.category == "ip"),
+        other_principals=tuple(other),
+        wildcard_principal=wildcard_principal,
+        legacy_version_with_variables=policy.version != VARIABLES_VERSION
+        and any(has_variables(v) for s in policy.statements for c in s.clauses for v in c.values),
+        referenced_keys=_referenced_keys(allows, denies),
+        session_name_bound=_session_name_bound(policy, allows),
+        conditions=conditions,
+        document=document,
+        statement_sids={s.index: s.sid for s in policy.statements},
+        compiled=policy,
+    )
