@@ -140,6 +140,13 @@ class TrustAnalysis:
     session_name_bound: bool
     #: Every condition on statements that apply to Roles Anywhere.
     conditions: tuple[ConditionUse, ...]
+    #: Required actions whose allowing paths admit an unnamed trust anchor on their own (a
+    #: path-level gap even when another action's pin still closes the whole assumption).
+    anchor_open_actions: frozenset[str] = frozenset()
+    #: Required actions whose allowing paths admit an unnamed subject on their own.
+    subject_open_actions: frozenset[str] = frozenset()
+    #: Issuer patterns with wildcards (canonical key, pattern), e.g. ("x509issuer/cn", "CA-*").
+    issuer_wildcards: tuple[tuple[str, str], ...] = ()
     #: The analysed document (for proposals).
     document: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
     #: Statement Sids by index (None when a statement has none), for messages.
@@ -630,6 +637,14 @@ def analyze_trust(document: dict[str, Any]) -> TrustAnalysis:
         restrict = search.restricted(dimension)
         return usable and (not restrict or search.find(REQUIRED_ACTIONS, restrict) is not None)
 
+    def open_actions(dimension: str, together: bool) -> frozenset[str]:
+        if together:
+            return allowed
+        restrict = search.restricted(dimension)
+        return frozenset(a for a in allowed if search.find([a], restrict) is not None)
+
+    open_subject, open_anchor = open_for("subject"), open_for("anchor")
+
     conditions = tuple(_use(s, c) for s in ra for c in s.clauses if c.key)
     allow_uses = [
         (s, c, _use(s, c)) for s in allows for c in s.clauses if c.key and c.operator.known
@@ -658,8 +673,8 @@ def analyze_trust(document: dict[str, Any]) -> TrustAnalysis:
         allowed_actions=allowed,
         usable=usable,
         ra_statement_indexes=tuple(s.index for s in allows),
-        open_to_any_subject=open_for("subject"),
-        open_to_any_anchor=open_for("anchor"),
+        open_to_any_subject=open_subject,
+        open_to_any_anchor=open_anchor,
         open_to_any_issuer=open_for("issuer"),
         pinned_source_arns=frozenset(v for _, v in arn_pins if not has_wildcard(v)),
         source_arn_wildcards=tuple(dict.fromkeys(v for _, v in arn_pins if has_wildcard(v))),
@@ -682,6 +697,15 @@ def analyze_trust(document: dict[str, Any]) -> TrustAnalysis:
         referenced_keys=_referenced_keys(allows, denies),
         session_name_bound=_session_name_bound(policy, allows),
         conditions=conditions,
+        anchor_open_actions=open_actions("anchor", open_anchor),
+        subject_open_actions=open_actions("subject", open_subject),
+        issuer_wildcards=tuple(
+            dict.fromkeys(
+                (canonical_subject_key(k), v)
+                for k, v in _pins(allows, denies, lambda k: key_category(k) == "issuer")
+                if has_wildcard(v)
+            )
+        ),
         document=document,
         statement_sids={s.index: s.sid for s in policy.statements},
         compiled=policy,
