@@ -188,6 +188,10 @@ class Executor:
             raise
         return convert(response[key])
 
+    def pause(self, attempt: int) -> None:
+        """Back off before retrying: the poll interval, doubled per attempt, at most 2 s."""
+        self._sleep(min(self.poll_interval * 2**attempt, 2.0))
+
     def wait_for(self, resource_type: str, arn: str, target: JSON | None) -> JSON | None:
         """Read a resource until it is equivalent to ``target`` or the polling bound passes.
 

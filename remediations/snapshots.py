@@ -122,6 +122,8 @@ class JournalEntry:
 
     event: str
     change: str = ""
+    #: The ARN of the resource the call changes.
+    resource: str = ""
     call: int = -1
     operation: str = ""
     outcome: str = ""
@@ -139,8 +141,8 @@ class Journal:
         return any(e.event == "finished" for e in self.entries)
 
     def touched(self) -> set[str]:
-        """The change ids of which at least one call was started."""
-        return {e.change for e in self.entries if e.event == "started"}
+        """The ARNs of the resources on which at least one call was started."""
+        return {e.resource for e in self.entries if e.event == "started"}
 
     def calls_done(self) -> int:
         return sum(1 for e in self.entries if e.event == "done")
@@ -287,6 +289,7 @@ class SnapshotStore:
                 JournalEntry(
                     d.get("event", ""),
                     d.get("change", ""),
+                    d.get("resource", ""),
                     d.get("call", -1),
                     d.get("operation", ""),
                     d.get("outcome", ""),
@@ -310,6 +313,7 @@ def _entry_json(entry: JournalEntry) -> dict[str, Any]:
     return {
         "event": entry.event,
         "change": entry.change,
+        "resource": entry.resource,
         "call": entry.call,
         "operation": entry.operation,
         "outcome": entry.outcome,

@@ -1,0 +1,624 @@
+"""Apply a plan, verify it, roll it back on failure; restore a snapshot; finish an interrupted apply.
+
+The order of an apply, and why:
+
+1. Refuse a plan made from offline files, or made for another account or sandbox.
+2. Show every call, then ask (``confirm``): nothing happens without a yes.
+3. Re-read every resource; if any no longer matches the state the plan was made against, refuse
+   the whole plan (a stale plan would overwrite someone else's change). Nothing is written.
+4. Write the snapshot (every resource's current state) before the first write.
+5. Apply change by change. Each call is journalled (started, done) before and after it is made.
+   After each change, read the resource back until the change is visible (IAM is eventually
+   consistent) and verify it is equivalent to the plan.
+6. On any failure, restore every resource already touched, in reverse order, verify the
+   restore, and say exactly where the account ended: "as before", or which resources differ.
+
+A rollback is a plan built from a snapshot (before = what the account shows now, after = what
+the snapshot holds) and goes through the same steps, so it is shown, confirmed, snapshotted and
+verified like any apply, and can itself be rolled back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from remediations.errors import ApplyError
+from remediations.executor import CallFailed, Executor, VerifyError
+from remediations.model import JSON
+from remediations.snapshots import (
+    JournalEntry,
+    Snapshot,
+    SnapshotResource,
+    SnapshotStore,
+    new_snapshot_id,
+    utc_now,
+)
+from remediations.state import (
+    NEUTRAL_SESSION_POLICY,
+    ApiCall,
+    calls_to_reach,
+    equivalent,
+    fingerprint,
+)
+
+AS_PLANNED = "as planned"
+AS_BEFORE = "as before"
+PARTIAL = "partially applied"
+NOTHING = "nothing to do"
+#: How often a restoring call is tried before the rollback gives up on that resource.
+ROLLBACK_ATTEMPTS = 3
+
+Confirm = Callable[[str], bool]
+Output = Callable[[str], None]
+
+
+class ChangeLike(Protocol):
+    """What apply reads from a ``remediations.plan.Change``."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def phase(self) -> int: ...
+    @property
+    def resource_arn(self) -> str: ...
+    @property
+    def resource_type(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def fingerprint(self) -> str: ...
+    @property
+    def before(self) -> Any: ...
+    @property
+    def after(self) -> Any: ...
+    @property
+    def calls(self) -> Any: ...
+
+
+class PlanLike(Protocol):
+    """What apply reads from a ``remediations.plan.Plan``."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def account_id(self) -> str | None: ...
+    @property
+    def changes(self) -> Sequence[ChangeLike]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One change as apply runs it (a plan change, or the restore of one snapshot resource)."""
+
+    id: str
+    phase: int
+    resource_type: str
+    arn: str
+    summary: str
+    before: JSON | None
+    after: JSON | None
+    calls: tuple[ApiCall, ...]
+    details: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class ApplyReport:
+    """What an apply or rollback did, for the CLI, the TUI and tests."""
+
+    outcome: str
+    snapshot_id: str | None = None
+    applied: list[str] = field(default_factory=list)
+    rolled_back: list[str] = field(default_factory=list)
+    failed: str | None = None
+    error: str | None = None
+    #: ARNs that are neither as before nor as planned (a rollback that itself failed).
+    differing: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in (AS_PLANNED, NOTHING)
+
+
+class _Run:
+    """Shared state of one apply: where lines go, and the report being written."""
+
+    def __init__(self, out: Output) -> None:
+        self.report = ApplyReport(outcome=NOTHING)
+        self._out = out
+
+    def say(self, line: str = "") -> None:
+        self.report.lines.append(line)
+        self._out(line)
+
+
+# --- plans -> steps ------------------------------------------------------------------------
+
+
+def _calls(value: Iterable[Any]) -> tuple[ApiCall, ...]:
+    return tuple(c if isinstance(c, ApiCall) else ApiCall.from_json(dict(c)) for c in value)
+
+
+def _diff_lines(change: Any) -> tuple[str, ...]:
+    diff = getattr(change, "diff", None)
+    semantic = diff.get("semantic") if isinstance(diff, dict) else getattr(diff, "semantic", None)
+    return tuple(str(s) for s in semantic or ())
+
+
+def steps_of(plan: PlanLike, phases: Iterable[int] = (1,)) -> list[Step]:
+    """The plan's changes in the chosen phases, in (phase, plan order) order.
+
+    Raises:
+        ApplyError: a change whose ``before`` does not match its fingerprint (a damaged plan).
+    """
+    wanted = set(phases)
+    ordered = sorted(enumerate(plan.changes), key=lambda ic: (int(ic[1].phase), ic[0]))
+    steps = []
+    for _, change in ordered:
+        if int(change.phase) not in wanted:
+            continue
+        if change.fingerprint and fingerprint(change.before) != change.fingerprint:
+            raise ApplyError(
+                f"plan change {change.id} ({change.resource_arn}): its before-state does not "
+                "match its fingerprint; the plan file was edited or damaged"
+            )
+        steps.append(
+            Step(
+                id=str(change.id),
+                phase=int(change.phase),
+                resource_type=str(change.resource_type),
+                arn=str(change.resource_arn),
+                summary=str(change.summary),
+                before=change.before,
+                after=change.after,
+                calls=_calls(change.calls),
+                details=_diff_lines(change),
+            )
+        )
+    return steps
+
+
+def plan_key(steps: Sequence[Step]) -> str:
+    """Identity of what an apply does, to recognise the same plan after an interruption."""
+    parts = [[s.id, s.arn, fingerprint(s.before or {}), fingerprint(s.after or {})] for s in steps]
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_target(
+    plan_source: str, plan_account: str | None, source: str, account: str | None
+) -> None:
+    """Refuse to write a plan into an account other than the one it was made for.
+
+    Raises:
+        ApplyError: the plan came from offline files, another sandbox, or another account.
+    """
+    if plan_source == "files" or not plan_source:
+        raise ApplyError(
+            "this plan was made from offline files and cannot be applied; make it again with "
+            "`rafix plan --sandbox DIR` or against the live account, then apply that plan"
+        )
+    if _normal_source(plan_source) != _normal_source(source):
+        raise ApplyError(
+            f"this plan was made for {plan_source}, not {source}; apply it to the account it "
+            "was made for, or make a new plan"
+        )
+    if plan_account and account and plan_account != account:
+        raise ApplyError(
+            f"this plan was made for account {plan_account}, but the credentials reach "
+            f"account {account}; nothing was written"
+        )
+
+
+def _normal_source(source: str) -> str:
+    if source.startswith("sandbox:"):
+        return "sandbox:" + str(Path(source.removeprefix("sandbox:")).expanduser().resolve())
+    return source
+
+
+# --- apply ---------------------------------------------------------------------------------
+
+
+def apply_plan(
+    plan: PlanLike,
+    executor: Executor,
+    store: SnapshotStore,
+    confirm: Confirm,
+    *,
+    phases: Iterable[int] = (1,),
+    label: str = "",
+    source: str | None = None,
+    account_id: str | None = None,
+    out: Output = lambda _line: None,
+) -> ApplyReport:
+    """Apply the plan's changes in ``phases``; see the module docstring for the order.
+
+    Args:
+        plan: A ``remediations.plan.Plan`` (or anything with its fields).
+        executor: A writable executor on the account the plan was made for.
+        store: Where the snapshot and journal go.
+        confirm: Asked once, with a one-line question, after the calls are shown.
+        phases: Which phases to apply (phase 2 only when asked for explicitly).
+        label: How the snapshot names the plan (its file path).
+        source: The account being written ("live", "sandbox:DIR"), checked against the plan.
+        account_id: The account ID the credentials reach, checked against the plan.
+        out: Receives each line of output as it happens.
+
+    Returns:
+        The report; ``report.ok`` is False when the apply failed (the account state is in
+        ``report.outcome``).
+
+    Raises:
+        ApplyError: refused (offline plan, other account, stale, cancelled): nothing written.
+    """
+    if source is not None:
+        check_target(plan.source, plan.account_id, source, account_id)
+    phases = tuple(phases)
+    run = _Run(out)
+    steps = steps_of(plan, phases)
+    held = [c for c in plan.changes if int(c.phase) not in phases]
+    if held:
+        run.say(
+            f"{len(held)} change(s) of phase {', '.join(sorted({str(c.phase) for c in held}))} "
+            "are not applied now (pass --phase N to apply them; each says why it waits)."
+        )
+    if not steps:
+        run.say("Nothing to apply.")
+        return run.report
+    key = plan_key(steps)
+    resume = next(iter(store.unfinished(key)), None)
+    _warn_other_unfinished(store, key, run)
+    return _execute(steps, executor, store, confirm, run, label or "plan", key, resume, plan)
+
+
+def _warn_other_unfinished(store: SnapshotStore, key: str, run: _Run) -> None:
+    for snapshot in store.unfinished():
+        if snapshot.plan_key != key:
+            run.say(
+                f"Note: the apply that took snapshot {snapshot.id} ({snapshot.plan}) was "
+                f"interrupted; `rafix rollback {snapshot.id}` undoes it."
+            )
+
+
+def _execute(
+    steps: list[Step],
+    executor: Executor,
+    store: SnapshotStore,
+    confirm: Confirm,
+    run: _Run,
+    label: str,
+    key: str,
+    resume: Snapshot | None,
+    plan: PlanLike | None,
+) -> ApplyReport:
+    touched = set()
+    if resume is not None:
+        journal = store.journal(resume.id)
+        touched = journal.touched() if journal else set()
+        done = journal.calls_done() if journal else 0
+        run.say(
+            f"An earlier apply of this plan (snapshot {resume.id}) was interrupted after "
+            f"{done} call(s); this apply finishes it (or `rafix rollback {resume.id}` undoes it)."
+        )
+    if executor.read_only:
+        raise ApplyError("read-only mode: refusing to apply; nothing was written")
+    _show(steps, run)
+    if not confirm(f"Apply {len(steps)} change(s) to the account?"):
+        raise ApplyError("apply cancelled; nothing was written")
+    current = _check_fresh(steps, executor, touched)
+    snapshot = resume or _new_snapshot(steps, current, label, key, plan)
+    if resume is None:
+        store.save(snapshot)
+    run.report.snapshot_id = snapshot.id
+    run.say(f"Snapshot {snapshot.id} written to {store.path(snapshot.id)}.")
+    started: list[Step] = []
+    for step in steps:
+        started.append(step)
+        try:
+            _apply_step(step, current[step.arn], executor, store, snapshot, run)
+        except Exception as exc:  # whatever failed, what was applied must be undone
+            return _fail(step, exc, started, executor, store, snapshot, run)
+        current[step.arn] = step.after
+    store.journal_append(snapshot.id, JournalEntry("finished", outcome=AS_PLANNED))
+    run.report.outcome = AS_PLANNED
+    run.say(
+        f"Applied {len(run.report.applied)} change(s); the account is {AS_PLANNED}. "
+        f"Undo with `rafix rollback {snapshot.id}`."
+    )
+    return run.report
+
+
+def _show(steps: Sequence[Step], run: _Run) -> None:
+    run.say(f"About to apply {len(steps)} change(s):")
+    for step in steps:
+        run.say(f"  [{step.id}] {step.resource_type} {step.arn}: {step.summary}")
+        for detail in step.details:
+            run.say(f"      {detail}")
+        for call in step.calls:
+            run.say(f"      call {call.describe()}")
+
+
+def _check_fresh(steps: Sequence[Step], executor: Executor, touched: set[str]) -> dict[str, Any]:
+    """Read every resource; refuse unless each is as the plan expects.
+
+    A resume also accepts a resource already as planned, or one the interrupted apply touched.
+    """
+    current: dict[str, Any] = {}
+    stale = []
+    for step in steps:
+        if step.arn in current:  # a later change on the same resource starts from the earlier
+            continue
+        state = executor.read_state(step.resource_type, step.arn)
+        current[step.arn] = state
+        if equivalent(step.resource_type, state, step.before):
+            continue
+        if touched and (step.arn in touched or equivalent(step.resource_type, state, step.after)):
+            continue
+        stale.append(step.arn)
+    if stale:
+        raise ApplyError(
+            f"stale plan: {', '.join(stale)} changed since the plan was made; nothing was "
+            "written. Run `rafix plan` again."
+        )
+    return current
+
+
+def _new_snapshot(
+    steps: Sequence[Step],
+    current: dict[str, Any],
+    label: str,
+    key: str,
+    plan: PlanLike | None,
+) -> Snapshot:
+    resources: dict[str, SnapshotResource] = {}
+    for step in steps:
+        entry = resources.setdefault(
+            step.arn, SnapshotResource(step.resource_type, step.arn, current[step.arn])
+        )
+        entry.planned = step.after
+    return Snapshot(
+        id=new_snapshot_id(),
+        created_at=utc_now(),
+        plan=label,
+        plan_key=key,
+        source=plan.source if plan is not None else "",
+        account_id=plan.account_id if plan is not None else None,
+        resources=list(resources.values()),
+    )
+
+
+def _apply_step(
+    step: Step,
+    current: Any,
+    executor: Executor,
+    store: SnapshotStore,
+    snapshot: Snapshot,
+    run: _Run,
+) -> None:
+    """Make one change's calls, journalled, then verify it is visible and as planned."""
+    if equivalent(step.resource_type, current, step.after):
+        calls: Sequence[ApiCall] = ()
+    elif equivalent(step.resource_type, current, step.before):
+        calls = step.calls
+    else:  # resuming a change that was cut short: only what is still missing
+        calls = calls_to_reach(step.resource_type, step.arn, current, step.after or {})
+    _run_calls(step.id, step.arn, calls, executor, store, snapshot.id)
+    read = executor.wait_for(step.resource_type, step.arn, step.after)
+    if not equivalent(step.resource_type, read, step.after):
+        raise VerifyError(
+            f"{step.arn} does not show the planned state after {executor.poll_timeout:g} s "
+            "(verify failed)"
+        )
+    entry = snapshot.resource(step.arn)
+    if entry is not None:
+        entry.after = read
+        store.save(snapshot)
+    run.report.applied.append(step.id)
+    run.say(f"  applied [{step.id}] {step.arn}: verified")
+
+
+def _run_calls(
+    change: str,
+    arn: str,
+    calls: Sequence[ApiCall],
+    executor: Executor,
+    store: SnapshotStore,
+    snapshot_id: str,
+) -> None:
+    for index, call in enumerate(calls):
+        entry = JournalEntry("started", change, arn, index, call.operation)
+        store.journal_append(snapshot_id, entry)
+        executor.run(call)
+        store.journal_append(snapshot_id, JournalEntry("done", change, arn, index, call.operation))
+
+
+def _fail(
+    failed: Step,
+    exc: Exception,
+    started: Sequence[Step],
+    executor: Executor,
+    store: SnapshotStore,
+    snapshot: Snapshot,
+    run: _Run,
+) -> ApplyReport:
+    """Restore every resource touched so far, newest first, and report where the account is."""
+    report = run.report
+    report.failed, report.error = failed.id, str(exc)
+    run.say(f"  FAILED [{failed.id}] {failed.arn}: {exc}")
+    run.say("Rolling back what was applied, in reverse order:")
+    restored = []
+    for arn in _first_touch_order(started)[::-1]:
+        entry = snapshot.resource(arn)
+        if entry is None:
+            continue
+        if _restore(entry, executor, store, snapshot.id, run):
+            restored.append(arn)
+    report.rolled_back = [s.id for s in started if s.arn in restored and s.id in report.applied]
+    report.differing = [a for a in _first_touch_order(started) if a not in restored]
+    if report.differing:
+        report.outcome = PARTIAL
+        run.say(
+            f"The account is NOT as before: {', '.join(report.differing)} differ(s) from "
+            f"snapshot {snapshot.id}. Retry with `rafix rollback {snapshot.id}`."
+        )
+    else:
+        report.outcome = AS_BEFORE
+        run.say(f"The account is {AS_BEFORE}: nothing the plan changed remains changed.")
+    store.journal_append(snapshot.id, JournalEntry("finished", outcome=report.outcome))
+    return report
+
+
+def _first_touch_order(steps: Sequence[Step]) -> list[str]:
+    return list(dict.fromkeys(s.arn for s in steps))
+
+
+def _restore(
+    entry: SnapshotResource,
+    executor: Executor,
+    store: SnapshotStore,
+    snapshot_id: str,
+    run: _Run,
+) -> bool:
+    """Put one resource back to its snapshot state; True when verified."""
+    for attempt in range(ROLLBACK_ATTEMPTS):
+        try:
+            current = executor.read_state(entry.resource_type, entry.arn)
+            if equivalent(entry.resource_type, current, entry.before):
+                run.say(f"  {entry.arn}: as before")
+                return True
+            if current is None or entry.before is None:
+                break  # rafix never creates or deletes resources, so it cannot restore this
+            calls = calls_to_reach(entry.resource_type, entry.arn, current, entry.before)
+            _run_calls("rollback", entry.arn, calls, executor, store, snapshot_id)
+            read = executor.wait_for(entry.resource_type, entry.arn, entry.before)
+            if equivalent(entry.resource_type, read, entry.before):
+                run.say(f"  rolled back {entry.arn}: verified")
+                return True
+        except CallFailed as exc:
+            run.say(f"  rollback of {entry.arn} failed (attempt {attempt + 1}): {exc}")
+        except Exception as exc:  # anything else will not get better by retrying
+            run.say(f"  rollback of {entry.arn} failed: {exc}")
+            break
+        executor.pause(attempt)
+    return False
+
+
+# --- rollback ------------------------------------------------------------------------------
+
+
+def rollback(
+    snapshot_id: str,
+    executor: Executor,
+    store: SnapshotStore,
+    confirm: Confirm,
+    *,
+    force: bool = False,
+    source: str | None = None,
+    account_id: str | None = None,
+    out: Output = lambda _line: None,
+) -> ApplyReport:
+    """Restore what a snapshot holds, through the same show/confirm/snapshot/verify path.
+
+    Refuses when a resource changed since the snapshot's apply (someone else's change would be
+    lost) unless ``force``. Undoes an apply that was interrupted (its journal is unfinished).
+
+    Raises:
+        ApplyError: refused (changed since, other account, cancelled): nothing written.
+        SnapshotError: the snapshot is missing or damaged.
+    """
+    snapshot = store.load(snapshot_id)
+    if source is not None:
+        check_target(snapshot.source or source, snapshot.account_id, source, account_id)
+    run = _Run(out)
+    journal = store.journal(snapshot.id)
+    interrupted = journal is not None and not journal.finished
+    touched = journal.touched() if journal is not None else set()
+    if interrupted:
+        assert journal is not None
+        run.say(
+            f"The apply that took snapshot {snapshot.id} was interrupted after "
+            f"{journal.calls_done()} call(s); this rollback undoes it."
+        )
+    steps = []
+    changed = []
+    for index, entry in enumerate(snapshot.resources, start=1):
+        current = executor.read_state(entry.resource_type, entry.arn)
+        if equivalent(entry.resource_type, current, entry.before):
+            continue
+        if not _ours(entry, current, entry.arn in touched):
+            changed.append(entry.arn)
+        if current is None or entry.before is None:
+            raise ApplyError(f"{entry.arn} no longer exists; rafix cannot recreate it")
+        steps.append(_restore_step(index, entry, current, snapshot.id))
+    if changed and not force:
+        raise ApplyError(
+            f"{', '.join(changed)} changed since snapshot {snapshot.id} was applied; nothing "
+            "was written. Pass --force to restore the snapshot anyway (that change is lost)."
+        )
+    if not steps:
+        run.say(f"Nothing to roll back: the account already matches snapshot {snapshot.id}.")
+        if interrupted:
+            store.journal_append(snapshot.id, JournalEntry("finished", outcome=AS_BEFORE))
+        return run.report
+    steps.sort(key=lambda s: -int(s.id.removeprefix("r")))  # reverse of the apply's order
+    key = plan_key(steps)
+    label = f"rollback of {snapshot.id}"
+    origin = _SnapshotPlan(snapshot.source, snapshot.account_id)
+    report = _execute(steps, executor, store, confirm, run, label, key, None, origin)
+    if interrupted and report.ok:
+        store.journal_append(snapshot.id, JournalEntry("finished", outcome="rolled back"))
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class _SnapshotPlan:
+    source: str
+    account_id: str | None
+    changes: tuple[Any, ...] = ()
+
+
+def _ours(entry: SnapshotResource, current: JSON | None, touched: bool) -> bool:
+    """Whether the resource is as the snapshot's apply left it (not changed by anyone since)."""
+    kind = entry.resource_type
+    if entry.after is not None and equivalent(kind, current, entry.after):
+        return True
+    # An apply cut short, or whose verify failed, leaves the planned state or one on the way.
+    return entry.after is None and (touched or equivalent(kind, current, entry.planned))
+
+
+def _restore_step(index: int, entry: SnapshotResource, current: JSON, snapshot_id: str) -> Step:
+    before = entry.before or {}
+    calls = calls_to_reach(entry.resource_type, entry.arn, current, before)
+    details = [f"restores {key}" for key in sorted(before) if before.get(key) != current.get(key)]
+    if entry.resource_type == "profile" and _clears_session_policy(before, current):
+        # UpdateProfile cannot send an empty sessionPolicy (min length 1) and recreating
+        # the profile would change its ARN, so "no session policy" is restored as a
+        # policy that allows everything: session policies only filter, so the effective
+        # permissions are exactly those the profile had without one.
+        details.append(
+            "the profile had no session policy; the API cannot remove one, so rafix sets "
+            "a neutral one (Allow * on *), which grants exactly what no policy granted"
+        )
+    return Step(
+        id=f"r{index}",
+        phase=1,
+        resource_type=entry.resource_type,
+        arn=entry.arn,
+        summary=f"restore to snapshot {snapshot_id}",
+        before=current,
+        after=entry.before,
+        calls=tuple(calls),
+        details=tuple(details),
+    )
+
+
+def _clears_session_policy(before: JSON, current: JSON) -> bool:
+    return before.get("sessionPolicy") is None and current.get("sessionPolicy") not in (
+        None,
+        NEUTRAL_SESSION_POLICY,
+    )
