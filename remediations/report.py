@@ -158,12 +158,18 @@ def _warning_json(warning: Warning_) -> dict[str, Any]:
 # --- SARIF -------------------------------------------------------------------------------
 
 
-def render_sarif(findings: Sequence[Finding], *, source_uri: str | None = None) -> str:
+def render_sarif(
+    findings: Sequence[Finding],
+    *,
+    source_uri: str | None = None,
+    names: Mapping[str, str] | None = None,
+) -> str:
     """SARIF 2.1.0 for GitHub code scanning: one rule per catalog ID, one result per finding.
 
     Args:
         source_uri: the artifact every result points at (e.g. the ``--from-file`` path); by
             default each resource gets a stable pseudo-path ``aws/<account>/<resource>``.
+        names: resource ARN -> display name, for the results' logical locations.
     """
     specs = list(CATALOG.values())
     index = {spec.id: i for i, spec in enumerate(specs)}
@@ -181,7 +187,7 @@ def render_sarif(findings: Sequence[Finding], *, source_uri: str | None = None) 
                         "rules": [_rule(spec) for spec in specs],
                     }
                 },
-                "results": [_result(f, index.get(f.id), source_uri) for f in findings],
+                "results": [_result(f, index.get(f.id), source_uri, names) for f in findings],
                 "columnKind": "unicodeCodePoints",
             }
         ],
@@ -206,7 +212,12 @@ def _rule(spec: CheckSpec) -> dict[str, Any]:
     }
 
 
-def _result(finding: Finding, rule_index: int | None, source_uri: str | None) -> dict[str, Any]:
+def _result(
+    finding: Finding,
+    rule_index: int | None,
+    source_uri: str | None,
+    names: Mapping[str, str] | None,
+) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.id,
         "level": SARIF_LEVEL[finding.severity],
@@ -221,7 +232,7 @@ def _result(finding: Finding, rule_index: int | None, source_uri: str | None) ->
                 },
                 "logicalLocations": [
                     {
-                        "name": short_name(finding.resource_arn),
+                        "name": short_name(finding.resource_arn, names),
                         "fullyQualifiedName": finding.resource_arn,
                         "kind": "resource",
                     }
