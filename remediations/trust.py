@@ -145,6 +145,10 @@ class TrustAnalysis:
     anchor_open_actions: frozenset[str] = frozenset()
     #: Required actions whose allowing paths admit an unnamed subject on their own.
     subject_open_actions: frozenset[str] = frozenset()
+    #: Other principals whose every Allow statement requires x509 session tags, so only a
+    #: session that came through Roles Anywhere qualifies (EKS hybrid intermediate-role
+    #: chaining), or that can never qualify (another service under x509 conditions).
+    certificate_bound_principals: tuple[str, ...] = ()
     #: Issuer patterns with wildcards (canonical key, pattern), e.g. ("x509issuer/cn", "CA-*").
     issuer_wildcards: tuple[tuple[str, str], ...] = ()
     #: The analysed document (for proposals).
@@ -574,6 +578,17 @@ def _principal_labels(statement: CompiledStatement) -> tuple[list[str], bool]:
     return labels, wildcard
 
 
+def _requires_certificate_tags(statement: CompiledStatement) -> bool:
+    """A positive clause on (or bound to) an ``aws:PrincipalTag/x509...`` key."""
+    for clause in statement.clauses:
+        if not clause.operator.positive:
+            continue
+        refs = [clause.key, *(k for v in clause.values for k in variable_keys(v))]
+        if any(k.startswith("aws:principaltag/x509") for k in refs):
+            return True
+    return False
+
+
 def _referenced_keys(
     allows: list[CompiledStatement], denies: list[CompiledStatement]
 ) -> dict[str, str]:
@@ -659,14 +674,18 @@ def analyze_trust(document: dict[str, Any]) -> TrustAnalysis:
         denies, positive=False
     )
 
-    other: list[str] = []
+    needs_certificate: dict[str, bool] = {}
     wildcard_principal = False
     for statement in policy.statements:
         if statement.effect != "Allow":
             continue
         labels, wildcard = _principal_labels(statement)
         wildcard_principal = wildcard_principal or wildcard
-        other.extend(label for label in labels if label not in other)
+        bound = _requires_certificate_tags(statement)
+        for label in labels:
+            needs_certificate[label] = needs_certificate.get(label, True) and bound
+    other = [label for label, bound in needs_certificate.items() if not bound]
+    certificate_bound = [label for label, bound in needs_certificate.items() if bound]
 
     return TrustAnalysis(
         trusts_ra=bool(allows),
@@ -691,6 +710,7 @@ def analyze_trust(document: dict[str, Any]) -> TrustAnalysis:
         ),
         ip_conditions=tuple(u for u in conditions if u.category == "ip"),
         other_principals=tuple(other),
+        certificate_bound_principals=tuple(certificate_bound),
         wildcard_principal=wildcard_principal,
         legacy_version_with_variables=policy.version != VARIABLES_VERSION
         and any(has_variables(v) for s in policy.statements for c in s.clauses for v in c.values),
