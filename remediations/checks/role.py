@@ -1,0 +1,74 @@
+"""Role checks (FINDINGS F-ROLE-01): privileged roles reachable through Roles Anywhere, and RA
+trusts that no enabled profile uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from remediations.catalog import spec
+from remediations.checks import check
+from remediations.findings import Finding
+from remediations.model import GLOBAL_REGION, Role
+
+if TYPE_CHECKING:
+    from remediations.context import ScanContext
+
+
+@check("RA-ROLE-PRIVILEGED")
+def privileged_roles(ctx: ScanContext) -> Iterator[Finding]:
+    entry = spec("RA-ROLE-PRIVILEGED")
+    for role, _analysis in ctx.ra_roles:
+        verdict = ctx.privilege(role)
+        if not verdict.privileged:
+            continue
+        yield entry.finding(
+            role.arn,
+            f"The role trusts Roles Anywhere and its permissions grant {', '.join(verdict.grants)}.",
+            region=GLOBAL_REGION,
+            evidence={
+                "grants": list(verdict.grants),
+                "attached_policy_arns": list(role.attached_policy_arns),
+                "inline_policy_names": [name for name, _doc in role.inline_policies],
+                "permissions_boundary_arn": role.permissions_boundary_arn,
+            },
+        )
+
+
+def _profiles_listing(ctx: ScanContext, role: Role) -> list[str]:
+    """ARNs of profiles listing the role, by its ARN or (path aside) its name."""
+    arns = {p.arn for p in ctx.profiles_by_role.get(role.arn, [])}
+    for listed, profiles in ctx.profiles_by_role.items():
+        same_name = listed.rsplit("/", 1)[-1] == role.name
+        if listed != role.arn and same_name and listed.split(":")[4:5] == [role.account_id]:
+            arns.update(p.arn for p in profiles)
+    return sorted(arns)
+
+
+@check("RA-ROLE-ORPHANED")
+def orphaned_roles(ctx: ScanContext) -> Iterator[Finding]:
+    if "rolesanywhere" not in ctx.inventory.coverage:
+        return  # without the profiles, "no profile uses it" would be a guess
+    entry = spec("RA-ROLE-ORPHANED")
+    profiles = ctx.inventory.profiles
+    regions = sorted(ctx.inventory.regions)
+    for role, _analysis in ctx.ra_roles:
+        listing = _profiles_listing(ctx, role)
+        if any(profiles[arn].enabled for arn in listing if arn in profiles):
+            continue
+        where = f" in {', '.join(regions)}" if regions else ""
+        detail = f"No enabled profile{where} lists the role."
+        if listing:
+            detail += f" Disabled profile(s) list it: {', '.join(listing)}."
+        if role.last_used:
+            detail += f" Last used {role.last_used}."
+        yield entry.finding(
+            role.arn,
+            detail,
+            region=GLOBAL_REGION,
+            evidence={
+                "regions_read": regions,
+                "disabled_profile_arns": listing,
+                "last_used": role.last_used,
+            },
+        )
