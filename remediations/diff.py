@@ -1,0 +1,231 @@
+"""Diffs of resource states: a semantic summary (DeepDiff) and a unified text diff.
+
+The semantic diff first normalises what IAM treats as equal (one value or a list, the order of
+values, the case of condition keys), so a reviewer reads what a change means, e.g.
+``adds condition aws:PrincipalTag/x509Subject/CN = pipeline.prod (StringEquals) to statement 1``,
+not how the JSON moved. The CLI and the TUI show the same :class:`Diff` objects.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from remediations.policy import as_list, canonical_json
+
+_ABSENT = "<absent>"
+_POLICY_FIELDS = ("trustPolicy", "sessionPolicy")
+
+
+@dataclass(frozen=True, slots=True)
+class Diff:
+    """Both views of one change."""
+
+    semantic: list[str]
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"semantic": list(self.semantic), "text": self.text}
+
+
+def diff(before: Any, after: Any) -> Diff:
+    return Diff(semantic_diff(before, after), text_diff(before, after))
+
+
+def text_diff(before: Any, after: Any) -> str:
+    """Unified diff of the canonical JSON (sorted keys, two-space indent)."""
+    lines = difflib.unified_diff(
+        canonical_json(before).splitlines(keepends=True),
+        canonical_json(after).splitlines(keepends=True),
+        fromfile="before",
+        tofile="after",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def semantic_diff(before: Any, after: Any) -> list[str]:
+    """Readable lines, one per meaningful difference, in a stable order."""
+    names: dict[str, str] = {}
+    left = _normalize_state(before, names)
+    right = _normalize_state(after, names)
+    tree = DeepDiff(left, right, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
+    lines: list[str] = []
+    for kind in (
+        "dictionary_item_removed",
+        "iterable_item_removed",
+        "dictionary_item_added",
+        "iterable_item_added",
+        "values_changed",
+        "type_changes",
+    ):
+        for level in sorted(tree.get(kind, []), key=lambda lv: str(lv.path())):
+            path = level.path(output_format="list")
+            old = None if kind.endswith("_added") else level.t1
+            new = None if kind.endswith("_removed") else level.t2
+            lines.extend(_describe(path, old, new, names))
+    return lines
+
+
+# --- normalisation -----------------------------------------------------------------------------
+
+
+def _normalize_state(state: Any, names: dict[str, str]) -> Any:
+    if not isinstance(state, dict):
+        return state
+    out: dict[str, Any] = {}
+    for key, value in state.items():
+        if key in _POLICY_FIELDS and isinstance(value, dict):
+            out[key] = normalize_policy(value, names)
+        elif key in ("roleArns", "managedPolicyArns") and isinstance(value, list):
+            out[key] = {str(v): True for v in value}
+        elif key == "attributeMappings" and isinstance(value, list):
+            out[key] = {
+                str(m.get("certificateField")): {
+                    str(r.get("specifier")): True for r in m.get("mappingRules") or []
+                }
+                for m in value
+                if isinstance(m, dict)
+            }
+        elif key == "notificationSettings" and isinstance(value, list):
+            out[key] = {
+                f"{s.get('event')}/{s.get('channel', 'ALL')}": {
+                    k: v for k, v in s.items() if k not in ("event", "channel")
+                }
+                for s in value
+                if isinstance(s, dict)
+            }
+        else:
+            out[key] = value
+    return out
+
+
+def normalize_policy(doc: dict[str, Any], names: dict[str, str] | None = None) -> dict[str, Any]:
+    """A policy in a form where IAM-equal documents compare equal.
+
+    Lists of values become sorted, one value equals a one-element list, and condition keys are
+    lower-cased (their spelling is kept in ``names`` for messages).
+    """
+    names = {} if names is None else names
+    statements = as_list(doc.get("Statement"))
+    for index, statement in enumerate(statements):
+        if isinstance(statement, dict) and statement.get("Sid"):
+            names.setdefault(f"#sid{index}", str(statement["Sid"]))
+    return {
+        "Version": doc.get("Version", _ABSENT),
+        "Statement": [
+            _normalize_statement(s, names) if isinstance(s, dict) else s
+            for s in statements
+        ],
+        **{k: v for k, v in doc.items() if k not in ("Version", "Statement")},
+    }
+
+
+def _value_set(value: Any) -> dict[str, bool]:
+    return {json.dumps(v) if not isinstance(v, str) else v: True for v in as_list(value)}
+
+
+def _normalize_statement(statement: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {"Sid": statement.get("Sid", ""), "Effect": statement.get("Effect")}
+    for field in ("Action", "NotAction", "Resource", "NotResource"):
+        if field in statement:
+            out[field] = _value_set(statement[field])
+    principal = statement.get("Principal")
+    if isinstance(principal, dict):
+        out["Principal"] = {
+            f"{kind}:{value}": True for kind, values in principal.items() for value in as_list(values)
+        }
+    elif principal is not None:
+        out["Principal"] = {str(principal): True}
+    conditions: dict[str, Any] = {}
+    raw = statement.get("Condition")
+    if isinstance(raw, dict):
+        for operator, block in raw.items():
+            if not isinstance(block, dict):
+                conditions[str(operator)] = block
+                continue
+            for key, value in block.items():
+                lower = str(key).lower()
+                names.setdefault(lower, str(key))
+                values = sorted(str(v) for v in as_list(value))
+                shown = values[0] if len(values) == 1 else json.dumps(values, ensure_ascii=False)
+                conditions[f"{operator}\t{lower}"] = shown
+    out["Condition"] = conditions
+    for key, value in statement.items():
+        if key not in out and key not in ("Condition",):
+            out[key] = value
+    return out
+
+
+# --- describing one difference -----------------------------------------------------------------
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _describe(path: list[Any], old: Any, new: Any, names: dict[str, str]) -> list[str]:
+    if path and path[0] in _POLICY_FIELDS:
+        prefix = "" if path[0] == "trustPolicy" else "session policy: "
+        return [prefix + line for line in _describe_policy(path[1:], old, new, names)]
+    if len(path) == 2 and path[0] in ("roleArns", "managedPolicyArns"):
+        return [f"{'adds' if new else 'removes'} {path[1]} {'to' if new else 'from'} {path[0]}"]
+    if len(path) == 3 and path[0] == "attributeMappings":
+        verb = "maps" if new else "stops mapping"
+        return [f"{verb} {path[1]} specifier {path[2]}"]
+    if len(path) == 2 and path[0] == "attributeMappings":
+        specs = ", ".join(sorted((new or old or {}).keys()))
+        return [f"{'maps' if new else 'stops mapping'} {path[1]} ({specs})"]
+    if path and path[0] == "notificationSettings":
+        what = " ".join(str(p) for p in path[1:])
+        return [_set_line(f"notification {what}", old, new)]
+    return [_set_line(".".join(str(p) for p in path), old, new)]
+
+
+def _set_line(what: str, old: Any, new: Any) -> str:
+    if old is None:
+        return f"sets {what} to {_short(new)}"
+    if new is None:
+        return f"removes {what} (was {_short(old)})"
+    return f"sets {what} {_short(old)} -> {_short(new)}"
+
+
+def _describe_policy(path: list[Any], old: Any, new: Any, names: dict[str, str]) -> list[str]:
+    if path == ["Version"]:
+        return [_set_line("Version", None if old == _ABSENT else old, None if new == _ABSENT else new)]
+    if not path:
+        if isinstance(new, dict) and not old:
+            return [f"adds a policy with {len(new.get('Statement') or [])} statement(s)"]
+        return [f"removes the policy ({len((old or {}).get('Statement') or [])} statement(s))"]
+    if path[0] != "Statement" or len(path) < 2:
+        return [_set_line(".".join(str(p) for p in path), old, new)]
+    index = int(path[1])
+    sid = names.get(f"#sid{index}")
+    label = f"statement {index + 1}" + (f" (Sid {sid})" if sid else "")
+    if len(path) == 2:
+        item = new if new is not None else old
+        sid = item.get("Sid") if isinstance(item, dict) else ""
+        effect = item.get("Effect") if isinstance(item, dict) else ""
+        detail = ", ".join(x for x in (f"Sid {sid}" if sid else "", str(effect or "")) if x)
+        return [f"{'adds' if new is not None else 'removes'} statement {index + 1} ({detail})"]
+    field = path[2]
+    if field == "Condition" and len(path) == 4:
+        operator, _, lower = str(path[3]).partition("\t")
+        key = names.get(lower, lower)
+        if old is None:
+            return [f"adds condition {key} = {_short(new)} ({operator}) to {label}"]
+        if new is None:
+            return [f"removes {key} condition ({operator} {_short(old)}) from {label}"]
+        return [f"changes condition {key} ({operator}) in {label}: {_short(old)} -> {_short(new)}"]
+    if field in ("Action", "NotAction", "Resource", "NotResource", "Principal") and len(path) == 4:
+        noun = {"NotAction": "NotAction entry", "NotResource": "NotResource entry"}.get(
+            field, field.lower()
+        )
+        verb, prep = ("adds", "to") if new is not None else ("removes", "from")
+        return [f"{verb} {noun} {path[3]} {prep} {label}"]
+    return [_set_line(f"{'.'.join(str(p) for p in path[2:])} of {label}", old, new)]
