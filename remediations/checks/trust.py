@@ -118,8 +118,8 @@ def no_subject_condition(ctx: ScanContext) -> Iterator[Finding]:
             "RA-TRUST-NO-SUBJECT-CONDITION",
             role,
             f"A certificate with a subject, SAN and source identity the policy never names is "
-            f"allowed all three actions; {where} pin no subject (CN, OU, SAN or "
-            f"sts:SourceIdentity).{note}",
+            f"allowed all three actions: no subject pin (CN, OU, SAN or sts:SourceIdentity) "
+            f"in {where}.{note}",
             severity=severity,
             evidence={
                 "statement_indexes": unpinned or list(analysis.ra_statement_indexes),
@@ -282,7 +282,7 @@ def no_source_arn(ctx: ScanContext) -> Iterator[Finding]:
         yield _finding(
             "RA-TRUST-NO-SOURCEARN",
             role,
-            f"{summary}: {_statements(analysis, unpinned)} have no aws:SourceArn condition.{extra}",
+            f"{summary}: no aws:SourceArn condition in {_statements(analysis, unpinned)}.{extra}",
             severity=severity,
             evidence={
                 "statement_indexes": unpinned,
@@ -371,9 +371,9 @@ def issuer_not_pinned(ctx: ScanContext) -> Iterator[Finding]:
         if analysis.open_to_any_issuer:
             unpinned = _unpinned(analysis, lambda u: u.category == "issuer")
             detail = (
-                f"No path pins the issuing CA: {_statements(analysis, unpinned)} have no "
-                "aws:PrincipalTag/x509Issuer condition, so every CA under the trust anchor "
-                "can issue certificates this role accepts."
+                "No path pins the issuing CA (no aws:PrincipalTag/x509Issuer condition in "
+                f"{_statements(analysis, unpinned)}), so every CA under the trust anchor can "
+                "issue certificates this role accepts."
             )
             severity = Severity.LOW if single_anchor else None
         elif analysis.issuer_wildcards:
