@@ -125,10 +125,10 @@ def statement_applies(stmt: Mapping[str, Any], action: str, resources: Sequence[
 
 @dataclass(frozen=True, slots=True)
 class Probe:
-    """A kind of power, tested as one action on the resources that stand for "any"."""
+    """A kind of power: every one of ``actions`` on one of the resources that stand for "any"."""
 
     label: str
-    action: str
+    actions: tuple[str, ...]
     resources: tuple[str, ...]
 
 
@@ -157,19 +157,31 @@ def _strongest(values: Iterable[Applies]) -> Applies:
     return found
 
 
-def evaluate_probe(documents: Iterable[Mapping[str, Any]], probe: Probe) -> ProbeResult:
-    """How a set of policy documents (a union) treats one probe."""
+def evaluate_action(
+    documents: Iterable[Mapping[str, Any]], action: str, resources: Sequence[str]
+) -> ProbeResult:
+    """How a set of policy documents (a union) treats one action on any of ``resources``."""
     allows: list[Applies] = []
     denies: list[Applies] = []
     for doc in documents:
         for stmt in statements(dict(doc)):
             effect = stmt.get("Effect")
-            applies = statement_applies(stmt, probe.action, probe.resources)
+            applies = statement_applies(stmt, action, resources)
             if effect == "Allow":
                 allows.append(applies)
             elif effect == "Deny":
                 denies.append(applies)
     return ProbeResult(allow=_strongest(allows), deny=_strongest(denies))
+
+
+def probe_granted(documents: Sequence[Mapping[str, Any]], probe: Probe) -> bool:
+    """Every action of the probe is allowed unconditionally and not denied unconditionally."""
+    return all(evaluate_action(documents, a, probe.resources).granted for a in probe.actions)
+
+
+def probe_denied(documents: Sequence[Mapping[str, Any]], probe: Probe) -> bool:
+    """Every action of the probe is denied unconditionally."""
+    return all(evaluate_action(documents, a, probe.resources).denied for a in probe.actions)
 
 
 def has_allow(documents: Iterable[Mapping[str, Any]]) -> bool:
@@ -300,19 +312,33 @@ _ESCALATION_ACTIONS: dict[str, str] = {
 }
 
 
+def _everything(partition: str, account: str) -> Probe:
+    """``*:*``: an unnamed action of an unnamed service, and of IAM (``NotAction: iam:*`` is not
+    everything)."""
+    actions = (f"rafixprobe:{_PROBE_ACTION}", f"iam:{_PROBE_ACTION}")
+    return Probe("*:*", actions, (_any_resource(partition, account, "rafixprobe"),))
+
+
+def _service_wildcard(service: str, partition: str, account: str) -> Probe:
+    """``<service>:*`` on any resource of the service."""
+    resources: tuple[str, ...]
+    if service == "iam":
+        resources = (_iam(partition, account, "role"), _iam(partition, account, "user"))
+    else:
+        resources = (_any_resource(partition, account, service),)
+    return Probe(f"{service}:*", (f"{service}:{_PROBE_ACTION}",), resources)
+
+
 def privilege_probes(role_arn: str) -> tuple[Probe, ...]:
     """The probes that make a role privileged (F-ROLE-01): ``*:*``, ``iam:*``, PassRole on *."""
     partition, account = _arn_parts(role_arn)
-    iam_any = (_iam(partition, account, "role"), _iam(partition, account, "user"))
     probes = [
-        Probe(
-            "*:*", f"rafixprobe:{_PROBE_ACTION}", (_any_resource(partition, account, "rafixprobe"),)
-        ),
-        Probe("iam:*", f"iam:{_PROBE_ACTION}", iam_any),
-        Probe("iam:PassRole", "iam:PassRole", (_iam(partition, account, "role"),)),
+        _everything(partition, account),
+        _service_wildcard("iam", partition, account),
+        Probe("iam:PassRole", ("iam:PassRole",), (_iam(partition, account, "role"),)),
     ]
     probes += [
-        Probe(action, action, (_iam(partition, account, kind),))
+        Probe(action, (action,), (_iam(partition, account, kind),))
         for action, kind in _ESCALATION_ACTIONS.items()
     ]
     return tuple(probes)
@@ -322,25 +348,11 @@ def dangerous_session_probes(profile_arn: str) -> tuple[Probe, ...]:
     """What a session policy must not allow (F-PROF-02)."""
     partition, account = _arn_parts(profile_arn)
     return (
-        Probe(
-            "*:*", f"rafixprobe:{_PROBE_ACTION}", (_any_resource(partition, account, "rafixprobe"),)
-        ),
-        Probe(
-            "iam:*",
-            f"iam:{_PROBE_ACTION}",
-            (_iam(partition, account, "role"), _iam(partition, account, "user")),
-        ),
-        Probe("sts:AssumeRole on *", "sts:AssumeRole", (_iam(partition, account, "role"),)),
-        Probe(
-            "rolesanywhere:*",
-            f"rolesanywhere:{_PROBE_ACTION}",
-            (_any_resource(partition, account, "rolesanywhere"),),
-        ),
-        Probe(
-            "organizations:*",
-            f"organizations:{_PROBE_ACTION}",
-            (_any_resource(partition, account, "organizations"),),
-        ),
+        _everything(partition, account),
+        _service_wildcard("iam", partition, account),
+        Probe("sts:AssumeRole on *", ("sts:AssumeRole",), (_iam(partition, account, "role"),)),
+        _service_wildcard("rolesanywhere", partition, account),
+        _service_wildcard("organizations", partition, account),
     )
 
 
@@ -368,8 +380,10 @@ def guardrail_probes(profile_arn: str) -> tuple[Probe, ...]:
     out = []
     for label in GUARDRAIL_DENIES:
         service, action = label.split(":", 1)
-        concrete = f"{service}:{_PROBE_ACTION}" if action == "*" else label
-        out.append(Probe(label, concrete, (_any_resource(partition, account, service),)))
+        if action == "*":
+            out.append(_service_wildcard(service, partition, account))
+        else:
+            out.append(Probe(label, (label,), (_any_resource(partition, account, service),)))
     return tuple(out)
 
 
@@ -413,7 +427,7 @@ def analyze_role_privilege(role: Role, policies: Mapping[str, ManagedPolicy]) ->
     """Does the role's effective identity permission include ``*:*``, ``iam:*`` or PassRole on *?"""
     docs, unknown = _identity_documents(role, policies)
     probes = privilege_probes(role.arn)
-    grants = [p for p in probes if evaluate_probe(docs, p).granted]
+    grants = [p for p in probes if probe_granted(docs, p)]
     if not grants:
         # Unknown documents could hold the grant; known ones do not.
         return RolePrivilege(None if unknown else False, unknown=tuple(unknown))
@@ -423,7 +437,7 @@ def analyze_role_privilege(role: Role, policies: Mapping[str, ManagedPolicy]) ->
     boundary = resolve_policy(role.permissions_boundary_arn, policies)
     if boundary is None:
         return RolePrivilege(None, labels, (*unknown, role.permissions_boundary_arn))
-    kept = tuple(p.label for p in grants if evaluate_probe([boundary], p).granted)
+    kept = tuple(p.label for p in grants if probe_granted([boundary], p))
     if kept:
         return RolePrivilege(True, kept, tuple(unknown))
     return RolePrivilege(None if unknown else False, (), tuple(unknown), bounded=True)
@@ -483,17 +497,11 @@ def analyze_session_policies(
             docs.append(resolved)
     keeps_allow = has_allow(docs)
     dangerous = (
-        tuple(
-            p.label
-            for p in dangerous_session_probes(profile_arn)
-            if evaluate_probe(docs, p).granted
-        )
+        tuple(p.label for p in dangerous_session_probes(profile_arn) if probe_granted(docs, p))
         if keeps_allow
         else ()
     )
-    missing = tuple(
-        p.label for p in guardrail_probes(profile_arn) if not evaluate_probe(docs, p).denied
-    )
+    missing = tuple(p.label for p in guardrail_probes(profile_arn) if not probe_denied(docs, p))
     return SessionPolicyAnalysis(
         has_session_policy=session_policy is not None or bool(managed_policy_arns),
         dangerous_allowed=dangerous,
