@@ -16,6 +16,7 @@ This module does not import boto3 or botocore (ARCHITECTURE.md): it works on the
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -44,7 +45,9 @@ from remediations.state import (
 READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Head", "Search", "Lookup")
 #: Error codes that mean "the resource is not there" when reading a state.
 NOT_FOUND_CODES = frozenset({"NoSuchEntity", "ResourceNotFoundException", "NotFoundException"})
-_HOOK_ID = "rafix-read-only-guard"
+#: Set while a writable executor makes a call, so that the guard of a read-only executor
+#: sharing the same (cached) client lets that call through but still refuses any other.
+_WRITING: contextvars.ContextVar[bool] = contextvars.ContextVar("rafix_writing", default=False)
 
 
 class AccountLike(Protocol):
@@ -134,14 +137,15 @@ class Executor:
         key = (service, region)
         if key not in self._clients:
             client = self.account.client(service, region)
-            client.meta.events.register("before-call", self._guard, unique_id=_HOOK_ID)
+            guard_id = f"rafix-read-only-guard-{id(self)}"
+            client.meta.events.register("before-call", self._guard, unique_id=guard_id)
             self._clients[key] = client
         return self._clients[key]
 
     def _guard(self, model: Any = None, **_: Any) -> None:
         """botocore ``before-call`` hook: the last line of defence of read-only mode."""
         name = str(getattr(model, "name", ""))
-        if self.read_only and is_mutating(name):
+        if self.read_only and is_mutating(name) and not _WRITING.get():
             raise ReadOnlyError(f"read-only mode: refused {name}; nothing was written")
 
     # --- calls ---------------------------------------------------------------------------
@@ -159,12 +163,15 @@ class Executor:
         method = getattr(client, _method_name(client, call.operation), None)
         if method is None:
             raise CallFailed(call, "UnknownOperation", "botocore does not know this operation")
+        token = _WRITING.set(not self.read_only)
         try:
             response = method(**call.params)
         except ApplyError:
             raise
         except Exception as exc:  # botocore errors of every kind: classified by shape
             raise CallFailed(call, error_code(exc), error_message(exc)) from exc
+        finally:
+            _WRITING.reset(token)
         result: JSON = to_jsonable(dict(response))
         result.pop("ResponseMetadata", None)
         return result
