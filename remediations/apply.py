@@ -310,7 +310,10 @@ def _execute(
     _show(steps, run)
     if not confirm(f"Apply {len(steps)} change(s) to the account?"):
         raise ApplyError("apply cancelled; nothing was written")
-    current = _check_fresh(steps, executor, touched)
+    try:
+        current = _check_fresh(steps, executor, touched)
+    except CallFailed as exc:
+        raise ApplyError(f"could not read the account ({exc}); nothing was written") from exc
     snapshot = resume or _new_snapshot(steps, current, label, key, plan)
     if resume is None:
         store.save(snapshot)

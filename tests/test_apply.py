@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,15 +47,20 @@ def pinned(name: str) -> dict[str, Any]:
     )
 
 
+@functools.cache
+def _shared_session() -> Any:
+    """One boto3 session for every test: its loaded service models make new clients cheap, and
+    hooks are registered on clients (each has its own copy of the event emitter), never here."""
+    return boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+
+
 class MotoAccount:
     """The slice of ``AccountSession`` the executor uses, over a moto-backed boto3 session."""
 
     def __init__(self) -> None:
-        self.session = boto3.Session(
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            region_name="us-east-1",
-        )
+        self.session = _shared_session()
         self._clients: dict[tuple[str, str | None], Any] = {}
 
     def client(self, service: str, region: str | None = None) -> Any:
