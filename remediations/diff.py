@@ -117,8 +117,7 @@ def normalize_policy(doc: dict[str, Any], names: dict[str, str] | None = None) -
     return {
         "Version": doc.get("Version", _ABSENT),
         "Statement": [
-            _normalize_statement(s, names) if isinstance(s, dict) else s
-            for s in statements
+            _normalize_statement(s, names) if isinstance(s, dict) else s for s in statements
         ],
         **{k: v for k, v in doc.items() if k not in ("Version", "Statement")},
     }
@@ -136,7 +135,9 @@ def _normalize_statement(statement: dict[str, Any], names: dict[str, str]) -> di
     principal = statement.get("Principal")
     if isinstance(principal, dict):
         out["Principal"] = {
-            f"{kind}:{value}": True for kind, values in principal.items() for value in as_list(values)
+            f"{kind}:{value}": True
+            for kind, values in principal.items()
+            for value in as_list(values)
         }
     elif principal is not None:
         out["Principal"] = {str(principal): True}
@@ -197,7 +198,9 @@ def _set_line(what: str, old: Any, new: Any) -> str:
 
 def _describe_policy(path: list[Any], old: Any, new: Any, names: dict[str, str]) -> list[str]:
     if path == ["Version"]:
-        return [_set_line("Version", None if old == _ABSENT else old, None if new == _ABSENT else new)]
+        return [
+            _set_line("Version", None if old == _ABSENT else old, None if new == _ABSENT else new)
+        ]
     if not path:
         if isinstance(new, dict) and not old:
             return [f"adds a policy with {len(new.get('Statement') or [])} statement(s)"]

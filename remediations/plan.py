@@ -1,0 +1,205 @@
+"""Plans: the reviewed list of changes that ``rafix apply`` makes, and plan files.
+
+A plan records, per resource, the state it was made against (``before`` and its fingerprint),
+the target state (``after``), the exact API calls (``state.calls_to_reach``) and both diffs.
+The file format is ``rafix.plan/v1`` (``/tmp/plan_format.md``, shared with apply): keys are
+only ever added.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from remediations import __version__
+from remediations.diff import diff
+from remediations.errors import InputError
+from remediations.model import Inventory
+from remediations.proposals import NeedsInput, NotFixable, ProposalSet, ProposedChange
+from remediations.state import ApiCall, calls_to_reach, fingerprint
+
+SCHEMA = "rafix.plan/v1"
+#: Apply order within a phase: identities before the profiles that list them.
+_TYPE_ORDER = {"trust-anchor": 0, "crl": 1, "role": 2, "profile": 3}
+
+
+@dataclass(slots=True)
+class Change:
+    """One resource's change, as reviewed and as applied."""
+
+    id: str
+    phase: int
+    resource_arn: str
+    resource_type: str
+    region: str
+    finding_ids: list[str]
+    summary: str
+    why: str
+    fingerprint: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    calls: list[ApiCall]
+    semantic_diff: list[str]
+    text_diff: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "phase": self.phase,
+            "resource_arn": self.resource_arn,
+            "resource_type": self.resource_type,
+            "region": self.region,
+            "finding_ids": list(self.finding_ids),
+            "summary": self.summary,
+            "why": self.why,
+            "fingerprint": self.fingerprint,
+            "before": self.before,
+            "after": self.after,
+            "calls": [c.to_json() for c in self.calls],
+            "diff": {"semantic": list(self.semantic_diff), "text": self.text_diff},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Change:
+        diff_data = data.get("diff") or {}
+        return cls(
+            id=str(data["id"]),
+            phase=int(data.get("phase", 1)),
+            resource_arn=str(data["resource_arn"]),
+            resource_type=str(data["resource_type"]),
+            region=str(data.get("region", "")),
+            finding_ids=[str(f) for f in data.get("finding_ids") or []],
+            summary=str(data.get("summary", "")),
+            why=str(data.get("why", "")),
+            fingerprint=str(data["fingerprint"]),
+            before=dict(data["before"]),
+            after=dict(data["after"]),
+            calls=[ApiCall.from_json(c) for c in data.get("calls") or []],
+            semantic_diff=[str(s) for s in diff_data.get("semantic") or []],
+            text_diff=str(diff_data.get("text", "")),
+        )
+
+    @classmethod
+    def from_proposal(cls, change_id: str, proposal: ProposedChange) -> Change:
+        both = diff(proposal.before, proposal.after)
+        return cls(
+            id=change_id,
+            phase=proposal.phase,
+            resource_arn=proposal.resource_arn,
+            resource_type=proposal.resource_type,
+            region=proposal.region,
+            finding_ids=list(proposal.finding_ids),
+            summary=proposal.summary,
+            why=proposal.why,
+            fingerprint=fingerprint(proposal.before),
+            before=proposal.before,
+            after=proposal.after,
+            calls=calls_to_reach(
+                proposal.resource_type, proposal.resource_arn, proposal.before, proposal.after
+            ),
+            semantic_diff=both.semantic,
+            text_diff=both.text,
+        )
+
+
+@dataclass(slots=True)
+class Plan:
+    source: str
+    account_id: str | None
+    changes: list[Change] = field(default_factory=list)
+    needs_input: list[NeedsInput] = field(default_factory=list)
+    not_fixable: list[NotFixable] = field(default_factory=list)
+    created_at: str = field(
+        default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+    rafix_version: str = __version__
+    schema: str = SCHEMA
+
+    @property
+    def applicable(self) -> bool:
+        """Whether the source can be written to (offline files cannot)."""
+        return self.source == "live" or self.source.startswith("sandbox")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "created_at": self.created_at,
+            "rafix_version": self.rafix_version,
+            "source": self.source,
+            "account_id": self.account_id,
+            "changes": [c.to_json() for c in self.changes],
+            "needs_input": [n.to_json() for n in self.needs_input],
+            "not_fixable": [n.to_json() for n in self.not_fixable],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, *, where: str = "plan") -> Plan:
+        """A plan from its JSON; :class:`InputError` names what is wrong."""
+        if not isinstance(data, dict):
+            raise InputError(f"{where}: not a rafix plan (expected a JSON object)")
+        if data.get("schema") != SCHEMA:
+            raise InputError(f"{where}: not a {SCHEMA} plan (schema {data.get('schema')!r})")
+        try:
+            return cls(
+                source=str(data.get("source", "")),
+                account_id=data.get("account_id"),
+                changes=[Change.from_json(c) for c in data.get("changes") or []],
+                needs_input=[NeedsInput.from_json(n) for n in data.get("needs_input") or []],
+                not_fixable=[NotFixable.from_json(n) for n in data.get("not_fixable") or []],
+                created_at=str(data.get("created_at", "")),
+                rafix_version=str(data.get("rafix_version", "")),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InputError(f"{where}: malformed plan ({type(exc).__name__}: {exc})") from None
+
+    @classmethod
+    def load(cls, path: str | Path) -> Plan:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise InputError(f"{path}: cannot read the plan ({reason})") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        return cls.from_json(data, where=str(path))
+
+    def save(self, path: str | Path) -> None:
+        """Write atomically (temp file + rename), readable by the owner only."""
+        target = Path(path)
+        text = json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".rafix-plan-", dir=target.parent or Path("."))
+            try:
+                os.fchmod(fd, 0o600)
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise InputError(f"{path}: cannot write the plan ({exc.strerror})") from None
+
+
+def build_plan(inventory: Inventory, proposals: ProposalSet) -> Plan:
+    """A plan from proposals: changes in apply order, numbered c1, c2, ..."""
+    ordered = sorted(
+        proposals.changes,
+        key=lambda p: (p.phase, _TYPE_ORDER.get(p.resource_type, 9), p.resource_arn),
+    )
+    return Plan(
+        source=inventory.origin or "files",
+        account_id=inventory.account_id,
+        changes=[Change.from_proposal(f"c{i}", p) for i, p in enumerate(ordered, start=1)],
+        needs_input=list(proposals.needs_input),
+        not_fixable=list(proposals.not_fixable),
+    )

@@ -1,0 +1,1236 @@
+"""Findings -> proposed target states: one coherent change per resource, rendered and validated.
+
+``propose(inventory, findings, settings, values)`` turns the findings that have a fix into
+:class:`ProposedChange` objects (before/after resource states, see ``state.py``), lists what
+needs a value only the user knows (:class:`NeedsInput`, answered with ``--set``) and what rafix
+does not fix automatically (:class:`NotFixable`, with the reason).
+
+Patches are minimal: they touch only the statements and fields a finding is about, keep every
+other statement as it is and in order, and several findings on one resource merge into one
+target state. Every patched trust policy is proved safe with the evaluator before it is
+proposed (a witness search, :func:`prove_safe`): it admits
+no certificate the current policy refuses, and it still admits the intended workload.
+
+``--set`` grammar (``parse_values``): ``KEY=VALUE`` applies to every resource;
+``SCOPE.KEY=VALUE`` only to the resource whose name, ID or ARN is SCOPE (the key is what follows
+the last dot, so role names with dots work). Keys: ``cn``, ``ou``, ``uri``, ``dns`` (subject
+pins), ``issuer_cn``, ``trust_anchor_arn`` (comma list), ``services`` (comma list of service
+prefixes such as ``s3,sqs`` for the session policy's Allow).
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import random
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from remediations.catalog import CATALOG
+from remediations.errors import InputError, PolicyError
+from remediations.evaluator import compile_policy, has_wildcard, wildcard_match
+from remediations.findings import RESOURCE_TYPES, Finding
+from remediations.model import RA_SERVICE_PRINCIPAL, REQUIRED_ACTIONS, Inventory, Profile, Role
+from remediations.policy import as_list
+from remediations.render import check_document, check_managed_arns, render, render_document
+from remediations.settings import Settings
+from remediations.state import state_from_inventory
+from remediations.trust import (
+    CERTIFICATE_CATEGORIES,
+    SUBJECT_CATEGORIES,
+    CertificateContext,
+    TrustAnalysis,
+    analyze_trust,
+    key_category,
+)
+from remediations.x509 import parse_certificate_bundle
+
+KNOWN_KEYS = ("cn", "ou", "uri", "dns", "issuer_cn", "trust_anchor_arn", "services")
+VARIABLES_VERSION = "2012-10-17"
+ADMIN_POLICY_SUFFIX = ":policy/AdministratorAccess"
+_TYPE_BY_CFN = {cfn: short for short, cfn in RESOURCE_TYPES.items()}
+_SERVICE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_TAG_PUNCTUATION = frozenset("_.:/=+-@")
+
+# Findings grouped by the fix that answers them.
+_ANCHOR_IDS = frozenset(
+    {"RA-TRUST-NO-SOURCEARN", "RA-TRUST-SOURCEARN-WILDCARD", "RA-TRUST-SOURCEARN-STALE"}
+)
+_SESSION_POLICY_IDS = frozenset(
+    {
+        "RA-PROFILE-UNSCOPED-SESSION",
+        "RA-PROFILE-NO-GUARDRAIL-DENIES",
+        "RA-PROFILE-PERMISSIVE-SESSION-POLICY",
+    }
+)
+_TWO_PHASE = {
+    "RA-TRUST-MULTIPLE-SUBJECTS": "each workload needs its own role first",
+    "RA-TRUST-MIXED-PRINCIPALS": "the other principals need their own role first",
+    "RA-ROLE-PRIVILEGED": "the workload needs a least-privilege role first",
+}
+_REPORT_ONLY = {
+    "RA-TRUST-WILDCARD-PRINCIPAL": 'the explicit principals that should replace "*" are '
+    "not in the account's data",
+    "RA-TRUST-SUBJECT-NAMING": "the fix is a new certificate for the workload, issued outside AWS",
+    "RA-PROFILE-ROLE-FANOUT-WITHOUT-BINDING": "it is fixed by pinning each listed role's trust "
+    "(RA-TRUST-NO-SUBJECT-CONDITION) or by splitting the profile",
+    "RA-ROLE-ORPHANED": "removing a trust or deleting a role needs a person to check "
+    "RoleLastUsed first",
+    "RA-TA-NO-REVOCATION": "importing a CRL needs the CA's CRL data, which rafix does not have",
+    "RA-CRL-STALE": "refreshing a CRL needs fresh data from the CA",
+    "RA-CRL-ORPHANED": "deleting a CRL is not reversible; delete it by hand (DeleteCrl)",
+    "RA-TA-CA-EXPIRING": "renewing a CA happens in your PKI",
+    "RA-TA-EXTERNAL-CA": "whether a CA is yours is a decision for a person",
+    "RA-TA-BLAST-RADIUS": "the fix is a PKI design change (a dedicated issuing CA)",
+    "RA-INPUT-MALFORMED-POLICY": "the document could not be read",
+}
+#: canonical subject key (lower case, without aws:principaltag/) -> the --set key for its value.
+_PIN_VALUE_KEYS = {
+    "x509subject/cn": "cn",
+    "x509subject/ou": "ou",
+    "x509san/uri": "uri",
+    "x509san/dns": "dns",
+    "sts:sourceidentity": "cn",
+}
+_NEGATED_TO_POSITIVE = {
+    "stringnotequals": "StringEquals",
+    "stringnotequalsignorecase": "StringEqualsIgnoreCase",
+    "stringnotlike": "StringLike",
+    "arnnotequals": "ArnEquals",
+    "arnnotlike": "ArnLike",
+}
+_POSITIVE = (
+    "StringEquals",
+    "StringEqualsIgnoreCase",
+    "StringLike",
+    "ArnEquals",
+    "ArnLike",
+)
+
+
+# --- results -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ProposedChange:
+    """The target state of one resource and why."""
+
+    resource_arn: str
+    resource_type: str
+    region: str
+    finding_ids: list[str]
+    summary: str
+    why: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    phase: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsInput:
+    """A value the account cannot tell, and how to give it."""
+
+    finding_id: str
+    resource_arn: str
+    key: str
+    question: str
+    candidates: tuple[str, ...] = ()
+
+    @property
+    def set_option(self) -> str:
+        """The ``--set`` option that answers it, scoped to the resource."""
+        return f"--set {_scope_name(self.resource_arn)}.{self.key}=VALUE"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "finding_id": self.finding_id,
+            "resource_arn": self.resource_arn,
+            "key": self.key,
+            "question": self.question,
+            "candidates": list(self.candidates),
+            "set": self.set_option,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NeedsInput:
+        return cls(
+            str(data["finding_id"]),
+            str(data["resource_arn"]),
+            str(data["key"]),
+            str(data.get("question", "")),
+            tuple(str(c) for c in data.get("candidates") or ()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NotFixable:
+    finding_id: str
+    resource_arn: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "finding_id": self.finding_id,
+            "resource_arn": self.resource_arn,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NotFixable:
+        return cls(str(data["finding_id"]), str(data["resource_arn"]), str(data.get("reason", "")))
+
+
+@dataclass(slots=True)
+class ProposalSet:
+    changes: list[ProposedChange] = field(default_factory=list)
+    needs_input: list[NeedsInput] = field(default_factory=list)
+    not_fixable: list[NotFixable] = field(default_factory=list)
+
+
+class _NeedInput(Exception):
+    def __init__(self, key: str, question: str, candidates: Iterable[str] = ()) -> None:
+        super().__init__(question)
+        self.key = key
+        self.question = question
+        self.candidates = tuple(dict.fromkeys(candidates))
+
+
+class _Refuse(Exception):
+    """A fix that cannot be made safely; the message is the reason."""
+
+
+# --- --set values ------------------------------------------------------------------------------
+
+
+def parse_values(items: Iterable[str]) -> dict[str, str]:
+    """``--set`` options -> values for :func:`propose`.
+
+    Raises:
+        InputError: an item without ``=``, an unknown key or an empty value.
+    """
+    values: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"--set {item!r}: expected KEY=VALUE or RESOURCE.KEY=VALUE")
+        key = name.rsplit(".", 1)[-1].strip()
+        if key not in KNOWN_KEYS:
+            raise InputError(
+                f"--set {item!r}: unknown key {key!r} (one of: {', '.join(KNOWN_KEYS)})"
+            )
+        if not value.strip():
+            raise InputError(f"--set {item!r}: the value is empty")
+        values[name.strip()] = value.strip()
+    return values
+
+
+def _scope_name(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+class _Values:
+    """The ``--set`` values that apply to one resource (scoped ones win)."""
+
+    def __init__(self, values: dict[str, str], arn: str, name: str) -> None:
+        self._values = values
+        self._scopes = (arn, name, _scope_name(arn))
+
+    def get(self, key: str) -> str | None:
+        for scope in self._scopes:
+            if f"{scope}.{key}" in self._values:
+                return self._values[f"{scope}.{key}"]
+        return self._values.get(key)
+
+    def get_list(self, key: str) -> list[str] | None:
+        value = self.get(key)
+        if value is None:
+            return None
+        return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def tag_value_problem(value: str) -> str | None:
+    """Why Roles Anywhere could not map a value into a session tag (STS charset), or None."""
+    if len(value) > 256:
+        return f"is {len(value):,} characters (session tag values are limited to 256)"
+    for ch in value:
+        if ch in _TAG_PUNCTUATION or unicodedata.category(ch)[0] in "LNZ":
+            continue
+        return f"contains {ch!r}, outside the STS session-tag charset, so it can never match"
+    return None
+
+
+# --- entry point -------------------------------------------------------------------------------
+
+
+def propose(
+    inventory: Inventory,
+    findings: list[Finding],
+    settings: Settings | None = None,
+    values: dict[str, str] | None = None,
+) -> ProposalSet:
+    """One change per resource for the findings that have a fix; the rest explained."""
+    settings = settings or Settings()
+    values = values or {}
+    result = ProposalSet()
+    by_resource: dict[tuple[str, str], list[Finding]] = {}
+    for finding in findings:
+        kind = _TYPE_BY_CFN.get(finding.resource_type, finding.resource_type)
+        if finding.id in _TWO_PHASE:
+            result.not_fixable.append(_two_phase(finding))
+        elif finding.id in _REPORT_ONLY or finding.id not in CATALOG:
+            reason = _REPORT_ONLY.get(finding.id, "rafix has no automatic fix for it")
+            result.not_fixable.append(
+                NotFixable(finding.id, finding.resource_arn, f"Not fixed automatically: {reason}.")
+            )
+        else:
+            by_resource.setdefault((kind, finding.resource_arn), []).append(finding)
+    builders = {
+        "role": _propose_role,
+        "profile": _propose_profile,
+        "trust-anchor": _propose_anchor,
+        "crl": _propose_crl,
+    }
+    for (kind, arn), group in sorted(by_resource.items()):
+        builder = builders.get(kind)
+        if builder is None:
+            continue
+        builder(_Job(inventory, settings, values, kind, arn, group, result))
+    return result
+
+
+def _two_phase(finding: Finding) -> NotFixable:
+    spec = CATALOG[finding.id]
+    return NotFixable(
+        finding.id,
+        finding.resource_arn,
+        f"Two-phase change, not automatic: {_TWO_PHASE[finding.id]}, and its clients must "
+        f"switch before this role can be narrowed. {spec.fix}",
+    )
+
+
+@dataclass(slots=True)
+class _Job:
+    """One resource and its findings, while its proposal is made."""
+
+    inventory: Inventory
+    settings: Settings
+    raw_values: dict[str, str]
+    kind: str
+    arn: str
+    findings: list[Finding]
+    result: ProposalSet
+
+    @property
+    def ids(self) -> set[str]:
+        return {f.id for f in self.findings}
+
+    def values(self, name: str) -> _Values:
+        return _Values(self.raw_values, self.arn, name)
+
+    def refuse(self, reason: str, ids: Iterable[str] | None = None) -> None:
+        for fid in sorted(set(ids) if ids is not None else self.ids):
+            self.result.not_fixable.append(NotFixable(fid, self.arn, reason))
+
+    def need(self, exc: _NeedInput, ids: Iterable[str]) -> None:
+        for fid in sorted(set(ids)):
+            self.result.needs_input.append(
+                NeedsInput(fid, self.arn, exc.key, exc.question, exc.candidates)
+            )
+
+    def emit(self, summary: list[str], after: dict[str, Any], ids: Iterable[str]) -> None:
+        before = state_from_inventory(self.inventory, self.kind, self.arn)
+        if before is None or before == after or not summary:
+            return
+        fixed = sorted(set(ids))
+        why = " ".join(f"{fid}: {CATALOG[fid].title}." for fid in fixed)
+        region = self.findings[0].region
+        self.result.changes.append(
+            ProposedChange(
+                self.arn, self.kind, region, fixed, "; ".join(summary), why, before, after
+            )
+        )
+
+
+# --- roles -------------------------------------------------------------------------------------
+
+
+def _propose_role(job: _Job) -> None:
+    role = job.inventory.roles.get(job.arn)
+    if role is None or role.trust_policy is None:
+        job.refuse("The role's trust policy could not be read.")
+        return
+    patcher = _TrustPatcher(job, role)
+    fixed: set[str] = set()
+    for step, ids in patcher.steps():
+        if not ids & job.ids:
+            continue
+        try:
+            step()
+            fixed |= ids & job.ids
+        except _NeedInput as exc:
+            job.need(exc, ids & job.ids)
+        except _Refuse as exc:
+            job.refuse(str(exc), ids & job.ids)
+    if not fixed or not patcher.summary:
+        return
+    after = patcher.document()
+    try:
+        check_document(after, "trust")
+        prove_safe(
+            role.trust_policy,
+            after,
+            patcher.intended,
+            anchors=list(job.inventory.trust_anchors),
+            repair="RA-TRUST-MISSING-REQUIRED-ACTION" in fixed,
+        )
+    except (PolicyError, _Refuse) as exc:
+        job.refuse(f"Refused: {exc}.", fixed)
+        return
+    job.emit(patcher.summary, {"trustPolicy": after}, fixed)
+
+
+class _TrustPatcher:
+    """A copy of a trust policy and the edits the findings ask for."""
+
+    def __init__(self, job: _Job, role: Role) -> None:
+        self.job = job
+        self.role = role
+        self.values = job.values(role.name)
+        self.original = role.trust_policy or {}
+        self.doc = copy.deepcopy(self.original)
+        self.single = isinstance(self.doc.get("Statement"), dict)
+        self.statements: list[Any] = as_list(self.doc.get("Statement"))
+        self.analysis: TrustAnalysis = analyze_trust(self.original)
+        self.summary: list[str] = []
+        #: The workload the patch is for: values it pins (source_arn, subject/<RDN>, issuer/CN).
+        self.intended: dict[str, list[str]] = {}
+        self._isolated: dict[int, int] = {}
+        self._anchors: list[str] | None = None
+
+    def steps(self) -> Iterator[tuple[Any, set[str]]]:
+        yield self.fix_version, {"RA-TRUST-LEGACY-VERSION-WITH-VARIABLES"}
+        yield self.fix_missing_actions, {"RA-TRUST-MISSING-REQUIRED-ACTION"}
+        yield self.fix_source_ip, {"RA-TRUST-SOURCEIP-CONDITION"}
+        yield self.fix_fail_open, {"RA-TRUST-FAIL-OPEN-OPERATOR"}
+        yield self.fix_anchor, set(_ANCHOR_IDS)
+        yield self.fix_subject_wildcard, {"RA-TRUST-SUBJECT-WILDCARD"}
+        yield self.fix_subject, {"RA-TRUST-NO-SUBJECT-CONDITION"}
+        yield self.fix_issuer, {"RA-TRUST-ISSUER-NOT-PINNED"}
+
+    def document(self) -> dict[str, Any]:
+        doc = self.doc
+        if self.single and len(self.statements) == 1:
+            doc["Statement"] = self.statements[0]
+        else:
+            doc["Statement"] = self.statements
+        return doc
+
+    # statements ----------------------------------------------------------------------------
+
+    def ra_allows(self) -> list[int]:
+        """Indexes (after isolation) of the Allow statements that apply to Roles Anywhere."""
+        return [self.isolate(i) for i in self.analysis.ra_statement_indexes]
+
+    def isolate(self, index: int) -> int:
+        """Give Roles Anywhere its own statement when the statement also trusts others, so that
+        certificate conditions never apply to (and break) the other principals."""
+        if index in self._isolated:
+            return self._isolated[index]
+        statement = self.statements[index]
+        principal = statement.get("Principal")
+        if principal == "*" or (
+            isinstance(principal, dict) and "*" in as_list(principal.get("AWS"))
+        ):
+            raise _Refuse(
+                f'statement {index + 1} allows Principal "*"; replace it with explicit '
+                "principals first (RA-TRUST-WILDCARD-PRINCIPAL)"
+            )
+        target = index
+        if isinstance(principal, dict):
+            others = {k: v for k, v in principal.items() if k != "Service"}
+            services = [s for s in as_list(principal.get("Service")) if s != RA_SERVICE_PRINCIPAL]
+            if others or services:
+                if services:
+                    others["Service"] = services if len(services) > 1 else services[0]
+                ra_only = copy.deepcopy(statement)
+                ra_only["Principal"] = {"Service": RA_SERVICE_PRINCIPAL}
+                if isinstance(ra_only.get("Sid"), str):
+                    ra_only["Sid"] = ra_only["Sid"] + "RolesAnywhere"
+                statement["Principal"] = others
+                self.statements.append(ra_only)
+                target = len(self.statements) - 1
+                self.summary.append(
+                    f"gives Roles Anywhere its own statement (split from statement {index + 1})"
+                )
+        self._isolated[index] = target
+        return target
+
+    @staticmethod
+    def conditions(statement: dict[str, Any]) -> dict[str, Any]:
+        block = statement.get("Condition")
+        if not isinstance(block, dict):
+            block = {}
+            statement["Condition"] = block
+        return block
+
+    def clauses(self, index: int) -> Iterator[tuple[str, str, list[str]]]:
+        """(operator, key as written, values) of one statement."""
+        block = self.statements[index].get("Condition")
+        if not isinstance(block, dict):
+            return
+        for operator, keys in list(block.items()):
+            if isinstance(keys, dict):
+                for key, value in list(keys.items()):
+                    yield str(operator), str(key), [str(v) for v in as_list(value)]
+
+    def remove(self, index: int, operator: str, key: str) -> None:
+        block = self.conditions(self.statements[index])
+        keys = block.get(operator)
+        if isinstance(keys, dict):
+            keys.pop(key, None)
+            if not keys:
+                del block[operator]
+        if not block:
+            del self.statements[index]["Condition"]
+
+    def add(self, index: int, fragment: dict[str, Any]) -> None:
+        """Merge a rendered condition block into a statement (same key: values replaced)."""
+        block = self.conditions(self.statements[index])
+        for operator, keys in fragment.items():
+            existing = next((op for op in block if op.lower() == operator.lower()), operator)
+            target = block.setdefault(existing, {})
+            if not isinstance(target, dict):
+                raise _Refuse(f"statement {index + 1} has a malformed {existing} block")
+            for key, value in keys.items():
+                same = next((k for k in target if k.lower() == key.lower()), key)
+                target.pop(same, None)
+                target[key] = value
+
+    def statement_has(
+        self, index: int, categories: frozenset[str], positive_only: bool = True
+    ) -> bool:
+        for operator, key, values in self.clauses(index):
+            if key_category(key) not in categories:
+                continue
+            base = operator.split(":")[-1]
+            if positive_only and base not in _POSITIVE:
+                continue
+            if not all(has_wildcard(v) for v in values):
+                return True
+        return False
+
+    # fixes ---------------------------------------------------------------------------------
+
+    def fix_version(self) -> None:
+        if self.doc.get("Version") == VARIABLES_VERSION:
+            return
+        old = self.doc.get("Version")
+        rest = {k: v for k, v in self.doc.items() if k != "Version"}
+        self.doc.clear()
+        self.doc.update({"Version": VARIABLES_VERSION, **rest})
+        self.summary.append(f"sets Version {old or '(none)'} -> {VARIABLES_VERSION}")
+
+    def fix_missing_actions(self) -> None:
+        missing = [a for a in REQUIRED_ACTIONS if a not in self.analysis.allowed_actions]
+        if not missing:
+            return
+        compiled = {s.index: s for s in compile_policy(self.original).statements}
+        paths = [
+            i
+            for i in self.analysis.ra_statement_indexes
+            if i in compiled and compiled[i].covers_action("sts:AssumeRole")
+        ]
+        if not paths:
+            raise _Refuse(
+                "no Roles Anywhere statement allows sts:AssumeRole to copy conditions from"
+            )
+        for original_index in paths:
+            index = self.isolate(original_index)
+            statement = self.statements[index]
+            if "Action" not in statement:
+                raise _Refuse(f"statement {index + 1} uses NotAction; add the actions by hand")
+            actions = [str(a) for a in as_list(statement["Action"])]
+            statement["Action"] = actions + [a for a in missing if a not in actions]
+        self.summary.append(f"allows {', '.join(missing)} under the sts:AssumeRole conditions")
+
+    def fix_source_ip(self) -> None:
+        removed = 0
+        for use in self.analysis.ip_conditions:
+            if use.effect != "Allow":
+                raise _Refuse(
+                    f"a Deny statement ({use.operator} {use.key}) uses an IP condition; "
+                    "removing it changes who is denied: edit it by hand"
+                )
+            index = self.isolate(use.statement_index)
+            self.remove(index, use.operator, use.key)
+            removed += 1
+        if removed:
+            self.summary.append(
+                "removes IP conditions from the trust (the caller is Roles Anywhere, never the "
+                "workload); restrict networks in the profile's session policy instead"
+            )
+
+    def fix_fail_open(self) -> None:
+        uses = [
+            u for u in self.analysis.fail_open_conditions if u.category in CERTIFICATE_CATEGORIES
+        ]
+        if not uses:
+            raise _Refuse("the fail-open condition is not on a certificate key; fix it by hand")
+        for number, use in enumerate(uses, start=1):
+            index = self.isolate(use.statement_index)
+            operator = use.operator.split(":")[-1]
+            base = operator[: -len("IfExists")] if operator.endswith("IfExists") else operator
+            if base == "Null":
+                raise _Refuse(f"a Null condition on {use.key} in an Allow; fix it by hand")
+            self.remove(index, use.operator, use.key)
+            positive = _NEGATED_TO_POSITIVE.get(base.lower())
+            if positive is None:
+                self.add(index, {base: {use.key: list(use.values)}})
+                self.summary.append(
+                    f"rewrites {use.operator} on {use.key} as {base} (fails closed when absent)"
+                )
+                continue
+            self.add(index, render("trust_conditions_presence.json.j2", key=use.key))
+            actions = [a for a in REQUIRED_ACTIONS]
+            deny = render(
+                "trust_statement_deny_blocklist.json.j2",
+                sid=f"RafixDenyBlocked{number}",
+                operator=positive,
+                key=use.key,
+                blocked=list(use.values),
+                actions=actions,
+            )
+            self.statements.append(deny)
+            self.summary.append(
+                f"moves the {use.operator} block list on {use.key} into a Deny statement and "
+                f"requires {use.key} to be present"
+            )
+
+    def anchors(self) -> list[str]:
+        """The trust anchors to pin: --set trust_anchor_arn, else the only candidate."""
+        if self._anchors is not None:
+            return self._anchors
+        given = self.values.get_list("trust_anchor_arn")
+        if given:
+            self._anchors = given
+            return given
+        inventory = self.job.inventory
+        regions = {
+            p.region
+            for p in inventory.profiles.values()
+            if self.role.arn in p.role_arns
+            or any(a.endswith(f"/{self.role.name}") for a in p.role_arns)
+        }
+        anchors = [
+            a for a in inventory.trust_anchors.values() if not regions or a.region in regions
+        ]
+        enabled = [a.arn for a in anchors if a.enabled]
+        if len(enabled) == 1:
+            self._anchors = enabled
+            return enabled
+        where = f" in {', '.join(sorted(regions))}" if regions else ""
+        raise _NeedInput(
+            "trust_anchor_arn",
+            f"Which trust anchor(s) does the workload of role {self.role.name} use? "
+            f"(comma list; {len(enabled)} enabled trust anchors{where})",
+            sorted(a.arn for a in anchors),
+        )
+
+    def _live(self, arn: str) -> bool:
+        inventory = self.job.inventory
+        return "rolesanywhere" not in inventory.coverage or arn in inventory.trust_anchors
+
+    def fix_anchor(self) -> None:
+        ids = self.job.ids & _ANCHOR_IDS
+        for index in self.ra_allows():
+            current: list[tuple[str, str, list[str]]] = [
+                (op, key, vals)
+                for op, key, vals in self.clauses(index)
+                if key.lower() == "aws:sourcearn"
+                and op.split(":")[-1].removesuffix("IfExists") in _POSITIVE
+            ]
+            values = [v for _, _, vals in current for v in vals]
+            wildcards = [v for v in values if has_wildcard(v)]
+            live = [v for v in values if not has_wildcard(v) and self._live(v)]
+            stale = [v for v in values if not has_wildcard(v) and not self._live(v)]
+            if values and not wildcards and not stale:
+                continue
+            if stale and not live and not wildcards and "RA-TRUST-SOURCEARN-STALE" in ids:
+                raise _Refuse(
+                    "the role pins only trust anchors that no longer exist, so Roles Anywhere "
+                    "cannot use it today; pinning a live anchor would open it. Check "
+                    "RoleLastUsed and decide by hand"
+                )
+            pins = list(live)
+            if not values or wildcards:
+                pins += [a for a in self.anchors() if a not in pins]
+            for op, key, _ in current:
+                self.remove(index, op, key)
+            self.add(index, render("trust_conditions_source_arn.json.j2", trust_anchor_arns=pins))
+            self.intended["source_arn"] = pins
+            label = f"statement {index + 1}"
+            if stale:
+                self.summary.append(
+                    f"removes stale trust anchor(s) {', '.join(stale)} from {label}"
+                )
+            if wildcards:
+                self.summary.append(
+                    f"replaces aws:SourceArn pattern {', '.join(wildcards)} in {label}"
+                )
+            self.summary.append(f"pins aws:SourceArn to {', '.join(pins)} in {label}")
+
+    def subjects_seen(self, pattern: str | None = None) -> list[str]:
+        seen = []
+        for subject in self.job.inventory.subjects.values():
+            cn = _rdn(subject.x509_subject, "CN")
+            if cn and (pattern is None or wildcard_match(pattern, cn)):
+                seen.append(cn)
+        return sorted(set(seen))
+
+    def pin_value(self, value_key: str, pattern: str | None = None) -> str:
+        value = self.values.get(value_key)
+        if value is None and value_key == "cn":
+            known = self.analysis.pinned_subjects.get("x509subject/cn", frozenset())
+            if len(known) == 1:
+                value = next(iter(known))
+        if value is None:
+            question = {
+                "cn": f"Which certificate CN should role {self.role.name} accept?",
+                "ou": f"Which certificate OU should role {self.role.name} accept?",
+                "uri": f"Which URI SAN (e.g. SPIFFE ID) should role {self.role.name} accept?",
+                "dns": f"Which DNS SAN should role {self.role.name} accept?",
+            }[value_key]
+            candidates = self.subjects_seen(pattern) if value_key == "cn" else []
+            raise _NeedInput(value_key, question, candidates)
+        problem = tag_value_problem(value)
+        if problem:
+            raise _Refuse(f"the {value_key} {value[:60]!r} {problem}")
+        return value
+
+    def fix_subject_wildcard(self) -> None:
+        for index in self.ra_allows():
+            for operator, key, values in list(self.clauses(index)):
+                if key_category(key) not in SUBJECT_CATEGORIES or not any(
+                    has_wildcard(v) for v in values
+                ):
+                    continue
+                canonical = key.lower().removeprefix("aws:principaltag/")
+                value_key = _PIN_VALUE_KEYS.get(canonical)
+                if value_key is None:
+                    raise _Refuse(f"no exact value is known for {key}; pin it by hand")
+                pattern = next(v for v in values if has_wildcard(v))
+                exact = self.pin_value(value_key, pattern)
+                if canonical == "sts:sourceidentity":
+                    exact = f"CN={exact}"
+                self.remove(index, operator, key)
+                pins = [(key, exact)]
+                self.add(index, render("trust_conditions_subject.json.j2", pins=pins))
+                self._remember_subject(canonical, exact)
+                self.summary.append(
+                    f"replaces {key} pattern {pattern!r} with {exact!r} in statement {index + 1}"
+                )
+
+    def _remember_subject(self, canonical: str, value: str) -> None:
+        if canonical == "sts:sourceidentity":
+            canonical, value = "x509subject/cn", value.removeprefix("CN=")
+        self.intended[canonical] = [value]
+
+    def fix_subject(self) -> None:
+        targets = [i for i in self.ra_allows() if not self.statement_has(i, SUBJECT_CATEGORIES)]
+        if not targets:
+            return
+        cn = self.pin_value("cn")
+        pins = [("aws:PrincipalTag/x509Subject/CN", cn)]
+        ou = self.values.get("ou")
+        if ou is not None:
+            problem = tag_value_problem(ou)
+            if problem:
+                raise _Refuse(f"the ou {ou[:60]!r} {problem}")
+            pins.append(("aws:PrincipalTag/x509Subject/OU", ou))
+        for index in targets:
+            self.add(index, render("trust_conditions_subject.json.j2", pins=pins))
+            self.summary.append(
+                f"pins the subject CN {cn!r}{f' OU {ou!r}' if ou else ''} in statement {index + 1}"
+            )
+        self._remember_subject("x509subject/cn", cn)
+        if ou is not None:
+            self.intended["x509subject/ou"] = [ou]
+
+    def issuer_cns(self) -> list[str]:
+        given = self.values.get_list("issuer_cn")
+        if given:
+            return given
+        inventory = self.job.inventory
+        arns = self.intended.get("source_arn") or sorted(self.analysis.pinned_source_arns)
+        anchors = [inventory.trust_anchors[a] for a in arns if a in inventory.trust_anchors]
+        if not anchors:
+            anchors = list(inventory.trust_anchors.values())
+        names: list[str] = []
+        for anchor in anchors:
+            bundle = (
+                parse_certificate_bundle(anchor.certificate_pem) if anchor.certificate_pem else None
+            )
+            cns = [c.rdn("CN") for c in bundle.certificates] if bundle else []
+            if not cns or not all(cns):
+                names = []
+                break
+            names += [cn for cn in cns if cn and cn not in names]
+        if not names:
+            raise _NeedInput(
+                "issuer_cn",
+                f"Which issuing CA CN should role {self.role.name} accept? (the trust anchor's "
+                "CA certificate is not available)",
+            )
+        return names
+
+    def fix_issuer(self) -> None:
+        targets = [i for i in self.ra_allows() if not self.statement_has(i, frozenset({"issuer"}))]
+        if not targets:
+            return
+        names = self.issuer_cns()
+        for name in names:
+            problem = tag_value_problem(name)
+            if problem:
+                raise _Refuse(f"the issuer CN {name[:60]!r} {problem}")
+        value: str | list[str] = names[0] if len(names) == 1 else names
+        for index in targets:
+            self.add(index, render("trust_conditions_issuer.json.j2", issuer_cn=value))
+            self.summary.append(f"pins the issuer CN {', '.join(names)} in statement {index + 1}")
+        self.intended["x509issuer/cn"] = names
+
+
+def _rdn(text: str, name: str) -> str | None:
+    """One RDN of an ``CN=a,OU=b`` subject string (no escaping support beyond ``\\,``)."""
+    for part in re.split(r"(?<!\\),", text):
+        key, sep, value = part.strip().partition("=")
+        if sep and key.strip().upper() == name:
+            return value.strip().replace("\\,", ",")
+    return None
+
+
+# --- the safety proof --------------------------------------------------------------------------
+
+_FRESH = "rafix-witness"
+_ROGUE_ANCHOR = "arn:aws:rolesanywhere:us-east-1:111122223333:trust-anchor/x"
+_MAX_WITNESSES = 3000
+
+
+def prove_safe(
+    original: dict[str, Any],
+    patched: dict[str, Any],
+    intended: dict[str, list[str]],
+    *,
+    anchors: Iterable[str] = (),
+    repair: bool = False,
+) -> None:
+    """Check a patched trust policy on witness certificates; raise ``_Refuse`` when unsafe.
+
+    Safe means: every witness the patched policy admits, the original admitted too (for a
+    ``repair`` of missing actions: the original's sts:AssumeRole path admitted it), and some
+    witness with the intended workload's values is admitted.
+    """
+    baseline_doc = assume_role_view(original) if repair else original
+    before = analyze_trust(baseline_doc)
+    after = analyze_trust(patched)
+    workload_seen = False
+    for cert in witnesses(original, patched, intended, anchors):
+        if not after.admits(cert):
+            continue
+        if not before.admits(cert):
+            raise _Refuse(
+                "the patched trust policy would admit a certificate the current one refuses "
+                f"({describe_certificate(cert)})"
+            )
+        workload_seen = workload_seen or _matches(cert, intended)
+    if not workload_seen:
+        wanted = ", ".join(f"{k}={'|'.join(v)}" for k, v in sorted(intended.items())) or "any"
+        raise _Refuse(f"the patched trust policy would not admit the workload ({wanted})")
+
+
+def assume_role_view(document: dict[str, Any]) -> dict[str, Any]:
+    """The policy as if every statement that covers sts:AssumeRole covered all three actions,
+    and no other statement existed: ``admits`` then answers "may it call sts:AssumeRole"."""
+    doc = copy.deepcopy(document)
+    compiled = {s.index: s for s in compile_policy(document).statements}
+    kept = []
+    for index, statement in enumerate(as_list(doc.get("Statement"))):
+        if index in compiled and compiled[index].covers_action("sts:AssumeRole"):
+            statement = dict(statement)
+            statement.pop("NotAction", None)
+            statement["Action"] = list(REQUIRED_ACTIONS)
+            kept.append(statement)
+    doc["Statement"] = kept
+    return doc
+
+
+def _matches(cert: CertificateContext, intended: dict[str, list[str]]) -> bool:
+    for key, wanted in intended.items():
+        if key == "source_arn":
+            actual: str | None = cert.source_arn
+        else:
+            field_name, _, rdn = key.partition("/")
+            source = {"x509subject": cert.subject, "x509issuer": cert.issuer, "x509san": cert.san}
+            actual = source.get(field_name, {}).get(
+                rdn.upper() if field_name != "x509san" else _san_name(rdn)
+            )
+        if actual not in wanted:
+            return False
+    return True
+
+
+def describe_certificate(cert: CertificateContext) -> str:
+    parts = [f"trust anchor {cert.source_arn}"]
+    parts += [f"subject {k}={v}" for k, v in cert.subject.items()]
+    parts += [f"issuer {k}={v}" for k, v in cert.issuer.items()]
+    parts += [f"SAN {k}={v}" for k, v in cert.san.items()]
+    if cert.role_session_name is not None:
+        parts.append(f"session name {cert.role_session_name}")
+    parts += [f"{k}={v}" for k, v in cert.extra.items() if v is not None]
+    return ", ".join(parts)
+
+
+def _dimensions(
+    docs: Iterable[dict[str, Any]], intended: dict[str, list[str]], anchors: Iterable[str]
+) -> dict[str, list[str | None]]:
+    """Candidate values per request key: absent, a fresh value, and every value the policies
+    name (a matching witness for each wildcard pattern)."""
+    dims: dict[str, list[str | None]] = {"aws:sourcearn": []}
+    for doc in docs:
+        for use in analyze_trust(doc).conditions:
+            key = use.key.lower()
+            if key == "sts:sourceidentity":
+                key = "aws:principaltag/x509subject/cn"
+            candidates = dims.setdefault(key, [None, _FRESH])
+            for value in use.values:
+                if "${" in value:
+                    if key == "sts:rolesessionname":
+                        candidates.append("$cn")
+                    continue
+                value = (
+                    value.removeprefix("CN=") if use.key.lower() == "sts:sourceidentity" else value
+                )
+                candidates.append(value.replace("*", "rafix").replace("?", "r"))
+                if "/" in value and key == "aws:sourceip":
+                    candidates.append(value.split("/")[0])
+    for key, wanted in intended.items():
+        full = "aws:sourcearn" if key == "source_arn" else f"aws:principaltag/{key}"
+        dims.setdefault(full, [None, _FRESH]).extend(wanted)
+    named: list[str | None] = [a for a in dims["aws:sourcearn"] if a not in (None, _FRESH)]
+    named += list(anchors)
+    # A trust anchor created later (by an attacker) in the same account and region.
+    model = next((a for a in named if a and a.count(":") >= 5), _ROGUE_ANCHOR)
+    named.append(model.rsplit("/", 1)[0] + "/rafix-rogue-anchor")
+    dims["aws:sourcearn"] = named
+    return {k: list(dict.fromkeys(v)) for k, v in dims.items()}
+
+
+def witnesses(
+    original: dict[str, Any],
+    patched: dict[str, Any],
+    intended: dict[str, list[str]],
+    anchors: Iterable[str] = (),
+) -> Iterator[CertificateContext]:
+    """Witness certificates over the values both policies name (bounded, deterministic)."""
+    dims = _dimensions((original, patched), intended, anchors)
+    keys = sorted(dims)
+    total = 1
+    for key in keys:
+        total *= len(dims[key])
+    if total <= _MAX_WITNESSES:
+        combos: Iterable[tuple[str | None, ...]] = itertools.product(*(dims[k] for k in keys))
+    else:
+        rng = random.Random(0)
+        intended_combo = tuple(_intended_value(k, dims[k], intended) for k in keys)
+        combos = itertools.chain(
+            [intended_combo],
+            (tuple(rng.choice(dims[k]) for k in keys) for _ in range(_MAX_WITNESSES)),
+        )
+    for combo in combos:
+        yield _certificate(dict(zip(keys, combo, strict=True)))
+
+
+def _intended_value(
+    key: str, options: list[str | None], intended: dict[str, list[str]]
+) -> str | None:
+    short = "source_arn" if key == "aws:sourcearn" else key.removeprefix("aws:principaltag/")
+    if short in intended:
+        return intended[short][0]
+    return next((o for o in options if o not in (None, _FRESH)), options[0])
+
+
+def _certificate(values: dict[str, str | None]) -> CertificateContext:
+    subject: dict[str, str] = {}
+    issuer: dict[str, str] = {}
+    san: dict[str, str] = {}
+    extra: dict[str, Any] = {}
+    session: str | None = None
+    source_arn = values.get("aws:sourcearn") or ""
+    for key, value in values.items():
+        if key == "aws:sourcearn":
+            continue
+        if key == "sts:rolesessionname":
+            session = value
+            continue
+        tail = key.removeprefix("aws:principaltag/")
+        field_name, _, rdn = tail.partition("/")
+        target = {"x509subject": subject, "x509issuer": issuer, "x509san": san}.get(field_name)
+        if target is not None and key.startswith("aws:principaltag/"):
+            if value is not None:
+                target[rdn.upper() if field_name != "x509san" else _san_name(rdn)] = value
+        else:
+            extra[key] = value
+    if session == "$cn":
+        session = subject.get("CN")
+    return CertificateContext(
+        source_arn=source_arn,
+        subject=subject,
+        issuer=issuer,
+        san=san,
+        role_session_name=session,
+        extra=extra,
+    )
+
+
+def _san_name(rdn: str) -> str:
+    if rdn.lower().startswith("name/"):
+        return "Name/" + rdn[5:].upper()
+    return rdn.upper()
+
+
+# --- profiles ----------------------------------------------------------------------------------
+
+
+def _propose_profile(job: _Job) -> None:
+    profile = job.inventory.profiles.get(job.arn)
+    before = state_from_inventory(job.inventory, "profile", job.arn)
+    if profile is None or before is None:
+        job.refuse("The profile is not in the account data.")
+        return
+    after = copy.deepcopy(before)
+    summary: list[str] = []
+    fixed: set[str] = set()
+    values = job.values(profile.name)
+    steps = (
+        (_SESSION_POLICY_IDS, _fix_session_policy),
+        ({"RA-PROFILE-LONG-DURATION", "RA-PROFILE-DURATION-EXCEEDS-ROLE-MAX"}, _fix_duration),
+        ({"RA-PROFILE-ACCEPT-ROLE-SESSION-NAME-UNBOUND"}, _fix_session_name),
+        ({"RA-PROFILE-ROLE-MISSING", "RA-PROFILE-ROLE-NOT-RA-TRUSTED"}, _fix_role_arns),
+        ({"RA-PROFILE-MAPPING-DROPS-CONDITIONED-ATTRIBUTE"}, _fix_mappings),
+    )
+    for ids, step in steps:
+        wanted = set(ids) & job.ids
+        if not wanted:
+            continue
+        try:
+            summary += step(job, profile, values, after, wanted)
+            fixed |= wanted
+        except _NeedInput as exc:
+            job.need(exc, wanted)
+        except (_Refuse, PolicyError) as exc:
+            job.refuse(f"Refused: {exc}.", wanted)
+    try:
+        check_managed_arns(after["managedPolicyArns"])
+        settings = render(
+            "profile_settings.json.j2",
+            role_arns=after["roleArns"],
+            managed_policy_arns=after["managedPolicyArns"],
+            duration_seconds=after["durationSeconds"],
+            accept_role_session_name=after["acceptRoleSessionName"],
+        )
+    except PolicyError as exc:
+        job.refuse(f"Refused: {exc}.", fixed)
+        return
+    after.update(settings)
+    job.emit(summary, after, fixed)
+
+
+def _findings_evidence(job: _Job, ids: set[str], key: str) -> list[str]:
+    out: list[str] = []
+    for finding in job.findings:
+        if finding.id in ids:
+            out += [str(v) for v in as_list(finding.evidence.get(key))]
+    return list(dict.fromkeys(out))
+
+
+def _fix_session_policy(
+    job: _Job, profile: Profile, values: _Values, after: dict[str, Any], ids: set[str]
+) -> list[str]:
+    summary: list[str] = []
+    managed = [a for a in after["managedPolicyArns"] if not a.endswith(ADMIN_POLICY_SUFFIX)]
+    if managed != after["managedPolicyArns"]:
+        summary.append("drops AdministratorAccess from managedPolicyArns")
+        after["managedPolicyArns"] = managed
+    services = values.get_list("services")
+    for service in services or []:
+        if not _SERVICE.match(service):
+            raise _Refuse(f"{service!r} is not a service prefix such as s3 or sqs")
+    # With managed session policies left, they provide the Allow: "*" here would widen them.
+    allow = None if managed else ([f"{s}:*" for s in services] if services else ["*"])
+    template = render_document("session_policy_guardrails.json.j2", allow_actions=allow)
+    current = after.get("sessionPolicy")
+    if isinstance(current, dict) and "RA-PROFILE-PERMISSIVE-SESSION-POLICY" not in ids:
+        merged = copy.deepcopy(current)
+        present = {s.get("Sid") for s in as_list(merged.get("Statement")) if isinstance(s, dict)}
+        added = [
+            s for s in template["Statement"] if s["Effect"] == "Deny" and s["Sid"] not in present
+        ]
+        merged["Statement"] = as_list(merged.get("Statement")) + added
+        check_document(merged, "session")
+        after["sessionPolicy"] = merged
+        if added:
+            summary.append("adds the guardrail denies " + ", ".join(s["Sid"] for s in added))
+    else:
+        after["sessionPolicy"] = template
+        scope = ", ".join(allow) if allow else "the managed session policies"
+        summary.append(
+            f"sets a guardrail session policy (allows {scope}; denies iam:*, the "
+            "control plane and destructive actions)"
+        )
+    return summary
+
+
+def _fix_duration(
+    job: _Job, profile: Profile, values: _Values, after: dict[str, Any], ids: set[str]
+) -> list[str]:
+    target = int(after["durationSeconds"])
+    if "RA-PROFILE-LONG-DURATION" in ids:
+        target = min(target, job.settings.max_session_duration)
+    if "RA-PROFILE-DURATION-EXCEEDS-ROLE-MAX" in ids:
+        limits = [
+            r.max_session_duration
+            for arn in profile.role_arns
+            if (r := job.inventory.roles.get(arn)) is not None and r.max_session_duration
+        ]
+        if limits:
+            target = min(target, min(limits))
+    if target == after["durationSeconds"]:
+        return []
+    old = after["durationSeconds"]
+    after["durationSeconds"] = target
+    return [f"sets durationSeconds {old} -> {target}"]
+
+
+def _fix_session_name(
+    job: _Job, profile: Profile, values: _Values, after: dict[str, Any], ids: set[str]
+) -> list[str]:
+    if not after["acceptRoleSessionName"]:
+        return []
+    after["acceptRoleSessionName"] = False
+    return ["sets acceptRoleSessionName false (sessions are named by certificate serial)"]
+
+
+def _fix_role_arns(
+    job: _Job, profile: Profile, values: _Values, after: dict[str, Any], ids: set[str]
+) -> list[str]:
+    drop = set(_findings_evidence(job, ids, "role_arns"))
+    if not drop:
+        for arn in profile.role_arns:
+            role = job.inventory.roles.get(arn)
+            if (
+                role is None
+                and "RA-PROFILE-ROLE-MISSING" in ids
+                and "iam" in job.inventory.coverage
+            ) or (
+                (
+                    role is not None
+                    and role.trust_policy is not None
+                    and "RA-PROFILE-ROLE-NOT-RA-TRUSTED" in ids
+                )
+                and not analyze_trust(role.trust_policy).usable
+            ):
+                drop.add(arn)
+    kept = [a for a in after["roleArns"] if a not in drop]
+    removed = [a for a in after["roleArns"] if a in drop]
+    after["roleArns"] = kept
+    return [f"removes {arn} from roleArns" for arn in removed]
+
+
+def _mapping_target(key: str) -> tuple[str, str] | None:
+    """``aws:principaltag/x509subject/cn`` -> (``x509Subject``, ``CN``)."""
+    tail = key.lower().removeprefix("aws:principaltag/")
+    field_name, _, attribute = tail.partition("/")
+    fields = {"x509subject": "x509Subject", "x509issuer": "x509Issuer", "x509san": "x509SAN"}
+    if field_name not in fields or not attribute:
+        return None
+    if field_name == "x509san":
+        if attribute.startswith("name/"):
+            return fields[field_name], "Name/" + attribute[5:].upper()
+        return fields[field_name], attribute.upper()
+    return fields[field_name], attribute.upper()
+
+
+def _fix_mappings(
+    job: _Job, profile: Profile, values: _Values, after: dict[str, Any], ids: set[str]
+) -> list[str]:
+    keys = _findings_evidence(job, ids, "missing_keys")
+    if not keys:
+        raise _Refuse("the finding does not say which attribute is dropped")
+    mappings = {m["certificateField"]: m for m in after["attributeMappings"]}
+    summary: list[str] = []
+    for key in keys:
+        target = _mapping_target(key)
+        if target is None:
+            continue
+        cert_field, specifier = target
+        current = mappings.get(cert_field, {"mappingRules": []})
+        specifiers = [str(r.get("specifier")) for r in current["mappingRules"]]
+        if specifier in specifiers:
+            continue
+        mappings[cert_field] = render(
+            "attribute_mapping.json.j2",
+            certificate_field=cert_field,
+            specifiers=[*specifiers, specifier],
+        )
+        summary.append(f"maps {cert_field} {specifier} again (PutAttributeMapping)")
+    after["attributeMappings"] = sorted(mappings.values(), key=lambda m: str(m["certificateField"]))
+    return summary
+
+
+# --- trust anchors and CRLs --------------------------------------------------------------------
+
+_DEFAULT_THRESHOLDS = {"CA_CERTIFICATE_EXPIRY": 45, "END_ENTITY_CERTIFICATE_EXPIRY": 30}
+
+
+def _propose_anchor(job: _Job) -> None:
+    before = state_from_inventory(job.inventory, "trust-anchor", job.arn)
+    if before is None:
+        job.refuse("The trust anchor is not in the account data.")
+        return
+    minimum = job.settings.min_notification_threshold_days
+    thresholds: dict[str, int] = {}
+    for event, default in _DEFAULT_THRESHOLDS.items():
+        current = next(
+            (
+                s
+                for s in before["notificationSettings"]
+                if s.get("event") == event and s.get("enabled")
+            ),
+            None,
+        )
+        threshold = current.get("threshold") if current else None
+        keep = isinstance(threshold, int) and threshold >= minimum
+        thresholds[event] = (
+            threshold if keep and isinstance(threshold, int) else max(default, minimum)
+        )
+    settings = render(
+        "notification_settings.json.j2",
+        ca_threshold=thresholds["CA_CERTIFICATE_EXPIRY"],
+        end_entity_threshold=thresholds["END_ENTITY_CERTIFICATE_EXPIRY"],
+    )
+    after = dict(
+        before, notificationSettings=sorted(settings, key=lambda s: (s["event"], s["channel"]))
+    )
+    shown = ", ".join(f"{e} at {d} days" for e, d in thresholds.items())
+    job.emit([f"enables expiry notifications: {shown}"], after, job.ids)
+
+
+def _propose_crl(job: _Job) -> None:
+    before = state_from_inventory(job.inventory, "crl", job.arn)
+    if before is None:
+        job.refuse("The CRL is not in the account data.")
+        return
+    after = dict(before, **render("crl_state.json.j2", enabled=True))
+    job.emit(["enables the CRL (EnableCrl)"], after, job.ids)
