@@ -145,8 +145,11 @@ def _calls(value: Iterable[Any]) -> tuple[ApiCall, ...]:
 
 
 def _diff_lines(change: Any) -> tuple[str, ...]:
-    diff = getattr(change, "diff", None)
-    semantic = diff.get("semantic") if isinstance(diff, dict) else getattr(diff, "semantic", None)
+    """The change's semantic diff lines (``Change.semantic_diff``, or ``diff["semantic"]``)."""
+    semantic = getattr(change, "semantic_diff", None)
+    if semantic is None:
+        diff = getattr(change, "diff", None)
+        semantic = diff.get("semantic") if isinstance(diff, dict) else None
     return tuple(str(s) for s in semantic or ())
 
 

@@ -85,6 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("plan_file", metavar="PLAN.json")
     add_source_options(p)
     p.add_argument("--yes", "-y", action="store_true", help="confirm without asking")
+    p.add_argument(
+        "--phase",
+        type=int,
+        action="append",
+        dest="phases",
+        metavar="N",
+        help="apply the changes of phase N (repeatable; default: phase 1 only)",
+    )
 
     p = sub.add_parser("snapshots", help="list the snapshots taken before each apply")
     add_source_options(p)

@@ -1,0 +1,142 @@
+"""``rafix apply PLAN.json``: show the calls, confirm, snapshot, apply, verify, roll back on failure.
+
+Also home of what ``rollback`` and ``snapshots`` share with it: opening the account to write
+(:func:`open_target`), where its snapshots live (:func:`store_for`) and how to ask (:func:`asker`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from remediations.apply import ApplyReport, Confirm, apply_plan
+from remediations.errors import ApplyError, InputError, RafixError
+from remediations.executor import Executor
+from remediations.snapshots import SnapshotStore, default_root, root_for_source
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The account being written: a writable executor, its source name and account ID."""
+
+    executor: Executor
+    source: str
+    account_id: str | None
+
+
+def source_name(args: argparse.Namespace) -> str:
+    """``sandbox:DIR`` (resolved) or ``live``; offline files cannot be written to."""
+    if getattr(args, "from_files", None):
+        raise ApplyError(
+            "--from-file is read-only: offline files cannot be changed; use --sandbox DIR or "
+            "the live account"
+        )
+    sandbox = getattr(args, "sandbox", None)
+    if sandbox:
+        return "sandbox:" + str(Path(sandbox).expanduser().resolve())
+    return "live"
+
+
+def store_for(args: argparse.Namespace) -> SnapshotStore:
+    """The snapshots of the account named by ``args`` (``DIR/snapshots`` for a sandbox)."""
+    sandbox = getattr(args, "sandbox", None)
+    if sandbox:
+        return SnapshotStore(root_for_source("sandbox:" + str(Path(sandbox).expanduser())))
+    return SnapshotStore(default_root())
+
+
+@contextmanager
+def open_target(args: argparse.Namespace) -> Iterator[Target]:
+    """Open the account named by ``args`` for writing; closing saves a sandbox."""
+    source = source_name(args)
+    account = _open_account(args)
+    try:
+        yield Target(Executor(account, read_only=False), source, _account_id(account))
+    finally:
+        account.close()
+
+
+def _open_account(args: argparse.Namespace) -> Any:
+    regions = list(getattr(args, "regions", None) or []) or None
+    sandbox = getattr(args, "sandbox", None)
+    if sandbox:
+        from remediations.sandbox import open_sandbox
+
+        if not Path(sandbox, "state").is_dir() and not Path(sandbox).is_dir():
+            raise InputError(
+                f"--sandbox {sandbox}: no sandbox there (create it: rafix sandbox init)"
+            )
+        return open_sandbox(sandbox, regions)
+    from remediations.aws import AccountSession
+
+    return AccountSession(
+        profile=getattr(args, "profile", None),
+        regions=regions,
+        endpoint_url=getattr(args, "endpoint_url", None),
+    )
+
+
+def _account_id(account: Any) -> str | None:
+    try:
+        return str(account.account_id)
+    except RafixError:
+        raise
+    except Exception as exc:  # botocore errors: no credentials, no endpoint
+        raise ApplyError(f"cannot tell which account the credentials reach: {exc}") from None
+
+
+def asker(args: argparse.Namespace) -> Confirm:
+    """``--yes`` confirms; else ask on the terminal; with no terminal, refuse clearly."""
+    if getattr(args, "yes", False):
+        return lambda _question: True
+
+    def ask(question: str) -> bool:
+        if not sys.stdin.isatty():
+            raise ApplyError(
+                "confirmation needed but there is no terminal to ask on: pass --yes to "
+                "confirm; nothing was written"
+            )
+        try:
+            answer = input(f"{question} Only 'yes' confirms: ")
+        except EOFError:
+            return False
+        return answer.strip().lower() in ("yes", "y")
+
+    return ask
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def exit_code(report: ApplyReport) -> int:
+    return 0 if report.ok else 1
+
+
+def load_plan(path: str) -> Any:
+    from remediations.plan import Plan
+
+    return Plan.load(path)
+
+
+def run(args: argparse.Namespace) -> int:
+    plan = load_plan(args.plan_file)
+    phases = tuple(getattr(args, "phases", None) or (1,))
+    with open_target(args) as target:
+        report = apply_plan(
+            plan,
+            target.executor,
+            store_for(args),
+            asker(args),
+            phases=phases,
+            label=str(Path(args.plan_file).resolve()),
+            source=target.source,
+            account_id=target.account_id,
+            out=say,
+        )
+    return exit_code(report)
