@@ -89,43 +89,43 @@ def account_from_arn(arn: str) -> str | None:
 def role_from_api(d: JSON, warnings: Warnings = None) -> Role:
     """A role from a GAAD ``RoleDetail`` or a ListRoles/GetRole ``Role``."""
     arn = _required_str(d, "Arn", "role")
-    name = d.get("RoleName") or arn.rsplit("/", 1)[-1]
-    role = Role(arn=arn, name=str(name), raw=d)
-    role.role_id = str(d.get("RoleId") or "")
-    role.path = str(d.get("Path") or "/")
+    get = d.get
+    role = Role(
+        arn=arn,
+        name=str(get("RoleName") or arn.rsplit("/", 1)[-1]),
+        role_id=str(get("RoleId") or ""),
+        path=str(get("Path") or "/"),
+        max_session_duration=_optional_int(get("MaxSessionDuration")),
+        inline_policies=_inline_policies(get("RolePolicyList"), arn, warnings),
+        attached_policy_arns=[
+            str(p["PolicyArn"])
+            for p in as_list(get("AttachedManagedPolicies"))
+            if type(p) is dict and p.get("PolicyArn")
+        ],
+        permissions_boundary_arn=_optional_str(
+            _mapping(get("PermissionsBoundary")).get("PermissionsBoundaryArn")
+        ),
+        tags=_tags(get("Tags"), "Key", "Value"),
+        last_used=_optional_str(_mapping(get("RoleLastUsed")).get("LastUsedDate")),
+        raw=d,
+    )
     if "AssumeRolePolicyDocument" in d:
         try:
             role.trust_policy = decode_policy_document(d["AssumeRolePolicyDocument"])
         except PolicyError as exc:
             role.trust_policy_error = str(exc)
-    duration = d.get("MaxSessionDuration")
-    if isinstance(duration, int) and not isinstance(duration, bool):
-        role.max_session_duration = duration
-    role.inline_policies = _inline_policies(d.get("RolePolicyList"), arn, warnings)
-    role.attached_policy_arns = [
-        str(p["PolicyArn"])
-        for p in as_list(d.get("AttachedManagedPolicies"))
-        if isinstance(p, Mapping) and p.get("PolicyArn")
-    ]
-    boundary = d.get("PermissionsBoundary")
-    if isinstance(boundary, Mapping) and boundary.get("PermissionsBoundaryArn"):
-        role.permissions_boundary_arn = str(boundary["PermissionsBoundaryArn"])
-    role.tags = _tags(d.get("Tags"), "Key", "Value")
-    last_used = d.get("RoleLastUsed")
-    if isinstance(last_used, Mapping) and last_used.get("LastUsedDate"):
-        role.last_used = str(last_used["LastUsedDate"])
     return role
 
 
 def _inline_policies(value: Any, arn: str, warnings: Warnings) -> list[tuple[str, JSON | None]]:
     out: list[tuple[str, JSON | None]] = []
     for entry in as_list(value):
-        if not isinstance(entry, Mapping):
-            continue
-        name = str(entry.get("PolicyName") or "")
-        out.append(
-            (name, _document(entry.get("PolicyDocument"), f"inline policy {name!r}", arn, warnings))
-        )
+        if type(entry) is dict:
+            name = str(entry.get("PolicyName") or "")
+            doc = entry.get("PolicyDocument")
+            if type(doc) is not dict:  # the common case (a parsed object) needs no decoding
+                doc = _document(doc, "inline policy", name, arn, warnings)
+            out.append((name, doc))
     return out
 
 
@@ -138,13 +138,13 @@ def policy_from_api(d: JSON, warnings: Warnings = None) -> ManagedPolicy:
     policy = ManagedPolicy(arn=arn, name=str(d.get("PolicyName") or arn.rsplit("/", 1)[-1]), raw=d)
     version = _default_version(d)
     if version is not None and "Document" in version:
-        policy.document = _document(version["Document"], "default version", arn, warnings)
+        policy.document = _document(version["Document"], "default version", "", arn, warnings)
     return policy
 
 
 def _default_version(d: JSON) -> Mapping[str, Any] | None:
     default_id = d.get("DefaultVersionId")
-    versions = [v for v in as_list(d.get("PolicyVersionList")) if isinstance(v, Mapping)]
+    versions = [v for v in as_list(d.get("PolicyVersionList")) if isinstance(v, dict)]
     for version in versions:
         if version.get("IsDefaultVersion") is True:
             return version
@@ -154,7 +154,7 @@ def _default_version(d: JSON) -> Mapping[str, Any] | None:
     return versions[0] if len(versions) == 1 else None
 
 
-def _document(value: Any, what: str, arn: str, warnings: Warnings) -> JSON | None:
+def _document(value: Any, what: str, name: str, arn: str, warnings: Warnings) -> JSON | None:
     """A parsed policy document, or None (with a warning) when it is malformed."""
     if value is None:
         return None
@@ -162,7 +162,8 @@ def _document(value: Any, what: str, arn: str, warnings: Warnings) -> JSON | Non
         return decode_policy_document(value)
     except PolicyError as exc:
         if warnings is not None:
-            warnings.append(SourceWarning(f"{what} is malformed: {exc}", resource_arn=arn))
+            label = f"{what} {name!r}" if name else what
+            warnings.append(SourceWarning(f"{label} is malformed: {exc}", resource_arn=arn))
         return None
 
 
@@ -207,9 +208,7 @@ def profile_from_api(d: JSON) -> Profile:
         require_instance_properties=d.get("requireInstanceProperties") is True,
         raw=d,
     )
-    duration = d.get("durationSeconds")
-    if isinstance(duration, int) and not isinstance(duration, bool):
-        profile.duration_seconds = duration
+    profile.duration_seconds = _optional_int(d.get("durationSeconds"))
     mappings = d.get("attributeMappings")
     if isinstance(mappings, list):
         profile.attribute_mappings = [m for m in mappings if isinstance(m, dict)]
@@ -276,7 +275,7 @@ def subject_from_api(d: JSON) -> Subject:
 
 
 def _required_str(d: Any, key: str, what: str) -> str:
-    if not isinstance(d, Mapping):
+    if not isinstance(d, dict):
         raise ShapeError(f"a {what} entry is a {type(d).__name__}, not an object")
     value = d.get(key)
     if not isinstance(value, str) or not value:
@@ -285,7 +284,11 @@ def _required_str(d: Any, key: str, what: str) -> str:
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    return value if isinstance(value, dict) else {}
+
+
+def _optional_int(value: Any) -> int | None:
+    return value if type(value) is int else None  # bool is an int subclass: excluded
 
 
 def _optional_str(value: Any) -> str | None:
@@ -293,8 +296,8 @@ def _optional_str(value: Any) -> str | None:
 
 
 def _tags(value: Any, key: str, val: str) -> dict[str, str]:
+    if not value:
+        return {}
     return {
-        str(t[key]): str(t.get(val, ""))
-        for t in as_list(value)
-        if isinstance(t, Mapping) and key in t
+        str(t[key]): str(t.get(val, "")) for t in as_list(value) if type(t) is dict and key in t
     }
