@@ -1,0 +1,500 @@
+"""The boto3 edge: account sessions, clients, region discovery and the live reader.
+
+This is the only core module that imports boto3/botocore, and it does so inside functions, so
+an offline scan never pays for them. The sandbox (``remediations.sandbox``) builds an
+:class:`AccountSession` around a local account; everything here then works the same on it.
+
+Reading costs the pagination floor and no more: IAM through one paginated
+GetAccountAuthorizationDetails sweep (never one call per role), plus one ListRoles sweep for
+MaxSessionDuration; Roles Anywhere through the four List paginators per region, regions in
+parallel (RA allows about one request per second per region and call family, so fanning out
+across regions is what keeps a scan fast).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from remediations.errors import SourceError
+from remediations.model import JSON, Inventory, SourceWarning
+
+if TYPE_CHECKING:
+    import boto3  # type: ignore[import-untyped]
+
+log = logging.getLogger(__name__)
+
+#: Adaptive retries: client-side rate limiting on top of exponential backoff. RA allows about
+#: 1 request/s per family and region; IAM's quota error ``LimitExceeded`` is not a throttle
+#: code in botocore's standard/adaptive modes, so a full trust policy is never retried.
+RETRIES = {"mode": "adaptive", "max_attempts": 10}
+RA_PAGE_SIZE = 500
+IAM_PAGE_SIZE = 1000
+#: Regions enabled in every account (no opt-in), for when EC2 DescribeRegions is denied.
+NO_OPT_IN_REGIONS = frozenset(
+    {
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "ca-central-1",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "eu-central-1",
+        "eu-north-1",
+        "ap-south-1",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "sa-east-1",
+    }
+)
+_ACCESS_DENIED = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"}
+)
+_THROTTLED = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "SlowDown",
+    }
+)
+#: (model field, List operation, result key, IAM action, coverage name)
+_RA_LISTS = (
+    ("trust_anchors", "list_trust_anchors", "trustAnchors", "ListTrustAnchors", "trust_anchors"),
+    ("profiles", "list_profiles", "profiles", "ListProfiles", "profiles"),
+    ("crls", "list_crls", "crls", "ListCrls", "crls"),
+    ("subjects", "list_subjects", "subjects", "ListSubjects", "subjects"),
+)
+
+
+class _Events:
+    """Registers a hook on the session and on every client it made or will make (botocore
+    clients copy the session's event emitter when they are created)."""
+
+    def __init__(self, session: AccountSession) -> None:
+        self._session = session
+
+    def _emitters(self) -> Iterator[Any]:
+        yield self._session.boto_session._session.get_component("event_emitter")
+        for client in self._session.clients():
+            yield client.meta.events
+
+    def register(self, event_name: str, handler: Callable[..., Any]) -> None:
+        for emitter in self._emitters():
+            emitter.register(event_name, handler)
+
+    def register_first(self, event_name: str, handler: Callable[..., Any]) -> None:
+        for emitter in self._emitters():
+            emitter.register_first(event_name, handler)
+
+    def unregister(self, event_name: str, handler: Callable[..., Any]) -> None:
+        for emitter in self._emitters():
+            emitter.unregister(event_name, handler)
+
+
+class AccountSession:
+    """One AWS account as rafix sees it: a boto3 session, cached clients, the regions to read.
+
+    Args:
+        profile: AWS named profile (live); None uses the standard credential chain.
+        regions: Roles Anywhere regions to read; None discovers them (:meth:`regions`).
+        endpoint_url: an AWS-compatible endpoint for every client.
+        boto_session: an existing session (the sandbox passes its own).
+        origin: "live" or "sandbox:DIR", for messages and ``Inventory.origin``.
+        on_close: called once by :meth:`close` (the sandbox saves its state there).
+    """
+
+    def __init__(
+        self,
+        *,
+        profile: str | None = None,
+        regions: Iterable[str] | None = None,
+        endpoint_url: str | None = None,
+        boto_session: boto3.Session | None = None,
+        origin: str = "live",
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        self.profile = profile
+        self.requested_regions = list(dict.fromkeys(regions)) if regions else None
+        self.endpoint_url = endpoint_url
+        self.origin = origin
+        self._boto_session = boto_session
+        self._on_close = on_close
+        self._clients: dict[tuple[str, str | None], Any] = {}
+        self._lock = threading.Lock()
+        self._account_id: str | None = None
+        self.events = _Events(self)
+
+    # --- clients ---------------------------------------------------------------------
+
+    @property
+    def boto_session(self) -> boto3.Session:
+        if self._boto_session is None:
+            self._boto_session = _new_boto_session(self.profile)
+        return self._boto_session
+
+    @property
+    def home_region(self) -> str:
+        """The region for global services and discovery calls."""
+        return self.boto_session.region_name or "us-east-1"
+
+    @property
+    def partition(self) -> str:
+        try:
+            return str(self.boto_session.get_partition_for_region(self.home_region))
+        except Exception:  # an unknown region name: assume the commercial partition
+            return "aws"
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A cached client with adaptive retries; IAM and STS ignore ``region``."""
+        from botocore.config import Config
+
+        key = (service, region)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = _guard(
+                    lambda: self.boto_session.client(
+                        service,
+                        region_name=region or self.home_region,
+                        endpoint_url=self.endpoint_url,
+                        config=Config(retries=RETRIES),  # type: ignore[arg-type]
+                    ),
+                    f"{service} client",
+                )
+                self._clients[key] = client
+        return client
+
+    def clients(self) -> list[Any]:
+        with self._lock:
+            return list(self._clients.values())
+
+    @property
+    def account_id(self) -> str:
+        """The account the credentials belong to (STS GetCallerIdentity, once)."""
+        if self._account_id is None:
+            identity = _guard(
+                lambda: self.client("sts").get_caller_identity(), "sts:GetCallerIdentity"
+            )
+            self._account_id = str(identity["Account"])
+        return self._account_id
+
+    # --- regions ---------------------------------------------------------------------
+
+    def regions(self, warnings: list[SourceWarning] | None = None) -> list[str]:
+        """``--region`` when given; else where RA is available and the account is enabled.
+
+        When EC2 DescribeRegions is denied, a warning is added and the regions that need no
+        opt-in are used.
+        """
+        if self.requested_regions:
+            return list(self.requested_regions)
+        available = set(
+            self.boto_session.get_available_regions("rolesanywhere", partition_name=self.partition)
+        )
+        try:
+            enabled = self._enabled_regions()
+        except _Denied:
+            if warnings is not None:
+                warnings.append(
+                    SourceWarning(
+                        "access denied; reading only the regions that need no opt-in",
+                        where="ec2:DescribeRegions",
+                    )
+                )
+            enabled = set(NO_OPT_IN_REGIONS)
+        return sorted(available & enabled)
+
+    def _enabled_regions(self) -> set[str]:
+        response = _call(lambda: self.client("ec2").describe_regions(), "ec2:DescribeRegions")
+        return {r["RegionName"] for r in response.get("Regions", [])}
+
+    def close(self) -> None:
+        """Close every client, then run ``on_close`` (once)."""
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
+        callback, self._on_close = self._on_close, None
+        if callback is not None:
+            callback()
+
+    def __enter__(self) -> AccountSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _new_boto_session(profile: str | None) -> boto3.Session:
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        return boto3.Session(profile_name=profile)
+    except BotoCoreError as exc:  # ProfileNotFound, bad config file
+        raise SourceError(f"cannot start an AWS session: {exc}") from exc
+
+
+# --- errors ----------------------------------------------------------------------------
+
+
+class _Denied(Exception):
+    """An action the credentials may not call: the reader turns it into a SourceWarning."""
+
+    def __init__(self, action: str, code: str) -> None:
+        super().__init__(action)
+        self.action = action
+        self.code = code
+
+
+def _call(fn: Callable[[], Any], action: str) -> Any:
+    """Run one API call; AccessDenied becomes :class:`_Denied`, anything fatal SourceError."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return _guard(fn, action)
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code in _ACCESS_DENIED:
+            raise _Denied(action, code) from exc
+        raise
+
+
+def _guard(fn: Callable[[], Any], action: str) -> Any:
+    """Turn what no retry can fix into one clear line (a SourceError)."""
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+        PartialCredentialsError,
+    )
+
+    try:
+        return fn()
+    except (NoCredentialsError, PartialCredentialsError) as exc:
+        raise SourceError(f"no AWS credentials: {exc} (use --profile, or --from-file)") from exc
+    except NoRegionError as exc:
+        raise SourceError(f"no AWS region configured: {exc} (use --region)") from exc
+    except EndpointConnectionError as exc:
+        raise SourceError(f"{action}: cannot reach the endpoint: {exc}") from exc
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code in _THROTTLED:
+            raise SourceError(
+                f"{action}: still throttled after retries ({code}); try later"
+            ) from exc
+        if code in _ACCESS_DENIED:
+            raise
+        if code in ("InvalidClientTokenId", "UnrecognizedClientException", "ExpiredToken"):
+            raise SourceError(f"{action}: the AWS credentials were rejected ({code})") from exc
+        raise SourceError(f"{action}: {exc}") from exc
+    except BotoCoreError as exc:
+        raise SourceError(f"{action}: {exc}") from exc
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Part:
+    """What one reader thread brought back."""
+
+    items: dict[str, list[JSON]] = field(default_factory=dict)
+    warnings: list[SourceWarning] = field(default_factory=list)
+    coverage: set[str] = field(default_factory=set)
+    missing: set[str] = field(default_factory=set)
+
+
+def _paginate(client: Any, operation: str, key: str, action: str, **kwargs: Any) -> list[JSON]:
+    from remediations.sources.convert import to_jsonable
+
+    def run() -> list[JSON]:
+        out: list[JSON] = []
+        for page in client.get_paginator(operation).paginate(**kwargs):
+            out.extend(to_jsonable(page.get(key) or []))
+        return out
+
+    result: list[JSON] = _call(run, action)
+    return result
+
+
+def _read_gaad(session: AccountSession) -> _Part:
+    part = _Part()
+    action = "iam:GetAccountAuthorizationDetails"
+    try:
+        from remediations.sources.convert import to_jsonable
+
+        def run() -> tuple[list[JSON], list[JSON]]:
+            roles: list[JSON] = []
+            policies: list[JSON] = []
+            paginator = session.client("iam").get_paginator("get_account_authorization_details")
+            pages = paginator.paginate(
+                Filter=["Role", "LocalManagedPolicy"],
+                PaginationConfig={"PageSize": IAM_PAGE_SIZE},
+            )
+            for page in pages:
+                roles.extend(to_jsonable(page.get("RoleDetailList") or []))
+                policies.extend(to_jsonable(page.get("Policies") or []))
+            return roles, policies
+
+        part.items["roles"], part.items["policies"] = _call(run, action)
+        part.coverage.add("iam")
+    except _Denied as exc:
+        part.warnings.append(_denied_warning(exc, "roles and their policies were not read"))
+    return part
+
+
+def _read_list_roles(session: AccountSession) -> _Part:
+    """MaxSessionDuration, which GAAD lacks. A second IAM sweep, but a cheap one (1,000 roles
+    a call, run alongside the Roles Anywhere reads) and the only way to catch profiles whose
+    duration exceeds the role's maximum (RA-PROFILE-DURATION-EXCEEDS-ROLE-MAX)."""
+    part = _Part()
+    try:
+        part.items["list_roles"] = _paginate(
+            session.client("iam"),
+            "list_roles",
+            "Roles",
+            "iam:ListRoles",
+            PaginationConfig={"PageSize": IAM_PAGE_SIZE},
+        )
+        part.coverage.add("max_session_duration")
+    except _Denied as exc:
+        part.warnings.append(_denied_warning(exc, "role maximum session durations are unknown"))
+    return part
+
+
+def _read_region(session: AccountSession, region: str) -> _Part:
+    """The four Roles Anywhere lists of one region; a denied list is a warning."""
+    part = _Part()
+    client = session.client("rolesanywhere", region)
+    for name, operation, key, action, coverage in _RA_LISTS:
+        where = f"rolesanywhere:{action} in {region}"
+        try:
+            part.items[name] = _paginate(
+                client,
+                operation,
+                key,
+                where,
+                # RA paginators have no limit key: pageSize goes with every request.
+                pageSize=RA_PAGE_SIZE,
+            )
+            part.coverage.add(coverage)
+        except _Denied as exc:
+            part.missing.add(coverage)
+            label = name.replace("_", " ")
+            part.warnings.append(_denied_warning(exc, f"{label} in {region} were not read"))
+    return part
+
+
+def _denied_warning(exc: _Denied, consequence: str) -> SourceWarning:
+    return SourceWarning(f"access denied ({exc.code}); {consequence}", where=exc.action)
+
+
+def read_account(session: AccountSession, regions: list[str] | None = None) -> Inventory:
+    """The account behind ``session``: IAM roles and policies, and Roles Anywhere in every
+    region to read (``regions``, else :meth:`AccountSession.regions`), regions in parallel.
+
+    Raises:
+        SourceError: the account cannot be read at all (no credentials, unreachable
+            endpoint, throttling that outlasted the retries).
+    """
+    warnings: list[SourceWarning] = []
+    if regions is None:
+        regions = _guard(lambda: session.regions(warnings), "region discovery")
+    with ThreadPoolExecutor(max_workers=min(16, len(regions) + 2)) as pool:
+        iam = pool.submit(_read_gaad, session)
+        durations = pool.submit(_read_list_roles, session)
+        by_region = [pool.submit(_read_region, session, r) for r in regions]
+        parts = [iam.result(), durations.result(), *(f.result() for f in by_region)]
+    return _assemble(session, regions, parts, warnings)
+
+
+def _assemble(
+    session: AccountSession, regions: list[str], parts: list[_Part], warnings: list[SourceWarning]
+) -> Inventory:
+    from remediations.sources import convert
+
+    inventory = Inventory(origin=session.origin, regions=list(regions))
+    inventory.warnings.extend(warnings)
+    missing: set[str] = set()
+    items: dict[str, list[JSON]] = {}
+    for part in parts:
+        inventory.warnings.extend(part.warnings)
+        inventory.coverage |= part.coverage
+        missing |= part.missing
+        for name, values in part.items.items():
+            items.setdefault(name, []).extend(values)
+    # One region that could not be read makes the whole kind partial: checks that reason
+    # about absence (orphans, no revocation) must not run on half a picture.
+    inventory.coverage -= missing
+    if {"trust_anchors", "profiles"} <= inventory.coverage:
+        inventory.coverage.add("rolesanywhere")
+    durations = {
+        str(d.get("Arn")): d["MaxSessionDuration"]
+        for d in items.get("list_roles", [])
+        if isinstance(d.get("MaxSessionDuration"), int)
+    }
+    for d in items.get("roles", []):
+        if str(d.get("Arn")) in durations:  # as offline.py merges list-roles into GAAD
+            d = {**d, "MaxSessionDuration": durations[str(d.get("Arn"))]}
+        role = convert.role_from_api(d, inventory.warnings)
+        inventory.roles[role.arn] = role
+    for d in items.get("policies", []):
+        policy = convert.policy_from_api(d, inventory.warnings)
+        inventory.policies[policy.arn] = policy
+    for d in items.get("trust_anchors", []):
+        anchor = convert.anchor_from_api(d)
+        inventory.trust_anchors[anchor.arn] = anchor
+    for d in items.get("profiles", []):
+        profile = convert.profile_from_api(d)
+        inventory.profiles[profile.arn] = profile
+    for d in items.get("crls", []):
+        crl = convert.crl_from_api(d)
+        inventory.crls[crl.arn] = crl
+    for d in items.get("subjects", []):
+        subject = convert.subject_from_api(d)
+        inventory.subjects[subject.arn] = subject
+    inventory.account_id = _account_of(inventory) or _quiet_account_id(session)
+    return inventory
+
+
+def _account_of(inventory: Inventory) -> str | None:
+    from remediations.sources.convert import account_from_arn
+
+    for arns in (inventory.roles, inventory.trust_anchors, inventory.profiles):
+        for arn in arns:
+            account = account_from_arn(arn)
+            if account:
+                return account
+    return None
+
+
+def _quiet_account_id(session: AccountSession) -> str | None:
+    """The caller's account for an empty account; unknown when STS says no."""
+    try:
+        return session.account_id
+    except Exception:
+        return None
+
+
+def read_live_inventory(
+    profile: str | None = None,
+    regions: Iterable[str] | None = None,
+    endpoint_url: str | None = None,
+) -> Inventory:
+    """Read the live account (the default source of every command)."""
+    with AccountSession(profile=profile, regions=regions, endpoint_url=endpoint_url) as session:
+        return read_account(session)
