@@ -276,7 +276,8 @@ def apply_plan(
     key = plan_key(steps)
     resume = next(iter(store.unfinished(key)), None)
     _warn_other_unfinished(store, key, run)
-    return _execute(steps, executor, store, confirm, run, label or "plan", key, resume, plan)
+    job = _Job(steps, label or "plan", key, plan.source, plan.account_id, resume=resume)
+    return _execute(job, executor, store, confirm, run)
 
 
 def _warn_other_unfinished(store: SnapshotStore, key: str, run: _Run) -> None:
@@ -288,42 +289,55 @@ def _warn_other_unfinished(store: SnapshotStore, key: str, run: _Run) -> None:
             )
 
 
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One run through the apply path: a plan's changes, or a snapshot's restores."""
+
+    steps: list[Step]
+    label: str
+    key: str
+    source: str
+    account_id: str | None
+    #: What the account is once every step is done, in the final line.
+    done: str = AS_PLANNED
+    #: An interrupted apply of the same plan, to finish.
+    resume: Snapshot | None = None
+
+
 def _execute(
-    steps: list[Step],
-    executor: Executor,
-    store: SnapshotStore,
-    confirm: Confirm,
-    run: _Run,
-    label: str,
-    key: str,
-    resume: Snapshot | None,
-    plan: PlanLike | None,
+    job: _Job, executor: Executor, store: SnapshotStore, confirm: Confirm, run: _Run
 ) -> ApplyReport:
-    touched = set()
-    if resume is not None:
-        journal = store.journal(resume.id)
+    touched: set[str] = set()
+    if job.resume is not None:
+        journal = store.journal(job.resume.id)
         touched = journal.touched() if journal else set()
         done = journal.calls_done() if journal else 0
         run.say(
-            f"An earlier apply of this plan (snapshot {resume.id}) was interrupted after "
-            f"{done} call(s); this apply finishes it (or `rafix rollback {resume.id}` undoes it)."
+            f"An earlier apply of this plan (snapshot {job.resume.id}) was interrupted after "
+            f"{done} call(s); this apply finishes it (`rafix rollback {job.resume.id}` would "
+            "undo it instead)."
         )
     if executor.read_only:
         raise ApplyError("read-only mode: refusing to apply; nothing was written")
-    _show(steps, run)
-    if not confirm(f"Apply {len(steps)} change(s) to the account?"):
+    _show(job.steps, run)
+    if not confirm(f"Apply {len(job.steps)} change(s) to the account?"):
         raise ApplyError("apply cancelled; nothing was written")
     try:
-        current = _check_fresh(steps, executor, touched)
+        current = _check_fresh(job.steps, executor, touched)
     except CallFailed as exc:
         raise ApplyError(f"could not read the account ({exc}); nothing was written") from exc
-    snapshot = resume or _new_snapshot(steps, current, label, key, plan)
-    if resume is None:
+    if job.resume is None and all(
+        equivalent(s.resource_type, current[s.arn], s.after) for s in job.steps
+    ):
+        run.say("The account already matches this plan; nothing was written.")
+        return run.report
+    snapshot = job.resume or _new_snapshot(job, current)
+    if job.resume is None:
         store.save(snapshot)
     run.report.snapshot_id = snapshot.id
     run.say(f"Snapshot {snapshot.id} written to {store.path(snapshot.id)}.")
     started: list[Step] = []
-    for step in steps:
+    for step in job.steps:
         started.append(step)
         try:
             _apply_step(step, current[step.arn], executor, store, snapshot, run)
@@ -333,7 +347,7 @@ def _execute(
     store.journal_append(snapshot.id, JournalEntry("finished", outcome=AS_PLANNED))
     run.report.outcome = AS_PLANNED
     run.say(
-        f"Applied {len(run.report.applied)} change(s); the account is {AS_PLANNED}. "
+        f"Applied {len(run.report.applied)} change(s); the account is {job.done}. "
         f"Undo with `rafix rollback {snapshot.id}`."
     )
     return run.report
@@ -350,10 +364,8 @@ def _show(steps: Sequence[Step], run: _Run) -> None:
 
 
 def _check_fresh(steps: Sequence[Step], executor: Executor, touched: set[str]) -> dict[str, Any]:
-    """Read every resource; refuse unless each is as the plan expects.
-
-    A resume also accepts a resource already as planned, or one the interrupted apply touched.
-    """
+    """Read every resource; refuse unless each is as the plan was made against, or already as
+    planned (a resume also accepts one the interrupted apply was changing)."""
     current: dict[str, Any] = {}
     stale = []
     for step in steps:
@@ -363,8 +375,8 @@ def _check_fresh(steps: Sequence[Step], executor: Executor, touched: set[str]) -
         current[step.arn] = state
         if equivalent(step.resource_type, state, step.before):
             continue
-        if touched and (step.arn in touched or equivalent(step.resource_type, state, step.after)):
-            continue
+        if equivalent(step.resource_type, state, step.after) or step.arn in touched:
+            continue  # already as planned (writing it again changes nothing), or mid-change
         stale.append(step.arn)
     if stale:
         raise ApplyError(
@@ -374,15 +386,9 @@ def _check_fresh(steps: Sequence[Step], executor: Executor, touched: set[str]) -
     return current
 
 
-def _new_snapshot(
-    steps: Sequence[Step],
-    current: dict[str, Any],
-    label: str,
-    key: str,
-    plan: PlanLike | None,
-) -> Snapshot:
+def _new_snapshot(job: _Job, current: dict[str, Any]) -> Snapshot:
     resources: dict[str, SnapshotResource] = {}
-    for step in steps:
+    for step in job.steps:
         entry = resources.setdefault(
             step.arn, SnapshotResource(step.resource_type, step.arn, current[step.arn])
         )
@@ -390,10 +396,10 @@ def _new_snapshot(
     return Snapshot(
         id=new_snapshot_id(),
         created_at=utc_now(),
-        plan=label,
-        plan_key=key,
-        source=plan.source if plan is not None else "",
-        account_id=plan.account_id if plan is not None else None,
+        plan=job.label,
+        plan_key=job.key,
+        source=job.source,
+        account_id=job.account_id,
         resources=list(resources.values()),
     )
 
@@ -572,20 +578,18 @@ def rollback(
             store.journal_append(snapshot.id, JournalEntry("finished", outcome=AS_BEFORE))
         return run.report
     steps.sort(key=lambda s: -int(s.id.removeprefix("r")))  # reverse of the apply's order
-    key = plan_key(steps)
-    label = f"rollback of {snapshot.id}"
-    origin = _SnapshotPlan(snapshot.source, snapshot.account_id)
-    report = _execute(steps, executor, store, confirm, run, label, key, None, origin)
+    job = _Job(
+        steps,
+        f"rollback of {snapshot.id}",
+        plan_key(steps),
+        snapshot.source,
+        snapshot.account_id,
+        done=f"as snapshot {snapshot.id} holds (as before its apply)",
+    )
+    report = _execute(job, executor, store, confirm, run)
     if interrupted and report.ok:
         store.journal_append(snapshot.id, JournalEntry("finished", outcome="rolled back"))
     return report
-
-
-@dataclass(frozen=True, slots=True)
-class _SnapshotPlan:
-    source: str
-    account_id: str | None
-    changes: tuple[Any, ...] = ()
 
 
 def _ours(entry: SnapshotResource, current: JSON | None, touched: bool) -> bool:
