@@ -184,6 +184,16 @@ def probe_denied(documents: Sequence[Mapping[str, Any]], probe: Probe) -> bool:
     return all(evaluate_action(documents, a, probe.resources).denied for a in probe.actions)
 
 
+def could_allow(documents: Iterable[Mapping[str, Any]], actions: Iterable[str]) -> bool:
+    """Some Allow statement covers one of the actions, under any condition, on any resource."""
+    wanted = tuple(actions)
+    return any(
+        stmt.get("Effect") == "Allow" and any(_covers_action(stmt, a) for a in wanted)
+        for doc in documents
+        for stmt in statements(dict(doc))
+    )
+
+
 def has_allow(documents: Iterable[Mapping[str, Any]]) -> bool:
     """Some statement of the documents is an Allow (otherwise they grant nothing)."""
     return any(s.get("Effect") == "Allow" for doc in documents for s in statements(dict(doc)))
@@ -387,6 +397,14 @@ def guardrail_probes(profile_arn: str) -> tuple[Probe, ...]:
     return tuple(out)
 
 
+def _writes(probe: Probe) -> tuple[str, ...]:
+    """The actions whose Allow makes a guardrail Deny necessary: for ``iam:*``, an unnamed IAM
+    action (a wildcard), PassRole and the escalation writes, not ``iam:Get*`` reads."""
+    if probe.label == "iam:*":
+        return (*probe.actions, "iam:PassRole", *_ESCALATION_ACTIONS)
+    return probe.actions
+
+
 # --- roles ------------------------------------------------------------------------------------
 
 
@@ -460,8 +478,11 @@ class SessionPolicyAnalysis:
     #: Labels of dangerous probes the set allows (``*:*``, ``iam:*``, ``sts:AssumeRole on *``,
     #: ``rolesanywhere:*``, ``organizations:*``).
     dangerous_allowed: tuple[str, ...]
-    #: Guardrail denies (``GUARDRAIL_DENIES``) the set does not make unconditionally.
+    #: Guardrail actions (``GUARDRAIL_DENIES``) the set could allow and does not deny
+    #: unconditionally. An action no Allow covers needs no Deny: session policies only filter.
     missing_denies: tuple[str, ...]
+    #: An unconditional Deny covers every IAM action.
+    denies_iam: bool
     #: Some statement is an Allow; without one the session can do nothing at all.
     keeps_allow: bool
     #: Managed policy ARNs whose documents are unknown (the analysis may then miss grants).
@@ -470,10 +491,6 @@ class SessionPolicyAnalysis:
     @property
     def grants_everything(self) -> bool:
         return "*:*" in self.dangerous_allowed
-
-    @property
-    def denies_iam(self) -> bool:
-        return "iam:*" not in self.missing_denies
 
     @property
     def complete(self) -> bool:
@@ -501,11 +518,15 @@ def analyze_session_policies(
         if keeps_allow
         else ()
     )
-    missing = tuple(p.label for p in guardrail_probes(profile_arn) if not probe_denied(docs, p))
+    guards = guardrail_probes(profile_arn)
+    missing = tuple(
+        p.label for p in guards if could_allow(docs, _writes(p)) and not probe_denied(docs, p)
+    )
     return SessionPolicyAnalysis(
         has_session_policy=session_policy is not None or bool(managed_policy_arns),
         dangerous_allowed=dangerous,
         missing_denies=missing,
+        denies_iam=any(p.label == "iam:*" and probe_denied(docs, p) for p in guards),
         keeps_allow=keeps_allow or bool(unknown),
         unknown_policy_arns=tuple(unknown),
     )

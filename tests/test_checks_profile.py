@@ -258,16 +258,27 @@ def test_deny_only_session_policy_is_neither_permissive_nor_missing_guardrails()
     assert session_findings(profile("p", [r], session_policy=deny_only), roles=[r]) == []
 
 
-def test_scoped_policy_without_guardrails() -> None:
-    scoped = {
+def test_service_wide_session_policy_without_guardrails() -> None:
+    broad = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["s3:*", "dynamodb:*"], "Resource": "*"}],
+    }
+    r = role("app")
+    (finding,) = session_findings(profile("p", [r], session_policy=broad), roles=[r])
+    assert (finding.id, finding.severity) == (GUARDRAILS, Severity.MEDIUM)
+    assert "s3:DeleteBucket" in finding.evidence["missing_denies"]
+    assert "dynamodb:DeleteTable" in finding.evidence["missing_denies"]
+    assert "iam:*" not in finding.evidence["missing_denies"]
+    assert finding.evidence["denies_iam"] is False
+
+
+def test_narrow_session_policy_needs_no_guardrails() -> None:
+    narrow = {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
     }
     r = role("app")
-    (finding,) = session_findings(profile("p", [r], session_policy=scoped), roles=[r])
-    assert (finding.id, finding.severity) == (GUARDRAILS, Severity.MEDIUM)
-    assert "iam:*" in finding.evidence["missing_denies"]
-    assert finding.evidence["denies_iam"] is False
+    assert session_findings(profile("p", [r], session_policy=narrow), roles=[r]) == []
 
 
 def test_guardrail_template_passes() -> None:

@@ -300,11 +300,35 @@ def test_guardrail_template_is_complete() -> None:
     assert analysis.dangerous_allowed == ()
 
 
-def test_missing_guardrails_are_listed() -> None:
-    analysis = session(doc(allow("s3:GetObject"), deny("iam:*")))
+def test_missing_guardrails_are_the_allowed_ones_not_denied() -> None:
+    analysis = session(doc(allow(["s3:*", "iam:PassRole"]), deny("s3:DeleteBucket")))
+    assert "iam:*" in analysis.missing_denies
+    assert "s3:PutBucketPolicy" in analysis.missing_denies
+    assert "s3:DeleteBucket" not in analysis.missing_denies
+    assert "kms:ScheduleKeyDeletion" not in analysis.missing_denies  # nothing allows it
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        allow(["s3:GetObject", "sqs:SendMessage"]),
+        allow(["iam:Get*", "iam:List*", "s3:List*"]),
+        {
+            "Effect": "Allow",
+            "NotAction": ["iam:*", "s3:*", "rds:*", "dynamodb:*", "kms:*"],
+            "Resource": "*",
+        },
+    ],
+)
+def test_narrow_allows_need_no_guardrail_denies(policy: dict[str, Any]) -> None:
+    """Session policies only filter: an action no Allow covers is already out of reach."""
+    assert session(doc(policy)).missing_denies == ()
+
+
+def test_allow_everything_needs_every_guardrail() -> None:
+    analysis = session(doc(allow("*"), deny("iam:*")))
     assert analysis.denies_iam
-    assert "s3:DeleteBucket" in analysis.missing_denies
-    assert "iam:*" not in analysis.missing_denies
+    assert analysis.missing_denies == GUARDRAIL_DENIES[1:]
 
 
 def test_conditional_deny_is_not_a_guardrail() -> None:
