@@ -617,6 +617,10 @@ class _TrustPatcher:
         if given:
             self._anchors = given
             return given
+        pinned = sorted(a for a in self.analysis.pinned_source_arns if self._live(a))
+        if pinned:  # the anchors the role's other statements already trust
+            self._anchors = pinned
+            return pinned
         inventory = self.job.inventory
         regions = {
             p.region
@@ -901,6 +905,11 @@ def _dimensions(
     for doc in docs:
         for use in analyze_trust(doc).conditions:
             key = use.key.lower()
+            if use.category == "ip":
+                # The caller is Roles Anywhere: the workload's address never reaches the trust,
+                # so an IP key is modelled as one value outside every range (here: absent).
+                dims[key] = [None]
+                continue
             if key == "sts:sourceidentity":
                 key = "aws:principaltag/x509subject/cn"
             candidates = dims.setdefault(key, [None, _FRESH])
@@ -913,8 +922,6 @@ def _dimensions(
                     value.removeprefix("CN=") if use.key.lower() == "sts:sourceidentity" else value
                 )
                 candidates.append(value.replace("*", "rafix").replace("?", "r"))
-                if "/" in value and key == "aws:sourceip":
-                    candidates.append(value.split("/")[0])
     for key, wanted in intended.items():
         full = "aws:sourcearn" if key == "source_arn" else f"aws:principaltag/{key}"
         dims.setdefault(full, [None, _FRESH]).extend(wanted)

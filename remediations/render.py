@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, Undefined
 
 from remediations.errors import PolicyError
 from remediations.grammar import validate_policy
@@ -36,6 +36,8 @@ class JsonText(str):
 
 
 def _tojson(value: Any) -> JsonText:
+    if isinstance(value, Undefined):
+        value._fail_with_undefined_error()  # raises UndefinedError, naming the missing value
     # ensure_ascii=False keeps Unicode readable; json.dumps still escapes quotes, backslashes
     # and control characters, so the result is always one JSON value.
     return JsonText(json.dumps(value, ensure_ascii=False))
@@ -75,6 +77,8 @@ def render(template_name: str, **values: Any) -> Any:
         text = _ENV.get_template(template_name).render(**values)
     except TemplateError as exc:
         raise PolicyError(f"template {template_name}: {exc.message or exc}") from None
+    except (TypeError, ValueError) as exc:  # a value JSON cannot encode
+        raise PolicyError(f"template {template_name}: {exc}") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

@@ -1,0 +1,497 @@
+"""Proposals: minimal, merged, proved-safe target states; what needs input; what is refused."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import NameOID
+
+from remediations.catalog import spec
+from remediations.errors import InputError
+from remediations.findings import Finding
+from remediations.model import Crl, Inventory, Profile, Role, Subject, TrustAnchor
+from remediations.proposals import ProposalSet, parse_values, propose
+from remediations.render import check_document
+from remediations.scan import run_checks
+from remediations.trust import CertificateContext, analyze_trust
+
+ACCOUNT = "111122223333"
+REGION = "us-east-1"
+TA1 = f"arn:aws:rolesanywhere:{REGION}:{ACCOUNT}:trust-anchor/11111111-aaaa"
+TA2 = f"arn:aws:rolesanywhere:{REGION}:{ACCOUNT}:trust-anchor/22222222-bbbb"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/app-prod"
+PROFILE = f"arn:aws:rolesanywhere:{REGION}:{ACCOUNT}:profile/pppp"
+RA = {"Service": "rolesanywhere.amazonaws.com"}
+ACTIONS = ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]
+OTHER = {
+    "Sid": "BreakGlass",
+    "Effect": "Allow",
+    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/admin"},
+    "Action": "sts:AssumeRole",
+}
+
+
+def ra_statement(**condition: Any) -> dict[str, Any]:
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": RA, "Action": list(ACTIONS)}
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def trust(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def inventory(doc: dict[str, Any], *, anchors: tuple[str, ...] = (TA1,)) -> Inventory:
+    inv = Inventory(account_id=ACCOUNT, origin="files", regions=[REGION])
+    inv.coverage = {"iam", "rolesanywhere", "max_session_duration"}
+    inv.roles[ROLE] = Role(arn=ROLE, name="app-prod", trust_policy=doc, max_session_duration=3600)
+    for arn in anchors:
+        inv.trust_anchors[arn] = TrustAnchor(arn=arn, anchor_id=arn[-4:], name="ta", region=REGION)
+    inv.profiles[PROFILE] = Profile(
+        arn=PROFILE, profile_id="pppp", name="team-prod", region=REGION, role_arns=[ROLE]
+    )
+    return inv
+
+
+def finding(check_id: str, arn: str = ROLE, **evidence: Any) -> Finding:
+    region = "global" if arn.startswith("arn:aws:iam") else REGION
+    return spec(check_id).finding(arn, "test", region=region, evidence=evidence)
+
+
+def only_change(result: ProposalSet) -> dict[str, Any]:
+    assert len(result.changes) == 1, (result.not_fixable, result.needs_input)
+    return result.changes[0].after
+
+
+def cert(
+    source_arn: str = TA1, cn: str | None = "app.prod", issuer: str | None = "Issuing CA"
+) -> CertificateContext:
+    return CertificateContext(
+        source_arn=source_arn,
+        subject={"CN": cn} if cn else {},
+        issuer={"CN": issuer} if issuer else {},
+    )
+
+
+# --- trust policies ---------------------------------------------------------------------------
+
+
+def test_findings_on_one_role_merge_and_unrelated_statements_stay() -> None:
+    doc = trust(OTHER, ra_statement())
+    inv = inventory(doc)
+    findings = [finding("RA-TRUST-NO-SOURCEARN"), finding("RA-TRUST-NO-SUBJECT-CONDITION")]
+    result = propose(inv, findings, values={"cn": "app.prod"})
+    after = only_change(result)["trustPolicy"]
+    change = result.changes[0]
+    assert change.finding_ids == ["RA-TRUST-NO-SOURCEARN", "RA-TRUST-NO-SUBJECT-CONDITION"]
+    assert after["Statement"][0] == OTHER  # unchanged, still first
+    assert after["Statement"][1]["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": [TA1]},
+        "StringEquals": {"aws:PrincipalTag/x509Subject/CN": "app.prod"},
+    }
+    assert doc["Statement"][1] == ra_statement()  # the inventory is not modified
+    analysis = analyze_trust(after)
+    assert analysis.admits(cert())
+    assert not analysis.admits(cert(cn="other"))
+    assert not analysis.admits(cert(source_arn=TA2))
+    check_document(after, "trust")
+
+
+def test_statement_object_form_is_kept() -> None:
+    doc = {"Version": "2012-10-17", "Statement": ra_statement()}
+    result = propose(inventory(doc), [finding("RA-TRUST-NO-SOURCEARN")])
+    after = only_change(result)["trustPolicy"]
+    assert isinstance(after["Statement"], dict)
+    assert after["Statement"]["Condition"] == {"ArnEquals": {"aws:SourceArn": [TA1]}}
+
+
+def test_subject_needs_input_with_candidates_then_scoped_set() -> None:
+    inv = inventory(trust(ra_statement(ArnEquals={"aws:SourceArn": TA1})))
+    inv.subjects["s1"] = Subject(
+        arn="s1", subject_id="s1", region=REGION, x509_subject="CN=app.prod,OU=team"
+    )
+    inv.subjects["s2"] = Subject(
+        arn="s2", subject_id="s2", region=REGION, x509_subject="CN=batch.prod"
+    )
+    findings = [finding("RA-TRUST-NO-SUBJECT-CONDITION")]
+    result = propose(inv, findings)
+    assert not result.changes
+    (need,) = result.needs_input
+    assert need.key == "cn" and need.candidates == ("app.prod", "batch.prod")
+    assert need.set_option == "--set app-prod.cn=VALUE"
+    scoped = propose(inv, findings, values=parse_values(["app-prod.cn=app.prod", "ou=team"]))
+    pins = only_change(scoped)["trustPolicy"]["Statement"][0]["Condition"]["StringEquals"]
+    assert pins == {
+        "aws:PrincipalTag/x509Subject/CN": "app.prod",
+        "aws:PrincipalTag/x509Subject/OU": "team",
+    }
+    other_scope = propose(inv, findings, values=parse_values(["other-role.cn=x"]))
+    assert other_scope.needs_input and not other_scope.changes
+
+
+def test_ambiguous_trust_anchor_needs_input() -> None:
+    inv = inventory(trust(ra_statement()), anchors=(TA1, TA2))
+    result = propose(inv, [finding("RA-TRUST-NO-SOURCEARN")])
+    (need,) = result.needs_input
+    assert need.key == "trust_anchor_arn" and set(need.candidates) == {TA1, TA2}
+    answered = propose(inv, [finding("RA-TRUST-NO-SOURCEARN")], values={"trust_anchor_arn": TA2})
+    condition = only_change(answered)["trustPolicy"]["Statement"][0]["Condition"]
+    assert condition == {"ArnEquals": {"aws:SourceArn": [TA2]}}
+
+
+def test_source_arn_wildcard_is_replaced() -> None:
+    pattern = f"arn:aws:rolesanywhere:{REGION}:{ACCOUNT}:trust-anchor/*"
+    inv = inventory(trust(ra_statement(ArnLike={"aws:SourceArn": pattern})))
+    result = propose(inv, [finding("RA-TRUST-SOURCEARN-WILDCARD")])
+    condition = only_change(result)["trustPolicy"]["Statement"][0]["Condition"]
+    assert condition == {"ArnEquals": {"aws:SourceArn": [TA1]}}
+
+
+def test_stale_arn_is_removed_but_a_stale_only_pin_is_refused() -> None:
+    stale = f"arn:aws:rolesanywhere:{REGION}:{ACCOUNT}:trust-anchor/deleted"
+    inv = inventory(trust(ra_statement(ArnEquals={"aws:SourceArn": [TA1, stale]})))
+    result = propose(inv, [finding("RA-TRUST-SOURCEARN-STALE")])
+    condition = only_change(result)["trustPolicy"]["Statement"][0]["Condition"]
+    assert condition == {"ArnEquals": {"aws:SourceArn": [TA1]}}
+    only_stale = inventory(trust(ra_statement(ArnEquals={"aws:SourceArn": stale})))
+    refused = propose(only_stale, [finding("RA-TRUST-SOURCEARN-STALE")])
+    assert not refused.changes
+    assert "no longer exist" in refused.not_fixable[0].reason
+
+
+def test_subject_wildcard_is_narrowed_and_a_value_outside_it_is_refused() -> None:
+    doc = trust(
+        ra_statement(
+            ArnEquals={"aws:SourceArn": TA1},
+            StringLike={"aws:PrincipalTag/x509Subject/CN": "app-*"},
+        )
+    )
+    inv = inventory(doc)
+    inv.subjects["s"] = Subject(arn="s", subject_id="s", region=REGION, x509_subject="CN=app-web")
+    ask = propose(inv, [finding("RA-TRUST-SUBJECT-WILDCARD")])
+    assert ask.needs_input[0].candidates == ("app-web",)
+    ok = propose(inv, [finding("RA-TRUST-SUBJECT-WILDCARD")], values={"cn": "app-web"})
+    condition = only_change(ok)["trustPolicy"]["Statement"][0]["Condition"]
+    assert condition == {
+        "ArnEquals": {"aws:SourceArn": TA1},
+        "StringEquals": {"aws:PrincipalTag/x509Subject/CN": "app-web"},
+    }
+    wider = propose(inv, [finding("RA-TRUST-SUBJECT-WILDCARD")], values={"cn": "db-prod"})
+    assert not wider.changes
+    assert (
+        "refuses" in wider.not_fixable[0].reason or "would not admit" in wider.not_fixable[0].reason
+    )
+
+
+def test_fail_open_negation_moves_to_a_deny() -> None:
+    doc = trust(
+        ra_statement(
+            ArnEquals={"aws:SourceArn": TA1},
+            StringNotEquals={"aws:PrincipalTag/x509Subject/CN": "revoked.prod"},
+        )
+    )
+    result = propose(inventory(doc), [finding("RA-TRUST-FAIL-OPEN-OPERATOR")])
+    after = only_change(result)["trustPolicy"]
+    allow, deny = after["Statement"]
+    assert allow["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": TA1},
+        "Null": {"aws:PrincipalTag/x509Subject/CN": "false"},
+    }
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {
+        "StringEquals": {"aws:PrincipalTag/x509Subject/CN": ["revoked.prod"]}
+    }
+    analysis = analyze_trust(after)
+    assert analysis.admits(cert(cn="good.prod"))
+    assert not analysis.admits(cert(cn="revoked.prod"))
+    assert not analysis.admits(cert(cn=None))  # absent key: closed now
+    assert analyze_trust(doc).admits(cert(cn=None))  # ... and open before
+
+
+def test_fail_open_if_exists_becomes_positive() -> None:
+    doc = trust(
+        ra_statement(
+            ArnEquals={"aws:SourceArn": TA1},
+            StringEqualsIfExists={"aws:PrincipalTag/x509Subject/CN": "app.prod"},
+        )
+    )
+    result = propose(inventory(doc), [finding("RA-TRUST-FAIL-OPEN-OPERATOR")])
+    condition = only_change(result)["trustPolicy"]["Statement"][0]["Condition"]
+    assert condition == {
+        "ArnEquals": {"aws:SourceArn": TA1},
+        "StringEquals": {"aws:PrincipalTag/x509Subject/CN": ["app.prod"]},
+    }
+
+
+def test_meaningless_ip_condition_is_removed_but_a_breaking_one_is_refused() -> None:
+    pinned = {"ArnEquals": {"aws:SourceArn": TA1}}
+    negated = trust(ra_statement(**pinned, NotIpAddress={"aws:SourceIp": "10.0.0.0/8"}))
+    result = propose(inventory(negated), [finding("RA-TRUST-SOURCEIP-CONDITION")])
+    assert only_change(result)["trustPolicy"]["Statement"][0]["Condition"] == pinned
+    positive = trust(ra_statement(**pinned, IpAddress={"aws:SourceIp": "10.0.0.0/8"}))
+    refused = propose(inventory(positive), [finding("RA-TRUST-SOURCEIP-CONDITION")])
+    assert not refused.changes
+    assert "refuses" in refused.not_fixable[0].reason
+
+
+def test_missing_actions_are_added_under_the_same_conditions() -> None:
+    condition = {"ArnEquals": {"aws:SourceArn": TA1}}
+    statement = {
+        "Effect": "Allow",
+        "Principal": RA,
+        "Action": "sts:AssumeRole",
+        "Condition": condition,
+    }
+    result = propose(inventory(trust(statement)), [finding("RA-TRUST-MISSING-REQUIRED-ACTION")])
+    after = only_change(result)["trustPolicy"]["Statement"][0]
+    assert after["Action"] == ACTIONS and after["Condition"] == condition
+
+
+def test_legacy_version_is_set() -> None:
+    statement = ra_statement(
+        ArnEquals={"aws:SourceArn": TA1},
+        StringNotEquals={"sts:RoleSessionName": "${aws:PrincipalTag/x509Subject/CN}"},
+    )
+    doc = {"Version": "2008-10-17", "Statement": [statement]}
+    result = propose(inventory(doc), [finding("RA-TRUST-LEGACY-VERSION-WITH-VARIABLES")])
+    after = only_change(result)["trustPolicy"]
+    assert after["Version"] == "2012-10-17" and list(after)[0] == "Version"
+    assert after["Statement"] == [statement]
+
+
+def _ca_pem(cn: str) -> str:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return certificate.public_bytes(Encoding.PEM).decode()
+
+
+def test_issuer_cn_comes_from_the_trust_anchor_certificate() -> None:
+    inv = inventory(trust(ra_statement(ArnEquals={"aws:SourceArn": TA1})))
+    inv.trust_anchors[TA1].certificate_pem = _ca_pem("Example Issuing CA 01")
+    result = propose(inv, [finding("RA-TRUST-ISSUER-NOT-PINNED")])
+    condition = only_change(result)["trustPolicy"]["Statement"][0]["Condition"]
+    assert condition["StringEquals"] == {"aws:PrincipalTag/x509Issuer/CN": "Example Issuing CA 01"}
+    without_pem = propose(
+        inventory(inv.roles[ROLE].trust_policy or {}), [finding("RA-TRUST-ISSUER-NOT-PINNED")]
+    )
+    assert without_pem.needs_input[0].key == "issuer_cn"
+
+
+def test_mixed_principal_statement_is_split_so_others_are_not_broken() -> None:
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": ["rolesanywhere.amazonaws.com", "ec2.amazonaws.com"]},
+        "Action": list(ACTIONS),
+    }
+    result = propose(inventory(trust(statement)), [finding("RA-TRUST-NO-SOURCEARN")])
+    first, second = only_change(result)["trustPolicy"]["Statement"]
+    assert first["Principal"] == {"Service": "ec2.amazonaws.com"} and "Condition" not in first
+    assert second["Principal"] == RA
+    assert second["Condition"] == {"ArnEquals": {"aws:SourceArn": [TA1]}}
+
+
+@pytest.mark.parametrize("cn", ['app"prod', "app\nprod", "{{ x }}", "a" * 2000])
+def test_hostile_cn_is_refused_with_a_reason(cn: str) -> None:
+    inv = inventory(trust(ra_statement(ArnEquals={"aws:SourceArn": TA1})))
+    result = propose(inv, [finding("RA-TRUST-NO-SUBJECT-CONDITION")], values={"cn": cn})
+    assert not result.changes
+    (refusal,) = result.not_fixable
+    assert "charset" in refusal.reason or "256" in refusal.reason
+
+
+def test_unicode_cn_is_pinned_literally() -> None:
+    inv = inventory(trust(ra_statement(ArnEquals={"aws:SourceArn": TA1})))
+    result = propose(inv, [finding("RA-TRUST-NO-SUBJECT-CONDITION")], values={"cn": "dépôt.prod"})
+    pins = only_change(result)["trustPolicy"]["Statement"][0]["Condition"]["StringEquals"]
+    assert pins == {"aws:PrincipalTag/x509Subject/CN": "dépôt.prod"}
+
+
+def test_patch_over_the_size_limit_is_refused() -> None:
+    statements = [ra_statement(ArnEquals={"aws:SourceArn": TA1}) for _ in range(6)]
+    for i, statement in enumerate(statements):
+        statement["Sid"] = f"S{i}"
+    inv = inventory(trust(*statements))
+    values = {"cn": "c" * 200, "ou": "o" * 200}
+    result = propose(inv, [finding("RA-TRUST-NO-SUBJECT-CONDITION")], values=values)
+    assert not result.changes
+    assert "IAM allows 2,048 by default" in result.not_fixable[0].reason
+
+
+# --- profiles, trust anchors, CRLs ------------------------------------------------------------
+
+
+def test_guardrail_session_policy_for_an_unscoped_profile() -> None:
+    inv = inventory(trust(ra_statement()))
+    result = propose(
+        inv, [finding("RA-PROFILE-UNSCOPED-SESSION", PROFILE)], values={"services": "s3,sqs"}
+    )
+    policy = only_change(result)["sessionPolicy"]
+    assert policy["Statement"][0] == {
+        "Sid": "AllowWorkloadServices",
+        "Effect": "Allow",
+        "Action": ["s3:*", "sqs:*"],
+        "Resource": "*",
+    }
+    unknown = propose(inv, [finding("RA-PROFILE-UNSCOPED-SESSION", PROFILE)])
+    assert only_change(unknown)["sessionPolicy"]["Statement"][0]["Action"] == ["*"]
+
+
+def test_permissive_profile_drops_administrator_access() -> None:
+    inv = inventory(trust(ra_statement()))
+    readonly = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    inv.profiles[PROFILE].managed_policy_arns = [
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+        readonly,
+    ]
+    result = propose(inv, [finding("RA-PROFILE-PERMISSIVE-SESSION-POLICY", PROFILE)])
+    after = only_change(result)
+    assert after["managedPolicyArns"] == [readonly]
+    # ReadOnlyAccess still provides the Allow: an inline Allow * would widen the session.
+    assert all(s["Effect"] == "Deny" for s in after["sessionPolicy"]["Statement"])
+
+
+def test_guardrail_denies_are_added_to_an_existing_policy() -> None:
+    inv = inventory(trust(ra_statement()))
+    existing = {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "S3", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+    }
+    inv.profiles[PROFILE].session_policy = copy.deepcopy(existing)
+    result = propose(inv, [finding("RA-PROFILE-NO-GUARDRAIL-DENIES", PROFILE)])
+    statements = only_change(result)["sessionPolicy"]["Statement"]
+    assert statements[0] == existing["Statement"][0]
+    assert [s["Sid"] for s in statements[1:]] == [
+        "DenyIdentityAndControlPlane",
+        "DenyDestructiveData",
+    ]
+
+
+def test_profile_settings_merge_into_one_change() -> None:
+    inv = inventory(trust(ra_statement()))
+    gone = f"arn:aws:iam::{ACCOUNT}:role/gone"
+    profile = inv.profiles[PROFILE]
+    profile.role_arns = [ROLE, gone]
+    profile.duration_seconds = 43200
+    profile.accept_role_session_name = True
+    inv.roles[ROLE].max_session_duration = 1800
+    findings = [
+        finding("RA-PROFILE-LONG-DURATION", PROFILE),
+        finding("RA-PROFILE-DURATION-EXCEEDS-ROLE-MAX", PROFILE),
+        finding("RA-PROFILE-ACCEPT-ROLE-SESSION-NAME-UNBOUND", PROFILE),
+        finding("RA-PROFILE-ROLE-MISSING", PROFILE, role_arns=[gone]),
+    ]
+    result = propose(inv, findings)
+    after = only_change(result)
+    assert after["durationSeconds"] == 1800
+    assert after["acceptRoleSessionName"] is False
+    assert after["roleArns"] == [ROLE]
+    assert len(result.changes[0].finding_ids) == 4
+
+
+def test_mapping_maps_the_dropped_attribute_again() -> None:
+    inv = inventory(trust(ra_statement()))
+    inv.profiles[PROFILE].attribute_mappings = [
+        {"certificateField": "x509Subject", "mappingRules": [{"specifier": "OU"}]}
+    ]
+    result = propose(
+        inv,
+        [
+            finding(
+                "RA-PROFILE-MAPPING-DROPS-CONDITIONED-ATTRIBUTE",
+                PROFILE,
+                missing_keys=["aws:principaltag/x509subject/cn"],
+            )
+        ],
+    )
+    mappings = only_change(result)["attributeMappings"]
+    assert mappings == [
+        {
+            "certificateField": "x509Subject",
+            "mappingRules": [{"specifier": "OU"}, {"specifier": "CN"}],
+        }
+    ]
+
+
+def test_notifications_and_crl() -> None:
+    inv = inventory(trust(ra_statement()))
+    inv.trust_anchors[TA1].notification_settings = [
+        {"enabled": False, "event": "CA_CERTIFICATE_EXPIRY", "threshold": 45, "channel": "ALL"},
+        {
+            "enabled": True,
+            "event": "END_ENTITY_CERTIFICATE_EXPIRY",
+            "threshold": 60,
+            "channel": "ALL",
+        },
+    ]
+    crl = f"arn:aws:rolesanywhere:{REGION}:{ACCOUNT}:crl/cccc"
+    inv.crls[crl] = Crl(
+        arn=crl, crl_id="cccc", name="c", region=REGION, enabled=False, trust_anchor_arn=TA1
+    )
+    result = propose(
+        inv, [finding("RA-TA-NOTIFICATIONS-DISABLED", TA1), finding("RA-CRL-DISABLED", crl)]
+    )
+    by_type = {c.resource_type: c.after for c in result.changes}
+    assert by_type["crl"] == {"enabled": True}
+    assert by_type["trust-anchor"]["notificationSettings"] == [
+        {"enabled": True, "event": "CA_CERTIFICATE_EXPIRY", "threshold": 45, "channel": "ALL"},
+        {
+            "enabled": True,
+            "event": "END_ENTITY_CERTIFICATE_EXPIRY",
+            "threshold": 60,
+            "channel": "ALL",
+        },
+    ]
+
+
+def test_two_phase_and_report_only_findings_are_explained() -> None:
+    inv = inventory(trust(ra_statement()))
+    result = propose(
+        inv, [finding("RA-TRUST-MULTIPLE-SUBJECTS"), finding("RA-TA-EXTERNAL-CA", TA1)]
+    )
+    reasons = {n.finding_id: n.reason for n in result.not_fixable}
+    assert "Two-phase" in reasons["RA-TRUST-MULTIPLE-SUBJECTS"]
+    assert reasons["RA-TA-EXTERNAL-CA"].startswith("Not fixed automatically")
+    assert not result.changes
+
+
+@pytest.mark.parametrize("item", ["cn", "=x", "colour=red", "cn="])
+def test_bad_set_options(item: str) -> None:
+    with pytest.raises(InputError):
+        parse_values([item])
+
+
+def test_fixing_with_the_scan_findings_leaves_those_findings_fixed() -> None:
+    inv = inventory(trust(OTHER, ra_statement()))
+    findings = run_checks(inv)
+    result = propose(inv, findings, values={"cn": "app.prod", "issuer_cn": "Issuing CA"})
+    for change in result.changes:
+        if change.resource_type == "role":
+            inv.roles[ROLE].trust_policy = change.after["trustPolicy"]
+    again = {(f.id, f.resource_arn) for f in run_checks(inv)}
+    for fixed in (
+        "RA-TRUST-NO-SOURCEARN",
+        "RA-TRUST-NO-SUBJECT-CONDITION",
+        "RA-TRUST-ISSUER-NOT-PINNED",
+    ):
+        assert (fixed, ROLE) in {(f.id, f.resource_arn) for f in findings}
+        assert (fixed, ROLE) not in again
