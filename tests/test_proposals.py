@@ -263,7 +263,7 @@ def test_legacy_version_is_set() -> None:
     doc = {"Version": "2008-10-17", "Statement": [statement]}
     result = propose(inventory(doc), [finding("RA-TRUST-LEGACY-VERSION-WITH-VARIABLES")])
     after = only_change(result)["trustPolicy"]
-    assert after["Version"] == "2012-10-17" and list(after)[0] == "Version"
+    assert after["Version"] == "2012-10-17" and next(iter(after)) == "Version"
     assert after["Statement"] == [statement]
 
 

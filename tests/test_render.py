@@ -124,7 +124,7 @@ def test_guardrail_session_policy_keeps_an_allow() -> None:
 
 def test_session_policy_size_is_checked() -> None:
     services = [f"service{i:04d}:*" for i in range(200)]
-    with pytest.raises(PolicyError, match="session policy would be .* characters"):
+    with pytest.raises(PolicyError, match=r"session policy would be .* characters"):
         render_document("session_policy_guardrails.json.j2", allow_actions=services)
 
 
