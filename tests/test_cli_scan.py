@@ -1,0 +1,250 @@
+"""rafix scan / export / tui on the command line: formats, --output, --fail-on, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from remediations.catalog import spec
+from remediations.cli import main
+from remediations.commands import scan as scan_command
+from remediations.findings import Finding, Severity
+from remediations.model import Inventory
+
+ACCOUNT = "111122223333"
+ROOT = Path(__file__).resolve().parents[1]
+OPEN_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+            "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+        }
+    ],
+}
+
+
+@pytest.fixture
+def export_file(tmp_path: Path) -> Path:
+    path = tmp_path / "gaad.json"
+    role = {
+        "RoleName": "ra-open",
+        "Arn": f"arn:aws:iam::{ACCOUNT}:role/ra-open",
+        "AssumeRolePolicyDocument": OPEN_TRUST,
+    }
+    path.write_text(json.dumps({"RoleDetailList": [role], "Policies": []}), encoding="utf-8")
+    return path
+
+
+def fake_findings(monkeypatch: pytest.MonkeyPatch, *severities: Severity) -> None:
+    """Make the scan report findings of exactly these severities (checks are tested elsewhere)."""
+    made = [
+        spec("RA-TRUST-NO-SOURCEARN").finding(
+            f"arn:aws:iam::{ACCOUNT}:role/r{i}", "d", region="global", severity=s
+        )
+        for i, s in enumerate(severities)
+    ]
+
+    def run_checks(_inventory: Inventory, _settings: Any = None) -> list[Finding]:
+        return made
+
+    monkeypatch.setattr(scan_command, "run_checks", run_checks)
+
+
+@pytest.mark.parametrize(
+    ("severities", "fail_on", "code"),
+    [
+        ((), "low", 0),
+        ((Severity.INFO,), "low", 0),
+        ((Severity.INFO,), "info", 1),
+        ((Severity.LOW,), "low", 1),
+        ((Severity.MEDIUM, Severity.LOW), "high", 0),
+        ((Severity.HIGH,), "high", 1),
+        ((Severity.HIGH,), "critical", 0),
+        ((Severity.CRITICAL,), "critical", 1),
+    ],
+)
+def test_fail_on_threshold(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    export_file: Path,
+    severities: tuple[Severity, ...],
+    fail_on: str,
+    code: int,
+) -> None:
+    fake_findings(monkeypatch, *severities)
+    assert main(["scan", "--from-file", str(export_file), "--fail-on", fail_on]) == code
+    capsys.readouterr()
+
+
+def test_default_fail_on_is_low(monkeypatch: pytest.MonkeyPatch, export_file: Path) -> None:
+    fake_findings(monkeypatch, Severity.LOW)
+    assert main(["scan", "--from-file", str(export_file)]) == 1
+
+
+def test_json_to_stdout_and_warnings_to_stderr(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    fake_findings(monkeypatch, Severity.HIGH)
+    path = tmp_path / "partial.json"
+    path.write_text(
+        json.dumps({"RoleDetailList": [], "IsTruncated": True, "Marker": "m"}), encoding="utf-8"
+    )
+    assert main(["scan", "--from-file", str(path), "--format", "json"]) == 1
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert doc["schema"] == "rafix.findings/v1" and doc["findings"][0]["severity"] == "high"
+    assert err.startswith(f"rafix: warning: {path}: the export is partial")
+
+
+def test_output_file_is_written_and_summary_goes_to_stderr(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    export_file: Path,
+    tmp_path: Path,
+) -> None:
+    fake_findings(monkeypatch, Severity.MEDIUM, Severity.LOW)
+    report = tmp_path / "out" / "report.sarif"
+    report.parent.mkdir()
+    assert (
+        main(
+            ["scan", "--from-file", str(export_file), "--format", "sarif", "--output", str(report)]
+        )
+        == 1
+    )
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.strip() == f"rafix: wrote sarif report to {report}: 2 findings: 1 medium, 1 low"
+    sarif = json.loads(report.read_text(encoding="utf-8"))
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in sarif["runs"][0]["results"]
+    }
+    assert uris == {export_file.as_posix()}
+    assert [p.name for p in report.parent.iterdir()] == ["report.sarif"]  # no temporary left
+
+
+def test_table_output_has_no_colour_when_not_a_tty(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], export_file: Path
+) -> None:
+    fake_findings(monkeypatch, Severity.HIGH)
+    main(["scan", "--from-file", str(export_file)])
+    out = capsys.readouterr().out
+    assert "\x1b[" not in out and "RA-TRUST-NO-SOURCEARN" in out and "1 finding: 1 high" in out
+
+
+# --- bad input: exit 2, one line naming the file, no traceback -------------------------------
+
+
+def bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    cases: dict[str, tuple[Path, bytes | str, str]] = {
+        "not-json": (tmp_path / "a.json", "{oops", "not valid JSON"),
+        "not-object": (tmp_path / "b.json", "[1, 2]", "not an object"),
+        "unknown": (tmp_path / "c.json", '{"Things": []}', "unknown shape"),
+        "cloudformation": (
+            tmp_path / "d.json",
+            '{"AWSTemplateFormatVersion": "2010-09-09"}',
+            "CloudFormation",
+        ),
+        "policy": (tmp_path / "e.json", json.dumps(OPEN_TRUST), "policy document"),
+        "utf8": (tmp_path / "f.json", b'{"Roles": ["\xff"]}', "UTF-8"),
+    }
+    out = {}
+    for name, (path, content, expected) in cases.items():
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        out[name] = (path, expected)
+    out["missing"] = (tmp_path / "missing.json", "no such file")
+    return out
+
+
+@pytest.mark.parametrize(
+    "case", ["not-json", "not-object", "unknown", "cloudformation", "policy", "utf8", "missing"]
+)
+def test_bad_input_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, case: str
+) -> None:
+    path, expected = bad_inputs(tmp_path)[case]
+    assert main(["scan", "--from-file", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith(f"rafix: error: {path}: ")
+    assert expected in err and "Traceback" not in err
+
+
+def test_from_file_with_sandbox_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], export_file: Path
+) -> None:
+    assert main(["scan", "--from-file", str(export_file), "--sandbox", "somewhere"]) == 2
+    assert "--from-file and --sandbox" in capsys.readouterr().err
+
+
+# --- export and tui ---------------------------------------------------------------------------
+
+
+def test_export_command_writes_files_that_scan_back(
+    capsys: pytest.CaptureFixture[str], export_file: Path, tmp_path: Path
+) -> None:
+    out_dir = tmp_path / "exported"
+    assert main(["export", "--from-file", str(export_file), "--out", str(out_dir)]) == 0
+    assert "iam.json (1 roles" in capsys.readouterr().out
+    assert (
+        json.loads((out_dir / "iam.json").read_text(encoding="utf-8"))["RoleDetailList"][0][
+            "RoleName"
+        ]
+        == "ra-open"
+    )
+
+
+def test_tui_placeholder_says_so_and_shows_the_table(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], export_file: Path
+) -> None:
+    fake_findings(monkeypatch, Severity.CRITICAL)
+    assert main(["tui", "--from-file", str(export_file)]) == 0
+    out, err = capsys.readouterr()
+    assert "not built yet" in err and "RA-TRUST-NO-SOURCEARN" in out
+
+
+# --- the real thing, in a subprocess -----------------------------------------------------------
+
+
+def run_rafix(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    env.pop("RAFIX_CONFIG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "remediations", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_python_m_remediations_scan_json(export_file: Path) -> None:
+    result = run_rafix("scan", "--from-file", str(export_file), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    doc = json.loads(result.stdout)
+    ids = {f["id"] for f in doc["findings"]}
+    assert "RA-TRUST-NO-SUBJECT-CONDITION" in ids
+    assert all(f["resource_arn"] == f"arn:aws:iam::{ACCOUNT}:role/ra-open" for f in doc["findings"])
+
+
+def test_python_m_remediations_bad_file_has_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"RoleDetailList": [', encoding="utf-8")
+    result = run_rafix("scan", "--from-file", str(bad))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"rafix: error: {bad}: not valid JSON")
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
