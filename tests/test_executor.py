@@ -148,7 +148,7 @@ def test_wait_for_polls_with_backoff_until_the_change_is_visible(account: MotoAc
             )
         return real_read(kind, arn)
 
-    executor.read_state = lagging_read  # type: ignore[method-assign]
+    executor.read_state = lagging_read  # type: ignore[method-assign,assignment]
     assert executor.wait_for("role", arn, target) == target
     assert pauses == [0.5, 1.0]
 
