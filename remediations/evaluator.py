@@ -80,6 +80,8 @@ def has_variables(value: str) -> bool:
 
 def variable_keys(value: str) -> list[str]:
     """Lower-case context keys that ``${...}`` variables of a value refer to."""
+    if "${" not in value:
+        return []
     keys = []
     for match in _VARIABLE.finditer(value):
         body = match.group(1)
@@ -315,6 +317,8 @@ def _in_network(ctx: str, pol: str) -> bool:
 
 def _arn_match(ctx: str, segments: Segments) -> bool:
     """ArnEquals/ArnLike: the six colon-separated parts are matched one by one with wildcards."""
+    if len(segments) == 1 and not segments[0][1] and not has_wildcard(segments[0][0]):
+        return ctx == segments[0][0]  # the common case: a literal ARN
     pattern_parts = _split_segments(segments)
     value_parts = ctx.split(":", 5)
     if pattern_parts is None or len(value_parts) != 6:

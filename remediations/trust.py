@@ -17,6 +17,7 @@ keys interact, trying a bounded number of combinations (one dimension varied at 
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -631,10 +632,32 @@ def _session_name_bound(policy: CompiledPolicy, allows: list[CompiledStatement])
     )
 
 
+#: Analyses by document text: accounts repeat trust policies (every Lambda role, every role
+#: of one Terraform module with the same pins), and a scan must stay close to parse time.
+_CACHE: dict[str, TrustAnalysis] = {}
+_CACHE_LIMIT = 4096
+
+
 def analyze_trust(document: dict[str, Any]) -> TrustAnalysis:
-    """Analyse a parsed trust policy. Never raises on odd shapes: unknown parts are ignored."""
+    """Analyse a parsed trust policy. Never raises on odd shapes: unknown parts are ignored.
+
+    Results are shared between equal documents; treat them (and ``document``) as read-only.
+    """
     if not isinstance(document, dict):
         document = {}
+    try:
+        text = json.dumps(document, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):
+        return _analyze(document)
+    cached = _CACHE.get(text)
+    if cached is None:
+        if len(_CACHE) >= _CACHE_LIMIT:
+            _CACHE.clear()
+        cached = _CACHE[text] = _analyze(document)
+    return cached
+
+
+def _analyze(document: dict[str, Any]) -> TrustAnalysis:
     policy = compile_policy(document)
     ra = [
         s
@@ -643,20 +666,30 @@ def analyze_trust(document: dict[str, Any]) -> TrustAnalysis:
     ]
     allows = [s for s in ra if s.effect == "Allow"]
     denies = [s for s in ra if s.effect == "Deny"]
-    search = _Search(policy, allows, denies)
+    search = _Search(policy, allows, denies) if allows else None
 
-    allowed = frozenset(a for a in REQUIRED_ACTIONS if search.find([a]) is not None)
-    usable = len(allowed) == len(REQUIRED_ACTIONS) and search.find(REQUIRED_ACTIONS) is not None
+    def find(actions: Sequence[str], restrict: Mapping[str, list[Candidate]] | None) -> bool:
+        return search is not None and search.find(actions, restrict) is not None
+
+    # One search answers all three actions at once in the common (usable) case.
+    usable = find(REQUIRED_ACTIONS, None)
+    allowed = (
+        frozenset(REQUIRED_ACTIONS)
+        if usable
+        else frozenset(a for a in REQUIRED_ACTIONS if find([a], None))
+    )
 
     def open_for(dimension: str) -> bool:
+        if not usable or search is None:
+            return False
         restrict = search.restricted(dimension)
-        return usable and (not restrict or search.find(REQUIRED_ACTIONS, restrict) is not None)
+        return not restrict or find(REQUIRED_ACTIONS, restrict)
 
     def open_actions(dimension: str, together: bool) -> frozenset[str]:
-        if together:
+        if together or search is None:
             return allowed
         restrict = search.restricted(dimension)
-        return frozenset(a for a in allowed if search.find([a], restrict) is not None)
+        return frozenset(a for a in allowed if find([a], restrict))
 
     open_subject, open_anchor = open_for("subject"), open_for("anchor")
 
