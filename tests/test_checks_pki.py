@@ -92,7 +92,10 @@ def test_unpinned_role_uses_every_anchor(ca: Ca) -> None:
 def test_enabled_crl_or_unread_crls_or_disabled_anchor_give_nothing(ca: Ca) -> None:
     assert run(checks.no_revocation, inventory(anchors=[anchor()], crls=[crl("c")])) == []
     assert (
-        run(checks.no_revocation, inventory(anchors=[anchor()], coverage=("iam", "rolesanywhere")))
+        run(
+            checks.no_revocation,
+            inventory(anchors=[anchor()], coverage=("iam", "trust_anchors", "profiles")),
+        )
         == []
     )
     assert run(checks.no_revocation, inventory(anchors=[anchor(enabled=False)])) == []
@@ -133,7 +136,9 @@ def test_orphaned_crl_only_when_its_region_was_read() -> None:
     assert (finding.id, finding.severity) == ("RA-CRL-ORPHANED", Severity.LOW)
     assert finding.evidence["trust_anchor_arn"] == TA2
     assert run(checks.crl_state, inventory(crls=[c], regions=["us-east-1"])) == []
-    assert run(checks.crl_state, inventory(crls=[c], coverage=("crls",))) == []
+    assert run(checks.crl_state, inventory(crls=[c], coverage=("rolesanywhere", "crls"))) == []
+    coarse = inventory(anchors=[anchor()], crls=[c], coverage=("rolesanywhere",))
+    assert [f.id for f in run(checks.crl_state, coarse)] == ["RA-CRL-ORPHANED"]
 
 
 # --- CA expiry ----------------------------------------------------------------------------------

@@ -32,7 +32,14 @@ TA2 = f"arn:aws:rolesanywhere:{REGION}:{ACCOUNT}:trust-anchor/aaaaaaaa-0000-4000
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 S3_READ = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
 CN = "aws:PrincipalTag/x509Subject/CN"
-FULL_COVERAGE = ("iam", "rolesanywhere", "crls", "max_session_duration")
+FULL_COVERAGE = (
+    "iam",
+    "max_session_duration",
+    "rolesanywhere",
+    "trust_anchors",
+    "profiles",
+    "crls",
+)
 
 JSON = dict[str, Any]
 CheckFn = Callable[[ScanContext], Iterable[Finding]]
@@ -396,7 +403,7 @@ def test_missing_role_needs_iam_coverage() -> None:
     (finding,) = run(checks.listed_roles, inventory(profiles=[profile("p", [ghost])]))
     assert (finding.id, finding.severity) == (MISSING, Severity.MEDIUM)
     assert finding.evidence["role_arns"] == [ghost]
-    no_iam = inventory(profiles=[profile("p", [ghost])], coverage=("rolesanywhere",))
+    no_iam = inventory(profiles=[profile("p", [ghost])], coverage=("rolesanywhere", "profiles"))
     assert run(checks.listed_roles, no_iam) == []
 
 

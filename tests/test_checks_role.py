@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from remediations.checks import role as checks
 from remediations.context import ScanContext
 from remediations.findings import Severity
@@ -86,9 +88,10 @@ def test_role_listed_with_another_path_is_not_orphaned() -> None:
     assert run(checks.orphaned_roles, inventory([r], [p])) == []
 
 
-def test_orphan_needs_roles_anywhere_data() -> None:
+@pytest.mark.parametrize("coverage", [("iam",), ("iam", "rolesanywhere", "trust_anchors", "crls")])
+def test_orphan_needs_the_profiles(coverage: tuple[str, ...]) -> None:
     r = role("unknown")
-    assert run(checks.orphaned_roles, inventory([r], coverage=("iam",))) == []
+    assert run(checks.orphaned_roles, inventory([r], coverage=coverage)) == []
 
 
 def test_role_without_ra_trust_is_never_orphaned() -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from remediations.catalog import spec
 from remediations.checks import check
+from remediations.checks.profile import profiles_listing, was_read
 from remediations.findings import Finding, Severity
 from remediations.model import Role, TrustAnchor
 from remediations.permissions import resource_matches
@@ -69,8 +70,7 @@ def in_use(ctx: ScanContext, anchor: TrustAnchor) -> bool:
     if not anchor.enabled:
         return False
     for role, _analysis in accepting_roles(ctx, anchor):
-        profiles = ctx.profiles_by_role.get(role.arn, [])
-        if any(p.enabled and p.region == anchor.region for p in profiles):
+        if any(p.enabled and p.region == anchor.region for p in profiles_listing(ctx, role)):
             return True
     return False
 
@@ -84,7 +84,7 @@ def _bundle(anchor: TrustAnchor) -> BundleResult | None:
 
 @check("RA-TA-NO-REVOCATION")
 def no_revocation(ctx: ScanContext) -> Iterator[Finding]:
-    if "crls" not in ctx.inventory.coverage:
+    if not was_read(ctx, "crls"):
         return  # CRLs were not read: their absence proves nothing
     for anchor in _enabled_anchors(ctx):
         crls = ctx.crls_by_anchor.get(anchor.arn, [])
@@ -111,7 +111,8 @@ def no_revocation(ctx: ScanContext) -> Iterator[Finding]:
 
 
 def _region_read(ctx: ScanContext, region: str) -> bool:
-    return "rolesanywhere" in ctx.inventory.coverage and region in ctx.inventory.regions
+    """The region's trust anchors were read, so a CRL's missing anchor is really gone."""
+    return was_read(ctx, "trust_anchors") and region in ctx.inventory.regions
 
 
 @check("RA-CRL-DISABLED", "RA-CRL-STALE", "RA-CRL-ORPHANED")
@@ -284,6 +285,19 @@ def _workloads(roles: list[tuple[Role, TrustAnalysis]]) -> int:
     return total
 
 
+def _blast_detail(roles: int, unpinned: int, workloads: int, weak: list[str]) -> str:
+    if roles:
+        detail = f"{roles} role(s) accept this trust anchor"
+        if unpinned:
+            detail += f", {unpinned} of them because they pin no trust anchor"
+        detail += f", serving about {workloads} workload(s)."
+    else:
+        detail = "No role accepts this trust anchor yet."
+    if weak:
+        detail += f" The CA is broad or weak: {'; '.join(weak)}."
+    return detail
+
+
 @check("RA-TA-BLAST-RADIUS")
 def blast_radius(ctx: ScanContext) -> Iterator[Finding]:
     for anchor in _enabled_anchors(ctx):
@@ -294,12 +308,7 @@ def blast_radius(ctx: ScanContext) -> Iterator[Finding]:
         workloads = _workloads(roles)
         broad = len(roles) > 1 or workloads > 1
         unpinned = sorted(r.arn for r, a in roles if a.open_to_any_anchor)
-        parts = [f"{len(roles)} role(s) accept this trust anchor"]
-        if unpinned:
-            parts.append(f"{len(unpinned)} of them because they pin no trust anchor")
-        detail = ", ".join(parts) + f", serving about {workloads} workload(s)."
-        if weak:
-            detail += f" The CA is broad or weak: {'; '.join(weak)}."
+        detail = _blast_detail(len(roles), len(unpinned), workloads, weak)
         yield _finding(
             "RA-TA-BLAST-RADIUS",
             anchor,

@@ -25,6 +25,20 @@ DEFAULT_DURATION = 3600
 _PRINCIPAL_TAG = "aws:principaltag/"
 
 
+#: Fine-grained Roles Anywhere coverage keys; a bare "rolesanywhere" without any of them (a
+#: hand-built or older inventory) stands for all of them.
+_RA_PARTS = frozenset({"trust_anchors", "profiles", "crls", "subjects"})
+
+
+def was_read(ctx: ScanContext, part: str) -> bool:
+    """Whether the source read this part of the account (``iam``, ``profiles``, ``crls``...)."""
+    coverage = ctx.inventory.coverage
+    if part in coverage:
+        return True
+    coarse = "rolesanywhere" in coverage and not coverage & _RA_PARTS
+    return coarse and part in _RA_PARTS
+
+
 def _enabled(ctx: ScanContext) -> Iterator[Profile]:
     return (p for p in ctx.inventory.profiles.values() if p.enabled)
 
@@ -45,6 +59,15 @@ def lookup_role(ctx: ScanContext, arn: str) -> Role | None:
         (r for r in ctx.inventory.roles.values() if r.name == name and r.account_id == account),
         None,
     )
+
+
+def profiles_listing(ctx: ScanContext, role: Role) -> list[Profile]:
+    """Profiles that list the role, by its ARN or by an ARN with another path and its name."""
+    found = {p.arn: p for p in ctx.profiles_by_role.get(role.arn, [])}
+    for listed, profiles in ctx.profiles_by_role.items():
+        if listed != role.arn and lookup_role(ctx, listed) is role:
+            found.update((p.arn, p) for p in profiles)
+    return [found[arn] for arn in sorted(found)]
 
 
 def _listed_roles(ctx: ScanContext, profile: Profile) -> list[tuple[Role, TrustAnalysis]]:
@@ -221,7 +244,7 @@ def accept_role_session_name(ctx: ScanContext) -> Iterator[Finding]:
 
 @check("RA-PROFILE-ROLE-NOT-RA-TRUSTED", "RA-PROFILE-ROLE-MISSING")
 def listed_roles(ctx: ScanContext) -> Iterator[Finding]:
-    iam_read = "iam" in ctx.inventory.coverage
+    iam_read = was_read(ctx, "iam")
     for profile in ctx.inventory.profiles.values():
         account = _arn_account(profile.arn)
         missing, untrusted = [], []

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from remediations.catalog import spec
 from remediations.checks import check
+from remediations.checks.profile import profiles_listing, was_read
 from remediations.findings import Finding
-from remediations.model import GLOBAL_REGION, Role
+from remediations.model import GLOBAL_REGION
 
 if TYPE_CHECKING:
     from remediations.context import ScanContext
@@ -35,27 +36,17 @@ def privileged_roles(ctx: ScanContext) -> Iterator[Finding]:
         )
 
 
-def _profiles_listing(ctx: ScanContext, role: Role) -> list[str]:
-    """ARNs of profiles listing the role, by its ARN or (path aside) its name."""
-    arns = {p.arn for p in ctx.profiles_by_role.get(role.arn, [])}
-    for listed, profiles in ctx.profiles_by_role.items():
-        same_name = listed.rsplit("/", 1)[-1] == role.name
-        if listed != role.arn and same_name and listed.split(":")[4:5] == [role.account_id]:
-            arns.update(p.arn for p in profiles)
-    return sorted(arns)
-
-
 @check("RA-ROLE-ORPHANED")
 def orphaned_roles(ctx: ScanContext) -> Iterator[Finding]:
-    if "rolesanywhere" not in ctx.inventory.coverage:
+    if not was_read(ctx, "profiles"):
         return  # without the profiles, "no profile uses it" would be a guess
     entry = spec("RA-ROLE-ORPHANED")
-    profiles = ctx.inventory.profiles
     regions = sorted(ctx.inventory.regions)
     for role, _analysis in ctx.ra_roles:
-        listing = _profiles_listing(ctx, role)
-        if any(profiles[arn].enabled for arn in listing if arn in profiles):
+        profiles = profiles_listing(ctx, role)
+        if any(p.enabled for p in profiles):
             continue
+        listing = [p.arn for p in profiles]
         where = f" in {', '.join(regions)}" if regions else ""
         detail = f"No enabled profile{where} lists the role."
         if listing:
