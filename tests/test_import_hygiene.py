@@ -1,0 +1,95 @@
+"""The core never loads Textual or Rich, and the offline scan never loads boto3/botocore.
+
+Each check runs in a fresh interpreter: ``sys.modules`` of the test process already holds
+whatever other tests imported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import remediations
+
+ROOT = Path(__file__).resolve().parents[1]
+UI_MODULES = ("textual", "rich")
+AWS_MODULES = ("boto3", "botocore")
+#: The boto3 edge (ARCHITECTURE.md): the only modules allowed to import boto3/botocore/moto.
+AWS_EDGE = ("remediations.aws", "remediations.sandbox")
+
+
+def core_modules() -> list[str]:
+    names = [
+        info.name
+        for info in pkgutil.walk_packages(remediations.__path__, prefix="remediations.")
+        if info.name != "remediations.__main__"
+    ]
+    assert "remediations.report" in names and "remediations.sources.offline" in names
+    return sorted(names)
+
+
+def loaded_after(code: str) -> set[str]:
+    """Top-level package names in ``sys.modules`` after running ``code`` in a new interpreter."""
+    script = (
+        code
+        + "\nimport sys, json\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("RAFIX_CONFIG", None)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def test_no_core_module_imports_textual_or_rich() -> None:
+    imports = "\n".join(f"import {name}" for name in core_modules())
+    loaded = loaded_after(imports)
+    assert not loaded & set(UI_MODULES), sorted(loaded & set(UI_MODULES))
+
+
+def test_core_outside_the_aws_edge_does_not_import_boto3() -> None:
+    names = [n for n in core_modules() if not n.startswith(AWS_EDGE)]
+    loaded = loaded_after("\n".join(f"import {name}" for name in names))
+    assert not loaded & set(AWS_MODULES), sorted(loaded & set(AWS_MODULES))
+
+
+def test_offline_scan_loads_neither_boto3_nor_the_ui(tmp_path: Path) -> None:
+    export = tmp_path / "gaad.json"
+    role = {
+        "RoleName": "r",
+        "Arn": "arn:aws:iam::111122223333:role/r",
+        "AssumeRolePolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        },
+    }
+    export.write_text(json.dumps({"RoleDetailList": [role]}), encoding="utf-8")
+    out = tmp_path / "report.json"
+    code = (
+        "from remediations.cli import main\n"
+        f"code = main(['scan', '--from-file', {str(export)!r}, '--format', 'json', '-o', {str(out)!r}])\n"
+        "assert code in (0, 1), code\n"
+    )
+    loaded = loaded_after(code)
+    assert json.loads(out.read_text(encoding="utf-8"))["findings"], (
+        "the scan ran and found something"
+    )
+    assert not loaded & {*UI_MODULES, *AWS_MODULES}, sorted(loaded & {*UI_MODULES, *AWS_MODULES})
