@@ -1070,14 +1070,14 @@ def _fix_session_policy(
     if managed != after["managedPolicyArns"]:
         summary.append("drops AdministratorAccess from managedPolicyArns")
         after["managedPolicyArns"] = managed
-    services = values.get_list("services")
-    for service in services or []:
-        if not _SERVICE.match(service):
-            raise _Refuse(f"{service!r} is not a service prefix such as s3 or sqs")
-    # With managed session policies left, they provide the Allow: "*" here would widen them.
-    allow = None if managed else ([f"{s}:*" for s in services] if services else ["*"])
-    template = render_document("session_policy_guardrails.json.j2", allow_actions=allow)
     current = after.get("sessionPolicy")
+    # With managed session policies left, they provide the Allow: "*" here would widen them.
+    # An existing inline policy keeps its own Allow unless it is the permissive part.
+    keeps_allow = bool(managed) or (
+        isinstance(current, dict) and "RA-PROFILE-PERMISSIVE-SESSION-POLICY" not in ids
+    )
+    allow = None if keeps_allow else _allowed_actions(job, profile, values)
+    template = render_document("session_policy_guardrails.json.j2", allow_actions=allow)
     if isinstance(current, dict) and "RA-PROFILE-PERMISSIVE-SESSION-POLICY" not in ids:
         merged = copy.deepcopy(current)
         present = {s.get("Sid") for s in as_list(merged.get("Statement")) if isinstance(s, dict)}
@@ -1097,6 +1097,66 @@ def _fix_session_policy(
             "control plane and destructive actions)"
         )
     return summary
+
+
+def _allowed_actions(job: _Job, profile: Profile, values: _Values) -> list[str]:
+    """The session policy's Allow: ``--set services``, else the services the listed roles'
+    own policies name (the session then loses nothing the roles grant).
+
+    ``services=*`` allows everything (the guardrail denies still apply); it is never the silent
+    default, because an Allow of ``*`` is itself RA-PROFILE-PERMISSIVE-SESSION-POLICY.
+    """
+    services = values.get_list("services")
+    if services == ["*"]:
+        return ["*"]
+    for service in services or []:
+        if not _SERVICE.match(service):
+            raise _Refuse(f"{service!r} is not a service prefix such as s3 or sqs")
+    if services:
+        return [f"{s}:*" for s in services]
+    seen = _role_services(job.inventory, profile.role_arns)
+    if seen:
+        return [f"{s}:*" for s in seen]
+    raise _NeedInput(
+        "services",
+        f"Which AWS services does the workload of profile {profile.name} use? (comma list of "
+        "prefixes such as s3,sqs; '*' allows all, which the scan still reports as permissive)",
+        sorted(_role_services(job.inventory, profile.role_arns, partial=True) or ()),
+    )
+
+
+def _role_services(
+    inventory: Inventory, role_arns: list[str], *, partial: bool = False
+) -> list[str] | None:
+    """Service prefixes the roles' Allow statements name; None when some grant is unknown or
+    is a wildcard (``*``, NotAction), unless ``partial``."""
+    services: set[str] = set()
+    for arn in role_arns:
+        role = inventory.roles.get(arn)
+        if role is None:
+            if partial:
+                continue
+            return None
+        docs = [doc for _, doc in role.inline_policies]
+        docs += [
+            inventory.policies[p].document if p in inventory.policies else None
+            for p in role.attached_policy_arns
+        ]
+        for doc in docs:
+            if doc is None:
+                if partial:
+                    continue
+                return None
+            for statement in as_list(doc.get("Statement")):
+                if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+                    continue
+                actions = [str(a) for a in as_list(statement.get("Action"))]
+                if "NotAction" in statement or any(":" not in a for a in actions):
+                    if partial:
+                        continue
+                    return None
+                services |= {a.split(":", 1)[0].lower() for a in actions}
+    return sorted(s for s in services if _SERVICE.match(s)) or None
 
 
 def _fix_duration(

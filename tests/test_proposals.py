@@ -352,8 +352,32 @@ def test_guardrail_session_policy_for_an_unscoped_profile() -> None:
         "Action": ["s3:*", "sqs:*"],
         "Resource": "*",
     }
+    everything = propose(
+        inv, [finding("RA-PROFILE-UNSCOPED-SESSION", PROFILE)], values={"services": "*"}
+    )
+    assert only_change(everything)["sessionPolicy"]["Statement"][0]["Action"] == ["*"]
+
+
+def test_session_policy_services_come_from_the_roles_or_are_asked() -> None:
+    inv = inventory(trust(ra_statement()))
     unknown = propose(inv, [finding("RA-PROFILE-UNSCOPED-SESSION", PROFILE)])
-    assert only_change(unknown)["sessionPolicy"]["Statement"][0]["Action"] == ["*"]
+    assert not unknown.changes and unknown.needs_input[0].key == "services"
+    inv.roles[ROLE].inline_policies = [
+        (
+            "data",
+            {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["s3:GetObject", "SQS:SendMessage"],
+                        "Resource": "*",
+                    }
+                ]
+            },
+        )
+    ]
+    derived = propose(inv, [finding("RA-PROFILE-UNSCOPED-SESSION", PROFILE)])
+    assert only_change(derived)["sessionPolicy"]["Statement"][0]["Action"] == ["s3:*", "sqs:*"]
 
 
 def test_permissive_profile_drops_administrator_access() -> None:
@@ -480,18 +504,35 @@ def test_bad_set_options(item: str) -> None:
         parse_values([item])
 
 
-def test_fixing_with_the_scan_findings_leaves_those_findings_fixed() -> None:
-    inv = inventory(trust(OTHER, ra_statement()))
-    findings = run_checks(inv)
-    result = propose(inv, findings, values={"cn": "app.prod", "issuer_cn": "Issuing CA"})
+def _apply(inv: Inventory, result: ProposalSet) -> None:
+    """What a successful apply does to the account, on the inventory."""
     for change in result.changes:
+        after = change.after
         if change.resource_type == "role":
-            inv.roles[ROLE].trust_policy = change.after["trustPolicy"]
-    again = {(f.id, f.resource_arn) for f in run_checks(inv)}
-    for fixed in (
-        "RA-TRUST-NO-SOURCEARN",
-        "RA-TRUST-NO-SUBJECT-CONDITION",
-        "RA-TRUST-ISSUER-NOT-PINNED",
-    ):
-        assert (fixed, ROLE) in {(f.id, f.resource_arn) for f in findings}
-        assert (fixed, ROLE) not in again
+            inv.roles[change.resource_arn].trust_policy = after["trustPolicy"]
+        elif change.resource_type == "profile":
+            profile = inv.profiles[change.resource_arn]
+            profile.session_policy = after["sessionPolicy"]
+            profile.managed_policy_arns = after["managedPolicyArns"]
+            profile.role_arns = after["roleArns"]
+            profile.duration_seconds = after["durationSeconds"]
+            profile.accept_role_session_name = after["acceptRoleSessionName"]
+            profile.attribute_mappings = after["attributeMappings"]
+
+
+def test_applying_the_proposals_fixes_their_findings_and_adds_none() -> None:
+    inv = inventory(trust(OTHER, ra_statement()))
+    inv.roles[ROLE].inline_policies = [
+        ("data", {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
+    ]
+    profile = inv.profiles[PROFILE]
+    profile.duration_seconds = 43200
+    profile.accept_role_session_name = True
+    before = {(f.id, f.resource_arn) for f in run_checks(inv)}
+    result = propose(inv, run_checks(inv), values={"cn": "app.prod", "issuer_cn": "Issuing CA"})
+    _apply(inv, result)
+    after = {(f.id, f.resource_arn) for f in run_checks(inv)}
+    fixed = {(fid, c.resource_arn) for c in result.changes for fid in c.finding_ids}
+    assert fixed and fixed <= before
+    assert not fixed & after
+    assert after <= before
