@@ -36,6 +36,10 @@ def check(*ids: str) -> Callable[[CheckFn], CheckFn]:
 
 def load_all() -> list[tuple[tuple[str, ...], CheckFn]]:
     """Import every check module (registering them) and return the registry."""
-    from remediations.checks import pki, profile, role, trust  # noqa: F401
+    # Plain imports: mypy cannot see submodules imported by name from their own package.
+    import remediations.checks.pki
+    import remediations.checks.profile
+    import remediations.checks.role
+    import remediations.checks.trust  # noqa: F401
 
     return REGISTRY
