@@ -344,15 +344,16 @@ class _Search:
         self.fresh_anchor = _fresh_anchor(literals.get("aws:sourcearn", []))
         for key, values in literals.items():
             self.keys[key] = self._domain(key, values)
-        self._ok_cache: dict[tuple[int, str, Candidate], bool] = {}
+        self._accepted_cache: dict[tuple[int, str], list[Candidate]] = {}
 
     def _domain(self, key: str, values: list[str]) -> list[Candidate]:
-        domain: list[Candidate] = [BOUND] if key in self._var_keys else []
-        domain.extend(values)
         if key in _IP_KEYS:
             # The caller is the Roles Anywhere service, never the workload: no usable IP.
             return [None]
+        # Fresh first: a witness that names nothing also answers the "open" questions.
+        domain: list[Candidate] = [BOUND] if key in self._var_keys else []
         domain.append(self.fresh(key))
+        domain.extend(values)
         if key not in _ALWAYS_PRESENT:
             domain.append(None)
         return domain
@@ -400,30 +401,38 @@ class _Search:
         self, statements: list[CompiledStatement], restrict: Mapping[str, list[Candidate]]
     ) -> dict[str, list[Candidate]] | None:
         out: dict[str, list[Candidate]] = {}
-        for key, domain in self.keys.items():
-            kept = [
-                v for v in restrict.get(key, domain) if all(self._ok(s, key, v) for s in statements)
-            ]
+        for key in self.keys:
+            kept = self._accepted(statements[0], key)
+            for statement in statements[1:]:
+                others = self._accepted(statement, key)
+                kept = [v for v in kept if v in others]
+            if key in restrict:
+                kept = [v for v in kept if v in restrict[key]]
             if not kept:
                 return None
             out[key] = kept
         return out
 
-    def _ok(self, statement: CompiledStatement, key: str, value: Candidate) -> bool:
-        """Whether a statement's clauses on one key accept a value (bindings checked later)."""
-        if isinstance(value, _Bound):
-            return True
-        cache_key = (statement.index, key, value)
-        cached = self._ok_cache.get(cache_key)
-        if cached is None:
-            context: dict[str, ContextValue] = {} if value is None else {key: value}
-            cached = all(
-                c.matches(context)
-                for c in self._by_key.get((statement.index, key), ())
-                if not c.uses_variables
-            )
-            self._ok_cache[cache_key] = cached
-        return cached
+    def _accepted(self, statement: CompiledStatement, key: str) -> list[Candidate]:
+        """The candidates of a key that a statement's clauses on it accept (cached).
+
+        Clauses with ``${...}`` bindings are left to the whole-request evaluation.
+        """
+        cache_key = (statement.index, key)
+        cached = self._accepted_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        clauses = [c for c in self._by_key.get(cache_key, ()) if not c.uses_variables]
+        domain = self.keys[key]
+        if clauses:
+            domain = [
+                v
+                for v in domain
+                if isinstance(v, _Bound)
+                or all(c.matches({} if v is None else {key: v}) for c in clauses)
+            ]
+        self._accepted_cache[cache_key] = domain
+        return domain
 
     def _first_allowed(
         self,
@@ -672,7 +681,8 @@ def _analyze(document: dict[str, Any]) -> TrustAnalysis:
         return search is not None and search.find(actions, restrict) is not None
 
     # One search answers all three actions at once in the common (usable) case.
-    usable = find(REQUIRED_ACTIONS, None)
+    witness = None if search is None else search.find(REQUIRED_ACTIONS)
+    usable = witness is not None
     allowed = (
         frozenset(REQUIRED_ACTIONS)
         if usable
@@ -683,6 +693,8 @@ def _analyze(document: dict[str, Any]) -> TrustAnalysis:
         if not usable or search is None:
             return False
         restrict = search.restricted(dimension)
+        if witness is not None and all(witness.get(k) in v for k, v in restrict.items()):
+            return True
         return not restrict or find(REQUIRED_ACTIONS, restrict)
 
     def open_actions(dimension: str, together: bool) -> frozenset[str]:
