@@ -59,6 +59,30 @@ class ScanContext:
         return dict(index)
 
     @cached_property
+    def _roles_by_name(self) -> dict[tuple[str, str], Role]:
+        return {(r.account_id, r.name): r for r in self.inventory.roles.values()}
+
+    def role_for_arn(self, arn: str) -> Role | None:
+        """The role an ARN names: exactly, else by account and name (names are unique in an
+        account, and a profile may list the ARN with another path)."""
+        role = self.inventory.roles.get(arn)
+        if role is not None:
+            return role
+        parts = arn.split(":")
+        account = parts[4] if len(parts) > 4 else ""
+        return self._roles_by_name.get((account, arn.rsplit("/", 1)[-1]))
+
+    @cached_property
+    def profiles_of_role(self) -> dict[str, list[Profile]]:
+        """Role ARN -> profiles listing that role, however they spell its ARN."""
+        index: dict[str, list[Profile]] = defaultdict(list)
+        for arn, profiles in self.profiles_by_role.items():
+            role = self.role_for_arn(arn)
+            if role is not None:
+                index[role.arn].extend(p for p in profiles if p not in index[role.arn])
+        return dict(index)
+
+    @cached_property
     def crls_by_anchor(self) -> dict[str, list[Crl]]:
         index: dict[str, list[Crl]] = defaultdict(list)
         for crl in self.inventory.crls.values():

@@ -49,25 +49,13 @@ def _arn_account(arn: str) -> str:
 
 
 def lookup_role(ctx: ScanContext, arn: str) -> Role | None:
-    """The role a profile's ARN names: by ARN, else by name in the same account (names are unique)."""
-    role = ctx.inventory.roles.get(arn)
-    if role is not None:
-        return role
-    name = arn.rsplit("/", 1)[-1]
-    account = _arn_account(arn)
-    return next(
-        (r for r in ctx.inventory.roles.values() if r.name == name and r.account_id == account),
-        None,
-    )
+    """The role a profile's ARN names (see :meth:`ScanContext.role_for_arn`)."""
+    return ctx.role_for_arn(arn)
 
 
 def profiles_listing(ctx: ScanContext, role: Role) -> list[Profile]:
     """Profiles that list the role, by its ARN or by an ARN with another path and its name."""
-    found = {p.arn: p for p in ctx.profiles_by_role.get(role.arn, [])}
-    for listed, profiles in ctx.profiles_by_role.items():
-        if listed != role.arn and lookup_role(ctx, listed) is role:
-            found.update((p.arn, p) for p in profiles)
-    return [found[arn] for arn in sorted(found)]
+    return sorted(ctx.profiles_of_role.get(role.arn, []), key=lambda p: p.arn)
 
 
 def _listed_roles(ctx: ScanContext, profile: Profile) -> list[tuple[Role, TrustAnalysis]]:
