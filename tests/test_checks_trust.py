@@ -410,3 +410,28 @@ def test_findings_are_json_ready() -> None:
     for fn in ALL_CHECKS:
         for f in fn(ctx):
             json.dumps(f.to_json())
+
+
+def test_multiple_subjects_flags_likely_rotation_aliases_05() -> None:
+    doc = policy(stmt({"StringEquals": {CN: ["app-a", "app-a-v2", "batch"]}}))
+    f = one(checks.multiple_subjects, context(doc))
+    assert f.evidence["possible_rotation_aliases"] == [["app-a", "app-a-v2"]]
+    assert "alias group" in f.detail
+    plain = one(checks.multiple_subjects, context(policy(stmt({"StringEquals": {CN: ["a", "b"]}}))))
+    assert plain.evidence["possible_rotation_aliases"] == []
+
+
+def test_subject_wildcard_counts_matching_subjects_seen() -> None:
+    from remediations.model import Subject
+
+    ctx = context(
+        policy(stmt({"StringLike": {CN: "prod-*"}})), coverage=("iam", "rolesanywhere", "subjects")
+    )
+    for i, dn in enumerate(["CN=prod-a,OU=x", "CN=prod-b", "CN=dev-a"]):
+        ctx.inventory.subjects[f"s{i}"] = Subject(
+            arn=f"s{i}", subject_id=f"{i}", region=REGION, x509_subject=dn
+        )
+    f = one(checks.subject_wildcard, ctx)
+    assert f.evidence["matching_subjects_seen"] == {"prod-*": 2}
+    unread = one(checks.subject_wildcard, context(policy(stmt({"StringLike": {CN: "prod-*"}}))))
+    assert unread.evidence["matching_subjects_seen"] == {"prod-*": None}

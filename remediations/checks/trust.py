@@ -15,7 +15,7 @@ from typing import Any
 from remediations.catalog import spec
 from remediations.checks import check
 from remediations.context import ScanContext
-from remediations.evaluator import parse_operator
+from remediations.evaluator import parse_operator, wildcard_match
 from remediations.findings import Finding, Severity
 from remediations.model import GLOBAL_REGION, REQUIRED_ACTIONS, Role
 from remediations.settings import MAX_SOURCE_IDENTITY_CN, STS_TAG_CHARSET
@@ -135,8 +135,28 @@ def _spiffe_namespace(pattern: str) -> bool:
     return _SPIFFE_NAMESPACE.match(pattern) is not None
 
 
+def _seen_common_names(ctx: ScanContext) -> list[str] | None:
+    """CNs of the subjects Roles Anywhere has seen (ListSubjects), when they were read."""
+    if "subjects" not in ctx.inventory.coverage:
+        return None
+    names = []
+    for subject in ctx.inventory.subjects.values():
+        for part in re.split(r"(?<!\\),", subject.x509_subject):
+            name, _, value = part.strip().partition("=")
+            if name.strip().upper() == "CN":
+                names.append(value.strip())
+    return names
+
+
+def _matching_seen(pattern: str, seen: list[str] | None) -> int | None:
+    if seen is None:
+        return None
+    return sum(1 for cn in seen if wildcard_match(pattern, cn))
+
+
 @check("RA-TRUST-SUBJECT-WILDCARD")
 def subject_wildcard(ctx: ScanContext) -> Iterator[Finding]:
+    seen = _seen_common_names(ctx)
     for role, analysis in ctx.ra_roles:
         if not analysis.subject_wildcards:
             continue
@@ -160,6 +180,13 @@ def subject_wildcard(ctx: ScanContext) -> Iterator[Finding]:
                 "keys": _sorted(u.key for u in uses),
                 "values": patterns,
                 "spiffe_namespace": scoped,
+                # How many subjects seen by Roles Anywhere each CN pattern matches (None: the
+                # subjects were not read).
+                "matching_subjects_seen": {
+                    p: _matching_seen(p, seen)
+                    for k, p in analysis.subject_wildcards
+                    if k.endswith("/cn")
+                },
                 "conditions": _uses_json(uses),
             },
         )
@@ -177,18 +204,37 @@ def multiple_subjects(ctx: ScanContext) -> Iterator[Finding]:
         subjects = {k: sorted(v) for k, v in analysis.pinned_subjects.items() if v}
         listed = "; ".join(f"{k} in {', '.join(v)}" for k, v in sorted(subjects.items()))
         uses = [u for u in analysis.conditions if u.category in SUBJECT_CATEGORIES]
+        aliases = _rotation_aliases([v for values in subjects.values() for v in values])
+        hint = (
+            f" {', '.join(' / '.join(g) for g in aliases)} look like one workload's rotated "
+            "certificates: confirm them as an alias group."
+            if aliases
+            else ""
+        )
         yield _finding(
             "RA-TRUST-MULTIPLE-SUBJECTS",
             role,
-            f"The trust admits {analysis.subject_count} distinct subjects ({listed}). If some "
-            "are one workload's rotated certificates, confirm them as an alias group.",
+            f"The trust admits {analysis.subject_count} distinct subjects ({listed}).{hint}",
             evidence={
+                "possible_rotation_aliases": aliases,
                 "subject_count": analysis.subject_count,
                 "subjects": subjects,
                 "statement_indexes": _sorted_ints(u.statement_index for u in uses),
                 "keys": _sorted(u.key for u in uses),
             },
         )
+
+
+def _rotation_aliases(values: list[str]) -> list[list[str]]:
+    """Groups like ``app-a`` / ``app-a-v2``: one value extends another with a version suffix."""
+    groups = []
+    for base in sorted(set(values)):
+        rotated = [
+            v for v in values if v != base and re.fullmatch(re.escape(base) + r"[-_.]?v?\d+", v)
+        ]
+        if rotated:
+            groups.append([base, *sorted(set(rotated))])
+    return groups
 
 
 def _naming_problems(key: str, value: str, pattern: str | None) -> list[str]:
