@@ -295,6 +295,12 @@ def test_rolesanywhere_lists_regions_and_coverage(tmp_path: Path) -> None:
     ) == (2, 1, 1, 1)
 
 
+def test_profiles_alone_do_not_claim_the_whole_rolesanywhere_picture(tmp_path: Path) -> None:
+    arn = f"arn:aws:rolesanywhere:us-east-1:{ACCOUNT}:profile/p"
+    inventory = load_files([write(tmp_path, "p.json", {"profiles": [{"profileArn": arn}]})])
+    assert inventory.coverage == {"profiles"}
+
+
 def test_directory_reads_every_json_file(tmp_path: Path) -> None:
     write(tmp_path, "anchors.json", {"trustAnchors": [anchor("a1")]})
     write(tmp_path, "roles.json", {"Roles": [role("r")]})

@@ -276,7 +276,7 @@ class _Reader:
 
     def _read_ra(self, path: Path, list_key: str, items: list[Any]) -> None:
         attr, convert, coverage = RA_LISTS[list_key]
-        self.seen.update(("rolesanywhere", coverage))
+        self.seen.add(coverage)
         self.hits += 1
         store: dict[str, Any] = getattr(self.inventory, attr)
         for index, item in enumerate(items):
@@ -308,6 +308,10 @@ class _Reader:
         if any(r.max_session_duration is not None for r in inv.roles.values()):
             self.seen.add("max_session_duration")
         inv.coverage = self.seen - {"gaad"}
+        # "rolesanywhere" claims the whole picture (as the live reader does): checks that
+        # reason about absence, such as a SourceArn naming no existing anchor, rely on it.
+        if {"trust_anchors", "profiles"} <= inv.coverage:
+            inv.coverage.add("rolesanywhere")
         inv.regions = sorted({o.region for o in _ra_objects(inv)})
         inv.account_id = self._account(inv)
         return inv
