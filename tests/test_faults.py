@@ -10,6 +10,7 @@ process between two calls (a BaseException from botocore's ``after-call`` hook, 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,20 @@ from botocore.exceptions import ClientError, ConnectionClosedError
 
 from remediations.apply import AS_BEFORE, AS_PLANNED, ApplyReport, apply_plan, rollback
 from remediations.errors import ApplyError
+from remediations.executor import Executor
 from remediations.snapshots import SnapshotStore
-from remediations.state import fingerprint
-from tests.test_apply import ROLES, MotoAccount, account, role_plan, states, writer, yes
+from remediations.state import calls_to_reach, equivalent, fingerprint
+from tests.test_apply import (
+    ROLES,
+    MotoAccount,
+    TChange,
+    TPlan,
+    account,
+    role_plan,
+    states,
+    writer,
+    yes,
+)
 
 __all__ = ["account"]  # the fixture, imported so that pytest finds it here
 
@@ -74,6 +86,10 @@ class FaultInjector:
     def install(self, client: Any) -> None:
         client.meta.events.register("before-call", self._before)
         client.meta.events.register("after-call", self._after)
+
+    def uninstall(self, client: Any) -> None:
+        client.meta.events.unregister("before-call", self._before)
+        client.meta.events.unregister("after-call", self._after)
 
     def _before(self, model: Any, **_: Any) -> None:
         self.seen.append(model.name)
@@ -168,3 +184,173 @@ def test_fault_leaves_account_as_before_or_as_planned(
         assert outcome == AS_PLANNED
     else:
         assert outcome == AS_BEFORE
+
+
+# --- the same on a sandbox account: roles, profiles, trust anchors and CRLs ---------------
+
+
+SANDBOX_ACCOUNT = "111122223333"
+SB_ROLE = f"arn:aws:iam::{SANDBOX_ACCOUNT}:role/ra-metrics-push"
+#: A profile without a session policy: its restore needs the neutral policy (F-PROF-01).
+SB_PROFILE = f"arn:aws:rolesanywhere:eu-west-1:{SANDBOX_ACCOUNT}:profile/a84ee497-c608-573f-b083-7e4216691bf6"
+SB_ANCHOR = f"arn:aws:rolesanywhere:eu-west-1:{SANDBOX_ACCOUNT}:trust-anchor/55b190c3-0ac1-570e-ad03-8b681f51eb80"
+SB_CRL = (
+    f"arn:aws:rolesanywhere:eu-west-1:{SANDBOX_ACCOUNT}:crl/decc33ca-a619-5964-a5ee-c8fadd259fc5"
+)
+SB_RESOURCES = (
+    ("role", SB_ROLE),
+    ("profile", SB_PROFILE),
+    ("trust-anchor", SB_ANCHOR),
+    ("crl", SB_CRL),
+)
+GUARDRAIL = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "iam:*", "Resource": "*"},
+    ],
+}
+#: A clean apply of ``sandbox_plan``: 4 reads, then per change its writes and one read
+#: (the profile change takes UpdateProfile + PutAttributeMapping).
+SB_CALLS = 4 + (1 + 1) + (2 + 1) + (1 + 1) + (1 + 1)
+SB_CASES = [(position, fault) for position in range(SB_CALLS) for fault in FAULTS]
+
+
+def target_state(kind: str, before: dict[str, Any]) -> dict[str, Any]:
+    after: dict[str, Any] = json.loads(json.dumps(before))
+    if kind == "role":
+        after["trustPolicy"]["Statement"][0].setdefault("Condition", {})["StringEquals"] = {
+            "aws:PrincipalTag/x509Issuer/CN": "Partner Legacy CA"
+        }
+    elif kind == "profile":
+        after["sessionPolicy"] = GUARDRAIL
+        after["durationSeconds"] = 900
+        for mapping in after["attributeMappings"]:
+            if mapping["certificateField"] == "x509Subject":
+                mapping["mappingRules"] = [{"specifier": "CN"}, {"specifier": "OU"}]
+    elif kind == "trust-anchor":
+        for setting in after["notificationSettings"]:
+            setting["enabled"] = True
+    else:
+        after["enabled"] = not after["enabled"]
+    return after
+
+
+@pytest.fixture(scope="module")
+def sandbox_account(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from remediations.sandbox import init_sandbox, open_sandbox
+
+    directory = tmp_path_factory.mktemp("faults") / "sandbox"
+    init_sandbox(directory)
+    with open_sandbox(directory) as opened:
+        originals = {arn: Executor(opened).read_state(kind, arn) for kind, arn in SB_RESOURCES}
+        yield opened, originals
+
+
+def sb_states(acct: Any) -> dict[str, str]:
+    reader = Executor(acct)
+    return {arn: fingerprint(reader.read_state(kind, arn) or {}) for kind, arn in SB_RESOURCES}
+
+
+def sandbox_plan(originals: dict[str, Any]) -> TPlan:
+    changes = [
+        TChange(f"c{i}", arn, kind, originals[arn], target_state(kind, originals[arn]))
+        for i, (kind, arn) in enumerate(SB_RESOURCES, start=1)
+    ]
+    return TPlan(changes, source="sandbox:/ignored", account_id=SANDBOX_ACCOUNT)
+
+
+def reset(acct: Any, originals: dict[str, Any]) -> None:
+    """Put the shared sandbox back to its original state between cases."""
+    fixer = Executor(acct, read_only=False)
+    for kind, arn in SB_RESOURCES:
+        current = fixer.read_state(kind, arn)
+        assert current is not None
+        for call in calls_to_reach(kind, arn, current, originals[arn]):
+            fixer.run(call)
+
+
+def test_sandbox_plan_touches_every_kind_and_counts_its_calls(
+    sandbox_account: Any, tmp_path: Path
+) -> None:
+    acct, originals = sandbox_account
+    reset(acct, originals)
+    plan = sandbox_plan(originals)
+    assert [len(c.calls) for c in plan.changes] == [1, 2, 1, 1]
+    counter = FaultInjector(-1, "", killed)
+    clients = [Executor(acct).client(*c) for c in (("iam", None), ("rolesanywhere", "eu-west-1"))]
+    for client in clients:
+        counter.install(client)
+    try:
+        report = apply_plan(plan, writer(acct), SnapshotStore(tmp_path), yes)
+    finally:
+        for client in clients:
+            counter.uninstall(client)
+    assert report.outcome == AS_PLANNED and len(counter.seen) == SB_CALLS
+    assert {
+        arn: fingerprint(c.after)
+        for arn, c in zip([a for _, a in SB_RESOURCES], plan.changes, strict=True)
+    } == sb_states(acct)
+
+
+def test_sandbox_case_count(capsys: pytest.CaptureFixture[str]) -> None:
+    assert len(SB_CASES) == SB_CALLS * len(FAULTS) == 104
+    with capsys.disabled():
+        print(
+            f"\nfault injection on the sandbox: {len(SB_CASES)} cases "
+            f"({SB_CALLS} call positions x {len(FAULTS)} faults); "
+            f"{len(CASES) + len(SB_CASES)} in all"
+        )
+
+
+@pytest.mark.parametrize(
+    ("position", "fault"), SB_CASES, ids=[f"sb-call{p}-{f}" for p, f in SB_CASES]
+)
+def test_sandbox_fault_leaves_account_as_before_or_as_planned(
+    sandbox_account: Any, tmp_path: Path, position: int, fault: str
+) -> None:
+    acct, originals = sandbox_account
+    reset(acct, originals)
+    plan = sandbox_plan(originals)
+    original = sb_states(acct)
+    planned = {c.resource_arn: fingerprint(c.after) for c in plan.changes}
+    event, make, recovery = FAULTS[fault]
+    store = SnapshotStore(tmp_path)
+    injector = FaultInjector(position, event, make)
+    executor = writer(acct)
+    clients = [executor.client("iam"), executor.client("rolesanywhere", "eu-west-1")]
+    for client in clients:
+        injector.install(client)
+    try:
+        if recovery:
+            with pytest.raises(Killed):
+                apply_plan(plan, executor, store, yes)
+        else:
+            try:
+                report = apply_plan(plan, executor, store, yes)
+                outcome = report.outcome
+                assert report.failed is not None and not report.differing
+            except ApplyError as exc:
+                assert "nothing was written" in str(exc)
+                outcome = AS_BEFORE
+    finally:
+        for client in clients:
+            injector.uninstall(client)
+    assert injector.fired
+    if recovery == "apply":
+        outcome = apply_plan(plan, writer(acct), store, yes).outcome
+    elif recovery == "rollback":
+        for snapshot in store.unfinished():
+            assert rollback(snapshot.id, writer(acct), store, yes).ok
+        outcome = AS_BEFORE
+    assert not store.unfinished()
+    assert outcome == (AS_PLANNED if recovery == "apply" else AS_BEFORE)
+    now = sb_states(acct)
+    if outcome == AS_BEFORE:
+        reader = Executor(acct)
+        for kind, arn in SB_RESOURCES:  # equal, but for the neutral session policy
+            assert now[arn] == original[arn] or equivalent(
+                kind, reader.read_state(kind, arn), originals[arn]
+            )
+    else:
+        assert now == planned
