@@ -163,6 +163,7 @@ def render_sarif(
     *,
     source_uri: str | None = None,
     names: Mapping[str, str] | None = None,
+    warnings: Sequence[Warning_] = (),
 ) -> str:
     """SARIF 2.1.0 for GitHub code scanning: one rule per catalog ID, one result per finding.
 
@@ -170,6 +171,7 @@ def render_sarif(
         source_uri: the artifact every result points at (e.g. the ``--from-file`` path); by
             default each resource gets a stable pseudo-path ``aws/<account>/<resource>``.
         names: resource ARN -> display name, for the results' logical locations.
+        warnings: source warnings, reported as tool execution notifications.
     """
     specs = list(CATALOG.values())
     index = {spec.id: i for i, spec in enumerate(specs)}
@@ -188,6 +190,14 @@ def render_sarif(
                     }
                 },
                 "results": [_result(f, index.get(f.id), source_uri, names) for f in findings],
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolExecutionNotifications": [
+                            {"level": "warning", "message": {"text": str(w)}} for w in warnings
+                        ],
+                    }
+                ],
                 "columnKind": "unicodeCodePoints",
             }
         ],

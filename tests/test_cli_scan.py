@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from remediations.catalog import spec
-from remediations.cli import main
+from remediations.cli import build_parser, main
 from remediations.commands import scan as scan_command
 from remediations.findings import Finding, Severity
 from remediations.model import Inventory
+from remediations.sources import load_inventory
 
 ACCOUNT = "111122223333"
 ROOT = Path(__file__).resolve().parents[1]
@@ -186,6 +187,19 @@ def test_from_file_with_sandbox_is_a_usage_error(
 ) -> None:
     assert main(["scan", "--from-file", str(export_file), "--sandbox", "somewhere"]) == 2
     assert "--from-file and --sandbox" in capsys.readouterr().err
+
+
+def test_region_filters_rolesanywhere_resources_of_files(tmp_path: Path) -> None:
+    anchors = [
+        {"trustAnchorArn": f"arn:aws:rolesanywhere:{region}:{ACCOUNT}:trust-anchor/{region}"}
+        for region in ("us-east-1", "eu-west-1")
+    ]
+    path = tmp_path / "anchors.json"
+    path.write_text(json.dumps({"trustAnchors": anchors}), encoding="utf-8")
+    args = build_parser().parse_args(["scan", "--from-file", str(path), "--region", "eu-west-1"])
+    inventory = load_inventory(args)
+    assert [a.region for a in inventory.trust_anchors.values()] == ["eu-west-1"]
+    assert inventory.regions == ["eu-west-1"]
 
 
 # --- export and tui ---------------------------------------------------------------------------

@@ -117,6 +117,12 @@ def test_invalid_utf8(tmp_path: Path) -> None:
     assert "not valid UTF-8" in message and "0xe9" in message
 
 
+def test_json_nested_too_deeply(tmp_path: Path) -> None:
+    assert "nested too deeply" in load_error(
+        write(tmp_path, "deep.json", '{"Roles": ' + "[" * 100_000)
+    )
+
+
 def test_list_key_of_the_wrong_type(tmp_path: Path) -> None:
     assert "RoleDetailList is a JSON object, expected a list" in load_error(
         write(tmp_path, "gaad.json", {"RoleDetailList": {"RoleName": "x"}})

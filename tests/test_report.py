@@ -227,3 +227,10 @@ def test_fingerprints_are_stable_per_id_and_resource() -> None:
     assert fingerprint(first) != fingerprint(malformed)  # same role, other ID
     fingerprints = [r["partialFingerprints"] for r in sarif()["runs"][0]["results"]]
     assert fingerprints == [r["partialFingerprints"] for r in sarif()["runs"][0]["results"]]
+
+
+def test_sarif_reports_source_warnings_as_notifications() -> None:
+    [invocation] = sarif(warnings=WARNINGS)["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is True
+    texts = [n["message"]["text"] for n in invocation["toolExecutionNotifications"]]
+    assert texts == ["gaad.json: the export is partial", "plain text warning"]

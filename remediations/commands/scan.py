@@ -49,7 +49,9 @@ def render(
     if fmt == "json":
         return render_json(findings, inventory.warnings)
     if fmt == "sarif":
-        return render_sarif(findings, source_uri=sarif_source_uri(args), names=names)
+        return render_sarif(
+            findings, source_uri=sarif_source_uri(args), names=names, warnings=inventory.warnings
+        )
     return render_table(findings, inventory.warnings, names=names, color=color)
 
 
