@@ -6,7 +6,7 @@ from collections import defaultdict
 from functools import cached_property
 
 from remediations.model import Crl, Inventory, Profile, Role, TrustAnchor
-from remediations.permissions import RolePrivilege, analyze_role_privilege
+from remediations.permissions import Memo, RolePrivilege, analyze_role_privilege
 from remediations.settings import Settings
 from remediations.trust import TrustAnalysis, analyze_trust
 
@@ -17,6 +17,8 @@ class ScanContext:
         self.settings = settings or Settings()
         self._trust: dict[str, TrustAnalysis | None] = {}
         self._privilege: dict[str, RolePrivilege] = {}
+        #: Per-policy-document results shared by the permission analyses of this scan.
+        self.policy_memo: Memo = {}
 
     def trust(self, role: Role) -> TrustAnalysis | None:
         """The trust analysis of a role (cached); None when its trust policy is unreadable."""
@@ -32,7 +34,7 @@ class ScanContext:
         try:
             return self._privilege[role.arn]
         except KeyError:
-            verdict = analyze_role_privilege(role, self.inventory.policies)
+            verdict = analyze_role_privilege(role, self.inventory.policies, self.policy_memo)
             self._privilege[role.arn] = verdict
             return verdict
 

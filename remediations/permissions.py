@@ -69,21 +69,72 @@ def _strings(value: Any) -> list[str]:
     return [v for v in as_list(value) if isinstance(v, str)]
 
 
-def _covers_action(stmt: Mapping[str, Any], action: str) -> bool:
-    if "Action" in stmt:
-        return any(action_matches(p, action) for p in _strings(stmt["Action"]))
-    if "NotAction" in stmt:
-        return not any(action_matches(p, action) for p in _strings(stmt["NotAction"]))
-    return False
+@lru_cache(maxsize=8192)
+def _alternation(patterns: tuple[str, ...], ignore_case: bool) -> re.Pattern[str]:
+    """One regex matching any of the wildcard patterns (none: matches nothing)."""
+    if not patterns:
+        return re.compile(r"(?!)")
+    body = "|".join(_wildcard_regex(p, ignore_case).pattern for p in patterns)
+    return re.compile(body, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
 
 
-def _covers_resource(stmt: Mapping[str, Any], resource: str) -> bool:
-    if "Resource" in stmt:
-        return any(resource_matches(p, resource) for p in _strings(stmt["Resource"]))
-    if "NotResource" in stmt:
-        return not any(resource_matches(p, resource) for p in _strings(stmt["NotResource"]))
-    # IAM rejects a statement without Resource/NotResource, so it covers nothing.
-    return False
+@dataclass(frozen=True, slots=True)
+class _Element:
+    """``Action``/``NotAction`` (or ``Resource``/``NotResource``) of a statement, compiled."""
+
+    regex: re.Pattern[str] | None
+    negated: bool
+    patterns: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, stmt: Mapping[str, Any], name: str, ignore_case: bool) -> _Element:
+        for key, negated in ((name, False), (f"Not{name}", True)):
+            if key in stmt:
+                patterns = tuple(_strings(stmt[key]))
+                return cls(_alternation(patterns, ignore_case), negated, patterns)
+        # IAM rejects a statement without the element, so it covers nothing.
+        return cls(None, False)
+
+    def may_cover_service(self, service: str) -> bool:
+        """Cheap over-approximation: could the element cover some action of ``service``?"""
+        if self.regex is None:
+            return False
+        return self.negated or any(
+            action_matches(p.partition(":")[0], service) for p in self.patterns
+        )
+
+    def covers(self, value: str) -> bool:
+        if self.regex is None:
+            return False
+        return (
+            (self.regex.fullmatch(value) is None)
+            if self.negated
+            else (self.regex.fullmatch(value) is not None)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledStatement:
+    effect: str
+    actions: _Element
+    resources: _Element
+    vacuous: bool
+
+    @classmethod
+    def of(cls, stmt: Mapping[str, Any]) -> CompiledStatement:
+        return cls(
+            effect=str(stmt.get("Effect", "")),
+            actions=_Element.of(stmt, "Action", True),
+            resources=_Element.of(stmt, "Resource", False),
+            vacuous=condition_is_vacuous(stmt.get("Condition")),
+        )
+
+    def applies(self, action: str, resources: Sequence[str]) -> Applies:
+        if not self.actions.covers(action):
+            return Applies.NO
+        if not any(self.resources.covers(r) for r in resources):
+            return Applies.NO
+        return Applies.ALWAYS if self.vacuous else Applies.CONDITIONAL
 
 
 _ANY_IP = {"0.0.0.0/0", "::/0"}
@@ -116,11 +167,27 @@ def condition_is_vacuous(condition: Any) -> bool:
 
 def statement_applies(stmt: Mapping[str, Any], action: str, resources: Sequence[str]) -> Applies:
     """Whether a statement covers ``action`` on any of ``resources``, and how firmly."""
-    if not _covers_action(stmt, action):
-        return Applies.NO
-    if not any(_covers_resource(stmt, r) for r in resources):
-        return Applies.NO
-    return Applies.ALWAYS if condition_is_vacuous(stmt.get("Condition")) else Applies.CONDITIONAL
+    return CompiledStatement.of(stmt).applies(action, resources)
+
+
+Compiled = tuple[CompiledStatement, ...]
+#: Compiled documents by ``id(document)``. A scan keeps one memo while its inventory (which
+#: owns the documents) is alive, so managed policies shared by many roles compile once.
+Memo = dict[int, Compiled]
+
+
+def compile_document(doc: Mapping[str, Any], memo: Memo | None = None) -> Compiled:
+    """The Allow and Deny statements of a document, compiled for repeated probing."""
+    if memo is not None and id(doc) in memo:
+        return memo[id(doc)]
+    compiled = tuple(
+        CompiledStatement.of(stmt)
+        for stmt in statements(dict(doc))
+        if stmt.get("Effect") in ("Allow", "Deny")
+    )
+    if memo is not None:
+        memo[id(doc)] = compiled
+    return compiled
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,46 +224,44 @@ def _strongest(values: Iterable[Applies]) -> Applies:
     return found
 
 
-def evaluate_action(
-    documents: Iterable[Mapping[str, Any]], action: str, resources: Sequence[str]
-) -> ProbeResult:
-    """How a set of policy documents (a union) treats one action on any of ``resources``."""
-    allows: list[Applies] = []
-    denies: list[Applies] = []
-    for doc in documents:
-        for stmt in statements(dict(doc)):
-            effect = stmt.get("Effect")
-            applies = statement_applies(stmt, action, resources)
-            if effect == "Allow":
-                allows.append(applies)
-            elif effect == "Deny":
-                denies.append(applies)
-    return ProbeResult(allow=_strongest(allows), deny=_strongest(denies))
+def evaluate_action(docs: Sequence[Compiled], action: str, resources: Sequence[str]) -> ProbeResult:
+    """How compiled documents (a union) treat one action on any of ``resources``."""
+    allow = deny = Applies.NO
+    for doc in docs:
+        for stmt in doc:
+            applies = stmt.applies(action, resources)
+            if applies is Applies.NO:
+                continue
+            if stmt.effect == "Allow":
+                allow = _strongest((allow, applies))
+            else:
+                deny = _strongest((deny, applies))
+    return ProbeResult(allow=allow, deny=deny)
 
 
-def probe_granted(documents: Sequence[Mapping[str, Any]], probe: Probe) -> bool:
+def probe_granted(docs: Sequence[Compiled], probe: Probe) -> bool:
     """Every action of the probe is allowed unconditionally and not denied unconditionally."""
-    return all(evaluate_action(documents, a, probe.resources).granted for a in probe.actions)
+    return all(evaluate_action(docs, a, probe.resources).granted for a in probe.actions)
 
 
-def probe_denied(documents: Sequence[Mapping[str, Any]], probe: Probe) -> bool:
+def probe_denied(docs: Sequence[Compiled], probe: Probe) -> bool:
     """Every action of the probe is denied unconditionally."""
-    return all(evaluate_action(documents, a, probe.resources).denied for a in probe.actions)
+    return all(evaluate_action(docs, a, probe.resources).denied for a in probe.actions)
 
 
-def could_allow(documents: Iterable[Mapping[str, Any]], actions: Iterable[str]) -> bool:
+def could_allow(docs: Sequence[Compiled], actions: Iterable[str]) -> bool:
     """Some Allow statement covers one of the actions, under any condition, on any resource."""
     wanted = tuple(actions)
     return any(
-        stmt.get("Effect") == "Allow" and any(_covers_action(stmt, a) for a in wanted)
-        for doc in documents
-        for stmt in statements(dict(doc))
+        stmt.effect == "Allow" and any(stmt.actions.covers(a) for a in wanted)
+        for doc in docs
+        for stmt in doc
     )
 
 
-def has_allow(documents: Iterable[Mapping[str, Any]]) -> bool:
+def has_allow(docs: Sequence[Compiled]) -> bool:
     """Some statement of the documents is an Allow (otherwise they grant nothing)."""
-    return any(s.get("Effect") == "Allow" for doc in documents for s in statements(dict(doc)))
+    return any(stmt.effect == "Allow" for doc in docs for stmt in doc)
 
 
 # --- managed policies -------------------------------------------------------------------------
@@ -339,9 +404,9 @@ def _service_wildcard(service: str, partition: str, account: str) -> Probe:
     return Probe(f"{service}:*", (f"{service}:{_PROBE_ACTION}",), resources)
 
 
-def privilege_probes(role_arn: str) -> tuple[Probe, ...]:
+@lru_cache(maxsize=64)
+def privilege_probes(partition: str, account: str) -> tuple[Probe, ...]:
     """The probes that make a role privileged (F-ROLE-01): ``*:*``, ``iam:*``, PassRole on *."""
-    partition, account = _arn_parts(role_arn)
     probes = [
         _everything(partition, account),
         _service_wildcard("iam", partition, account),
@@ -441,10 +506,23 @@ def _identity_documents(
     return docs, unknown
 
 
-def analyze_role_privilege(role: Role, policies: Mapping[str, ManagedPolicy]) -> RolePrivilege:
-    """Does the role's effective identity permission include ``*:*``, ``iam:*`` or PassRole on *?"""
-    docs, unknown = _identity_documents(role, policies)
-    probes = privilege_probes(role.arn)
+def analyze_role_privilege(
+    role: Role, policies: Mapping[str, ManagedPolicy], memo: Memo | None = None
+) -> RolePrivilege:
+    """Does the role's effective identity permission include ``*:*``, ``iam:*`` or PassRole on *?
+
+    ``memo`` (see :data:`Memo`) shares compiled documents between calls of one scan.
+    """
+    documents, unknown = _identity_documents(role, policies)
+    docs = [compile_document(d, memo) for d in documents]
+    # Every privilege probe needs an IAM action allowed unconditionally: most roles have no
+    # statement that could, and skip the probes.
+    may_grant = any(
+        s.effect == "Allow" and s.vacuous and s.actions.may_cover_service("iam")
+        for doc in docs
+        for s in doc
+    )
+    probes = privilege_probes(*_arn_parts(role.arn)) if may_grant else ()
     grants = [p for p in probes if probe_granted(docs, p)]
     if not grants:
         # Unknown documents could hold the grant; known ones do not.
@@ -455,7 +533,8 @@ def analyze_role_privilege(role: Role, policies: Mapping[str, ManagedPolicy]) ->
     boundary = resolve_policy(role.permissions_boundary_arn, policies)
     if boundary is None:
         return RolePrivilege(None, labels, (*unknown, role.permissions_boundary_arn))
-    kept = tuple(p.label for p in grants if probe_granted([boundary], p))
+    bounds = [compile_document(boundary, memo)]
+    kept = tuple(p.label for p in grants if probe_granted(bounds, p))
     if kept:
         return RolePrivilege(True, kept, tuple(unknown))
     return RolePrivilege(None if unknown else False, (), tuple(unknown), bounded=True)
@@ -502,16 +581,18 @@ def analyze_session_policies(
     session_policy: Mapping[str, Any] | None,
     managed_policy_arns: Sequence[str],
     policies: Mapping[str, ManagedPolicy],
+    memo: Memo | None = None,
 ) -> SessionPolicyAnalysis:
     """Analyse the inline session policy and managed policy ARNs of a profile as one set."""
-    docs: list[Mapping[str, Any]] = [session_policy] if session_policy is not None else []
+    documents: list[Mapping[str, Any]] = [session_policy] if session_policy is not None else []
     unknown: list[str] = []
     for arn in managed_policy_arns:
         resolved = resolve_policy(arn, policies)
         if resolved is None:
             unknown.append(arn)
         else:
-            docs.append(resolved)
+            documents.append(resolved)
+    docs = [compile_document(d, memo) for d in documents]
     keeps_allow = has_allow(docs)
     dangerous = (
         tuple(p.label for p in dangerous_session_probes(profile_arn) if probe_granted(docs, p))

@@ -82,7 +82,11 @@ def _finding(check_id: str, profile: Profile, detail: str, **kwargs: Any) -> Fin
 
 def session_analysis(ctx: ScanContext, profile: Profile) -> SessionPolicyAnalysis:
     return analyze_session_policies(
-        profile.arn, profile.session_policy, profile.managed_policy_arns, ctx.inventory.policies
+        profile.arn,
+        profile.session_policy,
+        profile.managed_policy_arns,
+        ctx.inventory.policies,
+        ctx.policy_memo,
     )
 
 
