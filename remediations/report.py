@@ -133,15 +133,27 @@ def _clip(text: str) -> str:
 # --- JSON --------------------------------------------------------------------------------
 
 
-def render_json(findings: Sequence[Finding], warnings: Sequence[Warning_] = ()) -> str:
-    """The INTERFACE.md document (schema ``rafix.findings/v1``) plus summary and warnings."""
-    document = {
+def render_json(
+    findings: Sequence[Finding],
+    warnings: Sequence[Warning_] = (),
+    *,
+    source: Mapping[str, Any] | None = None,
+) -> str:
+    """The INTERFACE.md document (schema ``rafix.findings/v1``) plus summary and warnings.
+
+    Args:
+        source: what was scanned (origin, account, regions, coverage), when known; scripts use
+            ``coverage`` to tell a partial scan from a clean one.
+    """
+    document: dict[str, Any] = {
         "schema": JSON_SCHEMA,
         "tool": {"name": "rafix", "version": __version__},
         "summary": {"total": len(findings), "by_severity": summary_counts(findings)},
         "findings": [f.to_json() for f in findings],
         "warnings": [_warning_json(w) for w in warnings],
     }
+    if source is not None:
+        document["source"] = dict(source)
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -103,6 +103,12 @@ def test_json_to_stdout_and_warnings_to_stderr(
     doc = json.loads(out)
     assert doc["schema"] == "rafix.findings/v1" and doc["findings"][0]["severity"] == "high"
     assert err.startswith(f"rafix: warning: {path}: the export is partial")
+    assert doc["source"] == {
+        "origin": "files",
+        "account_id": None,
+        "regions": [],
+        "coverage": ["iam"],
+    }
 
 
 def test_output_file_is_written_and_summary_goes_to_stderr(

@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from remediations.findings import Finding, Severity
 from remediations.model import Inventory, SourceWarning
@@ -47,7 +48,7 @@ def render(
     """The report in ``fmt`` (table | json | sarif)."""
     names = resource_names(inventory)
     if fmt == "json":
-        return render_json(findings, inventory.warnings)
+        return render_json(findings, inventory.warnings, source=source_summary(inventory))
     if fmt == "sarif":
         return render_sarif(
             findings, source_uri=sarif_source_uri(args), names=names, warnings=inventory.warnings
@@ -72,6 +73,16 @@ def resource_names(inventory: Inventory) -> dict[str, str]:
     for store in (inventory.profiles, inventory.trust_anchors, inventory.crls):
         names.update({arn: obj.name for arn, obj in store.items() if obj.name})
     return names
+
+
+def source_summary(inventory: Inventory) -> dict[str, Any]:
+    """What the scan saw, for the JSON report."""
+    return {
+        "origin": inventory.origin,
+        "account_id": inventory.account_id,
+        "regions": list(inventory.regions),
+        "coverage": sorted(inventory.coverage),
+    }
 
 
 def sarif_source_uri(args: argparse.Namespace | None) -> str | None:
