@@ -201,18 +201,18 @@ def notifications(ctx: ScanContext) -> Iterator[Finding]:
             elif isinstance(threshold, int) and threshold < minimum:
                 problems.append({"event": event, "enabled": True, "threshold": threshold})
         if problems:
-            said = "; ".join(
-                f"{p['event']} disabled"
-                if not p["enabled"]
-                else f"{p['event']} at {p['threshold']} days"
-                for p in problems
-            )
             yield _finding(
                 "RA-TA-NOTIFICATIONS-DISABLED",
                 anchor,
-                f"{said} (minimum {minimum} days).",
+                " ".join(_notification_problem(p, minimum) for p in problems),
                 evidence={"settings": problems, "minimum_days": minimum},
             )
+
+
+def _notification_problem(problem: dict[str, Any], minimum: int) -> str:
+    if not problem["enabled"]:
+        return f"{problem['event']} notifications are disabled."
+    return f"{problem['event']} warns {problem['threshold']} days ahead; the minimum is {minimum}."
 
 
 def _unapproved(

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
     from remediations.context import ScanContext
 
 
+def _summary(grants: tuple[str, ...], shown: int = 3) -> str:
+    """The strongest grants first (they come ordered so), the rest counted."""
+    head = ", ".join(grants[:shown])
+    rest = len(grants) - shown
+    return f"{head} and {rest} more IAM write(s)" if rest > 0 else head
+
+
 @check("RA-ROLE-PRIVILEGED")
 def privileged_roles(ctx: ScanContext) -> Iterator[Finding]:
     entry = spec("RA-ROLE-PRIVILEGED")
@@ -25,7 +32,7 @@ def privileged_roles(ctx: ScanContext) -> Iterator[Finding]:
             continue
         yield entry.finding(
             role.arn,
-            f"The role trusts Roles Anywhere and its permissions grant {', '.join(verdict.grants)}.",
+            f"The role trusts Roles Anywhere and its permissions grant {_summary(verdict.grants)}.",
             region=GLOBAL_REGION,
             evidence={
                 "grants": list(verdict.grants),
