@@ -1,0 +1,172 @@
+"""``rafix apply`` / ``snapshots`` / ``rollback`` as a user runs them, on a sandbox account."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from remediations.cli import main
+from remediations.executor import Executor
+from remediations.sandbox import init_sandbox, open_sandbox
+from remediations.state import NEUTRAL_SESSION_POLICY, equivalent
+
+Run = tuple[int, str, str]
+
+
+def rafix(capsys: pytest.CaptureFixture[str], *argv: str) -> Run:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def make_plan(capsys: pytest.CaptureFixture[str], sandbox: Path) -> tuple[Path, dict[str, Any]]:
+    path = sandbox.parent / "plan.json"
+    code, _, err = rafix(capsys, "plan", "--sandbox", str(sandbox), "--out", str(path))
+    assert code == 0, err
+    plan = json.loads(path.read_text())
+    assert plan["changes"], "the demo account should need fixes"
+    return path, plan
+
+
+def account_states(sandbox: Path, plan: dict[str, Any]) -> dict[str, Any]:
+    with open_sandbox(sandbox) as account:
+        reader = Executor(account)
+        return {
+            c["resource_arn"]: reader.read_state(c["resource_type"], c["resource_arn"])
+            for c in plan["changes"]
+        }
+
+
+def kind_of(plan: dict[str, Any], arn: str) -> str:
+    return str(next(c["resource_type"] for c in plan["changes"] if c["resource_arn"] == arn))
+
+
+def test_apply_snapshots_rollback_round_trip(
+    capsys: pytest.CaptureFixture[str], sandbox_dir: Path
+) -> None:
+    path, plan = make_plan(capsys, sandbox_dir)
+    before = account_states(sandbox_dir, plan)
+    sandbox = ("--sandbox", str(sandbox_dir))
+
+    # No terminal and no --yes: refused, with what to do; nothing written.
+    code, out, err = rafix(capsys, "apply", str(path), *sandbox)
+    assert code == 1 and "pass --yes" in err and "nothing was written" in err
+    assert "About to apply" in out
+    assert account_states(sandbox_dir, plan) == before
+
+    code, out, err = rafix(capsys, "apply", str(path), *sandbox, "--yes")
+    assert code == 0, err
+    assert "the account is as planned" in out
+    after = account_states(sandbox_dir, plan)
+    assert all(
+        equivalent(c["resource_type"], after[c["resource_arn"]], c["after"])
+        for c in plan["changes"]
+    )
+
+    code, out, _ = rafix(capsys, "snapshots", *sandbox, "--format", "json")
+    listed = json.loads(out)["snapshots"]
+    assert code == 0 and len(listed) == 1
+    snapshot = listed[0]
+    assert set(snapshot) >= {"id", "created_at", "resources", "plan"}
+    assert sorted(snapshot["resources"]) == sorted({c["resource_arn"] for c in plan["changes"]})
+    assert snapshot["plan"] == str(path.resolve())
+    code, out, _ = rafix(capsys, "snapshots", *sandbox)
+    assert snapshot["id"] in out
+
+    # The same plan again: every resource is already as planned.
+    code, out, _ = rafix(capsys, "apply", str(path), *sandbox, "--yes")
+    assert code == 0 and "already matches this plan" in out
+
+    code, out, err = rafix(capsys, "rollback", snapshot["id"], *sandbox, "--yes")
+    assert code == 0, err
+    restored = account_states(sandbox_dir, plan)
+    for arn, state in before.items():
+        assert equivalent(kind_of(plan, arn), restored[arn], state)
+    # The rollback took its own snapshot, newest first, so it can be undone too.
+    code, out, _ = rafix(capsys, "snapshots", *sandbox, "--format", "json")
+    assert [s["plan"] for s in json.loads(out)["snapshots"]] == [
+        f"rollback of {snapshot['id']}",
+        str(path.resolve()),
+    ]
+
+
+def test_stale_plan_is_refused(capsys: pytest.CaptureFixture[str], sandbox_dir: Path) -> None:
+    path, plan = make_plan(capsys, sandbox_dir)
+    role = next(c for c in plan["changes"] if c["resource_type"] == "role")
+    name = role["resource_arn"].rsplit("/", 1)[-1]
+    edited = json.loads(json.dumps(role["before"]["trustPolicy"]))
+    edited["Statement"][0]["Sid"] = "EditedByHand"
+    with open_sandbox(sandbox_dir) as account:
+        account.client("iam").update_assume_role_policy(
+            RoleName=name, PolicyDocument=json.dumps(edited)
+        )
+    before = account_states(sandbox_dir, plan)
+    code, _, err = rafix(capsys, "apply", str(path), "--sandbox", str(sandbox_dir), "--yes")
+    assert code == 1
+    assert "stale plan" in err and role["resource_arn"] in err and "nothing was written" in err
+    assert account_states(sandbox_dir, plan) == before
+    assert not (sandbox_dir / "snapshots").exists() or not list(
+        (sandbox_dir / "snapshots").glob("*.json")
+    )
+
+
+def test_offline_plans_and_sources_are_refused(
+    capsys: pytest.CaptureFixture[str], sandbox_dir: Path, tmp_path: Path
+) -> None:
+    path, plan = make_plan(capsys, sandbox_dir)
+    offline = tmp_path / "offline.json"
+    offline.write_text(json.dumps({**plan, "source": "files"}))
+    code, _, err = rafix(capsys, "apply", str(offline), "--sandbox", str(sandbox_dir), "--yes")
+    assert code == 1 and "offline files" in err
+    code, _, err = rafix(capsys, "apply", str(path), "--from-file", str(offline), "--yes")
+    assert code == 1 and "--from-file is read-only" in err
+    other = tmp_path / "other-sandbox"
+    init_sandbox(other)
+    code, _, err = rafix(capsys, "apply", str(path), "--sandbox", str(other), "--yes")
+    assert code == 1 and f"made for sandbox:{sandbox_dir.resolve()}" in err
+
+
+def test_rollback_of_a_damaged_or_unknown_snapshot(
+    capsys: pytest.CaptureFixture[str], sandbox_dir: Path
+) -> None:
+    path, _ = make_plan(capsys, sandbox_dir)
+    assert rafix(capsys, "apply", str(path), "--sandbox", str(sandbox_dir), "--yes")[0] == 0
+    (snapshot_file,) = (sandbox_dir / "snapshots").glob("*.json")
+    snapshot_file.write_text(
+        snapshot_file.read_text().replace('"enabled": false', '"enabled": true')
+    )
+    code, _, err = rafix(
+        capsys, "rollback", snapshot_file.stem, "--sandbox", str(sandbox_dir), "--yes"
+    )
+    assert code == 2 and "fails its checksum" in err
+    code, _, err = rafix(capsys, "rollback", "nope", "--sandbox", str(sandbox_dir), "--yes")
+    assert code == 2 and "no snapshot 'nope'" in err
+
+
+def test_profile_without_session_policy_is_restored_with_the_neutral_one(
+    capsys: pytest.CaptureFixture[str], sandbox_dir: Path
+) -> None:
+    path, plan = make_plan(capsys, sandbox_dir)
+    before = account_states(sandbox_dir, plan)
+    bare = [
+        c["resource_arn"]
+        for c in plan["changes"]
+        if c["resource_type"] == "profile"
+        and c["before"]["sessionPolicy"] is None
+        and c["after"]["sessionPolicy"] is not None
+    ]
+    assert bare, "the demo account has profiles without a session policy"
+    assert rafix(capsys, "apply", str(path), "--sandbox", str(sandbox_dir), "--yes")[0] == 0
+    (snapshot_file,) = (sandbox_dir / "snapshots").glob("*.json")
+    code, out, _ = rafix(
+        capsys, "rollback", snapshot_file.stem, "--sandbox", str(sandbox_dir), "--yes"
+    )
+    assert code == 0
+    assert "the profile had no session policy" in out and "neutral" in out
+    restored = account_states(sandbox_dir, plan)
+    for arn in bare:
+        assert restored[arn]["sessionPolicy"] == NEUTRAL_SESSION_POLICY
+        assert {**restored[arn], "sessionPolicy": None} == before[arn]
