@@ -362,34 +362,52 @@ def _propose_role(job: _Job) -> None:
     if role is None or role.trust_policy is None:
         job.refuse("The role's trust policy could not be read.")
         return
+    outcome = _patch_role(job, role, prove_each=False)
+    if outcome.fixed and outcome.patcher.summary:
+        try:
+            outcome.patcher.prove(outcome.fixed)
+        except (PolicyError, _Refuse):
+            # Some fix is unsafe or does not fit: redo them one by one, keeping the safe ones.
+            outcome = _patch_role(job, role, prove_each=True)
+    for exc, ids in outcome.needs:
+        job.need(exc, ids)
+    for reason, ids in outcome.refusals:
+        job.refuse(reason, ids)
+    if outcome.fixed and outcome.patcher.summary:
+        after = outcome.patcher.document()
+        job.emit(outcome.patcher.summary, {"trustPolicy": after}, outcome.fixed)
+
+
+@dataclass(slots=True)
+class _RoleOutcome:
+    patcher: _TrustPatcher
+    fixed: set[str] = field(default_factory=set)
+    needs: list[tuple[_NeedInput, set[str]]] = field(default_factory=list)
+    refusals: list[tuple[str, set[str]]] = field(default_factory=list)
+
+
+def _patch_role(job: _Job, role: Role, *, prove_each: bool) -> _RoleOutcome:
+    """Apply every fix the role's findings ask for; a fix that needs input or is refused leaves
+    no trace in the document. With ``prove_each``, each fix must keep the patch safe."""
     patcher = _TrustPatcher(job, role)
-    fixed: set[str] = set()
+    outcome = _RoleOutcome(patcher)
     for step, ids in patcher.steps():
-        if not ids & job.ids:
+        wanted = ids & job.ids
+        if not wanted:
             continue
+        saved = patcher.checkpoint()
         try:
             step()
-            fixed |= ids & job.ids
+            if prove_each and patcher.summary:
+                patcher.prove(outcome.fixed | wanted)
+            outcome.fixed |= wanted
         except _NeedInput as exc:
-            job.need(exc, ids & job.ids)
-        except _Refuse as exc:
-            job.refuse(str(exc), ids & job.ids)
-    if not fixed or not patcher.summary:
-        return
-    after = patcher.document()
-    try:
-        check_document(after, "trust")
-        prove_safe(
-            role.trust_policy,
-            after,
-            patcher.intended,
-            anchors=list(job.inventory.trust_anchors),
-            repair="RA-TRUST-MISSING-REQUIRED-ACTION" in fixed,
-        )
-    except (PolicyError, _Refuse) as exc:
-        job.refuse(f"Refused: {exc}.", fixed)
-        return
-    job.emit(patcher.summary, {"trustPolicy": after}, fixed)
+            patcher.restore(saved)
+            outcome.needs.append((exc, wanted))
+        except (_Refuse, PolicyError) as exc:
+            patcher.restore(saved)
+            outcome.refusals.append((f"Refused: {exc}.", wanted))
+    return outcome
 
 
 class _TrustPatcher:
@@ -409,6 +427,32 @@ class _TrustPatcher:
         self.intended: dict[str, list[str]] = {}
         self._isolated: dict[int, int] = {}
         self._anchors: list[str] | None = None
+
+    def checkpoint(self) -> tuple[Any, ...]:
+        # One deepcopy keeps doc["Statement"] and self.statements the same objects.
+        return (
+            copy.deepcopy((self.doc, self.statements)),
+            list(self.summary),
+            copy.deepcopy(self.intended),
+            dict(self._isolated),
+            self._anchors,
+        )
+
+    def restore(self, saved: tuple[Any, ...]) -> None:
+        (self.doc, self.statements), summary, intended, isolated, self._anchors = saved
+        self.summary, self.intended, self._isolated = summary, intended, isolated
+
+    def prove(self, fixed: set[str]) -> None:
+        """Raise when the document so far is not valid, too large, or not provably safe."""
+        after = copy.deepcopy(self.document())
+        check_document(after, "trust")
+        prove_safe(
+            self.original,
+            after,
+            self.intended,
+            anchors=list(self.job.inventory.trust_anchors),
+            repair="RA-TRUST-MISSING-REQUIRED-ACTION" in fixed,
+        )
 
     def steps(self) -> Iterator[tuple[Any, set[str]]]:
         yield self.fix_version, {"RA-TRUST-LEGACY-VERSION-WITH-VARIABLES"}
