@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -292,3 +293,30 @@ def test_weak_or_two_certificate_ca_is_medium_even_unused(ca: Ca) -> None:
 
 def test_unused_strong_anchor_has_no_blast_radius(ca: Ca) -> None:
     assert run(checks.blast_radius, inventory(anchors=[anchor(pem=ca.pem)])) == []
+
+
+def test_odd_shapes_do_not_crash_any_check() -> None:
+    """Hand-edited exports with wrong types where dicts and lists belong: no check crashes."""
+    from remediations.checks import REGISTRY
+    from remediations.checks import profile as profile_checks
+    from remediations.checks import role as role_checks
+
+    odd_notifications: list[Any] = ["bad", {"event": "CA_CERTIFICATE_EXPIRY", "threshold": True}]
+    odd_mappings: list[Any] = ["x", {"certificateField": 5, "mappingRules": "no"}]
+    odd_anchor = anchor(pem="é" * 40, notifications=odd_notifications)
+    odd_role = role("odd", {"Statement": "text", "Version": 5})
+    odd_profile = profile(
+        "odd",
+        [odd_role, "not-an-arn", ""],
+        session_policy={"Statement": [{"Effect": ["Allow"], "Action": {"x": 1}}, 7]},
+        mappings=odd_mappings,
+        duration=43200,
+    )
+    odd_crl = crl("odd", data=b"\x00\xff" * 10)
+    inv = inventory([odd_role], [odd_profile], [odd_anchor], [odd_crl])
+    modules = {checks.__name__, profile_checks.__name__, role_checks.__name__}
+    mine = [fn for _ids, fn in REGISTRY if fn.__module__ in modules]
+    assert len(mine) == 15
+    for fn in mine:
+        for finding in run(fn, inv, SETTINGS):
+            assert finding.detail

@@ -8,7 +8,7 @@ or because the trust pins no anchor at all). Disabled anchors vend no sessions a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from remediations.catalog import spec
@@ -192,13 +192,19 @@ def notifications(ctx: ScanContext) -> Iterator[Finding]:
     for anchor in _enabled_anchors(ctx):
         problems = []
         for setting in anchor.notification_settings:
+            if not isinstance(setting, Mapping):
+                continue
             event = setting.get("event")
             if event not in EXPIRY_EVENTS:
                 continue
             threshold = setting.get("threshold")
             if setting.get("enabled") is False:
                 problems.append({"event": event, "enabled": False, "threshold": threshold})
-            elif isinstance(threshold, int) and threshold < minimum:
+            elif (
+                isinstance(threshold, int)
+                and not isinstance(threshold, bool)
+                and threshold < minimum
+            ):
                 problems.append({"event": event, "enabled": True, "threshold": threshold})
         if problems:
             yield _finding(
