@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -180,3 +183,27 @@ def test_to_json_is_json_ready(root: Ca) -> None:
     facts = to_json(info)
     assert facts["sha256_fingerprint"] == root.fingerprint
     assert facts["not_after"].startswith("2036-")
+
+
+def test_cryptography_is_loaded_only_when_there_is_pem_data() -> None:
+    """An account without PEMs does not pay for importing cryptography."""
+    code = (
+        "import sys\n"
+        "from remediations.model import Inventory, TrustAnchor\n"
+        "from remediations.scan import run_checks\n"
+        "anchor = TrustAnchor('arn:aws:rolesanywhere:eu-west-1:1:trust-anchor/a', 'a', 'a',"
+        " 'eu-west-1', source_type='AWS_ACM_PCA')\n"
+        "run_checks(Inventory(trust_anchors={anchor.arn: anchor}, coverage={'rolesanywhere'}))\n"
+        "print('cryptography' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
