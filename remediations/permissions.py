@@ -2,8 +2,8 @@
 
 Pure functions over parsed policy documents; nothing here talks to AWS.
 
-The questions are answered with *probes*: a (action, resources) pair that stands for a kind of
-power. A probe action such as ``iam:RafixProbe`` names no real action, so only a pattern that
+The questions are answered with *probes*: actions on resources that stand for a kind of power
+(:class:`Probe`). A probe action such as ``iam:RafixProbe`` names no real action, so only a pattern that
 covers actions the policy never names (``iam:*``, ``*``, a ``NotAction`` without ``iam``)
 matches it. That is exactly what "allows iam:*" means, whatever the spelling.
 
@@ -163,11 +163,6 @@ def condition_is_vacuous(condition: Any) -> bool:
             if not _is_vacuous(str(operator), str(key), values):
                 return False
     return True
-
-
-def statement_applies(stmt: Mapping[str, Any], action: str, resources: Sequence[str]) -> Applies:
-    """Whether a statement covers ``action`` on any of ``resources``, and how firmly."""
-    return CompiledStatement.of(stmt).applies(action, resources)
 
 
 Compiled = tuple[CompiledStatement, ...]
