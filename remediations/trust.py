@@ -16,6 +16,7 @@ keys interact, trying a bounded number of combinations (one dimension varied at 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -650,7 +651,7 @@ _CACHE_LIMIT = 4096
 def analyze_trust(document: dict[str, Any]) -> TrustAnalysis:
     """Analyse a parsed trust policy. Never raises on odd shapes: unknown parts are ignored.
 
-    Results are shared between equal documents; treat them (and ``document``) as read-only.
+    Equal documents share one analysis (only ``document`` is the caller's own object).
     """
     if not isinstance(document, dict):
         document = {}
@@ -663,6 +664,9 @@ def analyze_trust(document: dict[str, Any]) -> TrustAnalysis:
         if len(_CACHE) >= _CACHE_LIMIT:
             _CACHE.clear()
         cached = _CACHE[text] = _analyze(document)
+    elif cached.document is not document:
+        # Hand back the caller's own document: an earlier caller may have mutated theirs.
+        cached = dataclasses.replace(cached, document=document)
     return cached
 
 

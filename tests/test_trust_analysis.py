@@ -390,3 +390,14 @@ def test_many_statements_stay_bounded() -> None:
     ]
     a = analyze_trust(policy(*statements))
     assert a.usable and a.subject_count == 30 and not a.open_to_any_subject
+
+
+def test_equal_documents_share_facts_but_keep_their_own_document() -> None:
+    first = policy(stmt(HARDENED))
+    second = policy(stmt(HARDENED))
+    a, b = analyze_trust(first), analyze_trust(second)
+    assert a.document is first and b.document is second
+    assert a.pinned_source_arns == b.pinned_source_arns
+    first["Statement"][0]["Condition"]["StringEquals"][CN] = "changed"
+    assert analyze_trust(second).pinned_subjects == {"x509subject/cn": {"pay.batch.prod"}}
+    assert analyze_trust(first).pinned_subjects == {"x509subject/cn": {"changed"}}
