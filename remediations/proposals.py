@@ -666,12 +666,7 @@ class _TrustPatcher:
             self._anchors = pinned
             return pinned
         inventory = self.job.inventory
-        regions = {
-            p.region
-            for p in inventory.profiles.values()
-            if self.role.arn in p.role_arns
-            or any(a.endswith(f"/{self.role.name}") for a in p.role_arns)
-        }
+        regions = self.profile_regions()
         anchors = [
             a for a in inventory.trust_anchors.values() if not regions or a.region in regions
         ]
@@ -686,6 +681,14 @@ class _TrustPatcher:
             f"(comma list; {len(enabled)} enabled trust anchors{where})",
             sorted(a.arn for a in anchors),
         )
+
+    def profile_regions(self) -> set[str]:
+        return {
+            p.region
+            for p in self.job.inventory.profiles.values()
+            if self.role.arn in p.role_arns
+            or any(a.endswith(f"/{self.role.name}") for a in p.role_arns)
+        }
 
     def _live(self, arn: str) -> bool:
         inventory = self.job.inventory
@@ -731,8 +734,12 @@ class _TrustPatcher:
             self.summary.append(f"pins aws:SourceArn to {', '.join(pins)} in {label}")
 
     def subjects_seen(self, pattern: str | None = None) -> list[str]:
+        """CNs of the subjects Roles Anywhere has seen in the regions of the role's profiles."""
+        regions = self.profile_regions()
         seen = []
         for subject in self.job.inventory.subjects.values():
+            if regions and subject.region not in regions:
+                continue
             cn = _rdn(subject.x509_subject, "CN")
             if cn and (pattern is None or wildcard_match(pattern, cn)):
                 seen.append(cn)
@@ -1075,12 +1082,17 @@ def _propose_profile(job: _Job) -> None:
         wanted = set(ids) & job.ids
         if not wanted:
             continue
+        saved = copy.deepcopy(after)
         try:
             summary += step(job, profile, values, after, wanted)
             fixed |= wanted
         except _NeedInput as exc:
+            after.clear()
+            after.update(saved)  # a fix that waits for input leaves no trace
             job.need(exc, wanted)
         except (_Refuse, PolicyError) as exc:
+            after.clear()
+            after.update(saved)
             job.refuse(f"Refused: {exc}.", wanted)
     try:
         check_managed_arns(after["managedPolicyArns"])

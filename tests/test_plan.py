@@ -150,7 +150,7 @@ def test_rafix_plan_on_offline_files(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 0
     assert "iam:UpdateAssumeRolePolicy app-prod" in printed
     assert "Needs input" in printed and "--set app-prod.cn=VALUE" in printed
-    assert "applying it needs a live or sandbox account" in printed
+    assert "applying needs a plan made against a live or sandbox account" in printed
     assert "Nothing was written to the account" in printed
     plan = Plan.load(out)
     assert any(n.key == "cn" for n in plan.needs_input)

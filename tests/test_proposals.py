@@ -536,3 +536,20 @@ def test_applying_the_proposals_fixes_their_findings_and_adds_none() -> None:
     assert fixed and fixed <= before
     assert not fixed & after
     assert after <= before
+
+
+def test_a_profile_fix_waiting_for_input_leaves_no_trace() -> None:
+    inv = inventory(trust(ra_statement()))
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    inv.profiles[PROFILE].managed_policy_arns = [admin]
+    inv.profiles[PROFILE].duration_seconds = 43200
+    findings = [
+        finding("RA-PROFILE-PERMISSIVE-SESSION-POLICY", PROFILE),
+        finding("RA-PROFILE-LONG-DURATION", PROFILE),
+    ]
+    result = propose(inv, findings)
+    after = only_change(result)
+    assert after["managedPolicyArns"] == [admin] and after["sessionPolicy"] is None
+    assert after["durationSeconds"] == 3600
+    assert result.changes[0].finding_ids == ["RA-PROFILE-LONG-DURATION"]
+    assert [n.key for n in result.needs_input] == ["services"]

@@ -96,7 +96,8 @@ def render_text(plan: Plan) -> str:
     out.append(f"Plan: {counts}. Nothing was written to the account.\n")
     if plan.changes and not plan.applicable:
         out.append(
-            f"This plan was made from {plan.source or 'offline files'}: applying it needs a live "
-            "or sandbox account (rafix apply PLAN --sandbox DIR, or live credentials).\n"
+            f"This plan was made from {plan.source or 'offline files'} for review: applying "
+            "needs a plan made against a live or sandbox account (rafix plan --sandbox DIR, or "
+            "live credentials).\n"
         )
     return "".join(out)
