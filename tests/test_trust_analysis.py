@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -393,8 +394,8 @@ def test_many_statements_stay_bounded() -> None:
 
 
 def test_equal_documents_share_facts_but_keep_their_own_document() -> None:
-    first = policy(stmt(HARDENED))
-    second = policy(stmt(HARDENED))
+    first = policy(stmt(copy.deepcopy(HARDENED)))
+    second = policy(stmt(copy.deepcopy(HARDENED)))
     a, b = analyze_trust(first), analyze_trust(second)
     assert a.document is first and b.document is second
     assert a.pinned_source_arns == b.pinned_source_arns
