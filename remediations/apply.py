@@ -311,10 +311,10 @@ def _execute(
     if job.resume is not None:
         journal = store.journal(job.resume.id)
         touched = journal.touched() if journal else set()
-        done = journal.calls_done() if journal else 0
+        done = journal.progress() if journal else "0 call(s)"
         run.say(
             f"An earlier apply of this plan (snapshot {job.resume.id}) was interrupted after "
-            f"{done} call(s); this apply finishes it (`rafix rollback {job.resume.id}` would "
+            f"{done}; this apply finishes it (`rafix rollback {job.resume.id}` would "
             "undo it instead)."
         )
     if executor.read_only:
@@ -554,7 +554,7 @@ def rollback(
         assert journal is not None
         run.say(
             f"The apply that took snapshot {snapshot.id} was interrupted after "
-            f"{journal.calls_done()} call(s); this rollback undoes it."
+            f"{journal.progress()}; this rollback undoes it."
         )
     steps = []
     changed = []

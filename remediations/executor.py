@@ -215,6 +215,26 @@ class Executor:
             pause = min(pause * 2, 2.0)
 
 
+class _SessionEvents(Protocol):
+    def register(self, event_name: str, handler: Callable[..., Any]) -> None: ...
+
+
+def install_read_only_guard(events: _SessionEvents) -> None:
+    """Refuse every mutating operation on an account session, whoever makes the call.
+
+    For readers that do not go through an :class:`Executor` (``scan``, ``plan``, ``export``,
+    ``tui --read-only``): pass ``AccountSession.events``, which reaches the clients the session
+    made and every client it will make.
+    """
+    events.register("before-call", _refuse_mutation)
+
+
+def _refuse_mutation(model: Any = None, **_: Any) -> None:
+    name = str(getattr(model, "name", ""))
+    if is_mutating(name):
+        raise ReadOnlyError(f"read-only mode: refused {name}; nothing was written")
+
+
 def _method_name(client: Any, operation: str) -> str:
     """botocore's snake_case method name of an operation (its ``xform_name``)."""
     mapping: dict[str, str] = getattr(client.meta, "method_to_api_mapping", {})

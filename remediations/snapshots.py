@@ -147,6 +147,12 @@ class Journal:
     def calls_done(self) -> int:
         return sum(1 for e in self.entries if e.event == "done")
 
+    def progress(self) -> str:
+        """``3 call(s)``, plus whether one more was started and may or may not have been made."""
+        started = sum(1 for e in self.entries if e.event == "started")
+        done = self.calls_done()
+        return f"{done} call(s)" + (" (and one more in flight)" if started > done else "")
+
 
 def default_root() -> Path:
     """``$XDG_STATE_HOME/rafix/snapshots`` (default ``~/.local/state/rafix/snapshots``)."""

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from remediations.cli import main
-from remediations.executor import Executor
+from remediations.executor import Executor, is_mutating
 from remediations.sandbox import init_sandbox, open_sandbox
 from remediations.state import NEUTRAL_SESSION_POLICY, equivalent
 
@@ -170,3 +170,71 @@ def test_profile_without_session_policy_is_restored_with_the_neutral_one(
     for arn in bare:
         assert restored[arn]["sessionPolicy"] == NEUTRAL_SESSION_POLICY
         assert {**restored[arn], "sessionPolicy": None} == before[arn]
+
+
+def interrupt_apply(sandbox: Path, plan_path: Path, after_writes: int) -> None:
+    """Run the plan's apply and "kill" it right after its ``after_writes``-th write."""
+    from remediations.apply import apply_plan
+    from remediations.commands.apply import load_plan
+    from remediations.snapshots import SnapshotStore
+
+    writes = 0
+
+    class Killed(BaseException):
+        pass
+
+    def kill_after(model: Any, **_: Any) -> None:
+        nonlocal writes
+        if is_mutating(model.name):
+            writes += 1
+            if writes == after_writes:
+                raise Killed
+
+    with open_sandbox(sandbox) as account:  # closing saves the writes that were made
+        executor = Executor(account, read_only=False, poll_timeout=0.0)
+        for service, region in (("iam", None), ("rolesanywhere", "eu-west-1")):
+            executor.client(service, region).meta.events.register("after-call", kill_after)
+        with pytest.raises(Killed):
+            apply_plan(
+                load_plan(str(plan_path)),
+                executor,
+                SnapshotStore(sandbox / "snapshots"),
+                lambda _q: True,
+            )
+
+
+@pytest.mark.parametrize("recovery", ["apply", "rollback"])
+def test_an_interrupted_apply_is_finished_or_undone(
+    capsys: pytest.CaptureFixture[str], sandbox_dir: Path, recovery: str
+) -> None:
+    path, plan = make_plan(capsys, sandbox_dir)
+    before = account_states(sandbox_dir, plan)
+    interrupt_apply(sandbox_dir, path, after_writes=3)
+    sandbox = ("--sandbox", str(sandbox_dir))
+    code, out, _ = rafix(capsys, "snapshots", *sandbox)
+    assert "(interrupted)" in out
+    snapshot_id = json.loads(rafix(capsys, "snapshots", *sandbox, "--format", "json")[1])[
+        "snapshots"
+    ][0]["id"]
+    if recovery == "apply":
+        code, out, err = rafix(capsys, "apply", str(path), *sandbox, "--yes")
+        assert code == 0, err
+        assert (
+            f"snapshot {snapshot_id}) was interrupted after 2 call(s) (and one more in flight); this apply finishes it"
+            in out
+        )
+        after = account_states(sandbox_dir, plan)
+        for c in plan["changes"]:
+            assert equivalent(c["resource_type"], after[c["resource_arn"]], c["after"])
+    else:
+        code, out, err = rafix(capsys, "rollback", snapshot_id, *sandbox, "--yes")
+        assert code == 0, err
+        assert (
+            "was interrupted after 2 call(s) (and one more in flight); this rollback undoes it"
+            in out
+        )
+        after = account_states(sandbox_dir, plan)
+        for arn, state in before.items():
+            assert equivalent(kind_of(plan, arn), after[arn], state)
+    code, out, _ = rafix(capsys, "snapshots", *sandbox)
+    assert "(interrupted)" not in out

@@ -13,6 +13,7 @@ from remediations.executor import (
     Executor,
     ReadOnlyError,
     error_code,
+    install_read_only_guard,
     is_mutating,
 )
 from remediations.state import ApiCall
@@ -157,3 +158,14 @@ def test_wait_for_gives_up_at_its_bound(account: MotoAccount) -> None:
     executor = Executor(account, poll_timeout=0.0, sleep=lambda _s: None)
     never = {"trustPolicy": pinned("never")}
     assert executor.wait_for("role", role_arn(ROLES[0]), never) == {"trustPolicy": trust_policy()}
+
+
+def test_install_read_only_guard_refuses_writes_from_any_caller(account: MotoAccount) -> None:
+    client = someone_else(account)
+    install_read_only_guard(client.meta.events)
+    with pytest.raises(ReadOnlyError, match="refused UpdateAssumeRolePolicy"):
+        client.update_assume_role_policy(**UPDATE.params)
+    assert client.get_role(RoleName=ROLES[0])["Role"]["RoleName"] == ROLES[0]
+    assert Executor(account).read_state("role", role_arn(ROLES[0])) == {
+        "trustPolicy": trust_policy()
+    }

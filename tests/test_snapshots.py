@@ -146,10 +146,13 @@ def test_journal_tells_an_unfinished_apply_and_ignores_a_torn_last_line(tmp_path
     journal = store.journal(s.id)
     assert journal is not None and not journal.finished
     assert journal.touched() == {ARN} and journal.calls_done() == 1
+    assert journal.progress() == "1 call(s)"
     assert [u.id for u in store.unfinished("sha256:k")] == [s.id]
     assert store.unfinished("sha256:other") == []
     with store.journal_path(s.id).open("a") as handle:
         handle.write("\n")
+    store.journal_append(s.id, JournalEntry("started", "c2", ARN, 0, "EnableCrl"))
+    assert store.journal(s.id).progress() == "1 call(s) (and one more in flight)"  # type: ignore[union-attr]
     store.journal_append(s.id, JournalEntry("finished", outcome="as planned"))
     assert store.unfinished() == []
 

@@ -102,7 +102,7 @@ def asker(args: argparse.Namespace) -> Confirm:
                 "confirm; nothing was written"
             )
         try:
-            answer = input(f"{question} Only 'yes' confirms: ")
+            answer = input(f"{question} [y/N] ")
         except EOFError:
             return False
         return answer.strip().lower() in ("yes", "y")
@@ -124,14 +124,31 @@ def load_plan(path: str) -> Any:
     return Plan.load(path)
 
 
+@contextmanager
+def explain_interrupt(store: SnapshotStore, retry: str) -> Iterator[None]:
+    """On Ctrl-C, say how to finish or undo what was started, then let the interrupt go on."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        for snapshot in store.unfinished()[:1]:
+            print(
+                f"rafix: interrupted midway; `{retry}` finishes it, "
+                f"`rafix rollback {snapshot.id}` undoes it",
+                file=sys.stderr,
+            )
+        raise
+
+
 def run(args: argparse.Namespace) -> int:
     plan = load_plan(args.plan_file)
     phases = tuple(getattr(args, "phases", None) or (1,))
-    with open_target(args) as target:
+    store = store_for(args)
+    retry = f"rafix apply {args.plan_file} (same options)"
+    with open_target(args) as target, explain_interrupt(store, retry):
         report = apply_plan(
             plan,
             target.executor,
-            store_for(args),
+            store,
             asker(args),
             phases=phases,
             label=str(Path(args.plan_file).resolve()),
