@@ -197,11 +197,16 @@ class AccountSession:
         When EC2 DescribeRegions is denied, a warning is added and the regions that need no
         opt-in are used.
         """
+        available = self.available_regions()
         if self.requested_regions:
+            unknown = [r for r in self.requested_regions if r not in available]
+            # A custom endpoint may serve any region name; AWS itself only the known ones.
+            if unknown and self.endpoint_url is None:
+                raise SourceError(
+                    f"--region {unknown[0]}: Roles Anywhere is not available there "
+                    f"(it is in {', '.join(sorted(available))})"
+                )
             return list(self.requested_regions)
-        available = set(
-            self.boto_session.get_available_regions("rolesanywhere", partition_name=self.partition)
-        )
         try:
             enabled = self._enabled_regions()
         except _Denied:
@@ -214,6 +219,11 @@ class AccountSession:
                 )
             enabled = set(NO_OPT_IN_REGIONS)
         return sorted(available & enabled)
+
+    def available_regions(self) -> set[str]:
+        """Regions where botocore knows Roles Anywhere, in this session's partition."""
+        names = self.boto_session.get_available_regions("rolesanywhere", self.partition)
+        return set(names)
 
     def _enabled_regions(self) -> set[str]:
         response = _call(lambda: self.client("ec2").describe_regions(), "ec2:DescribeRegions")
@@ -302,6 +312,8 @@ def _guard(fn: Callable[[], Any], action: str) -> Any:
             raise SourceError(f"{action}: the AWS credentials were rejected ({code})") from exc
         raise SourceError(f"{action}: {exc}") from exc
     except BotoCoreError as exc:
+        raise SourceError(f"{action}: {exc}") from exc
+    except ValueError as exc:  # botocore's check of --endpoint-url
         raise SourceError(f"{action}: {exc}") from exc
 
 

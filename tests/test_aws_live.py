@@ -178,6 +178,21 @@ def test_region_discovery_intersects_availability_with_enabled_regions(
     assert AccountSession(regions=["eu-west-1", "eu-west-1"]).regions() == ["eu-west-1"]
 
 
+def test_a_region_without_roles_anywhere_is_refused() -> None:
+    with pytest.raises(SourceError, match="--region eu-nowhere-1: Roles Anywhere is not"):
+        AccountSession(regions=["eu-west-1", "eu-nowhere-1"]).regions()
+    custom = AccountSession(regions=["lab-1"], endpoint_url="http://localhost:4566")
+    assert custom.regions() == ["lab-1"]
+
+
+def test_a_malformed_endpoint_url_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with pytest.raises(SourceError, match="client"):
+        read_live_inventory(regions=["eu-west-1"], endpoint_url="not a url")
+
+
 def test_no_credentials_is_one_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)

@@ -143,9 +143,12 @@ def test_trust_anchor_lifecycle_with_service_defaults(
     )["crl"]
     assert crl["crlData"].startswith(b"-----BEGIN X509 CRL-----")
     assert ra.enable_crl(crlId=crl["crlId"])["crl"]["enabled"] is True
+    assert ra.disable_crl(crlId=crl["crlId"])["crl"]["enabled"] is False
+    ra.enable_crl(crlId=crl["crlId"])
     assert ra.update_crl(crlId=crl["crlId"], name="renamed")["crl"]["name"] == "renamed"
     assert ra.get_crl(crlId=crl["crlId"])["crl"]["enabled"] is True
     ra.delete_crl(crlId=crl["crlId"])
+    assert ra.disable_trust_anchor(trustAnchorId=ident)["trustAnchor"]["enabled"] is False
     ra.update_trust_anchor(trustAnchorId=ident, name="renamed-ca")
     assert ra.get_trust_anchor(trustAnchorId=ident)["trustAnchor"]["name"] == "renamed-ca"
     ra.delete_trust_anchor(trustAnchorId=ident)

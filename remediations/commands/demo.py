@@ -22,7 +22,6 @@ def run(args: argparse.Namespace) -> int:
         _print_scan(directory)
     else:
         from remediations.commands import tui
-        from remediations.sandbox.account import open_sandbox  # noqa: F401  (fail early)
 
         tui_args = argparse.Namespace(
             sandbox=directory,

@@ -245,7 +245,8 @@ class SandboxSession(AccountSession):
         (the regions "enabled" for this account)."""
         if self.requested_regions:
             return list(self.requested_regions)
-        return sorted(self.emulator.regions) or [HOME_REGION]
+        used = [name for name, state in self.emulator.regions.items() if not state.empty]
+        return sorted(used) or [HOME_REGION]
 
     def __enter__(self) -> SandboxSession:
         return self

@@ -85,6 +85,10 @@ class RegionState:
     #: resource ARN -> {key: value}
     tags: dict[str, dict[str, str]] = field(default_factory=dict)
 
+    @property
+    def empty(self) -> bool:
+        return not (self.anchors or self.profiles or self.crls or self.subjects)
+
     def by_arn(self, arn: str) -> JSON | None:
         for store, key in (
             (self.anchors, "trustAnchorArn"),
