@@ -129,6 +129,26 @@ def test_malformed_inline_policy_is_none_with_a_warning() -> None:
 def test_role_without_arn_is_a_shape_error() -> None:
     with pytest.raises(ShapeError, match="no Arn"):
         role_from_api({"RoleName": "x"})
+    with pytest.raises(ShapeError, match="not an ARN"):
+        role_from_api({"RoleName": "x", "Arn": "role/x"})
+
+
+def test_fields_of_the_wrong_type_are_ignored_not_stringified() -> None:
+    arn = "arn:aws:rolesanywhere:us-east-1:111122223333:profile/p"
+    profile = profile_from_api(
+        {
+            "profileArn": arn,
+            "roleArns": [ROLE_ARN, 5, {}],
+            "managedPolicyArns": True,
+            "durationSeconds": True,
+        }
+    )
+    assert profile.role_arns == [ROLE_ARN] and profile.managed_policy_arns == []
+    assert profile.duration_seconds is None
+    role = role_from_api(
+        gaad_role(AttachedManagedPolicies=[{"PolicyArn": 1}], MaxSessionDuration="3600")
+    )
+    assert role.attached_policy_arns == [] and role.max_session_duration is None
 
 
 def test_policy_document_is_the_default_version() -> None:

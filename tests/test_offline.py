@@ -160,6 +160,14 @@ def test_malformed_trust_policy_is_a_warning_and_the_rest_loads(tmp_path: Path) 
     assert "'bad'" in warning.message and warning.resource_arn == bad.arn
 
 
+def test_role_with_a_malformed_arn_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    inventory = load_files(
+        [write(tmp_path, "g.json", {"RoleDetailList": [role("ok"), {**role("x"), "Arn": "%7B"}]})]
+    )
+    assert list(inventory.roles) == [f"arn:aws:iam::{ACCOUNT}:role/ok"]
+    assert any("not an ARN" in w.message for w in inventory.warnings)
+
+
 def test_entry_without_arn_is_skipped_with_a_warning(tmp_path: Path) -> None:
     inventory = load_files(
         [write(tmp_path, "a.json", {"trustAnchors": [{"name": "x"}, anchor("ok")]})]

@@ -98,9 +98,9 @@ def role_from_api(d: JSON, warnings: Warnings = None) -> Role:
         max_session_duration=_optional_int(get("MaxSessionDuration")),
         inline_policies=_inline_policies(get("RolePolicyList"), arn, warnings),
         attached_policy_arns=[
-            str(p["PolicyArn"])
+            p["PolicyArn"]
             for p in as_list(get("AttachedManagedPolicies"))
-            if type(p) is dict and p.get("PolicyArn")
+            if type(p) is dict and isinstance(p.get("PolicyArn"), str)
         ],
         permissions_boundary_arn=_optional_str(
             _mapping(get("PermissionsBoundary")).get("PermissionsBoundaryArn")
@@ -202,8 +202,8 @@ def profile_from_api(d: JSON) -> Profile:
         name=str(d.get("name") or ""),
         region=region_from_arn(arn),
         enabled=d.get("enabled") is not False,
-        role_arns=[str(a) for a in as_list(d.get("roleArns"))],
-        managed_policy_arns=[str(a) for a in as_list(d.get("managedPolicyArns"))],
+        role_arns=_strings(d.get("roleArns")),
+        managed_policy_arns=_strings(d.get("managedPolicyArns")),
         accept_role_session_name=d.get("acceptRoleSessionName") is True,
         require_instance_properties=d.get("requireInstanceProperties") is True,
         raw=d,
@@ -235,7 +235,7 @@ def crl_from_api(d: JSON) -> Crl:
         name=str(d.get("name") or ""),
         region=region_from_arn(arn),
         enabled=d.get("enabled") is not False,
-        trust_anchor_arn=str(d.get("trustAnchorArn") or ""),
+        trust_anchor_arn=_optional_str(d.get("trustAnchorArn")) or "",
         crl_data=_blob(d.get("crlData")),
         created_at=_optional_str(d.get("createdAt")),
         updated_at=_optional_str(d.get("updatedAt")),
@@ -280,11 +280,17 @@ def _required_str(d: Any, key: str, what: str) -> str:
     value = d.get(key)
     if not isinstance(value, str) or not value:
         raise ShapeError(f"a {what} entry has no {key}")
+    if not value.startswith("arn:") or value.count(":") < 5:
+        raise ShapeError(f"a {what} entry has {key} {value[:80]!r}, which is not an ARN")
     return value
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in as_list(value) if isinstance(v, str)]
 
 
 def _optional_int(value: Any) -> int | None:

@@ -301,7 +301,11 @@ class _Reader:
         inv = self.inventory
         for arn, raw in self.role_raws.items():
             warnings: list[SourceWarning] = []
-            role = role_from_api(raw, warnings)
+            try:
+                role = role_from_api(raw, warnings)
+            except ShapeError as exc:
+                self.warn(self.role_files[arn], f"{exc}; skipped")
+                continue
             self._adopt(self.role_files[arn], warnings)
             self._check_role(self.role_files[arn], role)
             inv.roles[arn] = role
