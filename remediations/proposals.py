@@ -46,7 +46,7 @@ from remediations.trust import (
     analyze_trust,
     key_category,
 )
-from remediations.x509 import parse_certificate_bundle
+from remediations.x509 import parse_certificate_bundle, parse_crl
 
 KNOWN_KEYS = ("cn", "ou", "uri", "dns", "issuer_cn", "trust_anchor_arn", "services")
 VARIABLES_VERSION = "2012-10-17"
@@ -1354,6 +1354,16 @@ def _propose_crl(job: _Job) -> None:
     before = state_from_inventory(job.inventory, "crl", job.arn)
     if before is None:
         job.refuse("The CRL is not in the account data.")
+        return
+    crl = job.inventory.crls.get(job.arn)
+    parsed = parse_crl(crl.crl_data) if crl is not None and crl.crl_data else None
+    next_update = parsed.crl.next_update if parsed is not None and parsed.crl else None
+    if next_update is not None and next_update < job.settings.now:
+        # FINDINGS F-TA-02: enable after refreshing; enabling stale data only swaps findings.
+        job.refuse(
+            f"Not enabled automatically: the CRL's data is past its nextUpdate "
+            f"({next_update:%Y-%m-%d}); import fresh data (UpdateCrl), then enable it."
+        )
         return
     after = dict(before, **render("crl_state.json.j2", enabled=True))
     job.emit(["enables the CRL (EnableCrl)"], after, job.ids)

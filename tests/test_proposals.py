@@ -553,3 +553,30 @@ def test_a_profile_fix_waiting_for_input_leaves_no_trace() -> None:
     assert after["durationSeconds"] == 3600
     assert result.changes[0].finding_ids == ["RA-PROFILE-LONG-DURATION"]
     assert [n.key for n in result.needs_input] == ["services"]
+
+
+def _crl_pem(next_update: dt.datetime) -> bytes:
+    key = ec.generate_private_key(ec.SECP256R1())
+    issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Issuing CA")])
+    crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer)
+        .last_update(next_update - dt.timedelta(days=7))
+        .next_update(next_update)
+        .sign(key, hashes.SHA256())
+    )
+    return crl.public_bytes(Encoding.PEM)
+
+
+def test_a_stale_crl_is_not_enabled() -> None:
+    inv = inventory(trust(ra_statement()))
+    arn = f"arn:aws:rolesanywhere:{REGION}:{ACCOUNT}:crl/cccc"
+    now = dt.datetime.now(dt.UTC)
+    inv.crls[arn] = Crl(
+        arn=arn, crl_id="cccc", name="c", region=REGION, enabled=False, trust_anchor_arn=TA1
+    )
+    inv.crls[arn].crl_data = _crl_pem(now - dt.timedelta(days=3))
+    stale = propose(inv, [finding("RA-CRL-DISABLED", arn)])
+    assert not stale.changes and "UpdateCrl" in stale.not_fixable[0].reason
+    inv.crls[arn].crl_data = _crl_pem(now + dt.timedelta(days=3))
+    assert only_change(propose(inv, [finding("RA-CRL-DISABLED", arn)])) == {"enabled": True}
