@@ -317,8 +317,12 @@ def _in_network(ctx: str, pol: str) -> bool:
 
 def _arn_match(ctx: str, segments: Segments) -> bool:
     """ArnEquals/ArnLike: the six colon-separated parts are matched one by one with wildcards."""
-    if len(segments) == 1 and not segments[0][1] and not has_wildcard(segments[0][0]):
-        return ctx == segments[0][0]  # the common case: a literal ARN
+    if len(segments) == 1 and not segments[0][1]:
+        text = segments[0][0]
+        if not has_wildcard(text):
+            return ctx == text  # the common case: a literal ARN
+        if not text.strip("*"):
+            return True  # a bare "*": taken to match any ARN (over-states access, never hides it)
     pattern_parts = _split_segments(segments)
     value_parts = ctx.split(":", 5)
     if pattern_parts is None or len(value_parts) != 6:

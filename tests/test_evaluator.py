@@ -152,6 +152,7 @@ def test_arn_like_matches_segment_by_segment() -> None:
         "ArnLike", "aws:SourceArn", "arn:aws:rolesanywhere:*:trust-anchor/*", {"aws:SourceArn": ARN}
     )
     assert not matches("ArnEquals", "aws:SourceArn", ARN, {"aws:SourceArn": "not-an-arn"})
+    assert matches("ArnLike", "aws:SourceArn", "*", {"aws:SourceArn": ARN})
 
 
 # --- other operator families -------------------------------------------------------------------
