@@ -77,7 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_source_options(p)
     p.add_argument("--finding", metavar="ID", action="append", dest="finding_ids", default=[])
     p.add_argument("--resource", metavar="ARN", action="append", dest="resource_arns", default=[])
-    p.add_argument("--set", metavar="KEY=VALUE", action="append", dest="settings", default=[])
+    p.add_argument(
+        "--set",
+        metavar="KEY=VALUE",
+        action="append",
+        dest="settings",
+        default=[],
+        help="a value a fix needs, for every resource or as RESOURCE.KEY=VALUE for one (keys: "
+        "cn, ou, uri, dns, issuer_cn, trust_anchor_arn, services; lists are comma-separated)",
+    )
     p.add_argument("--out", metavar="PLAN.json", help="write the plan file")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
