@@ -276,7 +276,10 @@ def apply_plan(
     key = plan_key(steps)
     resume = next(iter(store.unfinished(key)), None)
     _warn_other_unfinished(store, key, run)
-    job = _Job(steps, label or "plan", key, plan.source, plan.account_id, resume=resume)
+    # The snapshot names the account it was written to, resolved, so that a rollback from
+    # another directory still recognises the sandbox.
+    target = _normal_source(source or plan.source)
+    job = _Job(steps, label or "plan", key, target, account_id or plan.account_id, resume=resume)
     return _execute(job, executor, store, confirm, run)
 
 
