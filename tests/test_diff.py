@@ -88,7 +88,7 @@ def test_version_and_value_changes() -> None:
 
 
 def test_profile_settings_lines() -> None:
-    before = {
+    before: dict[str, Any] = {
         "enabled": True,
         "roleArns": ["arn:a", "arn:b"],
         "managedPolicyArns": [],

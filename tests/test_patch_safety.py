@@ -56,7 +56,7 @@ def _grid() -> list[CertificateContext]:
 GRID = _grid()
 
 one_or_list = st.sampled_from([lambda v: v, lambda v: [v]])
-source_arn_conditions = st.sampled_from(
+source_arn_conditions: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
     [
         {},
         {"ArnEquals": {"aws:SourceArn": TA1}},
@@ -68,7 +68,7 @@ source_arn_conditions = st.sampled_from(
         {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
     ]
 )
-subject_conditions = st.sampled_from(
+subject_conditions: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
     [
         {},
         {"StringEquals": {CN_KEY: "app.prod"}},
@@ -82,14 +82,14 @@ subject_conditions = st.sampled_from(
         {"StringEquals": {"sts:SourceIdentity": "CN=app.prod"}},
     ]
 )
-issuer_conditions = st.sampled_from(
+issuer_conditions: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
     [
         {},
         {"StringEquals": {ISSUER_KEY: "Issuing CA"}},
         {"StringNotEquals": {ISSUER_KEY: "Other CA"}},
     ]
 )
-other_conditions = st.sampled_from(
+other_conditions: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
     [
         {},
         {"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
@@ -97,7 +97,7 @@ other_conditions = st.sampled_from(
         {"StringEquals": {"aws:RequestedRegion": "us-east-1"}},
     ]
 )
-principals = st.sampled_from(
+principals: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
     [
         {"Service": RA},
         {"Service": [RA]},
@@ -144,7 +144,7 @@ def ra_statements(draw: st.DrawFn) -> dict[str, Any]:
     return statement
 
 
-extra_statements = st.sampled_from(
+extra_statements: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
     [
         {
             "Sid": "BreakGlass",
