@@ -48,11 +48,6 @@ def _arn_account(arn: str) -> str:
     return parts[4] if len(parts) > 4 else ""
 
 
-def lookup_role(ctx: ScanContext, arn: str) -> Role | None:
-    """The role a profile's ARN names (see :meth:`ScanContext.role_for_arn`)."""
-    return ctx.role_for_arn(arn)
-
-
 def profiles_listing(ctx: ScanContext, role: Role) -> list[Profile]:
     """Profiles that list the role, by its ARN or by an ARN with another path and its name."""
     return sorted(ctx.profiles_of_role.get(role.arn, []), key=lambda p: p.arn)
@@ -62,7 +57,7 @@ def _listed_roles(ctx: ScanContext, profile: Profile) -> list[tuple[Role, TrustA
     """Listed roles that exist and whose trust policy could be read."""
     out = []
     for arn in profile.role_arns:
-        role = lookup_role(ctx, arn)
+        role = ctx.role_for_arn(arn)
         analysis = ctx.trust(role) if role is not None else None
         if role is not None and analysis is not None:
             out.append((role, analysis))
@@ -94,7 +89,7 @@ def _privilege_of_listed(ctx: ScanContext, profile: Profile) -> dict[str, bool |
     """Privilege verdict per listed role ARN; None for roles not found or not decidable."""
     verdicts: dict[str, bool | None] = {}
     for arn in profile.role_arns:
-        role = lookup_role(ctx, arn)
+        role = ctx.role_for_arn(arn)
         verdicts[arn] = None if role is None else ctx.privileged(role)
     return verdicts
 
@@ -192,7 +187,7 @@ def duration_exceeds_role_max(ctx: ScanContext) -> Iterator[Finding]:
         duration = _duration(profile)
         too_short = {}
         for arn in profile.role_arns:
-            role = lookup_role(ctx, arn)
+            role = ctx.role_for_arn(arn)
             limit = role.max_session_duration if role is not None else None
             if limit is not None and duration > limit:
                 too_short[arn] = limit
@@ -243,7 +238,7 @@ def listed_roles(ctx: ScanContext) -> Iterator[Finding]:
         for arn in profile.role_arns:
             if _arn_account(arn) != account:
                 continue  # cross-account role ARN: not evaluable from this account
-            role = lookup_role(ctx, arn)
+            role = ctx.role_for_arn(arn)
             if role is None:
                 if iam_read:
                     missing.append(arn)
