@@ -7,7 +7,11 @@ from typing import Any
 
 import pytest
 
+from remediations.catalog import CATALOG
+from remediations.checks import REGISTRY
 from remediations.checks import pki as checks
+from remediations.checks import profile as profile_checks
+from remediations.checks import role as role_checks
 from remediations.findings import Severity
 from remediations.model import Crl
 from remediations.settings import Settings
@@ -16,6 +20,7 @@ from tests.test_checks_profile import (
     REGION,
     TA,
     TA2,
+    CheckFn,
     anchor,
     inventory,
     profile,
@@ -295,12 +300,21 @@ def test_unused_strong_anchor_has_no_blast_radius(ca: Ca) -> None:
     assert run(checks.blast_radius, inventory(anchors=[anchor(pem=ca.pem)])) == []
 
 
+def my_checks() -> list[CheckFn]:
+    """The registered checks of the profile, role and PKI modules."""
+    modules = {checks.__name__, profile_checks.__name__, role_checks.__name__}
+    return [fn for _ids, fn in REGISTRY if fn.__module__ in modules]
+
+
+def test_every_profile_role_and_pki_id_has_a_check() -> None:
+    modules = {checks.__name__, profile_checks.__name__, role_checks.__name__}
+    emitted = {i for ids, fn in REGISTRY if fn.__module__ in modules for i in ids}
+    prefixes = ("RA-PROFILE-", "RA-ROLE-", "RA-TA-", "RA-CRL-")
+    assert emitted == {i for i in CATALOG if i.startswith(prefixes)}
+
+
 def test_odd_shapes_do_not_crash_any_check() -> None:
     """Hand-edited exports with wrong types where dicts and lists belong: no check crashes."""
-    from remediations.checks import REGISTRY
-    from remediations.checks import profile as profile_checks
-    from remediations.checks import role as role_checks
-
     odd_notifications: list[Any] = ["bad", {"event": "CA_CERTIFICATE_EXPIRY", "threshold": True}]
     odd_mappings: list[Any] = ["x", {"certificateField": 5, "mappingRules": "no"}]
     odd_anchor = anchor(pem="é" * 40, notifications=odd_notifications)
@@ -314,9 +328,6 @@ def test_odd_shapes_do_not_crash_any_check() -> None:
     )
     odd_crl = crl("odd", data=b"\x00\xff" * 10)
     inv = inventory([odd_role], [odd_profile], [odd_anchor], [odd_crl])
-    modules = {checks.__name__, profile_checks.__name__, role_checks.__name__}
-    mine = [fn for _ids, fn in REGISTRY if fn.__module__ in modules]
-    assert len(mine) == 15
-    for fn in mine:
+    for fn in my_checks():
         for finding in run(fn, inv, SETTINGS):
             assert finding.detail
