@@ -143,6 +143,9 @@ def test_orphaned_crl_only_when_its_region_was_read() -> None:
     assert finding.evidence["trust_anchor_arn"] == TA2
     assert run(checks.crl_state, inventory(crls=[c], regions=["us-east-1"])) == []
     assert run(checks.crl_state, inventory(crls=[c], coverage=("rolesanywhere", "crls"))) == []
+    assert (
+        run(checks.crl_state, inventory(anchors=[anchor()], crls=[crl("c", anchor_arn="")])) == []
+    )
     coarse = inventory(anchors=[anchor()], crls=[c], coverage=("rolesanywhere",))
     assert [f.id for f in run(checks.crl_state, coarse)] == ["RA-CRL-ORPHANED"]
 

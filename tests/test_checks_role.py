@@ -97,3 +97,10 @@ def test_orphan_needs_the_profiles(coverage: tuple[str, ...]) -> None:
 def test_role_without_ra_trust_is_never_orphaned() -> None:
     ec2 = role("ec2", trust(principal={"Service": "ec2.amazonaws.com"}))
     assert run(checks.orphaned_roles, inventory([ec2])) == []
+
+
+def test_privileged_role_with_a_broken_trust_says_so() -> None:
+    broken = role("admin", trust(actions=["sts:AssumeRole"]), attached=[ADMIN])
+    (finding,) = run(checks.privileged_roles, inventory([broken]))
+    assert finding.evidence["usable"] is False
+    assert "broken" in finding.detail

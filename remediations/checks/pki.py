@@ -120,9 +120,10 @@ def crl_state(ctx: ScanContext) -> Iterator[Finding]:
     now = ctx.settings.now
     for crl in ctx.inventory.crls.values():
         entry_region = crl.region
-        if crl.trust_anchor_arn not in ctx.inventory.trust_anchors and _region_read(
-            ctx, crl.region
-        ):
+        gone = (
+            bool(crl.trust_anchor_arn) and crl.trust_anchor_arn not in ctx.inventory.trust_anchors
+        )
+        if gone and _region_read(ctx, crl.region):
             yield spec("RA-CRL-ORPHANED").finding(
                 crl.arn,
                 f"Trust anchor {crl.trust_anchor_arn} no longer exists.",

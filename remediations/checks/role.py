@@ -26,16 +26,22 @@ def _summary(grants: tuple[str, ...], shown: int = 3) -> str:
 @check("RA-ROLE-PRIVILEGED")
 def privileged_roles(ctx: ScanContext) -> Iterator[Finding]:
     entry = spec("RA-ROLE-PRIVILEGED")
-    for role, _analysis in ctx.ra_roles:
+    for role, analysis in ctx.ra_roles:
         verdict = ctx.privilege(role)
         if not verdict.privileged:
             continue
+        detail = (
+            f"The role trusts Roles Anywhere and its permissions grant {_summary(verdict.grants)}."
+        )
+        if not analysis.usable:
+            detail += " Its trust is broken today (not all three actions are allowed)."
         yield entry.finding(
             role.arn,
-            f"The role trusts Roles Anywhere and its permissions grant {_summary(verdict.grants)}.",
+            detail,
             region=GLOBAL_REGION,
             evidence={
                 "grants": list(verdict.grants),
+                "usable": analysis.usable,
                 "attached_policy_arns": list(role.attached_policy_arns),
                 "inline_policy_names": [name for name, _doc in role.inline_policies],
                 "permissions_boundary_arn": role.permissions_boundary_arn,
