@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from remediations.apply import ApplyReport, Confirm, apply_plan
-from remediations.errors import ApplyError, InputError, RafixError
+from remediations.errors import ApplyError, RafixError
 from remediations.executor import Executor
 from remediations.snapshots import SnapshotStore, default_root, root_for_source
 
@@ -67,10 +67,6 @@ def _open_account(args: argparse.Namespace) -> Any:
     if sandbox:
         from remediations.sandbox import open_sandbox
 
-        if not Path(sandbox, "state").is_dir() and not Path(sandbox).is_dir():
-            raise InputError(
-                f"--sandbox {sandbox}: no sandbox there (create it: rafix sandbox init)"
-            )
         return open_sandbox(sandbox, regions)
     from remediations.aws import AccountSession
 
