@@ -6,6 +6,10 @@ apply is run again with that one call failing, and the account must end exactly 
 exactly as planned, with the report (or the refusal) saying which. "Killed" faults stop the
 process between two calls (a BaseException from botocore's ``after-call`` hook, which no
 ``except Exception`` catches); recovery then runs ``rafix apply`` again or ``rafix rollback``.
+
+The same is done twice: on moto IAM alone (three roles), and on a sandbox account with a plan
+that touches a role, a profile (two calls: UpdateProfile and PutAttributeMapping), a trust
+anchor and a CRL, so that a kill can also land between two calls on one resource.
 """
 
 from __future__ import annotations
