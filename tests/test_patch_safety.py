@@ -266,3 +266,48 @@ def test_corpus_trust_policies_plan_without_crashing() -> None:
         for item in result.not_fixable:
             assert item.reason, path.name
     assert patched >= 20
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.sampled_from(["*", RA, "sts:AssumeRole", CN_KEY, ""]),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["Service", "AWS", "StringEquals", "ArnLike", CN_KEY, "aws:SourceArn"]),
+            children,
+            max_size=3,
+        )
+    ),
+    max_leaves=8,
+)
+odd_statements = st.fixed_dictionaries(
+    {},
+    optional={
+        "Sid": json_values,
+        "Effect": st.sampled_from(["Allow", "Deny", "allow", 3]),
+        "Principal": json_values,
+        "Action": json_values,
+        "NotAction": json_values,
+        "Condition": json_values,
+    },
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    statements=st.lists(odd_statements | json_values, max_size=3),
+    version=st.sampled_from(["2012-10-17", None, 7]),
+)
+def test_odd_shapes_never_crash(statements: list[Any], version: Any) -> None:
+    doc: dict[str, Any] = {"Statement": statements}
+    if version is not None:
+        doc["Version"] = version
+    inv = _inventory(doc)
+    values = {"cn": "app.prod", "issuer_cn": "Issuing CA", "services": "s3"}
+    result = propose(inv, run_checks(inv), values=values)
+    for change in result.changes:
+        if change.resource_type == "role":
+            check_document(change.after["trustPolicy"], "trust")
