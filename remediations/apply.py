@@ -552,35 +552,18 @@ def rollback(
     run = _Run(out)
     journal = store.journal(snapshot.id)
     interrupted = journal is not None and not journal.finished
-    touched = journal.touched() if journal is not None else set()
-    if interrupted:
-        assert journal is not None
+    if journal is not None and interrupted:
         run.say(
             f"The apply that took snapshot {snapshot.id} was interrupted after "
             f"{journal.progress()}; this rollback undoes it."
         )
-    steps = []
-    changed = []
-    for index, entry in enumerate(snapshot.resources, start=1):
-        current = executor.read_state(entry.resource_type, entry.arn)
-        if equivalent(entry.resource_type, current, entry.before):
-            continue
-        if not _ours(entry, current, entry.arn in touched):
-            changed.append(entry.arn)
-        if current is None or entry.before is None:
-            raise ApplyError(f"{entry.arn} no longer exists; rafix cannot recreate it")
-        steps.append(_restore_step(index, entry, current, snapshot.id))
-    if changed and not force:
-        raise ApplyError(
-            f"{', '.join(changed)} changed since snapshot {snapshot.id} was applied; nothing "
-            "was written. Pass --force to restore the snapshot anyway (that change is lost)."
-        )
+    touched = journal.touched() if journal is not None else set()
+    steps = _restore_steps(snapshot, executor, touched, force)
     if not steps:
         run.say(f"Nothing to roll back: the account already matches snapshot {snapshot.id}.")
         if interrupted:
             store.journal_append(snapshot.id, JournalEntry("finished", outcome=AS_BEFORE))
         return run.report
-    steps.sort(key=lambda s: -int(s.id.removeprefix("r")))  # reverse of the apply's order
     job = _Job(
         steps,
         f"rollback of {snapshot.id}",
@@ -593,6 +576,33 @@ def rollback(
     if interrupted and report.ok:
         store.journal_append(snapshot.id, JournalEntry("finished", outcome="rolled back"))
     return report
+
+
+def _restore_steps(
+    snapshot: Snapshot, executor: Executor, touched: set[str], force: bool
+) -> list[Step]:
+    """One restoring step per resource that differs from the snapshot, newest change first.
+
+    Raises:
+        ApplyError: a resource changed since the apply (unless ``force``), or is gone.
+    """
+    steps = []
+    changed = []
+    for index, entry in enumerate(snapshot.resources, start=1):
+        current = executor.read_state(entry.resource_type, entry.arn)
+        if equivalent(entry.resource_type, current, entry.before):
+            continue
+        if current is None or entry.before is None:
+            raise ApplyError(f"{entry.arn} no longer exists; rafix cannot recreate it")
+        if not _ours(entry, current, entry.arn in touched):
+            changed.append(entry.arn)
+        steps.append(_restore_step(index, entry, current, snapshot.id))
+    if changed and not force:
+        raise ApplyError(
+            f"{', '.join(changed)} changed since snapshot {snapshot.id} was applied; nothing "
+            "was written. Pass --force to restore the snapshot anyway (that change is lost)."
+        )
+    return steps[::-1]  # the reverse of the apply's order
 
 
 def _ours(entry: SnapshotResource, current: JSON | None, touched: bool) -> bool:

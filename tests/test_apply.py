@@ -13,9 +13,19 @@ from typing import Any
 import boto3  # type: ignore[import-untyped]
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from remediations.apply import AS_BEFORE, AS_PLANNED, NOTHING, apply_plan, check_target, rollback
+from remediations.apply import (
+    AS_BEFORE,
+    AS_PLANNED,
+    NOTHING,
+    PARTIAL,
+    ROLLBACK_ATTEMPTS,
+    apply_plan,
+    check_target,
+    rollback,
+)
 from remediations.errors import ApplyError
 from remediations.executor import Executor
 from remediations.snapshots import SnapshotStore
@@ -281,3 +291,38 @@ def test_apply_checks_target_before_anything(account: MotoAccount, tmp_path: Pat
     plan.source = "files"
     with pytest.raises(ApplyError, match="offline files"):
         apply_plan(plan, writer(account), SnapshotStore(tmp_path), yes, source=SOURCE)
+
+
+def test_a_failed_rollback_names_what_differs_and_the_snapshot_to_retry(
+    account: MotoAccount, tmp_path: Path
+) -> None:
+    """c3 is refused, and so is every attempt to restore ra-alpha: the report says exactly
+    which resource is left changed, and `rollback SNAPSHOT` finishes the job later."""
+    store = SnapshotStore(tmp_path)
+    original = states(account)
+    executor = writer(account)
+    writes: list[str] = []
+
+    def deny(params: dict[str, Any], **_: Any) -> None:
+        name = params["RoleName"]
+        writes.append(name)
+        if name == "ra-gamma" or (name == "ra-alpha" and writes.count("ra-alpha") > 1):
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "Update")
+
+    executor.client("iam").meta.events.register(
+        "before-parameter-build.iam.UpdateAssumeRolePolicy", deny
+    )
+    lines: list[str] = []
+    report = apply_plan(role_plan(), executor, store, yes, out=lines.append)
+    assert report.outcome == PARTIAL and not report.ok
+    assert report.failed == "c3" and report.rolled_back == ["c2"]
+    assert report.differing == [role_arn("ra-alpha")]
+    assert writes.count("ra-alpha") == 1 + ROLLBACK_ATTEMPTS
+    assert report.snapshot_id and f"rafix rollback {report.snapshot_id}" in lines[-1]
+    now = states(account)
+    assert now["ra-beta"] == original["ra-beta"] and now["ra-alpha"] != original["ra-alpha"]
+    executor.client("iam").meta.events.unregister(
+        "before-parameter-build.iam.UpdateAssumeRolePolicy", deny
+    )  # access granted again
+    retried = rollback(report.snapshot_id, writer(account), store, yes)
+    assert retried.ok and states(account) == original
