@@ -220,6 +220,8 @@ def _describe_policy(path: list[Any], old: Any, new: Any, names: dict[str, str])
     if field == "Condition" and len(path) == 4:
         operator, _, lower = str(path[3]).partition("\t")
         key = names.get(lower, lower)
+        if old is None and operator.lower() == "null" and str(new).lower() == "false":
+            return [f"requires {key} to be present (Null false) in {label}"]
         if old is None:
             return [f"adds condition {key} = {_short(new)} ({operator}) to {label}"]
         if new is None:

@@ -122,3 +122,14 @@ def test_text_diff_is_unified_over_canonical_json() -> None:
 def test_normalize_policy_accepts_one_statement_object() -> None:
     doc = {"Statement": {"Effect": "Allow", "Action": "s3:GetObject"}}
     assert normalize_policy(doc)["Statement"][0]["Action"] == {"s3:GetObject": True}
+
+
+def test_presence_requirement_reads_as_such() -> None:
+    statement = {"Effect": "Allow", "Principal": RA, "Action": ACTIONS}
+    before = _trust(statement)
+    after = _trust(
+        dict(statement, Condition={"Null": {"aws:PrincipalTag/x509Subject/CN": "false"}})
+    )
+    assert semantic_diff(before, after) == [
+        "requires aws:PrincipalTag/x509Subject/CN to be present (Null false) in statement 1"
+    ]
