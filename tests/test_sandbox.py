@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from remediations.cli import main
-from remediations.errors import InputError
+from remediations.errors import ApplyError, InputError
 from remediations.sandbox import (
     DEMO_ACCOUNT_ID,
     demo_files,
@@ -124,6 +124,19 @@ def test_one_account_is_open_once_per_process(sandbox_dir: Path) -> None:
     with open_sandbox(sandbox_dir), pytest.raises(InputError, match="already open"):
         open_sandbox(sandbox_dir)
     with open_sandbox(sandbox_dir) as again:  # released on close
+        assert again.account_id == DEMO_ACCOUNT_ID
+
+
+def test_saving_never_overwrites_another_process_changes(sandbox_dir: Path) -> None:
+    session = open_sandbox(sandbox_dir)
+    _update(session, "ra-legacy-backup")
+    iam = sandbox_dir / "state" / "iam.json"
+    iam.write_text(iam.read_text().replace("ra-old-migration", "ra-old-migration2"))
+    changed = iam.read_bytes()
+    with pytest.raises(ApplyError, match="changed by another rafix process"):
+        session.close()
+    assert iam.read_bytes() == changed
+    with open_sandbox(sandbox_dir) as again:  # the account was released all the same
         assert again.account_id == DEMO_ACCOUNT_ID
 
 

@@ -14,6 +14,7 @@ files; closing after a write reads the account back through boto3 and rewrites t
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from remediations.aws import AccountSession, read_account
-from remediations.errors import InputError
+from remediations.errors import ApplyError, InputError
 from remediations.model import JSON, Inventory, SourceWarning
 from remediations.sandbox.emulator import RolesAnywhereEmulator
 from remediations.sandbox.faults import Fault, FaultInjector, is_write
@@ -81,6 +82,14 @@ def read_account_file(directory: str | Path) -> JSON:
     if not isinstance(data, dict) or not re.fullmatch(r"\d{12}", str(data.get("account_id"))):
         raise InputError(f"{path}: no 12-digit account_id")
     return data
+
+
+def state_digest(directory: str | Path) -> str:
+    """SHA-256 over the state files (names and contents)."""
+    digest = hashlib.sha256()
+    for path in sorted(state_dir(directory).glob("*.json")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 class Dispatcher:
@@ -235,6 +244,8 @@ class SandboxSession(AccountSession):
         self._sandbox_account = account_id
         self._mock = mock
         self._closed = False
+        #: The state files as opened: saving refuses to overwrite another process's changes.
+        self.opened_digest = state_digest(directory)
 
     @property
     def account_id(self) -> str:
@@ -266,6 +277,11 @@ class SandboxSession(AccountSession):
             self.faults.active = True
         docs = export_documents(inventory)
         folder = state_dir(self.directory)
+        if state_digest(self.directory) != self.opened_digest:
+            raise ApplyError(
+                f"{self.directory}: the sandbox was changed by another rafix process while "
+                "this one had it open; this session's changes were not saved"
+            )
         written = []
         for name in EXPORT_FILES:
             if name in docs:
@@ -280,6 +296,7 @@ class SandboxSession(AccountSession):
         write_atomic(folder / TAGS_FILE, json.dumps(tags, indent=2, sort_keys=True) + "\n")
         written.append(folder / TAGS_FILE)
         self.emulator.dirty = self.dispatcher.iam_dirty = False
+        self.opened_digest = state_digest(self.directory)
         return written
 
     def close(self) -> None:
@@ -289,8 +306,8 @@ class SandboxSession(AccountSession):
         try:
             if self.dirty:
                 self.save()
-            super().close()
         finally:
+            super().close()
             self._closed = True
             self._mock.stop()
             with _open_lock:
