@@ -21,17 +21,13 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "print_only", False):
         _print_scan(directory)
     else:
+        from remediations.cli import build_parser
         from remediations.commands import tui
 
-        tui_args = argparse.Namespace(
-            sandbox=directory,
-            from_files=None,
-            profile=None,
-            regions=None,
-            endpoint_url=None,
-            config=getattr(args, "config", None),
-            read_only=False,
-        )
+        # Parsed like `rafix tui --sandbox DIR`, so the app gets every option it defines.
+        tui_args = build_parser().parse_args(["tui", "--sandbox", directory])
+        if getattr(args, "config", None):
+            tui_args.config = args.config
         tui.run(tui_args)
     print(
         f"\nThe demo account is a sandbox in {directory}\n"
