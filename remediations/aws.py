@@ -111,7 +111,7 @@ class AccountSession:
         endpoint_url: an AWS-compatible endpoint for every client.
         boto_session: an existing session (the sandbox passes its own).
         origin: "live" or "sandbox:DIR", for messages and ``Inventory.origin``.
-        on_close: called once by :meth:`close` (the sandbox saves its state there).
+        on_close: called once by :meth:`close`, after the clients are closed.
     """
 
     def __init__(
