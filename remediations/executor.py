@@ -7,8 +7,8 @@ here compares directly with the ``before``/``after`` states of a plan.
 
 Read-only mode (the default, and what ``scan``, ``plan`` and ``export`` use) is enforced twice:
 :meth:`Executor.run` refuses a mutating call before it reaches botocore, and a ``before-call``
-hook registered on every client the executor uses refuses any mutating operation that gets that
-far by another path. An operation is mutating unless its name starts with a read-only verb.
+hook that a read-only executor registers on every client it hands out refuses any mutating
+operation that gets that far by another path (a writable executor's own calls pass). An operation is mutating unless its name starts with a read-only verb.
 
 This module does not import boto3 or botocore (ARCHITECTURE.md): it works on the clients that
 ``remediations.aws`` / ``remediations.sandbox`` hand out, and classifies their errors by shape.
@@ -45,8 +45,9 @@ from remediations.state import (
 READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Head", "Search", "Lookup")
 #: Error codes that mean "the resource is not there" when reading a state.
 NOT_FOUND_CODES = frozenset({"NoSuchEntity", "ResourceNotFoundException", "NotFoundException"})
-#: Set while a writable executor makes a call, so that the guard of a read-only executor
-#: sharing the same (cached) client lets that call through but still refuses any other.
+_GUARD_ID = "rafix-read-only-guard"
+#: Set while a writable executor makes a call, so that the guard a read-only executor put on
+#: a shared (cached) client lets that call through but still refuses any other.
 _WRITING: contextvars.ContextVar[bool] = contextvars.ContextVar("rafix_writing", default=False)
 
 
@@ -133,20 +134,15 @@ class Executor:
     # --- clients and the read-only guard -------------------------------------------------
 
     def client(self, service: str, region: str | None = None) -> Any:
-        """A client with the read-only guard registered (once per client)."""
+        """A client of the account; while read-only, with the refusing hook registered."""
         key = (service, region)
-        if key not in self._clients:
-            client = self.account.client(service, region)
-            guard_id = f"rafix-read-only-guard-{id(self)}"
-            client.meta.events.register("before-call", self._guard, unique_id=guard_id)
-            self._clients[key] = client
-        return self._clients[key]
-
-    def _guard(self, model: Any = None, **_: Any) -> None:
-        """botocore ``before-call`` hook: the last line of defence of read-only mode."""
-        name = str(getattr(model, "name", ""))
-        if self.read_only and is_mutating(name) and not _WRITING.get():
-            raise ReadOnlyError(f"read-only mode: refused {name}; nothing was written")
+        client = self._clients.get(key)
+        if client is None:
+            client = self._clients[key] = self.account.client(service, region)
+        if self.read_only:
+            # One hook per client (a fixed unique_id), however many executors share it.
+            client.meta.events.register("before-call", _refuse_mutation, unique_id=_GUARD_ID)
+        return client
 
     # --- calls ---------------------------------------------------------------------------
 
@@ -220,7 +216,7 @@ class _SessionEvents(Protocol):
 
 
 def install_read_only_guard(events: _SessionEvents) -> None:
-    """Refuse every mutating operation on an account session, whoever makes the call.
+    """Refuse every mutating operation on an account session but a writable executor's own.
 
     For readers that do not go through an :class:`Executor` (``scan``, ``plan``, ``export``,
     ``tui --read-only``): pass ``AccountSession.events``, which reaches the clients the session
@@ -230,8 +226,9 @@ def install_read_only_guard(events: _SessionEvents) -> None:
 
 
 def _refuse_mutation(model: Any = None, **_: Any) -> None:
+    """botocore ``before-call`` hook: the last line of defence of read-only mode."""
     name = str(getattr(model, "name", ""))
-    if is_mutating(name):
+    if is_mutating(name) and not _WRITING.get():
         raise ReadOnlyError(f"read-only mode: refused {name}; nothing was written")
 
 
