@@ -322,7 +322,7 @@ def _execute(
         )
     if executor.read_only:
         raise ApplyError("read-only mode: refusing to apply; nothing was written")
-    _show(job.steps, run)
+    _show(job, run)
     if not confirm(f"Apply {len(job.steps)} change(s) to the account?"):
         raise ApplyError("apply cancelled; nothing was written")
     try:
@@ -356,9 +356,10 @@ def _execute(
     return run.report
 
 
-def _show(steps: Sequence[Step], run: _Run) -> None:
-    run.say(f"About to apply {len(steps)} change(s):")
-    for step in steps:
+def _show(job: _Job, run: _Run) -> None:
+    where = f"account {job.account_id} ({job.source})" if job.account_id else job.source
+    run.say(f"About to apply {len(job.steps)} change(s) from {job.label} to {where}:")
+    for step in job.steps:
         run.say(f"  [{step.id}] {step.resource_type} {step.arn}: {step.summary}")
         for detail in step.details:
             run.say(f"      {detail}")
