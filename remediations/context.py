@@ -6,7 +6,12 @@ from collections import defaultdict
 from functools import cached_property
 
 from remediations.model import Crl, Inventory, Profile, Role, TrustAnchor
-from remediations.permissions import Memo, RolePrivilege, analyze_role_privilege
+from remediations.permissions import (
+    Memo,
+    RolePrivilege,
+    SessionPolicyAnalysis,
+    analyze_role_privilege,
+)
 from remediations.settings import Settings
 from remediations.trust import TrustAnalysis, analyze_trust
 
@@ -19,6 +24,9 @@ class ScanContext:
         self._privilege: dict[str, RolePrivilege] = {}
         #: Per-policy-document results shared by the permission analyses of this scan.
         self.policy_memo: Memo = {}
+        #: Session-policy analyses by (policy text, managed ARNs, account): profiles of one
+        #: module share their session policy, and each analysis runs a few dozen probes.
+        self.session_memo: dict[tuple[str | None, tuple[str, ...], str], SessionPolicyAnalysis] = {}
 
     def trust(self, role: Role) -> TrustAnalysis | None:
         """The trust analysis of a role (cached); None when its trust policy is unreadable."""

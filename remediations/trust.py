@@ -90,7 +90,9 @@ class ConditionUse:
         }
 
 
-@dataclass(frozen=True, slots=True)
+# Not slotted: analyses are shared between documents of the same shape and handed out as
+# copies (``_rebind``), and a ``__dict__`` copy is what keeps that cheap on big accounts.
+@dataclass(frozen=True)
 class TrustAnalysis:
     """Facts about one trust policy, for the Roles Anywhere principal.
 
@@ -642,32 +644,204 @@ def _session_name_bound(policy: CompiledPolicy, allows: list[CompiledStatement])
     )
 
 
-#: Analyses by document text: accounts repeat trust policies (every Lambda role, every role
-#: of one Terraform module with the same pins), and a scan must stay close to parse time.
+#: Analyses by document shape. Accounts repeat trust policies: every Lambda role, and every
+#: role of one Terraform module with only the pinned CN changing. The key is the document with
+#: certificate-attribute literals replaced by placeholders (see :func:`_abstract`), so roles
+#: that differ only in which CN/OU/issuer they pin share one search; the scan must stay close
+#: to parse time on accounts of thousands of roles.
 _CACHE: dict[str, TrustAnalysis] = {}
 _CACHE_LIMIT = 4096
+#: Placeholders cannot occur in real policies (IAM refuses control characters).
+_TOKEN = "\x00rafix{}\x00"
+#: Operators under which a literal only ever meets other values through exact equality, so
+#: renaming it consistently cannot change any verdict.
+_ABSTRACTABLE_OPERATORS = frozenset(
+    {"stringequals", "stringnotequals", "stringlike", "stringnotlike"}
+)
+_ABSTRACTABLE_PREFIXES = (
+    "aws:principaltag/x509subject/",
+    "aws:principaltag/x509issuer/",
+    "aws:principaltag/x509san/",
+)
 
 
 def analyze_trust(document: dict[str, Any]) -> TrustAnalysis:
     """Analyse a parsed trust policy. Never raises on odd shapes: unknown parts are ignored.
 
-    Equal documents share one analysis (only ``document`` is the caller's own object).
+    Documents that differ only in the certificate values they pin share one analysis; the
+    caller gets it back with its own values and its own ``document``.
     """
     if not isinstance(document, dict):
         document = {}
+    if _plainly_not_ra(document):
+        return _not_ra(document)
+    abstract, names = _abstract(document)
     try:
-        text = json.dumps(document, separators=(",", ":"))
+        text = json.dumps(abstract, separators=(",", ":"))
     except (TypeError, ValueError, RecursionError):
         return _analyze(document)
     cached = _CACHE.get(text)
     if cached is None:
         if len(_CACHE) >= _CACHE_LIMIT:
             _CACHE.clear()
-        cached = _CACHE[text] = _analyze(document)
-    elif cached.document is not document:
-        # Hand back the caller's own document: an earlier caller may have mutated theirs.
-        cached = dataclasses.replace(cached, document=document)
-    return cached
+        cached = _CACHE[text] = _analyze(abstract)
+    return _rebind(cached, document, names)
+
+
+def _plainly_not_ra(document: dict[str, Any]) -> bool:
+    """True when no statement can concern Roles Anywhere: no RA or wildcard principal, no
+    NotPrincipal, and no x509 condition (which would make it part of a certificate chain)."""
+    statement_value = document.get("Statement")
+    statement_list = statement_value if isinstance(statement_value, list) else [statement_value]
+    for statement in statement_list:
+        if not isinstance(statement, dict) or "NotPrincipal" in statement:
+            return False
+        principal = statement.get("Principal")
+        if not isinstance(principal, dict):
+            return False  # "*" or an odd shape: let the evaluator decide
+        for value in principal.values():
+            for item in value if isinstance(value, list) else [value]:
+                if not isinstance(item, str) or item == "*" or "rolesanywhere" in item.lower():
+                    return False
+        condition = statement.get("Condition")
+        if condition is not None:
+            if not isinstance(condition, dict):
+                return False
+            for block in condition.values():
+                if not isinstance(block, dict):
+                    return False
+                if "x509" in json.dumps(block).lower():
+                    return False
+    return True
+
+
+def _not_ra(document: dict[str, Any]) -> TrustAnalysis:
+    """The analysis of a document :func:`_plainly_not_ra` cleared, without a search: only
+    the other principals and Sids vary (no x509 condition binds any of them)."""
+    statement_value = document.get("Statement")
+    statement_list = statement_value if isinstance(statement_value, list) else [statement_value]
+    labels: dict[str, None] = {}
+    sids: dict[int, str | None] = {}
+    for index, statement in enumerate(statement_list):
+        sid = statement.get("Sid")
+        sids[index] = sid if isinstance(sid, str) else None
+        if statement.get("Effect") != "Allow":
+            continue
+        for kind, value in statement["Principal"].items():
+            for item in value if isinstance(value, list) else [value]:
+                labels[f"{kind}:{item}"] = None
+    analysis = object.__new__(TrustAnalysis)
+    analysis.__dict__.update(_NOT_RA_TEMPLATE.__dict__)
+    analysis.__dict__.update(document=document, other_principals=tuple(labels), statement_sids=sids)
+    return analysis
+
+
+def _abstract(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The document with certificate-attribute literals renamed to placeholders.
+
+    Renaming is consistent (one placeholder per distinct literal), and only applies to plain
+    literals (no wildcard, no ``${...}``) under exact-match string operators on x509 keys, in
+    documents without policy variables. Returns the abstract document and placeholder ->
+    literal; the document itself when nothing can be renamed.
+    """
+    statement_value = document.get("Statement")
+    if not isinstance(statement_value, (list, dict)) or _renaming_unsafe(statement_value):
+        return document, {}
+    names: dict[str, str] = {}
+    tokens: dict[str, str] = {}
+
+    def token(value: str) -> str:
+        found = tokens.get(value)
+        if found is None:
+            found = tokens[value] = _TOKEN.format(len(tokens))
+            names[found] = value
+        return found
+
+    def rename(value: Any) -> Any:
+        if isinstance(value, str) and not has_wildcard(value):
+            return token(value)
+        if isinstance(value, list) and all(
+            isinstance(v, str) and not has_wildcard(v) for v in value
+        ):
+            return [token(v) for v in value]
+        return value
+
+    def statement(stmt: Any) -> Any:
+        if not isinstance(stmt, dict) or not isinstance(stmt.get("Condition"), dict):
+            return stmt
+        condition = {}
+        for operator, block in stmt["Condition"].items():
+            if isinstance(block, dict) and str(operator).lower() in _ABSTRACTABLE_OPERATORS:
+                block = {
+                    key: rename(value)
+                    if str(key).lower().startswith(_ABSTRACTABLE_PREFIXES)
+                    else value
+                    for key, value in block.items()
+                }
+            condition[operator] = block
+        return {**stmt, "Condition": condition}
+
+    if isinstance(statement_value, list):
+        abstract_statements: Any = [statement(s) for s in statement_value]
+    else:
+        abstract_statements = statement(statement_value)
+    if not names:
+        return document, {}
+    return {**document, "Statement": abstract_statements}, names
+
+
+def _renaming_unsafe(statement_value: Any) -> bool:
+    """Whether literals may be related across keys, so renaming them could change a verdict:
+    ``${...}`` bindings, and ``sts:SourceIdentity`` (``CN=x`` names the same workload as CN x)."""
+    for stmt in statement_value if isinstance(statement_value, list) else [statement_value]:
+        condition = stmt.get("Condition") if isinstance(stmt, dict) else None
+        if not isinstance(condition, dict):
+            continue
+        for block in condition.values():
+            if not isinstance(block, dict):
+                return True  # odd shape: do not rename anything
+            for key, value in block.items():
+                if str(key).lower() == "sts:sourceidentity":
+                    return True
+                for item in value if isinstance(value, list) else [value]:
+                    if not isinstance(item, str) or "${" in item:
+                        return True
+    return False
+
+
+def _rebind(
+    analysis: TrustAnalysis, document: dict[str, Any], names: dict[str, str]
+) -> TrustAnalysis:
+    """A copy of a (shared) analysis for one caller: its document, its literals."""
+    values: dict[str, Any] = dict(analysis.__dict__)
+    values["document"] = document
+    if names:
+
+        def real(value: str) -> str:
+            return names.get(value, value)
+
+        def uses(items: tuple[ConditionUse, ...]) -> tuple[ConditionUse, ...]:
+            return tuple(
+                dataclasses.replace(u, values=tuple(real(v) for v in u.values))
+                if any(v in names for v in u.values)
+                else u
+                for u in items
+            )
+
+        values["pinned_subjects"] = {
+            k: frozenset(real(v) for v in vs) for k, vs in analysis.pinned_subjects.items()
+        }
+        for name in (
+            "conditions",
+            "fail_open_conditions",
+            "for_any_value_conditions",
+            "ip_conditions",
+        ):
+            values[name] = uses(values[name])
+        values["compiled"] = None  # compiled from the abstract document: recompile on demand
+    rebound = object.__new__(TrustAnalysis)
+    rebound.__dict__.update(values)
+    return rebound
 
 
 def _analyze(document: dict[str, Any]) -> TrustAnalysis:
@@ -779,3 +953,6 @@ def _analyze(document: dict[str, Any]) -> TrustAnalysis:
         statement_sids={s.index: s.sid for s in policy.statements},
         compiled=policy,
     )
+
+
+_NOT_RA_TEMPLATE = _analyze({"Version": "2012-10-17", "Statement": []})

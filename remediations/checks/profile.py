@@ -15,6 +15,7 @@ from remediations.checks import check
 from remediations.findings import Finding, Severity
 from remediations.model import Profile, Role
 from remediations.permissions import SessionPolicyAnalysis, analyze_session_policies
+from remediations.state import NEUTRAL_SESSION_POLICY
 
 if TYPE_CHECKING:
     from remediations.context import ScanContext
@@ -76,13 +77,20 @@ def _finding(check_id: str, profile: Profile, detail: str, **kwargs: Any) -> Fin
 
 
 def session_analysis(ctx: ScanContext, profile: Profile) -> SessionPolicyAnalysis:
-    return analyze_session_policies(
-        profile.arn,
-        profile.session_policy,
-        profile.managed_policy_arns,
-        ctx.inventory.policies,
-        ctx.policy_memo,
-    )
+    # The probes name resources of the profile's partition and account, nothing else of it.
+    parts = profile.arn.split(":")
+    where = f"{parts[1]}:{parts[4]}" if len(parts) > 4 else ""
+    key = (profile.session_policy_text, tuple(profile.managed_policy_arns), where)
+    found = ctx.session_memo.get(key)
+    if found is None:
+        found = ctx.session_memo[key] = analyze_session_policies(
+            profile.arn,
+            profile.session_policy,
+            profile.managed_policy_arns,
+            ctx.inventory.policies,
+            ctx.policy_memo,
+        )
+    return found
 
 
 def _privilege_of_listed(ctx: ScanContext, profile: Profile) -> dict[str, bool | None]:
@@ -105,7 +113,12 @@ def session_scoping(ctx: ScanContext) -> Iterator[Finding]:
             continue  # reported as RA-INPUT-MALFORMED-POLICY; nothing sound to say about it
         verdicts = _privilege_of_listed(ctx, profile)
         privileged = sorted(arn for arn, v in verdicts.items() if v)
-        if profile.session_policy is None and not profile.managed_policy_arns:
+        # rafix's rollback restores "no session policy" as the neutral Allow-all (the API
+        # cannot clear one), so that document reads as absent: same finding as before.
+        if (
+            profile.session_policy in (None, NEUTRAL_SESSION_POLICY)
+            and not profile.managed_policy_arns
+        ):
             yield _unscoped(profile, privileged)
             continue
         analysis = session_analysis(ctx, profile)
@@ -117,7 +130,13 @@ def session_scoping(ctx: ScanContext) -> Iterator[Finding]:
 
 
 def _unscoped(profile: Profile, privileged: list[str]) -> Finding:
-    detail = "The profile has neither a sessionPolicy nor managedPolicyArns."
+    if profile.session_policy is None:
+        detail = "The profile has neither a sessionPolicy nor managedPolicyArns."
+    else:
+        detail = (
+            "The profile's only session policy is the neutral Allow-all that `rafix rollback` "
+            "writes for a profile that had none: it limits nothing."
+        )
     if privileged:
         detail += f" Listed privileged role(s): {', '.join(privileged)}."
     return _finding(

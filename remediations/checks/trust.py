@@ -225,16 +225,19 @@ def multiple_subjects(ctx: ScanContext) -> Iterator[Finding]:
         )
 
 
+_ROTATION_SUFFIX = re.compile(r"[-_.]?v?\d+")
+
+
 def _rotation_aliases(values: list[str]) -> list[list[str]]:
     """Groups like ``app-a`` / ``app-a-v2``: one value extends another with a version suffix."""
-    groups = []
-    for base in sorted(set(values)):
-        rotated = [
-            v for v in values if v != base and re.fullmatch(re.escape(base) + r"[-_.]?v?\d+", v)
-        ]
-        if rotated:
-            groups.append([base, *sorted(set(rotated))])
-    return groups
+    named = set(values)
+    rotated_of: dict[str, set[str]] = {}
+    for value in named:
+        # Every split of ``value`` into base + version suffix whose base is also named.
+        for cut in range(1, len(value)):
+            if value[:cut] in named and _ROTATION_SUFFIX.fullmatch(value, cut):
+                rotated_of.setdefault(value[:cut], set()).add(value)
+    return [[base, *sorted(rotated_of[base])] for base in sorted(rotated_of)]
 
 
 def _naming_problems(key: str, value: str, pattern: str | None) -> list[str]:
