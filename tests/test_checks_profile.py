@@ -23,7 +23,9 @@ from remediations.model import (
     Role,
     TrustAnchor,
 )
+from remediations.scan import run_checks
 from remediations.settings import Settings
+from remediations.state import NEUTRAL_SESSION_POLICY
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
@@ -554,3 +556,25 @@ def test_key_is_mapped_ignores_non_certificate_keys() -> None:
     assert checks.key_is_mapped("aws:sourcearn", mapped) is None
     assert checks.key_is_mapped("aws:principaltag/team", mapped) is None
     assert checks.key_is_mapped("aws:principaltag/x509issuer/cn", mapped) is True
+
+
+def test_neutral_session_policy_of_a_rollback_reads_as_no_session_policy() -> None:
+    before = _profile_inventory_for_neutral(None)
+    after = _profile_inventory_for_neutral(NEUTRAL_SESSION_POLICY)
+    ids_before = sorted(f.id for f in run_checks(before) if f.resource_type.endswith("Profile"))
+    ids_after = sorted(f.id for f in run_checks(after) if f.resource_type.endswith("Profile"))
+    assert "RA-PROFILE-UNSCOPED-SESSION" in ids_before
+    assert ids_after == ids_before
+
+
+def _profile_inventory_for_neutral(session_policy: dict[str, Any] | None) -> Inventory:
+    arn = "arn:aws:rolesanywhere:us-east-1:111122223333:profile/p1"
+    profile = Profile(
+        arn=arn,
+        profile_id="p1",
+        name="p1",
+        region="us-east-1",
+        session_policy=session_policy,
+        session_policy_text=None if session_policy is None else json.dumps(session_policy),
+    )
+    return Inventory(profiles={arn: profile}, regions=["us-east-1"])
