@@ -31,16 +31,34 @@ def median_seconds(cmd: list[str], runs: int) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--dir", type=Path, default=HERE / "out" / "account")
     args = parser.parse_args()
     if not (args.dir / "iam.json").exists():
-        subprocess.run([sys.executable, str(HERE / "generate_account.py"), str(args.dir)], check=True)
+        subprocess.run(
+            [sys.executable, str(HERE / "generate_account.py"), str(args.dir)], check=True
+        )
     files = sorted(str(p) for p in args.dir.glob("*.json"))
 
-    load = [sys.executable, "-c", "import json, sys\nfor f in sys.argv[1:]:\n    json.load(open(f, 'rb'))", *files]
-    scan = [sys.executable, "-m", "remediations", "scan", "--format", "json", "--output", "/dev/null"]
+    load = [
+        sys.executable,
+        "-c",
+        "import json, sys\nfor f in sys.argv[1:]:\n    json.load(open(f, 'rb'))",
+        *files,
+    ]
+    scan = [
+        sys.executable,
+        "-m",
+        "remediations",
+        "scan",
+        "--format",
+        "json",
+        "--output",
+        "/dev/null",
+    ]
     for f in files:
         scan += ["--from-file", f]
 

@@ -47,13 +47,21 @@ def ra_trust(rng: random.Random, index: int, anchors: list[str]) -> dict[str, An
             },
         }
     elif shape == 3:  # several CNs on one role
-        cond = {"StringEquals": {"aws:PrincipalTag/x509Subject/CN": [cn, f"{cn}-v2", f"batch{index}"]}}
+        cond = {
+            "StringEquals": {"aws:PrincipalTag/x509Subject/CN": [cn, f"{cn}-v2", f"batch{index}"]}
+        }
     elif shape == 4:  # wildcard subject
-        cond = {"ArnLike": {"aws:SourceArn": anchor}, "StringLike": {"aws:PrincipalTag/x509Subject/CN": "prod-*"}}
+        cond = {
+            "ArnLike": {"aws:SourceArn": anchor},
+            "StringLike": {"aws:PrincipalTag/x509Subject/CN": "prod-*"},
+        }
     elif shape == 5:  # OU only, no anchor
         cond = {"StringEquals": {"aws:PrincipalTag/x509Subject/OU": f"team{index % 40}"}}
     elif shape == 6:  # fail-open operator
-        cond = {"ArnEquals": {"aws:SourceArn": anchor}, "StringNotEquals": {"aws:PrincipalTag/x509Subject/CN": "blocked"}}
+        cond = {
+            "ArnEquals": {"aws:SourceArn": anchor},
+            "StringNotEquals": {"aws:PrincipalTag/x509Subject/CN": "blocked"},
+        }
     elif shape == 7:  # EKS hybrid style: split statements
         return {
             "Version": "2012-10-17",
@@ -68,7 +76,11 @@ def ra_trust(rng: random.Random, index: int, anchors: list[str]) -> dict[str, An
                     "Effect": "Allow",
                     "Principal": RA,
                     "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"sts:RoleSessionName": "${aws:PrincipalTag/x509Subject/CN}"}},
+                    "Condition": {
+                        "StringEquals": {
+                            "sts:RoleSessionName": "${aws:PrincipalTag/x509Subject/CN}"
+                        }
+                    },
                 },
             ],
         }
@@ -76,8 +88,17 @@ def ra_trust(rng: random.Random, index: int, anchors: list[str]) -> dict[str, An
         return {
             "Version": "2012-10-17",
             "Statement": [
-                {"Effect": "Allow", "Principal": RA, "Action": ACTIONS, "Condition": {"ArnEquals": {"aws:SourceArn": anchor}}},
-                {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"},
+                {
+                    "Effect": "Allow",
+                    "Principal": RA,
+                    "Action": ACTIONS,
+                    "Condition": {"ArnEquals": {"aws:SourceArn": anchor}},
+                },
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ec2.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                },
             ],
         }
     elif shape == 9:  # source IP, statement as an object
@@ -87,7 +108,10 @@ def ra_trust(rng: random.Random, index: int, anchors: list[str]) -> dict[str, An
                 "Effect": "Allow",
                 "Principal": RA,
                 "Action": ACTIONS,
-                "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}, "StringEquals": {"aws:PrincipalTag/x509Subject/CN": cn}},
+                "Condition": {
+                    "IpAddress": {"aws:SourceIp": "203.0.113.0/24"},
+                    "StringEquals": {"aws:PrincipalTag/x509Subject/CN": cn},
+                },
             },
         }
     elif shape == 10:  # sts:* and IfExists
@@ -96,11 +120,17 @@ def ra_trust(rng: random.Random, index: int, anchors: list[str]) -> dict[str, An
                 "Effect": "Allow",
                 "Principal": {"Service": ["rolesanywhere.amazonaws.com"]},
                 "Action": "sts:*",
-                "Condition": {"StringEqualsIfExists": {"aws:PrincipalTag/x509Subject/CN": cn}, "ArnEquals": {"aws:SourceArn": anchor}},
+                "Condition": {
+                    "StringEqualsIfExists": {"aws:PrincipalTag/x509Subject/CN": cn},
+                    "ArnEquals": {"aws:SourceArn": anchor},
+                },
             }
         )
     else:  # subject + anchor, no issuer
-        cond = {"ArnEquals": {"aws:SourceArn": anchor}, "StringEquals": {"aws:PrincipalTag/x509Subject/CN": cn}}
+        cond = {
+            "ArnEquals": {"aws:SourceArn": anchor},
+            "StringEquals": {"aws:PrincipalTag/x509Subject/CN": cn},
+        }
     return stmt_doc({"Effect": "Allow", "Principal": RA, "Action": ACTIONS, "Condition": cond})
 
 
@@ -128,7 +158,13 @@ def generate(out: Path, n_roles: int, n_profiles: int, seed: int = 7) -> None:
     for i in range(50):
         doc = {
             "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": [f"s3:GetObject", f"sqs:SendMessage"], "Resource": f"arn:aws:s3:::bucket-{i}/*"}],
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject", "sqs:SendMessage"],
+                    "Resource": f"arn:aws:s3:::bucket-{i}/*",
+                }
+            ],
         }
         policies.append(
             {
@@ -141,7 +177,14 @@ def generate(out: Path, n_roles: int, n_profiles: int, seed: int = 7) -> None:
                 "IsAttachable": True,
                 "CreateDate": CREATED,
                 "UpdateDate": CREATED,
-                "PolicyVersionList": [{"Document": doc, "VersionId": "v1", "IsDefaultVersion": True, "CreateDate": CREATED}],
+                "PolicyVersionList": [
+                    {
+                        "Document": doc,
+                        "VersionId": "v1",
+                        "IsDefaultVersion": True,
+                        "CreateDate": CREATED,
+                    }
+                ],
             }
         )
 
@@ -154,9 +197,19 @@ def generate(out: Path, n_roles: int, n_profiles: int, seed: int = 7) -> None:
         trust = ra_trust(rng, i // 3, all_anchor_arns) if trusts_ra else other_trust(i)
         if trusts_ra:
             ra_role_arns.append(arn)
-        attached = [{"PolicyName": f"app-policy-{i % 50}", "PolicyArn": f"arn:aws:iam::{ACCOUNT}:policy/app-policy-{i % 50}"}]
+        attached = [
+            {
+                "PolicyName": f"app-policy-{i % 50}",
+                "PolicyArn": f"arn:aws:iam::{ACCOUNT}:policy/app-policy-{i % 50}",
+            }
+        ]
         if i % 97 == 0:
-            attached.append({"PolicyName": "AdministratorAccess", "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"})
+            attached.append(
+                {
+                    "PolicyName": "AdministratorAccess",
+                    "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess",
+                }
+            )
         roles.append(
             {
                 "Path": "/",
@@ -171,7 +224,9 @@ def generate(out: Path, n_roles: int, n_profiles: int, seed: int = 7) -> None:
                         "PolicyName": "inline",
                         "PolicyDocument": {
                             "Version": "2012-10-17",
-                            "Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}],
+                            "Statement": [
+                                {"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}
+                            ],
                         },
                     }
                 ],
@@ -192,11 +247,25 @@ def generate(out: Path, n_roles: int, n_profiles: int, seed: int = 7) -> None:
                     "enabled": True,
                     "source": {
                         "sourceType": "AWS_ACM_PCA",
-                        "sourceData": {"acmPcaArn": f"arn:aws:acm-pca:{region}:{ACCOUNT}:certificate-authority/{anchor_id}"},
+                        "sourceData": {
+                            "acmPcaArn": f"arn:aws:acm-pca:{region}:{ACCOUNT}:certificate-authority/{anchor_id}"
+                        },
                     },
                     "notificationSettings": [
-                        {"enabled": True, "event": "CA_CERTIFICATE_EXPIRY", "threshold": 45, "channel": "ALL", "configuredBy": "rolesanywhere.amazonaws.com"},
-                        {"enabled": j != 1, "event": "END_ENTITY_CERTIFICATE_EXPIRY", "threshold": 45, "channel": "ALL", "configuredBy": "rolesanywhere.amazonaws.com"},
+                        {
+                            "enabled": True,
+                            "event": "CA_CERTIFICATE_EXPIRY",
+                            "threshold": 45,
+                            "channel": "ALL",
+                            "configuredBy": "rolesanywhere.amazonaws.com",
+                        },
+                        {
+                            "enabled": j != 1,
+                            "event": "END_ENTITY_CERTIFICATE_EXPIRY",
+                            "threshold": 45,
+                            "channel": "ALL",
+                            "configuredBy": "rolesanywhere.amazonaws.com",
+                        },
                     ],
                     "createdAt": CREATED,
                     "updatedAt": CREATED,
@@ -214,7 +283,9 @@ def generate(out: Path, n_roles: int, n_profiles: int, seed: int = 7) -> None:
             "name": f"profile-{k}",
             "enabled": k % 17 != 0,
             "roleArns": listed,
-            "managedPolicyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"] if k % 23 == 0 else [],
+            "managedPolicyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"]
+            if k % 23 == 0
+            else [],
             "durationSeconds": [3600, 3600, 43200, 7200][k % 4],
             "acceptRoleSessionName": k % 11 == 0,
             "requireInstanceProperties": False,
@@ -255,7 +326,16 @@ def generate(out: Path, n_roles: int, n_profiles: int, seed: int = 7) -> None:
         )
 
     out.mkdir(parents=True, exist_ok=True)
-    write(out / "iam.json", {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": roles, "Policies": policies, "IsTruncated": False})
+    write(
+        out / "iam.json",
+        {
+            "UserDetailList": [],
+            "GroupDetailList": [],
+            "RoleDetailList": roles,
+            "Policies": policies,
+            "IsTruncated": False,
+        },
+    )
     write(out / "anchors.json", {"trustAnchors": anchors})
     write(out / "profiles.json", {"profiles": profiles})
     write(out / "crls.json", {"crls": crls})
@@ -267,13 +347,17 @@ def write(path: Path, data: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("out", type=Path)
     parser.add_argument("--roles", type=int, default=10_000)
     parser.add_argument("--profiles", type=int, default=600)
     args = parser.parse_args()
     generate(args.out, args.roles, args.profiles)
-    sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e6:.1f} MB" for p in sorted(args.out.glob("*.json")))
+    sizes = ", ".join(
+        f"{p.name} {p.stat().st_size / 1e6:.1f} MB" for p in sorted(args.out.glob("*.json"))
+    )
     print(f"wrote {args.out}: {sizes}")
 
 

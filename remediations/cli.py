@@ -39,8 +39,12 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
         dest="from_files",
         help="offline: AWS CLI JSON output (repeatable; a directory reads every *.json in it)",
     )
-    group.add_argument("--sandbox", metavar="DIR", help="a local sandbox account (see `rafix sandbox`)")
-    parser.add_argument("--config", metavar="FILE", help="settings file (TOML); default $RAFIX_CONFIG")
+    group.add_argument(
+        "--sandbox", metavar="DIR", help="a local sandbox account (see `rafix sandbox`)"
+    )
+    parser.add_argument(
+        "--config", metavar="FILE", help="settings file (TOML); default $RAFIX_CONFIG"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--read-only", action="store_true", help="refuse every change to the account")
 
     p = sub.add_parser("demo", help="the terminal app on a fresh copy of the built-in demo account")
-    p.add_argument("--print", action="store_true", dest="print_only", help="print a scan instead of the app")
+    p.add_argument(
+        "--print", action="store_true", dest="print_only", help="print a scan instead of the app"
+    )
 
     p = sub.add_parser("scan", help="list findings")
     add_source_options(p)
@@ -110,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("snapshot", metavar="SNAPSHOT")
     add_source_options(p)
     p.add_argument("--yes", "-y", action="store_true", help="confirm without asking")
-    p.add_argument("--force", action="store_true", help="restore even if the resources changed since")
+    p.add_argument(
+        "--force", action="store_true", help="restore even if the resources changed since"
+    )
 
     p = sub.add_parser("sandbox", help="manage local sandbox accounts")
     sandbox_sub = p.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)

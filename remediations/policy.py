@@ -31,14 +31,22 @@ def decode_policy_document(value: Any) -> dict[str, Any]:
     if not isinstance(value, str):
         raise PolicyError(f"expected a JSON object or string, got {type(value).__name__}")
     if len(value) > MAX_DOCUMENT_CHARS:
-        raise PolicyError(f"document is {len(value):,} characters; IAM allows at most {MAX_DOCUMENT_CHARS:,}")
+        raise PolicyError(
+            f"document is {len(value):,} characters; IAM allows at most {MAX_DOCUMENT_CHARS:,}"
+        )
     text = value.strip()
-    if text.startswith("%7B") or text.startswith("%7b") or (not text.startswith("{") and "%" in text):
+    if (
+        text.startswith("%7B")
+        or text.startswith("%7b")
+        or (not text.startswith("{") and "%" in text)
+    ):
         text = unquote(text)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise PolicyError(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        raise PolicyError(
+            f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
     except RecursionError:
         raise PolicyError("not valid JSON (nested too deeply)") from None
     if not isinstance(doc, dict):

@@ -77,5 +77,7 @@ def load_settings(path: str | None = None) -> Settings:
             try:
                 re.compile(values[key])
             except re.error as exc:
-                raise InputError(f"{path}: {key} is not a valid regular expression ({exc})") from None
+                raise InputError(
+                    f"{path}: {key} is not a valid regular expression ({exc})"
+                ) from None
     return replace(Settings(), **values)

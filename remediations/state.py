@@ -50,11 +50,18 @@ class ApiCall:
     region: str | None = None  # None for IAM (global)
 
     def to_json(self) -> dict[str, Any]:
-        return {"service": self.service, "operation": self.operation, "region": self.region, "params": self.params}
+        return {
+            "service": self.service,
+            "operation": self.operation,
+            "region": self.region,
+            "params": self.params,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ApiCall:
-        return cls(data["service"], data["operation"], dict(data.get("params") or {}), data.get("region"))
+        return cls(
+            data["service"], data["operation"], dict(data.get("params") or {}), data.get("region")
+        )
 
     def describe(self) -> str:
         target = next((str(v) for k, v in self.params.items() if k in _TARGET_KEYS), "")
@@ -113,14 +120,19 @@ def profile_state(profile: Profile) -> dict[str, Any]:
 
 
 def anchor_state(anchor: TrustAnchor) -> dict[str, Any]:
-    return {"enabled": anchor.enabled, "notificationSettings": _notification_state(anchor.notification_settings)}
+    return {
+        "enabled": anchor.enabled,
+        "notificationSettings": _notification_state(anchor.notification_settings),
+    }
 
 
 def crl_state(crl: Crl) -> dict[str, Any]:
     return {"enabled": crl.enabled}
 
 
-def state_from_inventory(inventory: Inventory, resource_type: str, arn: str) -> dict[str, Any] | None:
+def state_from_inventory(
+    inventory: Inventory, resource_type: str, arn: str
+) -> dict[str, Any] | None:
     """The state of one resource as the inventory saw it; None when it is not there."""
     if resource_type == "role":
         role = inventory.roles.get(arn)
@@ -150,7 +162,9 @@ def equivalent(resource_type: str, a: dict[str, Any] | None, b: dict[str, Any] |
     return fingerprint(a) == fingerprint(b)
 
 
-def calls_to_reach(resource_type: str, arn: str, current: dict[str, Any], target: dict[str, Any]) -> list[ApiCall]:
+def calls_to_reach(
+    resource_type: str, arn: str, current: dict[str, Any], target: dict[str, Any]
+) -> list[ApiCall]:
     """The API calls that turn ``current`` into ``target`` (only what differs)."""
     rid = resource_id(arn)
     region = region_of(arn)
@@ -184,28 +198,54 @@ def calls_to_reach(resource_type: str, arn: str, current: dict[str, Any], target
     raise ValueError(f"unknown resource type {resource_type!r}")
 
 
-def _profile_calls(rid: str, region: str | None, current: dict[str, Any], target: dict[str, Any]) -> list[ApiCall]:
+def _profile_calls(
+    rid: str, region: str | None, current: dict[str, Any], target: dict[str, Any]
+) -> list[ApiCall]:
     calls: list[ApiCall] = []
     update: dict[str, Any] = {}
-    if not equivalent("profile", {"sessionPolicy": current.get("sessionPolicy")}, {"sessionPolicy": target.get("sessionPolicy")}):
+    if not equivalent(
+        "profile",
+        {"sessionPolicy": current.get("sessionPolicy")},
+        {"sessionPolicy": target.get("sessionPolicy")},
+    ):
         policy = target.get("sessionPolicy") or NEUTRAL_SESSION_POLICY
         update["sessionPolicy"] = json.dumps(policy, separators=(",", ":"), ensure_ascii=False)
     for key in ("roleArns", "managedPolicyArns", "durationSeconds", "acceptRoleSessionName"):
         if current.get(key) != target.get(key):
             update[key] = target[key]
     if update:
-        calls.append(ApiCall("rolesanywhere", "UpdateProfile", {"profileId": rid, **update}, region))
+        calls.append(
+            ApiCall("rolesanywhere", "UpdateProfile", {"profileId": rid, **update}, region)
+        )
     cur_maps = {m["certificateField"]: m for m in current.get("attributeMappings") or []}
     tgt_maps = {m["certificateField"]: m for m in target.get("attributeMappings") or []}
     for cert_field, mapping in tgt_maps.items():
         if cur_maps.get(cert_field) != mapping:
             if mapping["mappingRules"]:
-                params = {"profileId": rid, "certificateField": cert_field, "mappingRules": mapping["mappingRules"]}
+                params = {
+                    "profileId": rid,
+                    "certificateField": cert_field,
+                    "mappingRules": mapping["mappingRules"],
+                }
                 calls.append(ApiCall("rolesanywhere", "PutAttributeMapping", params, region))
             else:
-                calls.append(ApiCall("rolesanywhere", "DeleteAttributeMapping", {"profileId": rid, "certificateField": cert_field}, region))
+                calls.append(
+                    ApiCall(
+                        "rolesanywhere",
+                        "DeleteAttributeMapping",
+                        {"profileId": rid, "certificateField": cert_field},
+                        region,
+                    )
+                )
     for cert_field in cur_maps.keys() - tgt_maps.keys():
-        calls.append(ApiCall("rolesanywhere", "DeleteAttributeMapping", {"profileId": rid, "certificateField": cert_field}, region))
+        calls.append(
+            ApiCall(
+                "rolesanywhere",
+                "DeleteAttributeMapping",
+                {"profileId": rid, "certificateField": cert_field},
+                region,
+            )
+        )
     if current.get("enabled") != target.get("enabled"):
         op = "EnableProfile" if target["enabled"] else "DisableProfile"
         calls.append(ApiCall("rolesanywhere", op, {"profileId": rid}, region))
