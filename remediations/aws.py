@@ -423,6 +423,11 @@ def read_account(session: AccountSession, regions: list[str] | None = None) -> I
         SourceError: the account cannot be read at all (no credentials, unreachable
             endpoint, throttling that outlasted the retries).
     """
+    from remediations.executor import install_read_only_guard
+
+    # Reading is read-only whatever the caller does next: a mutating call on this session
+    # now fails unless it comes from a writable Executor (scan, plan and export never do).
+    install_read_only_guard(session.events)
     warnings: list[SourceWarning] = []
     if regions is None:
         regions = _guard(lambda: session.regions(warnings), "region discovery")

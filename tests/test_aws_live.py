@@ -234,3 +234,20 @@ def test_clients_use_adaptive_retries_and_are_cached(sandbox_dir: Path) -> None:
         # botocore counts max_attempts as retries after the first attempt
         assert (retries["mode"], retries["total_max_attempts"]) == ("adaptive", 11)
         assert client.meta.region_name == "eu-west-1"
+
+
+def test_reading_leaves_the_session_read_only(sandbox_dir: Path) -> None:
+    """scan, plan and export read through read_account; afterwards no mutating call can go
+    out on that session, and the account is unchanged (botocore hook, not per command)."""
+    from remediations.executor import ReadOnlyError
+
+    with open_sandbox(sandbox_dir) as session:
+        read_account(session)
+        iam = session.client("iam")
+        ra = session.client("rolesanywhere", "eu-west-1")
+        with pytest.raises(ReadOnlyError):
+            iam.update_assume_role_policy(RoleName="ra-ops-admin", PolicyDocument="{}")
+        with pytest.raises(ReadOnlyError):
+            ra.update_profile(profileId="00000000-0000-0000-0000-000000000000", durationSeconds=900)
+        # reads still work
+        assert iam.get_role(RoleName="ra-ops-admin")["Role"]["RoleName"] == "ra-ops-admin"
