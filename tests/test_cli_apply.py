@@ -238,3 +238,16 @@ def test_an_interrupted_apply_is_finished_or_undone(
             assert equivalent(kind_of(plan, arn), after[arn], state)
     code, out, _ = rafix(capsys, "snapshots", *sandbox)
     assert "(interrupted)" not in out
+
+
+def test_a_plan_made_with_a_relative_sandbox_path_applies_from_elsewhere(
+    capsys: pytest.CaptureFixture[str], sandbox_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(sandbox_dir.parent)
+    plan_path = sandbox_dir.parent / "relative-plan.json"
+    code, _, err = rafix(capsys, "plan", "--sandbox", sandbox_dir.name, "--out", str(plan_path))
+    assert code == 0, err
+    assert json.loads(plan_path.read_text())["source"] == f"sandbox:{sandbox_dir.resolve()}"
+    monkeypatch.chdir(sandbox_dir)
+    code, out, err = rafix(capsys, "apply", str(plan_path), "--sandbox", ".", "--yes")
+    assert code == 0, err

@@ -324,7 +324,8 @@ def open_sandbox(directory: str | Path, regions: list[str] | None = None) -> San
 
     from remediations.sandbox.seed import load_state, seed_emulator, seed_iam
 
-    folder = Path(directory)
+    # Resolved, so that plans and snapshots name the sandbox the same way from any directory.
+    folder = Path(directory).resolve()
     account_id = str(read_account_file(folder)["account_id"])
     inventory, tags = load_state(folder)
     with _open_lock:
