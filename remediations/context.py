@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable
 from functools import cached_property
+from typing import Any
 
 from remediations.model import Crl, Inventory, Profile, Role, TrustAnchor
 from remediations.permissions import (
@@ -27,6 +29,9 @@ class ScanContext:
         #: Session-policy analyses by (policy text, managed ARNs, account): profiles of one
         #: module share their session policy, and each analysis runs a few dozen probes.
         self.session_memo: dict[tuple[str | None, tuple[str, ...], str], SessionPolicyAnalysis] = {}
+        #: Indexes the checks derive from the inventory, by a key naming what they hold (e.g.
+        #: ``("accepting_roles", anchor_arn)``): several checks ask the same questions.
+        self.memo: dict[Hashable, Any] = {}
 
     def trust(self, role: Role) -> TrustAnalysis | None:
         """The trust analysis of a role (cached); None when its trust policy is unreadable."""
@@ -59,6 +64,16 @@ class ScanContext:
             if analysis is not None and analysis.trusts_ra:
                 out.append((role, analysis))
         return out
+
+    def profiles_listing(self, role: Role) -> list[Profile]:
+        """Profiles that list the role however they spell its ARN, sorted by ARN (cached)."""
+        key = ("profiles_listing", role.arn)
+        found: list[Profile] | None = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = sorted(
+                self.profiles_of_role.get(role.arn, ()), key=lambda p: p.arn
+            )
+        return found
 
     @cached_property
     def profiles_by_role(self) -> dict[str, list[Profile]]:

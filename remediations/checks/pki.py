@@ -9,11 +9,12 @@ or because the trust pins no anchor at all). Disabled anchors vend no sessions a
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from remediations.catalog import spec
 from remediations.checks import check
-from remediations.checks.profile import profiles_listing, was_read
+from remediations.checks.profile import was_read
 from remediations.findings import Finding, Severity
 from remediations.model import Role, TrustAnchor
 from remediations.permissions import resource_matches
@@ -56,13 +57,52 @@ def admits_anchor(analysis: TrustAnalysis, anchor_arn: str) -> bool:
 
 
 def accepting_roles(ctx: ScanContext, anchor: TrustAnchor) -> list[tuple[Role, TrustAnalysis]]:
-    """Roles of the anchor's account whose trust admits the anchor."""
-    account = anchor.arn.split(":")[4] if anchor.arn.count(":") >= 5 else ""
-    return [
-        (role, analysis)
-        for role, analysis in ctx.ra_roles
-        if role.account_id == account and admits_anchor(analysis, anchor.arn)
-    ]
+    """Roles of the anchor's account whose trust admits the anchor, in ``ctx.ra_roles`` order."""
+    key = ("accepting_roles", anchor.arn)
+    found: list[tuple[Role, TrustAnalysis]] | None = ctx.memo.get(key)
+    if found is None:
+        index = _admission_index(ctx)
+        account = anchor.arn.split(":")[4] if anchor.arn.count(":") >= 5 else ""
+        positions = {*index.open.get(account, ()), *index.pinned.get((account, anchor.arn), ())}
+        positions.update(
+            i
+            for i in index.wildcard.get(account, ())
+            if admits_anchor(ctx.ra_roles[i][1], anchor.arn)
+        )
+        found = ctx.memo[key] = [ctx.ra_roles[i] for i in sorted(positions)]
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _AdmissionIndex:
+    """Positions in ``ctx.ra_roles`` of usable trusts, by how they admit trust anchors."""
+
+    #: account -> trusts open to any anchor of the account.
+    open: dict[str, list[int]]
+    #: (account, anchor ARN) -> trusts pinning that ARN literally.
+    pinned: dict[tuple[str, str], list[int]]
+    #: account -> trusts with aws:SourceArn patterns (matched per anchor).
+    wildcard: dict[str, list[int]]
+
+
+def _admission_index(ctx: ScanContext) -> _AdmissionIndex:
+    """Built once per scan: each anchor then looks at the few roles that can admit it."""
+    found: _AdmissionIndex | None = ctx.memo.get("admission_index")
+    if found is not None:
+        return found
+    index = _AdmissionIndex({}, {}, {})
+    for position, (role, analysis) in enumerate(ctx.ra_roles):
+        if not analysis.usable:
+            continue
+        account = role.account_id
+        if analysis.open_to_any_anchor:
+            index.open.setdefault(account, []).append(position)
+        for arn in analysis.pinned_source_arns:
+            index.pinned.setdefault((account, arn), []).append(position)
+        if analysis.source_arn_wildcards:
+            index.wildcard.setdefault(account, []).append(position)
+    ctx.memo["admission_index"] = index
+    return index
 
 
 def in_use(ctx: ScanContext, anchor: TrustAnchor) -> bool:
@@ -70,7 +110,9 @@ def in_use(ctx: ScanContext, anchor: TrustAnchor) -> bool:
     if not anchor.enabled:
         return False
     for role, _analysis in accepting_roles(ctx, anchor):
-        if any(p.enabled and p.region == anchor.region for p in profiles_listing(ctx, role)):
+        if any(
+            p.enabled and p.region == anchor.region for p in ctx.profiles_of_role.get(role.arn, ())
+        ):
             return True
     return False
 

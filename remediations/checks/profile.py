@@ -51,7 +51,7 @@ def _arn_account(arn: str) -> str:
 
 def profiles_listing(ctx: ScanContext, role: Role) -> list[Profile]:
     """Profiles that list the role, by its ARN or by an ARN with another path and its name."""
-    return sorted(ctx.profiles_of_role.get(role.arn, []), key=lambda p: p.arn)
+    return ctx.profiles_listing(role)
 
 
 def _listed_roles(ctx: ScanContext, profile: Profile) -> list[tuple[Role, TrustAnalysis]]:
