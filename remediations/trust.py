@@ -650,14 +650,30 @@ def _session_name_bound(policy: CompiledPolicy, allows: list[CompiledStatement])
 #: that differ only in which CN/OU/issuer they pin share one search; the scan must stay close
 #: to parse time on accounts of thousands of roles.
 _CACHE: dict[str, TrustAnalysis] = {}
+#: Final analyses by the ``repr`` of the document (JSON values only: equal reprs are equal
+#: documents, key order included). Most roles of an account share their trust policy verbatim
+#: (every Lambda role, every copy of one module), and a hit skips even the renaming.
+_EXACT: dict[str, TrustAnalysis] = {}
 _CACHE_LIMIT = 4096
 #: Placeholders cannot occur in real policies (IAM refuses control characters).
 _TOKEN = "\x00rafix{}\x00"
 #: Operators under which a literal only ever meets other values through exact equality, so
 #: renaming it consistently cannot change any verdict.
 _ABSTRACTABLE_OPERATORS = frozenset(
-    {"stringequals", "stringnotequals", "stringlike", "stringnotlike"}
+    {
+        "stringequals",
+        "stringnotequals",
+        "stringlike",
+        "stringnotlike",
+        # IfExists changes only what an absent key does, not how present values compare.
+        "stringequalsifexists",
+        "stringnotequalsifexists",
+        "stringlikeifexists",
+        "stringnotlikeifexists",
+    }
 )
+#: Operators under which aws:SourceArn literals may be renamed (see _source_arns_renamable).
+_SOURCE_ARN_OPERATORS = frozenset({"arnequals", "arnlike", "stringequals", "stringlike"})
 _ABSTRACTABLE_PREFIXES = (
     "aws:principaltag/x509subject/",
     "aws:principaltag/x509issuer/",
@@ -673,6 +689,22 @@ def analyze_trust(document: dict[str, Any]) -> TrustAnalysis:
     """
     if not isinstance(document, dict):
         document = {}
+    try:
+        exact = repr(document)
+    except RecursionError:
+        return _analyze(document)
+    same = _EXACT.get(exact)
+    if same is not None:
+        return _rebind(same, document, {})
+    analysis = _analyze_shape(document)
+    if len(_EXACT) >= _CACHE_LIMIT:
+        _EXACT.clear()
+    _EXACT[exact] = analysis
+    return analysis
+
+
+def _analyze_shape(document: dict[str, Any]) -> TrustAnalysis:
+    """The analysis of a document not seen before, shared with documents of its shape."""
     if _plainly_not_ra(document):
         return _not_ra(document)
     abstract, names = _abstract(document)
@@ -766,16 +798,22 @@ def _abstract(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
             return [token(v) for v in value]
         return value
 
+    source_arns = _source_arns_renamable(statement_value)
+
+    def renamable(operator: str, key: str) -> bool:
+        if key == "aws:sourcearn":
+            return source_arns and operator in _SOURCE_ARN_OPERATORS
+        return operator in _ABSTRACTABLE_OPERATORS and key.startswith(_ABSTRACTABLE_PREFIXES)
+
     def statement(stmt: Any) -> Any:
         if not isinstance(stmt, dict) or not isinstance(stmt.get("Condition"), dict):
             return stmt
         condition = {}
         for operator, block in stmt["Condition"].items():
-            if isinstance(block, dict) and str(operator).lower() in _ABSTRACTABLE_OPERATORS:
+            if isinstance(block, dict):
+                op = str(operator).lower()
                 block = {
-                    key: rename(value)
-                    if str(key).lower().startswith(_ABSTRACTABLE_PREFIXES)
-                    else value
+                    key: rename(value) if renamable(op, str(key).lower()) else value
                     for key, value in block.items()
                 }
             condition[operator] = block
@@ -788,6 +826,30 @@ def _abstract(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
     if not names:
         return document, {}
     return {**document, "Statement": abstract_statements}, names
+
+
+def _source_arns_renamable(statement_value: Any) -> bool:
+    """Whether the document's aws:SourceArn literals can be renamed like certificate values.
+
+    Only when every aws:SourceArn value is a plain literal under an exact positive operator:
+    the search then compares them with its candidates by equality alone. A pattern anywhere
+    makes the fresh anchor (built from the partition, region and account the named ARNs
+    spell) matter, and a negated or case-insensitive operator compares them otherwise.
+    """
+    for stmt in statement_value if isinstance(statement_value, list) else [statement_value]:
+        condition = stmt.get("Condition") if isinstance(stmt, dict) else None
+        if not isinstance(condition, dict):
+            continue
+        for operator, block in condition.items():
+            for key, value in block.items() if isinstance(block, dict) else ():
+                if str(key).lower() != "aws:sourcearn":
+                    continue
+                if str(operator).lower() not in _SOURCE_ARN_OPERATORS:
+                    return False
+                for item in value if isinstance(value, list) else [value]:
+                    if not isinstance(item, str) or has_wildcard(item):
+                        return False
+    return True
 
 
 def _renaming_unsafe(statement_value: Any) -> bool:
@@ -831,6 +893,7 @@ def _rebind(
         values["pinned_subjects"] = {
             k: frozenset(real(v) for v in vs) for k, vs in analysis.pinned_subjects.items()
         }
+        values["pinned_source_arns"] = frozenset(real(v) for v in analysis.pinned_source_arns)
         for name in (
             "conditions",
             "fail_open_conditions",

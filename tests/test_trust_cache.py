@@ -82,3 +82,53 @@ def test_corpus_trust_policies() -> None:
 @given(doc=trust_policies())
 def test_generated_trust_policies(doc: dict[str, Any]) -> None:
     assert_same_as_fresh(doc)
+
+
+def test_roles_pinning_different_anchors_share_one_analysis() -> None:
+    trust._CACHE.clear()
+    anchors = [f"arn:aws:rolesanywhere:eu-west-1:111122223333:trust-anchor/t{i}" for i in range(3)]
+    analyses = [trust.analyze_trust(_pinned(f"app{i}", "team", a)) for i, a in enumerate(anchors)]
+    assert len(trust._CACHE) == 1
+    for analysis, anchor in zip(analyses, anchors, strict=True):
+        assert analysis.pinned_source_arns == {anchor}
+        assert {v for u in analysis.conditions for v in u.values} >= {anchor}
+
+
+def _with_source_arn(operator: str, values: list[str], also: dict[str, Any]) -> dict[str, Any]:
+    doc = _pinned("app", "team", values[0])
+    doc["Statement"][0]["Condition"] = {
+        operator: {"aws:SourceArn": values},
+        **also,
+    }
+    return doc
+
+
+TA = "arn:aws:rolesanywhere:eu-west-1:444455556666:trust-anchor/abc"
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        # A pattern elsewhere: the fresh anchor takes its region/account from the named ARN.
+        _with_source_arn("ArnEquals", [TA], {"ArnLike": {"aws:SourceArn": "arn:aws:*:*:*:*"}}),
+        _with_source_arn("ArnLike", [TA, "arn:aws:rolesanywhere:*:444455556666:*"], {}),
+        # Compared otherwise than by equality: left as written.
+        _with_source_arn("ArnEquals", [TA], {"ArnNotEquals": {"aws:SourceArn": TA}}),
+        _with_source_arn("ArnEqualsIfExists", [TA], {}),
+        _with_source_arn("StringEqualsIgnoreCase", [TA.upper()], {}),
+        # The same literal as an anchor and as a subject value stays one value.
+        _with_source_arn(
+            "StringLike", [TA], {"StringEquals": {"aws:PrincipalTag/x509Subject/CN": TA}}
+        ),
+        _with_source_arn("ArnEquals", [TA], {"StringEquals": {"aws:SourceAccount": "1"}}),
+    ],
+)
+def test_source_arn_shapes_match_a_fresh_analysis(doc: dict[str, Any]) -> None:
+    assert_same_as_fresh(doc)
+
+
+def test_a_verbatim_repeat_gets_its_own_document() -> None:
+    first = _pinned("app", "team", TA)
+    second = json.loads(json.dumps(first))
+    trust.analyze_trust(first)
+    assert_same_as_fresh(second)
