@@ -24,6 +24,7 @@ class ScanContext:
         self.settings = settings or Settings()
         self._trust: dict[str, TrustAnalysis | None] = {}
         self._privilege: dict[str, RolePrivilege] = {}
+        self._privilege_by_inputs: dict[Hashable, RolePrivilege] = {}
         #: Per-policy-document results shared by the permission analyses of this scan.
         self.policy_memo: Memo = {}
         #: Session-policy analyses by (policy text, managed ARNs, account): profiles of one
@@ -47,9 +48,23 @@ class ScanContext:
         try:
             return self._privilege[role.arn]
         except KeyError:
+            pass
+        # Roles of one module share their policies verbatim: the verdict depends only on the
+        # documents, the boundary and the partition/account the probes name.
+        parts = role.arn.split(":")
+        key = (
+            tuple(parts[1:2]),
+            tuple(parts[4:5]),
+            repr(role.inline_policies),
+            tuple(role.attached_policy_arns),
+            role.permissions_boundary_arn,
+        )
+        verdict = self._privilege_by_inputs.get(key)
+        if verdict is None:
             verdict = analyze_role_privilege(role, self.inventory.policies, self.policy_memo)
-            self._privilege[role.arn] = verdict
-            return verdict
+            self._privilege_by_inputs[key] = verdict
+        self._privilege[role.arn] = verdict
+        return verdict
 
     def privileged(self, role: Role) -> bool | None:
         """True: ``*:*``, ``iam:*`` or PassRole on *; False: not; None: cannot be decided."""
