@@ -249,5 +249,5 @@ def test_a_plan_made_with_a_relative_sandbox_path_applies_from_elsewhere(
     assert code == 0, err
     assert json.loads(plan_path.read_text())["source"] == f"sandbox:{sandbox_dir.resolve()}"
     monkeypatch.chdir(sandbox_dir)
-    code, out, err = rafix(capsys, "apply", str(plan_path), "--sandbox", ".", "--yes")
+    code, _, err = rafix(capsys, "apply", str(plan_path), "--sandbox", ".", "--yes")
     assert code == 0, err
