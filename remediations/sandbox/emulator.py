@@ -462,17 +462,6 @@ def _create_anchor(emu: RolesAnywhereEmulator, state: RegionState, region: str, 
     return {"trustAnchor": anchor}
 
 
-@operation("GetTrustAnchor")
-def _get_anchor(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
-    return {"trustAnchor": _get(state.anchors, p["trustAnchorId"], "Trust anchor")}
-
-
-@operation("ListTrustAnchors")
-def _list_anchors(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
-    items, token = page(list(state.anchors.values()), p)
-    return {"trustAnchors": items, "nextToken": token}
-
-
 @operation("UpdateTrustAnchor")
 def _update_anchor(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
     anchor = _get(state.anchors, p["trustAnchorId"], "Trust anchor")
@@ -482,30 +471,6 @@ def _update_anchor(emu: RolesAnywhereEmulator, state: RegionState, region: str, 
     if "name" in p:
         anchor["name"] = p["name"]
     return {"trustAnchor": _touch(anchor)}
-
-
-@operation("DeleteTrustAnchor")
-def _delete_anchor(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
-    anchor = _get(state.anchors, p["trustAnchorId"], "Trust anchor")
-    del state.anchors[p["trustAnchorId"]]
-    state.tags.pop(anchor["trustAnchorArn"], None)
-    return {"trustAnchor": anchor}
-
-
-def _set_enabled(store: dict[str, JSON], ident: str, what: str, enabled: bool) -> JSON:
-    item = _get(store, ident, what)
-    item["enabled"] = enabled
-    return _touch(item)
-
-
-@operation("EnableTrustAnchor")
-def _enable_anchor(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
-    return {"trustAnchor": _set_enabled(state.anchors, p["trustAnchorId"], "Trust anchor", True)}
-
-
-@operation("DisableTrustAnchor")
-def _disable_anchor(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
-    return {"trustAnchor": _set_enabled(state.anchors, p["trustAnchorId"], "Trust anchor", False)}
 
 
 def _merge_notifications(
@@ -590,17 +555,6 @@ def _create_profile(emu: RolesAnywhereEmulator, state: RegionState, region: str,
     return {"profile": profile}
 
 
-@operation("GetProfile")
-def _get_profile(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
-    return {"profile": _get(state.profiles, p["profileId"], "Profile")}
-
-
-@operation("ListProfiles")
-def _list_profiles(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
-    items, token = page(list(state.profiles.values()), p)
-    return {"profiles": items, "nextToken": token}
-
-
 @operation("UpdateProfile")
 def _update_profile(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
     profile = _get(state.profiles, p["profileId"], "Profile")
@@ -619,24 +573,6 @@ def _update_profile(emu: RolesAnywhereEmulator, state: RegionState, region: str,
         if key in p:
             profile[key] = p[key]
     return {"profile": _touch(profile)}
-
-
-@operation("DeleteProfile")
-def _delete_profile(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
-    profile = _get(state.profiles, p["profileId"], "Profile")
-    del state.profiles[p["profileId"]]
-    state.tags.pop(profile["profileArn"], None)
-    return {"profile": profile}
-
-
-@operation("EnableProfile")
-def _enable_profile(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
-    return {"profile": _set_enabled(state.profiles, p["profileId"], "Profile", True)}
-
-
-@operation("DisableProfile")
-def _disable_profile(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
-    return {"profile": _set_enabled(state.profiles, p["profileId"], "Profile", False)}
 
 
 def _mappings(profile: JSON) -> Iterator[JSON]:
@@ -711,17 +647,6 @@ def _import_crl(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: 
     return {"crl": crl}
 
 
-@operation("GetCrl")
-def _get_crl(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
-    return {"crl": _get(state.crls, p["crlId"], "CRL")}
-
-
-@operation("ListCrls")
-def _list_crls(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
-    items, token = page(list(state.crls.values()), p)
-    return {"crls": items, "nextToken": token}
-
-
 @operation("UpdateCrl")
 def _update_crl(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
     crl = _get(state.crls, p["crlId"], "CRL")
@@ -733,22 +658,72 @@ def _update_crl(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: 
     return {"crl": _touch(crl)}
 
 
-@operation("DeleteCrl")
-def _delete_crl(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
-    crl = _get(state.crls, p["crlId"], "CRL")
-    del state.crls[p["crlId"]]
-    state.tags.pop(crl["crlArn"], None)
-    return {"crl": crl}
+# Get, List, Delete, Enable and Disable work alike for trust anchors, profiles and CRLs.
 
 
-@operation("EnableCrl")
-def _enable_crl(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
-    return {"crl": _set_enabled(state.crls, p["crlId"], "CRL", True)}
+@dataclass(frozen=True)
+class _Kind:
+    """One resource kind: its operation suffix, store, id parameter and output members."""
+
+    name: str  # operation suffix: GetTrustAnchor, ListTrustAnchors, ...
+    store: str  # RegionState attribute
+    id_param: str
+    arn_field: str
+    one: str  # output member of Get/Delete/Enable/Disable
+    many: str  # output member of List
+    label: str  # for "not found" messages
 
 
-@operation("DisableCrl")
-def _disable_crl(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
-    return {"crl": _set_enabled(state.crls, p["crlId"], "CRL", False)}
+_KINDS = (
+    _Kind(
+        "TrustAnchor",
+        "anchors",
+        "trustAnchorId",
+        "trustAnchorArn",
+        "trustAnchor",
+        "trustAnchors",
+        "Trust anchor",
+    ),
+    _Kind("Profile", "profiles", "profileId", "profileArn", "profile", "profiles", "Profile"),
+    _Kind("Crl", "crls", "crlId", "crlArn", "crl", "crls", "CRL"),
+)
+
+
+def _register_common(kind: _Kind) -> None:
+    def items(state: RegionState) -> dict[str, JSON]:
+        store: dict[str, JSON] = getattr(state, kind.store)
+        return store
+
+    def get(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+        return {kind.one: _get(items(state), p[kind.id_param], kind.label)}
+
+    def list_all(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+        found, token = page(list(items(state).values()), p)
+        return {kind.many: found, "nextToken": token}
+
+    def delete(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+        item = _get(items(state), p[kind.id_param], kind.label)
+        del items(state)[p[kind.id_param]]
+        state.tags.pop(item[kind.arn_field], None)
+        return {kind.one: item}
+
+    def set_enabled(enabled: bool) -> Handler:
+        def handler(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+            item = _get(items(state), p[kind.id_param], kind.label)
+            item["enabled"] = enabled
+            return {kind.one: _touch(item)}
+
+        return handler
+
+    operation(f"Get{kind.name}")(get)
+    operation(f"List{kind.name}s")(list_all)
+    operation(f"Delete{kind.name}")(delete)
+    operation(f"Enable{kind.name}")(set_enabled(True))
+    operation(f"Disable{kind.name}")(set_enabled(False))
+
+
+for _kind in _KINDS:
+    _register_common(_kind)
 
 
 # Subjects (created by CreateSession on the real service; seeded from files here)
