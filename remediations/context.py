@@ -36,12 +36,11 @@ class ScanContext:
 
     def trust(self, role: Role) -> TrustAnalysis | None:
         """The trust analysis of a role (cached); None when its trust policy is unreadable."""
-        try:
+        if role.arn in self._trust:
             return self._trust[role.arn]
-        except KeyError:
-            analysis = None if role.trust_policy is None else analyze_trust(role.trust_policy)
-            self._trust[role.arn] = analysis
-            return analysis
+        analysis = None if role.trust_policy is None else analyze_trust(role.trust_policy)
+        self._trust[role.arn] = analysis
+        return analysis
 
     def privilege(self, role: Role) -> RolePrivilege:
         """The verdict on a role's effective permissions (cached), with the grants behind it."""

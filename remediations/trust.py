@@ -875,33 +875,37 @@ def _rebind(
     analysis: TrustAnalysis, document: dict[str, Any], names: dict[str, str]
 ) -> TrustAnalysis:
     """A copy of a (shared) analysis for one caller: its document, its literals."""
+    if not names:  # the common case (a verbatim repeat): one dict copy
+        copy = object.__new__(TrustAnalysis)
+        copy.__dict__.update(analysis.__dict__)
+        copy.__dict__["document"] = document
+        return copy
     values: dict[str, Any] = dict(analysis.__dict__)
     values["document"] = document
-    if names:
 
-        def real(value: str) -> str:
-            return names.get(value, value)
+    def real(value: str) -> str:
+        return names.get(value, value)
 
-        def uses(items: tuple[ConditionUse, ...]) -> tuple[ConditionUse, ...]:
-            return tuple(
-                dataclasses.replace(u, values=tuple(real(v) for v in u.values))
-                if any(v in names for v in u.values)
-                else u
-                for u in items
-            )
+    def uses(items: tuple[ConditionUse, ...]) -> tuple[ConditionUse, ...]:
+        return tuple(
+            dataclasses.replace(u, values=tuple(real(v) for v in u.values))
+            if any(v in names for v in u.values)
+            else u
+            for u in items
+        )
 
-        values["pinned_subjects"] = {
-            k: frozenset(real(v) for v in vs) for k, vs in analysis.pinned_subjects.items()
-        }
-        values["pinned_source_arns"] = frozenset(real(v) for v in analysis.pinned_source_arns)
-        for name in (
-            "conditions",
-            "fail_open_conditions",
-            "for_any_value_conditions",
-            "ip_conditions",
-        ):
-            values[name] = uses(values[name])
-        values["compiled"] = None  # compiled from the abstract document: recompile on demand
+    values["pinned_subjects"] = {
+        k: frozenset(real(v) for v in vs) for k, vs in analysis.pinned_subjects.items()
+    }
+    values["pinned_source_arns"] = frozenset(real(v) for v in analysis.pinned_source_arns)
+    for name in (
+        "conditions",
+        "fail_open_conditions",
+        "for_any_value_conditions",
+        "ip_conditions",
+    ):
+        values[name] = uses(values[name])
+    values["compiled"] = None  # compiled from the abstract document: recompile on demand
     rebound = object.__new__(TrustAnalysis)
     rebound.__dict__.update(values)
     return rebound
