@@ -44,6 +44,7 @@ from remediations.state import (
     calls_to_reach,
     equivalent,
     fingerprint,
+    is_detailed,
 )
 
 AS_PLANNED = "as planned"
@@ -265,6 +266,7 @@ def apply_plan(
     run = _Run(out)
     steps = steps_of(plan, phases)
     held = [c for c in plan.changes if int(c.phase) not in phases]
+    earlier = [c for c in held if int(c.phase) < min(phases, default=1)]
     if held:
         run.say(
             f"{len(held)} change(s) of phase {', '.join(sorted({str(c.phase) for c in held}))} "
@@ -273,6 +275,8 @@ def apply_plan(
     if not steps:
         run.say("Nothing to apply.")
         return run.report
+    if earlier:
+        _check_earlier_phases(earlier, executor)
     key = plan_key(steps)
     resume = next(iter(store.unfinished(key)), None)
     _warn_other_unfinished(store, key, run)
@@ -281,6 +285,34 @@ def apply_plan(
     target = _normal_source(source or plan.source)
     job = _Job(steps, label or "plan", key, target, account_id or plan.account_id, resume=resume)
     return _execute(job, executor, store, confirm, run)
+
+
+def _check_earlier_phases(changes: Sequence[ChangeLike], executor: Executor) -> None:
+    """Refuse a later phase while the account does not show the earlier phases: phase 2
+    removes what phase 1 moved, so without phase 1 the workloads would lose their access.
+
+    Raises:
+        ApplyError: some earlier change is not in the account (nothing was written).
+    """
+    last: dict[str, ChangeLike] = {}
+    for change in changes:
+        last[str(change.resource_arn)] = change  # the final state an earlier phase leaves
+    missing = []
+    for arn, change in last.items():
+        kind = str(change.resource_type)
+        detailed = is_detailed(kind, change.before, change.after)
+        try:
+            current = executor.read_state(kind, arn, detailed=detailed)
+        except CallFailed as exc:
+            raise ApplyError(f"could not read the account ({exc}); nothing was written") from exc
+        if not equivalent(kind, current, change.after):
+            missing.append(f"{change.id} ({arn})")
+    if missing:
+        phases = ", ".join(sorted({str(c.phase) for c in changes}))
+        raise ApplyError(
+            f"phase {phases} of this plan is not applied yet ({', '.join(missing)} not as "
+            f"planned); apply it first and switch the clients; nothing was written"
+        )
 
 
 def _warn_other_unfinished(store: SnapshotStore, key: str, run: _Run) -> None:
@@ -375,13 +407,19 @@ def _check_fresh(steps: Sequence[Step], executor: Executor, touched: set[str]) -
     for step in steps:
         if step.arn in current:  # a later change on the same resource starts from the earlier
             continue
-        state = executor.read_state(step.resource_type, step.arn)
+        detailed = is_detailed(step.resource_type, step.before, step.after)
+        state = executor.read_state(step.resource_type, step.arn, detailed=detailed)
         current[step.arn] = state
         if equivalent(step.resource_type, state, step.before):
             continue
         if equivalent(step.resource_type, state, step.after) or step.arn in touched:
             continue  # already as planned (writing it again changes nothing), or mid-change
-        stale.append(step.arn)
+        if step.before is None:
+            stale.append(f"{step.arn} (the plan creates it, but it exists now)")
+        elif state is None:
+            stale.append(f"{step.arn} (it no longer exists)")
+        else:
+            stale.append(step.arn)
     if stale:
         raise ApplyError(
             f"stale plan: {', '.join(stale)} changed since the plan was made; nothing was "
@@ -422,7 +460,7 @@ def _apply_step(
     elif equivalent(step.resource_type, current, step.before):
         calls = step.calls
     else:  # resuming a change that was cut short: only what is still missing
-        calls = calls_to_reach(step.resource_type, step.arn, current, step.after or {})
+        calls = calls_to_reach(step.resource_type, step.arn, current, step.after)
     _run_calls(step.id, step.arn, calls, executor, store, snapshot.id)
     read = executor.wait_for(step.resource_type, step.arn, step.after)
     if not equivalent(step.resource_type, read, step.after):
@@ -489,6 +527,16 @@ def _fail(
     return report
 
 
+def _detailed_entry(entry: SnapshotResource) -> bool:
+    """Whether a snapshot resource is a role rafix created (read with its permissions)."""
+    if entry.resource_type != "role":
+        return False
+    # ``planned``/``after`` None mean "not recorded" here, not "does not exist".
+    return entry.before is None or any(
+        s is not None and "create" in s for s in (entry.before, entry.planned, entry.after)
+    )
+
+
 def _first_touch_order(steps: Sequence[Step]) -> list[str]:
     return list(dict.fromkeys(s.arn for s in steps))
 
@@ -501,14 +549,15 @@ def _restore(
     run: _Run,
 ) -> bool:
     """Put one resource back to its snapshot state; True when verified."""
+    detailed = _detailed_entry(entry)
     for attempt in range(ROLLBACK_ATTEMPTS):
         try:
-            current = executor.read_state(entry.resource_type, entry.arn)
+            current = executor.read_state(entry.resource_type, entry.arn, detailed=detailed)
             if equivalent(entry.resource_type, current, entry.before):
                 run.say(f"  {entry.arn}: as before")
                 return True
-            if current is None or entry.before is None:
-                break  # rafix never creates or deletes resources, so it cannot restore this
+            if current is None:
+                break  # deleted meanwhile: rafix only deletes what it created, never recreates
             calls = calls_to_reach(entry.resource_type, entry.arn, current, entry.before)
             _run_calls("rollback", entry.arn, calls, executor, store, snapshot_id)
             read = executor.wait_for(entry.resource_type, entry.arn, entry.before)
@@ -590,10 +639,11 @@ def _restore_steps(
     steps = []
     changed = []
     for index, entry in enumerate(snapshot.resources, start=1):
-        current = executor.read_state(entry.resource_type, entry.arn)
+        detailed = _detailed_entry(entry)
+        current = executor.read_state(entry.resource_type, entry.arn, detailed=detailed)
         if equivalent(entry.resource_type, current, entry.before):
             continue
-        if current is None or entry.before is None:
+        if current is None:
             raise ApplyError(f"{entry.arn} no longer exists; rafix cannot recreate it")
         if not _ours(entry, current, entry.arn in touched):
             changed.append(entry.arn)
@@ -617,8 +667,10 @@ def _ours(entry: SnapshotResource, current: JSON | None, touched: bool) -> bool:
 
 def _restore_step(index: int, entry: SnapshotResource, current: JSON, snapshot_id: str) -> Step:
     before = entry.before or {}
-    calls = calls_to_reach(entry.resource_type, entry.arn, current, before)
+    calls = calls_to_reach(entry.resource_type, entry.arn, current, entry.before)
     details = [f"restores {key}" for key in sorted(before) if before.get(key) != current.get(key)]
+    if entry.before is None:
+        details.append("the snapshot's apply created this role: the rollback deletes it")
     if entry.resource_type == "profile" and _clears_session_policy(before, current):
         # UpdateProfile cannot send an empty sessionPolicy (min length 1) and recreating
         # the profile would change its ARN, so "no session policy" is restored as a

@@ -49,6 +49,10 @@ def text_diff(before: Any, after: Any) -> str:
 
 def semantic_diff(before: Any, after: Any) -> list[str]:
     """Readable lines, one per meaningful difference, in a stable order."""
+    if before is None and after is not None:
+        return _lifecycle_lines("creates", after)
+    if after is None and before is not None:
+        return _lifecycle_lines("deletes", before)
     names: dict[str, str] = {}
     left = _normalize_state(before, names)
     right = _normalize_state(after, names)
@@ -159,6 +163,27 @@ def _normalize_statement(statement: dict[str, Any], names: dict[str, str]) -> di
         if key not in out and key not in ("Condition",):
             out[key] = value
     return out
+
+
+def _lifecycle_lines(verb: str, state: Any) -> list[str]:
+    """What a created (or deleted) role carries, one line per part."""
+    if not isinstance(state, dict):
+        return [f"{verb} the resource"]
+    trust = state.get("trustPolicy")
+    statements = len(as_list(trust.get("Statement"))) if isinstance(trust, dict) else 0
+    lines = [f"{verb} the role (trust policy of {statements} statement(s))"]
+    spec = state.get("create")
+    if not isinstance(spec, dict):
+        return lines
+    lines += [f"with managed policy {arn}" for arn in spec.get("managedPolicyArns") or []]
+    lines += [f"with inline policy {name}" for name in sorted(spec.get("inlinePolicies") or {})]
+    if spec.get("permissionsBoundary"):
+        lines.append(f"with permissions boundary {spec['permissionsBoundary']}")
+    lines.append(f"with path {spec.get('path', '/')}")
+    lines.append(f"with max session duration {spec.get('maxSessionDuration')} s")
+    tags = spec.get("tags") or {}
+    lines += [f"with tag {key}={value}" for key, value in sorted(tags.items())]
+    return lines
 
 
 # --- describing one difference -----------------------------------------------------------------

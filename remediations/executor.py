@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from remediations.errors import ApplyError
 from remediations.model import JSON
+from remediations.policy import decode_policy_document
 from remediations.sources.convert import (
     anchor_from_api,
     crl_from_api,
@@ -34,7 +35,9 @@ from remediations.state import (
     ApiCall,
     anchor_state,
     crl_state,
+    detailed_role_state,
     equivalent,
+    is_detailed,
     profile_state,
     region_of,
     resource_id,
@@ -174,8 +177,17 @@ class Executor:
 
     # --- states --------------------------------------------------------------------------
 
-    def read_state(self, resource_type: str, arn: str) -> JSON | None:
-        """The current state of one resource (state.py shapes); None when it does not exist."""
+    def read_state(self, resource_type: str, arn: str, *, detailed: bool = False) -> JSON | None:
+        """The current state of one resource (state.py shapes); None when it does not exist.
+
+        Args:
+            resource_type: role, profile, trust-anchor or crl.
+            arn: The resource's ARN.
+            detailed: For a role, also read what a created role carries (its managed and
+                inline policies, boundary, duration, path, tags: ``detailed_role_state``).
+        """
+        if detailed and resource_type == "role":
+            return self._read_detailed_role(arn)
         reader = _READERS.get(resource_type)
         if reader is None:
             raise ValueError(f"unknown resource type {resource_type!r}")
@@ -191,6 +203,36 @@ class Executor:
             raise
         return convert(response[key])
 
+    def _read_detailed_role(self, arn: str) -> JSON | None:
+        name = resource_id(arn)
+        try:
+            role = role_from_api(self.run(ApiCall("iam", "GetRole", {"RoleName": name}))["Role"])
+            role.attached_policy_arns = [
+                str(p["PolicyArn"])
+                for p in self._pages("ListAttachedRolePolicies", name, "AttachedPolicies")
+            ]
+            for policy_name in self._pages("ListRolePolicies", name, "PolicyNames"):
+                params = {"RoleName": name, "PolicyName": policy_name}
+                response = self.run(ApiCall("iam", "GetRolePolicy", params))
+                document = decode_policy_document(response["PolicyDocument"])
+                role.inline_policies.append((str(policy_name), document))
+        except CallFailed as exc:
+            if exc.code in NOT_FOUND_CODES:
+                return None
+            raise
+        return detailed_role_state(role)
+
+    def _pages(self, operation: str, role_name: str, key: str) -> list[Any]:
+        """Every item of a paginated IAM list call (Marker / IsTruncated)."""
+        items: list[Any] = []
+        params: dict[str, Any] = {"RoleName": role_name}
+        while True:
+            response = self.run(ApiCall("iam", operation, dict(params)))
+            items += list(response.get(key) or [])
+            if not response.get("IsTruncated") or not response.get("Marker"):
+                return items
+            params["Marker"] = response["Marker"]
+
     def pause(self, attempt: int) -> None:
         """Back off before retrying: the poll interval, doubled per attempt, at most 2 s."""
         self._sleep(min(self.poll_interval * 2**attempt, 2.0))
@@ -203,8 +245,9 @@ class Executor:
         """
         deadline = time.monotonic() + self.poll_timeout
         pause = self.poll_interval
+        detailed = is_detailed(resource_type, target)
         while True:
-            current = self.read_state(resource_type, arn)
+            current = self.read_state(resource_type, arn, detailed=detailed)
             if equivalent(resource_type, current, target) or time.monotonic() >= deadline:
                 return current
             self._sleep(pause)

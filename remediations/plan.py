@@ -41,8 +41,10 @@ class Change:
     summary: str
     why: str
     fingerprint: str
-    before: dict[str, Any]
-    after: dict[str, Any]
+    #: None: the resource does not exist yet (a role the plan creates).
+    before: dict[str, Any] | None
+    #: None: the resource is deleted (only in rollbacks of a created role).
+    after: dict[str, Any] | None
     calls: list[ApiCall]
     semantic_diff: list[str]
     text_diff: str
@@ -77,8 +79,8 @@ class Change:
             summary=str(data.get("summary", "")),
             why=str(data.get("why", "")),
             fingerprint=str(data["fingerprint"]),
-            before=dict(data["before"]),
-            after=dict(data["after"]),
+            before=_optional_state(data["before"]),
+            after=_optional_state(data["after"]),
             calls=[ApiCall.from_json(c) for c in data.get("calls") or []],
             semantic_diff=[str(s) for s in diff_data.get("semantic") or []],
             text_diff=str(diff_data.get("text", "")),
@@ -105,6 +107,10 @@ class Change:
             semantic_diff=both.semantic,
             text_diff=both.text,
         )
+
+
+def _optional_state(value: Any) -> dict[str, Any] | None:
+    return None if value is None else dict(value)
 
 
 @dataclass(slots=True)

@@ -5,7 +5,10 @@ made against", "what the snapshot holds" and "what the account shows now" compar
 
 State shapes (JSON-ready dicts):
 
-- role: ``{"trustPolicy": <dict>}``
+- role: ``{"trustPolicy": <dict>}``; a role rafix creates (or reads back to verify or delete
+  one) also carries ``"create"``: ``{"path", "maxSessionDuration", "permissionsBoundary" (ARN or
+  None), "managedPolicyArns" (sorted), "inlinePolicies" ({name: document}), "tags" ({key:
+  value})}`` (:func:`detailed_role_state`). A resource that does not exist is the state None.
 - profile: ``{"enabled", "roleArns", "managedPolicyArns", "sessionPolicy" (dict or None),
   "durationSeconds", "acceptRoleSessionName", "attributeMappings" (list, sorted by field)}``
 - trust-anchor: ``{"enabled", "notificationSettings" (list sorted by event, without
@@ -72,8 +75,8 @@ class ApiCall:
 _TARGET_KEYS = ("RoleName", "profileId", "trustAnchorId", "crlId")
 
 
-def fingerprint(state: dict[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of a state."""
+def fingerprint(state: dict[str, Any] | None) -> str:
+    """SHA-256 of the canonical JSON of a state; None ("should not exist yet") has one too."""
     text = json.dumps(state, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -105,6 +108,28 @@ def _notification_state(settings: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def role_state(role: Role) -> dict[str, Any]:
     return {"trustPolicy": role.trust_policy}
+
+
+def detailed_role_state(role: Role) -> dict[str, Any]:
+    """A role's trust and everything a copy of it needs (what CreateRole and the policy calls
+    set). Inline policies whose document could not be read are left out."""
+    return {
+        "trustPolicy": role.trust_policy,
+        "create": {
+            "path": role.path or "/",
+            "maxSessionDuration": role.max_session_duration or DEFAULT_DURATION_SECONDS,
+            "permissionsBoundary": role.permissions_boundary_arn,
+            "managedPolicyArns": sorted(set(role.attached_policy_arns)),
+            "inlinePolicies": {name: doc for name, doc in role.inline_policies if doc is not None},
+            "tags": dict(role.tags),
+        },
+    }
+
+
+def is_detailed(resource_type: str, *states: dict[str, Any] | None) -> bool:
+    """Whether a role must be read with its permissions (:func:`detailed_role_state`) to
+    compare with these states: one of them is a created role, or "does not exist"."""
+    return resource_type == "role" and any(s is None or "create" in s for s in states)
 
 
 def profile_state(profile: Profile) -> dict[str, Any]:
@@ -163,16 +188,36 @@ def equivalent(resource_type: str, a: dict[str, Any] | None, b: dict[str, Any] |
 
 
 def calls_to_reach(
-    resource_type: str, arn: str, current: dict[str, Any], target: dict[str, Any]
+    resource_type: str, arn: str, current: dict[str, Any] | None, target: dict[str, Any] | None
 ) -> list[ApiCall]:
-    """The API calls that turn ``current`` into ``target`` (only what differs)."""
+    """The API calls that turn ``current`` into ``target`` (only what differs).
+
+    None means "does not exist": only roles are created (``target`` with a ``"create"`` block)
+    or deleted (``target`` None, ``current`` read with :func:`detailed_role_state`'s shape).
+
+    Raises:
+        ValueError: an unknown resource type, or creating/deleting something rafix cannot.
+    """
     rid = resource_id(arn)
     region = region_of(arn)
-    if resource_type == "role":
-        if current.get("trustPolicy") == target.get("trustPolicy"):
+    if current is None or target is None:
+        if current is target:
             return []
-        doc = json.dumps(target["trustPolicy"], separators=(",", ":"), ensure_ascii=False)
-        return [ApiCall("iam", "UpdateAssumeRolePolicy", {"RoleName": rid, "PolicyDocument": doc})]
+        if resource_type != "role":
+            raise ValueError(f"rafix does not create or delete a {resource_type}")
+        if target is not None:
+            return _create_role_calls(rid, target)
+        return _delete_role_calls(rid, current or {})
+    if resource_type == "role":
+        calls = []
+        if current.get("trustPolicy") != target.get("trustPolicy"):
+            doc = json.dumps(target["trustPolicy"], separators=(",", ":"), ensure_ascii=False)
+            calls.append(
+                ApiCall("iam", "UpdateAssumeRolePolicy", {"RoleName": rid, "PolicyDocument": doc})
+            )
+        if "create" in target and "create" in current:
+            calls += _role_detail_calls(rid, current["create"], target["create"])
+        return calls
     if resource_type == "profile":
         return _profile_calls(rid, region, current, target)
     if resource_type == "trust-anchor":
@@ -249,4 +294,83 @@ def _profile_calls(
     if current.get("enabled") != target.get("enabled"):
         op = "EnableProfile" if target["enabled"] else "DisableProfile"
         calls.append(ApiCall("rolesanywhere", op, {"profileId": rid}, region))
+    return calls
+
+
+def _policy_text(doc: Any) -> str:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+
+
+def _create_role_calls(rid: str, target: dict[str, Any]) -> list[ApiCall]:
+    """CreateRole with the trust, path, duration, boundary and tags; then the policies."""
+    spec = target.get("create")
+    if not isinstance(spec, dict):
+        raise ValueError(f"role {rid}: a created role's state needs a 'create' block")
+    params: dict[str, Any] = {
+        "RoleName": rid,
+        "Path": spec.get("path") or "/",
+        "AssumeRolePolicyDocument": _policy_text(target["trustPolicy"]),
+        "MaxSessionDuration": spec.get("maxSessionDuration") or DEFAULT_DURATION_SECONDS,
+    }
+    if spec.get("permissionsBoundary"):
+        params["PermissionsBoundary"] = spec["permissionsBoundary"]
+    if spec.get("tags"):
+        params["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(spec["tags"].items())]
+    empty: dict[str, Any] = {"managedPolicyArns": [], "inlinePolicies": {}}
+    policies = {k: v for k, v in spec.items() if k in empty}
+    return [ApiCall("iam", "CreateRole", params), *_role_detail_calls(rid, empty, policies)]
+
+
+def _delete_role_calls(rid: str, current: dict[str, Any]) -> list[ApiCall]:
+    """DeleteRole needs the role's inline policies deleted and managed ones detached first."""
+    spec = current.get("create") or {}
+    calls = [
+        ApiCall("iam", "DeleteRolePolicy", {"RoleName": rid, "PolicyName": name})
+        for name in sorted(spec.get("inlinePolicies") or {})
+    ]
+    calls += [
+        ApiCall("iam", "DetachRolePolicy", {"RoleName": rid, "PolicyArn": arn})
+        for arn in sorted(spec.get("managedPolicyArns") or [])
+    ]
+    return [*calls, ApiCall("iam", "DeleteRole", {"RoleName": rid})]
+
+
+def _role_detail_calls(rid: str, current: dict[str, Any], target: dict[str, Any]) -> list[ApiCall]:
+    """Calls for the parts of ``target``'s create block that differ from ``current``'s (a key
+    absent from ``target`` is left alone)."""
+    calls: list[ApiCall] = []
+
+    def call(operation: str, **params: Any) -> None:
+        calls.append(ApiCall("iam", operation, {"RoleName": rid, **params}))
+
+    duration = target.get("maxSessionDuration")
+    if duration is not None and duration != current.get("maxSessionDuration"):
+        call("UpdateRole", MaxSessionDuration=duration)
+    if "permissionsBoundary" in target:
+        boundary = target["permissionsBoundary"]
+        if boundary and boundary != current.get("permissionsBoundary"):
+            call("PutRolePermissionsBoundary", PermissionsBoundary=boundary)
+        elif not boundary and current.get("permissionsBoundary"):
+            call("DeleteRolePermissionsBoundary")
+    if "managedPolicyArns" in target:
+        have, want = set(current.get("managedPolicyArns") or []), set(target["managedPolicyArns"])
+        for arn in sorted(want - have):
+            call("AttachRolePolicy", PolicyArn=arn)
+        for arn in sorted(have - want):
+            call("DetachRolePolicy", PolicyArn=arn)
+    if "inlinePolicies" in target:
+        have_docs, want_docs = current.get("inlinePolicies") or {}, target["inlinePolicies"]
+        for name, doc in sorted(want_docs.items()):
+            if have_docs.get(name) != doc:
+                call("PutRolePolicy", PolicyName=name, PolicyDocument=_policy_text(doc))
+        for name in sorted(set(have_docs) - set(want_docs)):
+            call("DeleteRolePolicy", PolicyName=name)
+    if "tags" in target:
+        have_tags, want_tags = current.get("tags") or {}, target["tags"]
+        changed = {k: v for k, v in want_tags.items() if have_tags.get(k) != v}
+        if changed:
+            call("TagRole", Tags=[{"Key": k, "Value": v} for k, v in sorted(changed.items())])
+        gone = sorted(set(have_tags) - set(want_tags))
+        if gone:
+            call("UntagRole", TagKeys=gone)
     return calls

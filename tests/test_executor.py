@@ -140,14 +140,14 @@ def test_wait_for_polls_with_backoff_until_the_change_is_visible(account: MotoAc
     reads = 0
     real_read = executor.read_state
 
-    def lagging_read(kind: str, arn: str) -> Any:
+    def lagging_read(kind: str, arn: str, **options: Any) -> Any:
         nonlocal reads
         reads += 1
         if reads == 3:  # IAM shows the write on the third read
             someone_else(account).update_assume_role_policy(
                 RoleName=ROLES[1], PolicyDocument=json.dumps(target["trustPolicy"])
             )
-        return real_read(kind, arn)
+        return real_read(kind, arn, **options)
 
     executor.read_state = lagging_read  # type: ignore[method-assign,assignment]
     assert executor.wait_for("role", arn, target) == target
