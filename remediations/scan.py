@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from remediations.catalog import spec
 from remediations.checks import load_all
 from remediations.context import ScanContext
@@ -14,11 +18,28 @@ def run_checks(inventory: Inventory, settings: Settings | None = None) -> list[F
     """All findings for the inventory, most severe first, then by ID and resource."""
     ctx = ScanContext(inventory, settings)
     findings: list[Finding] = []
-    for _ids, fn in load_all():
-        findings.extend(fn(ctx))
+    with _collector_paused():
+        for _ids, fn in load_all():
+            findings.extend(fn(ctx))
     findings.extend(_malformed_policy_findings(inventory))
     findings.sort(key=lambda f: f.sort_key)
     return findings
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the checks run.
+
+    The analyses allocate many small containers and free them by reference counting; the
+    collector's passes over them find nothing to free and cost a fifth of the scan.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _malformed_policy_findings(inventory: Inventory) -> list[Finding]:
@@ -27,7 +48,9 @@ def _malformed_policy_findings(inventory: Inventory) -> list[Finding]:
     out = []
     for role in inventory.roles.values():
         if role.trust_policy_error:
-            out.append(entry.finding(role.arn, f"Trust policy: {role.trust_policy_error}", region="global"))
+            out.append(
+                entry.finding(role.arn, f"Trust policy: {role.trust_policy_error}", region="global")
+            )
     for profile in inventory.profiles.values():
         if profile.session_policy_error:
             out.append(
