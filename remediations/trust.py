@@ -16,7 +16,6 @@ keys interact, trying a bounded number of combinations (one dimension varied at 
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -888,7 +887,14 @@ def _rebind(
 
     def uses(items: tuple[ConditionUse, ...]) -> tuple[ConditionUse, ...]:
         return tuple(
-            dataclasses.replace(u, values=tuple(real(v) for v in u.values))
+            ConditionUse(
+                u.statement_index,
+                u.effect,
+                u.operator,
+                u.key,
+                tuple(real(v) for v in u.values),
+                u.category,
+            )
             if any(v in names for v in u.values)
             else u
             for u in items
