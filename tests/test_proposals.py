@@ -487,15 +487,21 @@ def test_notifications_and_crl() -> None:
     ]
 
 
-def test_two_phase_and_report_only_findings_are_explained() -> None:
+def test_advisory_and_report_only_findings_are_explained() -> None:
     inv = inventory(trust(ra_statement()))
-    result = propose(
-        inv, [finding("RA-TRUST-MULTIPLE-SUBJECTS"), finding("RA-TA-EXTERNAL-CA", TA1)]
-    )
+    result = propose(inv, [finding("RA-ROLE-PRIVILEGED"), finding("RA-TA-EXTERNAL-CA", TA1)])
     reasons = {n.finding_id: n.reason for n in result.not_fixable}
-    assert "Two-phase" in reasons["RA-TRUST-MULTIPLE-SUBJECTS"]
+    assert "Two-phase" in reasons["RA-ROLE-PRIVILEGED"]
+    assert "does not reduce privilege" in reasons["RA-ROLE-PRIVILEGED"]
     assert reasons["RA-TA-EXTERNAL-CA"].startswith("Not fixed automatically")
     assert not result.changes
+
+
+def test_a_split_of_subject_patterns_is_refused_with_the_reason() -> None:
+    inv = inventory(trust(ra_statement(StringLike={"aws:PrincipalTag/x509Subject/CN": "ci-*"})))
+    result = propose(inv, [finding("RA-TRUST-MULTIPLE-SUBJECTS")])
+    (item,) = result.not_fixable
+    assert "patterns" in item.reason and not result.changes
 
 
 @pytest.mark.parametrize("item", ["cn", "=x", "colour=red", "cn="])
@@ -505,10 +511,22 @@ def test_bad_set_options(item: str) -> None:
 
 
 def _apply(inv: Inventory, result: ProposalSet) -> None:
-    """What a successful apply does to the account, on the inventory."""
-    for change in result.changes:
+    """What a successful apply of every phase does to the account, on the inventory."""
+    for change in sorted(result.changes, key=lambda c: c.phase):
         after = change.after
-        if change.resource_type == "role":
+        if change.resource_type == "role" and change.before is None:
+            spec_ = after["create"]
+            inv.roles[change.resource_arn] = Role(
+                arn=change.resource_arn,
+                name=change.resource_arn.rsplit("/", 1)[-1],
+                trust_policy=after["trustPolicy"],
+                max_session_duration=spec_["maxSessionDuration"],
+                inline_policies=list(spec_["inlinePolicies"].items()),
+                attached_policy_arns=spec_["managedPolicyArns"],
+                permissions_boundary_arn=spec_["permissionsBoundary"],
+                tags=spec_["tags"],
+            )
+        elif change.resource_type == "role":
             inv.roles[change.resource_arn].trust_policy = after["trustPolicy"]
         elif change.resource_type == "profile":
             profile = inv.profiles[change.resource_arn]
@@ -532,10 +550,19 @@ def test_applying_the_proposals_fixes_their_findings_and_adds_none() -> None:
     result = propose(inv, run_checks(inv), values={"cn": "app.prod", "issuer_cn": "Issuing CA"})
     _apply(inv, result)
     after = {(f.id, f.resource_arn) for f in run_checks(inv)}
-    fixed = {(fid, c.resource_arn) for c in result.changes for fid in c.finding_ids}
+    # A split's changes (new roles, profiles that list them) fix the shared role's finding.
+    split = {"RA-TRUST-MIXED-PRINCIPALS", "RA-TRUST-MULTIPLE-SUBJECTS"}
+    fixed = {
+        (fid, ROLE if fid in split else c.resource_arn)
+        for c in result.changes
+        for fid in c.finding_ids
+    }
     assert fixed and fixed <= before
     assert not fixed & after
-    assert after <= before
+    # A role split from the shared one has at most the findings the shared role had.
+    created = {c.resource_arn for c in result.changes if c.before is None}
+    assert created
+    assert {(fid, ROLE if arn in created else arn) for fid, arn in after} <= before
 
 
 def test_a_profile_fix_waiting_for_input_leaves_no_trace() -> None:

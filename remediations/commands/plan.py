@@ -71,6 +71,9 @@ def render_text(plan: Plan) -> str:
         out.append(f"{change.id}{phase}  {change.resource_type} {change.resource_arn}\n")
         out.append(f"  fixes: {', '.join(change.finding_ids)}\n")
         out.append(f"  {change.summary}\n")
+        if change.phase > 1 or change.before is None:
+            # Why a split is phased is what a reviewer must read before applying it.
+            out.append(f"  why: {change.why}\n")
         out.append("  changes:\n")
         out.append(_indent("\n".join(change.semantic_diff)))
         out.append("  API calls:\n")
