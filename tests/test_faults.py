@@ -7,7 +7,9 @@ exactly as planned, with the report (or the refusal) saying which. "Killed" faul
 process between two calls (a BaseException from botocore's ``after-call`` hook, which no
 ``except Exception`` catches); recovery then runs ``rafix apply`` again or ``rafix rollback``.
 
-The same is done twice: on moto IAM alone (three roles), and on a sandbox account with a plan
+The same is done three times: on moto IAM alone (three roles), on moto IAM with a plan that
+also creates a role (a split's phase 1: CreateRole, AttachRolePolicy, PutRolePolicy, and a
+rollback that deletes it), and on a sandbox account with a plan
 that touches a role, a profile (two calls: UpdateProfile and PutAttributeMapping), a trust
 anchor and a CRL, so that a kill can also land between two calls on one resource.
 """
@@ -33,7 +35,9 @@ from tests.test_apply import (
     TChange,
     TPlan,
     account,
+    role_arn,
     role_plan,
+    someone_else,
     states,
     writer,
     yes,
@@ -188,6 +192,112 @@ def test_fault_leaves_account_as_before_or_as_planned(
         assert outcome == AS_PLANNED
     else:
         assert outcome == AS_BEFORE
+
+
+# --- the same with a plan that creates a role (phase 1 of a split); before the sandbox
+# suite, whose module-wide moto mock would otherwise keep the roles of these cases --------------------------
+
+NEW_ROLE = role_arn("ra-alpha-worker")
+NEW_MANAGED = "arn:aws:iam::123456789012:policy/ra-read"
+
+
+def with_managed_policy(acct: MotoAccount) -> MotoAccount:
+    """The account with the customer managed policy the new role attaches."""
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:List*", "Resource": "*"}],
+    }
+    someone_else(acct).create_policy(PolicyName="ra-read", PolicyDocument=json.dumps(document))
+    return acct
+
+
+def create_plan() -> TPlan:
+    """ra-alpha's trust pinned, then a new role with a managed and an inline policy."""
+    pin = role_plan().changes[0]
+    created: dict[str, Any] = {
+        "trustPolicy": pin.after["trustPolicy"],
+        "create": {
+            "path": "/",
+            "maxSessionDuration": 3600,
+            "permissionsBoundary": None,
+            "managedPolicyArns": [NEW_MANAGED],
+            "inlinePolicies": {
+                "read": {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}],
+                }
+            },
+            "tags": {"team": "platform"},
+        },
+    }
+    new = TChange("c2", NEW_ROLE, "role", None, created)  # type: ignore[arg-type]
+    return TPlan([pin, new])
+
+
+def create_states(acct: MotoAccount) -> dict[str, str]:
+    reader = Executor(acct)
+    return {
+        "ra-alpha": fingerprint(reader.read_state("role", role_arn("ra-alpha"))),
+        "new": fingerprint(reader.read_state("role", NEW_ROLE, detailed=True)),
+    }
+
+
+#: Reads of both roles (the new one: not there), the pin and its read, then CreateRole,
+#: AttachRolePolicy, PutRolePolicy and the four reads that verify a created role.
+CREATE_CALLS = 2 + 2 + 3 + 4
+CREATE_CASES = [(position, fault) for position in range(CREATE_CALLS) for fault in FAULTS]
+
+
+def test_create_plan_call_count(account: MotoAccount, tmp_path: Path, capsys: Any) -> None:
+    with_managed_policy(account)
+    counter = FaultInjector(-1, "", killed)
+    counter.install(account.client("iam"))
+    report = apply_plan(create_plan(), writer(account), SnapshotStore(tmp_path), yes)
+    assert report.outcome == AS_PLANNED and len(counter.seen) == CREATE_CALLS
+    assert create_states(account)["new"] == fingerprint(create_plan().changes[1].after)
+    with capsys.disabled():
+        print(f"\nfault injection with a created role: {len(CREATE_CASES)} cases")
+
+
+@pytest.mark.parametrize(
+    ("position", "fault"), CREATE_CASES, ids=[f"create-call{p}-{f}" for p, f in CREATE_CASES]
+)
+def test_fault_in_a_plan_that_creates_a_role(
+    account: MotoAccount, tmp_path: Path, position: int, fault: str
+) -> None:
+    event, make, recovery = FAULTS[fault]
+    with_managed_policy(account)
+    store = SnapshotStore(tmp_path / "snapshots")
+    original = create_states(account)
+    planned = {"ra-alpha": fingerprint(create_plan().changes[0].after)}
+    planned["new"] = fingerprint(create_plan().changes[1].after)
+    injector = FaultInjector(position, event, make)
+    executor = writer(account)
+    injector.install(executor.client("iam"))
+    try:
+        if recovery:
+            with pytest.raises(Killed):
+                apply_plan(create_plan(), executor, store, yes)
+        else:
+            try:
+                report = apply_plan(create_plan(), executor, store, yes)
+                outcome = report.outcome
+                assert report.failed is not None and not report.differing
+            except ApplyError as exc:
+                assert "nothing was written" in str(exc)
+                outcome = AS_BEFORE
+    finally:
+        injector.uninstall(executor.client("iam"))
+    assert injector.fired
+    if recovery == "apply":
+        outcome = apply_plan(create_plan(), writer(account), store, yes).outcome
+    elif recovery == "rollback":
+        for snapshot in store.unfinished():
+            assert rollback(snapshot.id, writer(account), store, yes).ok
+        outcome = AS_BEFORE
+    assert not store.unfinished()
+    assert outcome == (AS_BEFORE if recovery != "apply" else AS_PLANNED)
+    assert create_states(account) == (original if outcome == AS_BEFORE else planned)
 
 
 # --- the same on a sandbox account: roles, profiles, trust anchors and CRLs ---------------
