@@ -264,3 +264,115 @@ def test_a_plan_made_with_a_relative_sandbox_path_applies_from_elsewhere(
     monkeypatch.chdir(sandbox_dir)
     code, _, err = rafix(capsys, "apply", str(plan_path), "--sandbox", ".", "--yes")
     assert code == 0, err
+
+
+SHARED = "arn:aws:iam::111122223333:role/ra-shared-ci"
+MIXED = "arn:aws:iam::111122223333:role/ra-build-agents"
+SPLIT_IDS = {"RA-TRUST-MULTIPLE-SUBJECTS", "RA-TRUST-MIXED-PRINCIPALS"}
+
+
+def scan_findings(capsys: pytest.CaptureFixture[str], sandbox: Path) -> set[tuple[str, str]]:
+    code, out, err = rafix(capsys, "scan", "--sandbox", str(sandbox), "--format", "json")
+    assert code in (0, 1), err
+    return {(f["id"], f["resource_arn"]) for f in json.loads(out)["findings"]}
+
+
+def admits_cn(trust: dict[str, Any], cn: str) -> bool:
+    from remediations.trust import CertificateContext, analyze_trust
+
+    anchor = "arn:aws:rolesanywhere:us-east-1:111122223333:trust-anchor/a14e2cea-f3c8-5d7c-9d19-78ef0015846a"
+    cert = CertificateContext(source_arn=anchor, subject={"CN": cn}, issuer={}, san={})
+    return analyze_trust(trust).admits(cert)
+
+
+def test_splitting_shared_and_mixed_roles_in_two_phases(
+    capsys: pytest.CaptureFixture[str], sandbox_dir: Path
+) -> None:
+    sandbox = ("--sandbox", str(sandbox_dir))
+    code, text, err = rafix(capsys, "plan", *sandbox)
+    assert code == 0, err
+    assert "[phase 2]" in text and "why: Phase 1 of splitting ra-shared-ci" in text
+    assert "why: Phase 2: waits until every workload has switched its --role-arn" in text
+    path, plan = make_plan(capsys, sandbox_dir)
+    created = [c for c in plan["changes"] if c["before"] is None]
+    assert {c["resource_arn"].rsplit("/", 1)[-1] for c in created} == {
+        "ra-shared-ci-ci-runner-01.build",
+        "ra-shared-ci-ci-runner-02.build",
+        "ra-shared-ci-release-bot.build",
+        "ra-build-agents-build-agent.corp",
+    }
+    assert all(c["phase"] == 1 for c in created)
+    # Phase 2 starts where phase 1 leaves each resource.
+    for late in (c for c in plan["changes"] if c["phase"] == 2):
+        early = [c for c in phase_one(plan) if c["resource_arn"] == late["resource_arn"]]
+        if early:
+            assert late["before"] == early[-1]["after"]
+    original = account_states(sandbox_dir, plan)
+    findings_before = scan_findings(capsys, sandbox_dir)
+
+    # Phase 2 alone is refused while phase 1 is not in the account.
+    code, _, err = rafix(capsys, "apply", str(path), *sandbox, "--yes", "--phase", "2")
+    assert code == 1 and "not applied yet" in err and "nothing was written" in err
+    assert account_states(sandbox_dir, plan) == original
+
+    code, out, err = rafix(capsys, "apply", str(path), *sandbox, "--yes")
+    assert code == 0, err
+    assert "are not applied now" in out
+    phase1 = account_states(sandbox_dir, plan)
+    for change in created:
+        state = phase1[change["resource_arn"]]
+        assert state == change["after"]
+        shared = MIXED if "build-agents" in change["resource_arn"] else SHARED
+        with open_sandbox(sandbox_dir) as account:
+            copied = Executor(account).read_state("role", shared, detailed=True)
+        assert copied is not None
+        assert state["create"] == copied["create"]  # policies, boundary, duration, path, tags
+    # The profiles list the new roles, and the shared role still admits every subject.
+    profiles = [c for c in phase_one(plan) if c["resource_type"] == "profile"]
+    listed = {a for c in profiles for a in phase1[c["resource_arn"]]["roleArns"]}
+    assert {c["resource_arn"] for c in created} <= listed and SHARED in listed
+    for cn in ("ci-runner-01.build", "ci-runner-02.build", "release-bot.build"):
+        assert admits_cn(phase1[SHARED]["trustPolicy"], cn)
+        dedicated = phase1[f"{SHARED}-{cn}"]["trustPolicy"]
+        assert admits_cn(dedicated, cn) and not admits_cn(dedicated, "ci-runner-03.build")
+    # A rescan: the new roles bring no finding their shared role did not have (the profile
+    # that offers both roles for one certificate is the transitional fan-out phase 2 ends).
+    new_roles = {
+        c["resource_arn"]: (SHARED if "shared-ci" in c["resource_arn"] else MIXED) for c in created
+    }
+    after_one = scan_findings(capsys, sandbox_dir)
+    for fid, arn in after_one - findings_before:
+        if arn in new_roles:
+            assert (fid, new_roles[arn]) in findings_before
+        else:
+            assert fid == "RA-PROFILE-ROLE-FANOUT-WITHOUT-BINDING", (fid, arn)
+    snapshot_one = json.loads(rafix(capsys, "snapshots", *sandbox, "--format", "json")[1])[
+        "snapshots"
+    ][0]["id"]
+
+    code, out, err = rafix(capsys, "apply", str(path), *sandbox, "--yes", "--phase", "2")
+    assert code == 0, err
+    phase2 = account_states(sandbox_dir, plan)
+    for cn in ("ci-runner-01.build", "release-bot.build"):
+        assert not admits_cn(phase2[SHARED]["trustPolicy"], cn)
+        assert admits_cn(phase2[f"{SHARED}-{cn}"]["trustPolicy"], cn)
+    assert not any(SHARED in phase2[c["resource_arn"]]["roleArns"] for c in profiles)
+    after_two = scan_findings(capsys, sandbox_dir)
+    assert not {(fid, arn) for fid, arn in after_two if fid in SPLIT_IDS}
+    assert after_two <= after_one | {(fid, arn) for fid, arn in after_two if arn in new_roles}
+    snapshot_two = json.loads(rafix(capsys, "snapshots", *sandbox, "--format", "json")[1])[
+        "snapshots"
+    ]
+    two = next(s["id"] for s in snapshot_two if s["id"] != snapshot_one)
+
+    # Each rollback restores exactly; the second deletes the roles phase 1 created.
+    assert rafix(capsys, "rollback", two, *sandbox, "--yes")[0] == 0
+    assert account_states(sandbox_dir, plan) == phase1
+    code, out, err = rafix(capsys, "rollback", snapshot_one, *sandbox, "--yes")
+    assert code == 0, err
+    assert "deletes it" in out
+    restored = account_states(sandbox_dir, plan)
+    for arn, state in original.items():
+        assert equivalent(kind_of(plan, arn), restored[arn], state), arn
+    assert all(restored[c["resource_arn"]] is None for c in created)
+    assert scan_findings(capsys, sandbox_dir) == findings_before
