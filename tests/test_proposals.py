@@ -607,3 +607,139 @@ def test_a_stale_crl_is_not_enabled() -> None:
     assert not stale.changes and "UpdateCrl" in stale.not_fixable[0].reason
     inv.crls[arn].crl_data = _crl_pem(now + dt.timedelta(days=3))
     assert only_change(propose(inv, [finding("RA-CRL-DISABLED", arn)])) == {"enabled": True}
+
+
+# --- two-phase splits --------------------------------------------------------------------------
+
+CN_KEY = "aws:PrincipalTag/x509Subject/CN"
+
+
+def multi_subject_inventory(*cns: str, **role: Any) -> Inventory:
+    doc = trust(ra_statement(StringEquals={CN_KEY: list(cns)}, ArnEquals={"aws:SourceArn": TA1}))
+    inv = inventory(doc)
+    for key, value in role.items():
+        setattr(inv.roles[ROLE], key, value)
+    return inv
+
+
+def by_phase(result: ProposalSet, phase: int) -> dict[str, Any]:
+    return {c.resource_arn: c for c in result.changes if c.phase == phase}
+
+
+def test_a_multi_subject_role_gets_a_dedicated_role_per_subject_then_loses_them() -> None:
+    inline = ("data", {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})
+    inv = multi_subject_inventory(
+        "app-a",
+        "app-b",
+        inline_policies=[inline],
+        attached_policy_arns=["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+        permissions_boundary_arn=f"arn:aws:iam::{ACCOUNT}:policy/boundary",
+        tags={"team": "platform"},
+        path="/ci/",
+        arn=ROLE,
+    )
+    result = propose(inv, [finding("RA-TRUST-MULTIPLE-SUBJECTS")])
+    one, two = by_phase(result, 1), by_phase(result, 2)
+    new_a = f"arn:aws:iam::{ACCOUNT}:role/ci/app-prod-app-a"
+    assert set(one) == {new_a, f"arn:aws:iam::{ACCOUNT}:role/ci/app-prod-app-b", PROFILE}
+    created = one[new_a]
+    assert created.before is None and "--role-arn" in created.why
+    spec_ = created.after["create"]
+    assert spec_["inlinePolicies"] == {"data": inline[1]}
+    assert spec_["managedPolicyArns"] == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    assert spec_["permissionsBoundary"].endswith(":policy/boundary")
+    assert spec_["path"] == "/ci/" and spec_["tags"] == {"team": "platform"}
+    statement = created.after["trustPolicy"]["Statement"][0]
+    assert statement["Condition"]["StringEquals"][CN_KEY] == "app-a"
+    assert statement["Condition"]["ArnEquals"] == {"aws:SourceArn": TA1}  # pins kept
+    dedicated = analyze_trust(created.after["trustPolicy"])
+    assert dedicated.admits(cert(cn="app-a")) and not dedicated.admits(cert(cn="app-b"))
+    assert not dedicated.admits(cert(source_arn=TA2, cn="app-a"))
+    assert one[PROFILE].after["roleArns"][0] == ROLE and new_a in one[PROFILE].after["roleArns"]
+    # Phase 2: nothing is left on the shared role, which leaves the profile too.
+    shared = two[ROLE].after["trustPolicy"]
+    assert not analyze_trust(shared).trusts_ra and shared["Statement"][0]["Effect"] == "Deny"
+    check_document(shared, "trust")
+    assert two[PROFILE].before == one[PROFILE].after
+    assert two[PROFILE].after["roleArns"] == [
+        a for a in one[PROFILE].after["roleArns"] if a != ROLE
+    ]
+    assert "waits until every workload has switched" in two[ROLE].why
+
+
+def test_phase_two_starts_from_the_phase_one_hardening_of_the_shared_role() -> None:
+    doc = trust(ra_statement(StringEquals={CN_KEY: ["app-a", "app-b", "app-c"]}))
+    inv = inventory(doc)
+    result = propose(
+        inv,
+        [finding("RA-TRUST-MULTIPLE-SUBJECTS"), finding("RA-TRUST-NO-SOURCEARN")],
+        values={"trust_anchor_arn": TA1},
+    )
+    one, two = by_phase(result, 1), by_phase(result, 2)
+    hardened = one[ROLE].after
+    assert two[ROLE].before == hardened
+    for change in result.changes:
+        if change.before is None:  # the new roles carry the hardening too
+            condition = change.after["trustPolicy"]["Statement"][0]["Condition"]
+            assert TA1 in str(condition["ArnEquals"]) or TA1 in str(condition)
+
+
+def test_a_mixed_role_moves_its_roles_anywhere_path_and_keeps_the_others() -> None:
+    shared_statement = ra_statement(
+        StringEquals={CN_KEY: "agent"}, ArnEquals={"aws:SourceArn": TA1}
+    )
+    shared_statement["Principal"] = {
+        "Service": ["rolesanywhere.amazonaws.com", "ec2.amazonaws.com"]
+    }
+    inv = inventory(trust(OTHER, shared_statement))
+    result = propose(inv, [finding("RA-TRUST-MIXED-PRINCIPALS")])
+    one, two = by_phase(result, 1), by_phase(result, 2)
+    new = f"arn:aws:iam::{ACCOUNT}:role/app-prod-agent"
+    assert one[new].after["trustPolicy"]["Statement"] == [{**shared_statement, "Principal": RA}]
+    narrowed = two[ROLE].after["trustPolicy"]["Statement"]
+    assert narrowed[0] == OTHER
+    assert narrowed[1]["Principal"] == {"Service": "ec2.amazonaws.com"}
+    assert not analyze_trust(two[ROLE].after["trustPolicy"]).trusts_ra
+    assert ROLE not in two[PROFILE].after["roleArns"] and new in two[PROFILE].after["roleArns"]
+
+
+def test_dedicated_role_names_follow_the_template_else_the_shared_name() -> None:
+    from remediations.settings import Settings
+
+    inv = multi_subject_inventory("app-a", "App B/x", tags={"env": "prod"})
+    result = propose(inv, [finding("RA-TRUST-MULTIPLE-SUBJECTS")], Settings())
+    names = {c.resource_arn.rsplit("/", 1)[-1] for c in result.changes if c.before is None}
+    assert names == {"ra-app-a-prod", "ra-app-b-x-prod"}
+    long_cn = "w" * 90
+    inv = multi_subject_inventory("app-a", long_cn)
+    inv.roles[f"arn:aws:iam::{ACCOUNT}:role/app-prod-app-a"] = Role(
+        arn=f"arn:aws:iam::{ACCOUNT}:role/app-prod-app-a", name="app-prod-app-a"
+    )
+    names = {
+        c.resource_arn.rsplit("/", 1)[-1]
+        for c in propose(inv, [finding("RA-TRUST-MULTIPLE-SUBJECTS")]).changes
+        if c.before is None
+    }
+    assert "app-prod-app-a-2" in names  # the name is taken: the next one
+    assert all(len(n) <= 64 for n in names) and len(names) == 2
+
+
+def test_a_split_that_cannot_copy_the_permissions_is_refused() -> None:
+    inv = multi_subject_inventory("app-a", "app-b", inline_policies=[("broken", None)])
+    result = propose(inv, [finding("RA-TRUST-MULTIPLE-SUBJECTS")])
+    assert not result.changes
+    (item,) = result.not_fixable
+    assert "broken could not be read" in item.reason
+
+
+def test_the_dedicated_role_proof_refuses_another_workload() -> None:
+    from remediations.proposals import _prove_dedicated, _Refuse
+
+    doc = trust(ra_statement(StringEquals={CN_KEY: ["app-a", "app-b"]}))
+    with pytest.raises(_Refuse, match="another workload"):
+        _prove_dedicated(doc, doc, doc, {"x509subject/cn": ["app-a"]}, [TA1])
+    narrowed = trust(ra_statement(StringEquals={CN_KEY: "app-a"}))
+    _prove_dedicated(doc, doc, narrowed, {"x509subject/cn": ["app-a"]}, [TA1])
+    wider = trust(ra_statement(StringLike={CN_KEY: "app-*"}))
+    with pytest.raises(_Refuse, match="refuses"):
+        _prove_dedicated(narrowed, narrowed, wider, {"x509subject/cn": ["app-a"]}, [TA1])
