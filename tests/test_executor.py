@@ -123,6 +123,38 @@ def test_read_state_of_a_missing_role_is_none(account: MotoAccount) -> None:
     assert Executor(account).read_state("role", role_arn("ghost")) is None
 
 
+def test_a_detailed_read_returns_what_a_created_role_carries(account: MotoAccount) -> None:
+    iam = someone_else(account)
+    statement = {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+    policy: dict[str, Any] = {"Version": "2012-10-17", "Statement": [statement]}
+    managed = iam.create_policy(PolicyName="p", PolicyDocument=json.dumps(policy))
+    iam.create_role(
+        RoleName="ra-new",
+        Path="/ci/",
+        AssumeRolePolicyDocument=json.dumps(trust_policy()),
+        MaxSessionDuration=7200,
+        Tags=[{"Key": "team", "Value": "platform"}],
+    )
+    iam.attach_role_policy(RoleName="ra-new", PolicyArn=managed["Policy"]["Arn"])
+    for name in ("b", "a"):
+        iam.put_role_policy(RoleName="ra-new", PolicyName=name, PolicyDocument=json.dumps(policy))
+    reader = Executor(account)
+    arn = "arn:aws:iam::123456789012:role/ci/ra-new"
+    assert reader.read_state("role", arn) == {"trustPolicy": trust_policy()}
+    assert reader.read_state("role", arn, detailed=True) == {
+        "trustPolicy": trust_policy(),
+        "create": {
+            "path": "/ci/",
+            "maxSessionDuration": 7200,
+            "permissionsBoundary": None,
+            "managedPolicyArns": [managed["Policy"]["Arn"]],
+            "inlinePolicies": {"a": policy, "b": policy},
+            "tags": {"team": "platform"},
+        },
+    }
+    assert reader.read_state("role", role_arn("ghost"), detailed=True) is None
+
+
 def test_read_state_rejects_unknown_types(account: MotoAccount) -> None:
     with pytest.raises(ValueError, match="unknown resource type"):
         Executor(account).read_state("bucket", "arn:aws:s3:::b")
