@@ -240,7 +240,10 @@ def _rotation_aliases(values: list[str]) -> list[list[str]]:
     return [[base, *sorted(rotated_of[base])] for base in sorted(rotated_of)]
 
 
-def _naming_problems(key: str, value: str, pattern: str | None) -> list[str]:
+def _naming_problems(
+    key: str, value: str, pattern: str | None, compiled: re.Pattern[str] | None = None
+) -> list[str]:
+    """What is wrong with a pinned CN/OU; ``compiled`` is ``pattern`` compiled by the caller."""
     problems = []
     if not STS_TAG_CHARSET.match(value):
         problems.append(f"{key} {value!r} has characters outside the STS tag charset")
@@ -250,18 +253,25 @@ def _naming_problems(key: str, value: str, pattern: str | None) -> list[str]:
             "source identity is then no longer CN=...)"
         )
     if pattern:
-        try:
-            ok = re.fullmatch(pattern, value) is not None
-        except re.error:
-            ok = True  # settings validated the pattern on load; never fail a scan on it
-        if not ok:
+        if compiled is None:
+            compiled = _compile(pattern)
+        # An invalid pattern passes: settings validated it on load; never fail a scan on it.
+        if compiled is not None and compiled.fullmatch(value) is None:
             problems.append(f"{key} {value!r} does not match the naming convention {pattern!r}")
     return problems
+
+
+def _compile(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
 
 
 @check("RA-TRUST-SUBJECT-NAMING")
 def subject_naming(ctx: ScanContext) -> Iterator[Finding]:
     patterns = {"CN": ctx.settings.cn_pattern, "OU": ctx.settings.ou_pattern}
+    compiled = {k: _compile(p) if p else None for k, p in patterns.items()}
     for role, analysis in ctx.ra_roles:
         named = {
             "CN": set(analysis.pinned_subjects.get("x509subject/cn", ()))
@@ -276,7 +286,7 @@ def subject_naming(ctx: ScanContext) -> Iterator[Finding]:
             problem
             for key in ("CN", "OU")
             for value in sorted(named[key])
-            for problem in _naming_problems(key, value, patterns[key])
+            for problem in _naming_problems(key, value, patterns[key], compiled[key])
         ]
         if problems:
             yield _finding(
