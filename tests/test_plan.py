@@ -65,6 +65,7 @@ def test_changes_carry_fingerprint_calls_and_diffs_in_apply_order() -> None:
     assert role.fingerprint == fingerprint({"trustPolicy": OPEN_TRUST})
     (call,) = role.calls
     assert (call.service, call.operation) == ("iam", "UpdateAssumeRolePolicy")
+    assert role.after is not None
     assert json.loads(call.params["PolicyDocument"]) == role.after["trustPolicy"]
     assert any("aws:SourceArn" in line for line in role.semantic_diff)
     assert role.text_diff.startswith("--- before")
@@ -183,3 +184,34 @@ def test_rafix_plan_rejects_unknown_ids_and_bad_set(
     assert main(["plan", "--from-file", str(tmp_path), "--set", "colour=red"]) == 2
     errors = capsys.readouterr().err
     assert "unknown finding ID" in errors and "unknown key 'colour'" in errors
+
+
+def test_a_split_plan_round_trips_with_created_roles_and_phase_two(tmp_path: Path) -> None:
+    inv = _inventory()
+    inv.roles[ROLE].trust_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+                "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+                "Condition": {
+                    "ArnEquals": {"aws:SourceArn": TA},
+                    "StringEquals": {"aws:PrincipalTag/x509Subject/CN": ["a.prod", "b.prod"]},
+                },
+            }
+        ],
+    }
+    findings = [f for f in run_checks(inv) if f.id == "RA-TRUST-MULTIPLE-SUBJECTS"]
+    plan = build_plan(inv, propose(inv, findings))
+    created = [c for c in plan.changes if c.before is None]
+    assert len(created) == 2 and all(c.phase == 1 for c in created)
+    assert created[0].fingerprint == fingerprint(None)
+    assert [c.operation for c in created[0].calls] == ["CreateRole"]
+    assert created[0].semantic_diff[0].startswith("creates the role")
+    assert [c.phase for c in plan.changes] == sorted(c.phase for c in plan.changes)
+    path = tmp_path / "plan.json"
+    plan.save(path)
+    loaded = Plan.load(path)
+    assert loaded.to_json() == plan.to_json()
+    assert [c.before is None for c in loaded.changes] == [c.before is None for c in plan.changes]
