@@ -1405,14 +1405,6 @@ _WORKLOAD_KEYS = (
 )
 _ROLE_NAME = re.compile(r"^[A-Za-z0-9_+=,.@-]{1,64}$")
 _SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9_+=,.@-]+")
-#: What a shared role trusts once every Roles Anywhere workload has moved and nothing else
-#: remains: a trust policy needs a statement, and a Deny admits nobody.
-_RETIRED_STATEMENT: dict[str, Any] = {
-    "Sid": "RafixRolesAnywhereMovedToDedicatedRoles",
-    "Effect": "Deny",
-    "Principal": {"Service": RA_SERVICE_PRINCIPAL},
-    "Action": list(REQUIRED_ACTIONS),
-}
 _SWITCH = (
     "Each workload must then switch its signing helper's --role-arn (aws_signing_helper "
     "credential-process / its config) to its new role before phase 2."
@@ -1794,8 +1786,14 @@ def _without_workloads(
             kept.append(statement)
         elif (others := _without_ra(statement)) is not None:
             kept.append(others)
-    if not kept:
-        kept = [copy.deepcopy(_RETIRED_STATEMENT)]
+    if not kept:  # a trust policy needs a statement, and a Deny admits nobody
+        kept = [
+            render(
+                "trust_statement_retired.json.j2",
+                sid="RafixRolesAnywhereMovedToDedicatedRoles",
+                actions=list(REQUIRED_ACTIONS),
+            )
+        ]
     doc["Statement"] = kept[0] if single and len(kept) == 1 else kept
     return doc
 
