@@ -326,3 +326,55 @@ def test_a_failed_rollback_names_what_differs_and_the_snapshot_to_retry(
     )  # access granted again
     retried = rollback(report.snapshot_id, writer(account), store, yes)
     assert retried.ok and states(account) == original
+
+
+def created_role_plan(name: str = "ra-split") -> TPlan:
+    """Phase 1 creates a role, phase 2 narrows ra-alpha (a split, in miniature)."""
+    state = {
+        "trustPolicy": pinned(name),
+        "create": {
+            "path": "/",
+            "maxSessionDuration": 3600,
+            "permissionsBoundary": None,
+            "managedPolicyArns": [],
+            "inlinePolicies": {},
+            "tags": {},
+        },
+    }
+    create = TChange("c1", role_arn(name), "role", None, state)  # type: ignore[arg-type]
+    narrow = TChange(
+        "c2",
+        role_arn("ra-alpha"),
+        "role",
+        {"trustPolicy": trust_policy()},
+        {"trustPolicy": pinned("ra-alpha")},
+        phase=2,
+    )
+    return TPlan([create, narrow])
+
+
+def test_a_plan_whose_new_role_exists_already_is_stale(
+    account: MotoAccount, tmp_path: Path
+) -> None:
+    someone_else(account).create_role(
+        RoleName="ra-split", AssumeRolePolicyDocument=json.dumps(trust_policy())
+    )
+    store = SnapshotStore(tmp_path)
+    with pytest.raises(ApplyError, match="the plan creates it, but it exists now"):
+        apply_plan(created_role_plan(), writer(account), store, yes)
+    assert not store.list_snapshots()
+
+
+def test_phase_two_is_refused_until_phase_one_shows(account: MotoAccount, tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path)
+    original = states(account)
+    with pytest.raises(ApplyError, match="phase 1 of this plan is not applied yet"):
+        apply_plan(created_role_plan(), writer(account), store, yes, phases=(2,))
+    assert states(account) == original
+    assert apply_plan(created_role_plan(), writer(account), store, yes).ok
+    report = apply_plan(created_role_plan(), writer(account), store, yes, phases=(2,))
+    assert report.ok and report.applied == ["c2"]
+    # Rolling back phase 1 deletes the role it created.
+    first = next(s for s in store.list_snapshots() if s.resource(role_arn("ra-split")))
+    assert rollback(first.id, writer(account), store, yes).ok
+    assert Executor(account).read_state("role", role_arn("ra-split"), detailed=True) is None
