@@ -11,6 +11,15 @@ target state. Every patched trust policy is proved safe with the evaluator befor
 proposed (a witness search, :func:`prove_safe`): it admits
 no certificate the current policy refuses, and it still admits the intended workload.
 
+Two-phase splits (RA-TRUST-MULTIPLE-SUBJECTS, RA-TRUST-MIXED-PRINCIPALS): phase 1 creates a
+dedicated role per workload (state ``before`` None; the shared role's Roles Anywhere trust
+restricted to that workload, proved to admit exactly its certificates; the shared role's
+policies, boundary, duration, path and tags copied) and adds it to every profile that lists the
+shared role; phase 2 (``rafix apply --phase 2``, once clients use their new ``--role-arn``)
+removes what moved from the shared role, and the shared role from the profiles when it no longer
+trusts Roles Anywhere. A phase-2 change's ``before`` is the phase-1 ``after`` of its resource.
+RA-ROLE-PRIVILEGED stays advisory: a split alone copies the same permissions.
+
 ``--set`` grammar (``parse_values``): ``KEY=VALUE`` applies to every resource;
 ``SCOPE.KEY=VALUE`` only to the resource whose name, ID or ARN is SCOPE (the key is what follows
 the last dot, so role names with dots work). Keys: ``cn``, ``ou``, ``uri``, ``dns`` (subject
