@@ -284,7 +284,14 @@ def apply_plan(
     # another directory still recognises the sandbox.
     target = _normal_source(source or plan.source)
     job = _Job(steps, label or "plan", key, target, account_id or plan.account_id, resume=resume)
-    return _execute(job, executor, store, confirm, run)
+    report = _execute(job, executor, store, confirm, run)
+    created = [s.arn for s in steps if s.before is None and s.id in report.applied]
+    if created and held:
+        run.say(
+            f"Created {', '.join(created)}: switch each workload's --role-arn to its new role, "
+            "then apply the rest of this plan with --phase 2."
+        )
+    return report
 
 
 def _check_earlier_phases(changes: Sequence[ChangeLike], executor: Executor) -> None:

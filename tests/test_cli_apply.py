@@ -319,6 +319,7 @@ def test_splitting_shared_and_mixed_roles_in_two_phases(
     code, out, err = rafix(capsys, "apply", str(path), *sandbox, "--yes")
     assert code == 0, err
     assert "are not applied now" in out
+    assert "switch each workload's --role-arn to its new role" in out
     phase1 = account_states(sandbox_dir, plan)
     for change in created:
         state = phase1[change["resource_arn"]]
