@@ -168,13 +168,19 @@ def root_for_source(source: str) -> Path:
 
 
 def new_snapshot_id(now: datetime | None = None) -> str:
-    """Sortable and unique: ``20261124T100000Z-3f9a1c``."""
+    """Sortable and unique: ``20261124T100000.123Z-3f9a1c``.
+
+    Milliseconds, because an apply and its rollback can happen within one second and
+    ``rafix snapshots`` must still list the newer one first.
+    """
     moment = (now or datetime.now(UTC)).astimezone(UTC)
-    return moment.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+    return f"{moment:%Y%m%dT%H%M%S}.{moment.microsecond // 1000:03d}Z-{secrets.token_hex(3)}"
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    """ISO-8601 UTC with milliseconds (INTERFACE.md's ``created_at``)."""
+    moment = datetime.now(UTC)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
 
 
 def _checksum(body: JSON) -> str:

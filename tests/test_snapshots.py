@@ -170,4 +170,14 @@ def test_roots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_ids_sort_by_time() -> None:
     early = new_snapshot_id(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
     late = new_snapshot_id(datetime(2026, 11, 2, 3, 4, 5, tzinfo=UTC))
-    assert early.startswith("20260102T030405Z-") and early < late
+    assert early.startswith("20260102T030405.000Z-") and early < late
+
+
+def test_ids_and_times_within_one_second_still_sort_newest_first(tmp_path: Path) -> None:
+    # An apply and its rollback often land in the same second.
+    first = new_snapshot_id(datetime(2026, 11, 24, 10, 0, 0, 100_000, tzinfo=UTC))
+    second = new_snapshot_id(datetime(2026, 11, 24, 10, 0, 0, 900_000, tzinfo=UTC))
+    store = SnapshotStore(tmp_path)
+    store.save(snapshot(second, "2026-11-24T10:00:00.900Z"))
+    store.save(snapshot(first, "2026-11-24T10:00:00.100Z"))
+    assert [s.id for s in store.list_snapshots()] == [second, first]
