@@ -9,8 +9,6 @@ only ever added.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 from remediations import __version__
 from remediations.diff import diff
 from remediations.errors import InputError
+from remediations.files import write_atomic
 from remediations.model import Inventory
 from remediations.proposals import NeedsInput, NotFixable, ProposalSet, ProposedChange
 from remediations.state import ApiCall, calls_to_reach, fingerprint
@@ -181,17 +180,7 @@ class Plan:
         target = Path(path)
         text = json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
         try:
-            fd, tmp = tempfile.mkstemp(prefix=".rafix-plan-", dir=target.parent or Path("."))
-            try:
-                os.fchmod(fd, 0o600)
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomic(target, text, durable=True)
         except OSError as exc:
             raise InputError(f"{path}: cannot write the plan ({exc.strerror})") from None
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from remediations import files
 from remediations.errors import InputError
 from remediations.model import (
     JSON,
@@ -224,18 +223,8 @@ def subject_detail(subject: Subject) -> JSON:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file."""
-    path = Path(path)
+    """Write ``text`` to ``path`` atomically; a failure is one clear line (InputError)."""
     try:
-        fd, tmp = tempfile.mkstemp(
-            dir=path.parent or Path("."), prefix=f".{path.name}.", suffix=".tmp"
-        )
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        files.write_atomic(Path(path), text)
     except OSError as exc:
         raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
