@@ -62,7 +62,10 @@ S = Severity
 _SPECS = [
     # --- A. Role trust policies -------------------------------------------------------------
     CheckSpec(
-        "RA-TRUST-NO-SUBJECT-CONDITION", "F-TRUST-01", S.HIGH, "role",
+        "RA-TRUST-NO-SUBJECT-CONDITION",
+        "F-TRUST-01",
+        S.HIGH,
+        "role",
         "Any certificate from the trust anchor can assume this role",
         "The role trusts rolesanywhere.amazonaws.com, and at least one path through its trust "
         "policy admits a certificate without pinning its subject (CN, OU, SAN or source "
@@ -73,7 +76,10 @@ _SPECS = [
         "critical when the role is privileged",
     ),
     CheckSpec(
-        "RA-TRUST-NO-SOURCEARN", "F-TRUST-02", S.HIGH, "role",
+        "RA-TRUST-NO-SOURCEARN",
+        "F-TRUST-02",
+        S.HIGH,
+        "role",
         "Trust anchor not pinned (no aws:SourceArn)",
         "A path through the trust policy admits Roles Anywhere without an aws:SourceArn "
         "condition naming concrete trust anchors. Any trust anchor in the account can reach "
@@ -83,14 +89,20 @@ _SPECS = [
         "statement, with the anchors of the profiles that list the role.",
     ),
     CheckSpec(
-        "RA-TRUST-SOURCEARN-WILDCARD", "F-TRUST-03", S.HIGH, "role",
+        "RA-TRUST-SOURCEARN-WILDCARD",
+        "F-TRUST-03",
+        S.HIGH,
+        "role",
         "aws:SourceArn pin is a wildcard",
         "The aws:SourceArn condition uses a pattern (such as trust-anchor/*) that admits every "
         "trust anchor in the account, including one created later.",
         "Replace the pattern with the explicit list of trust-anchor ARNs the workload uses.",
     ),
     CheckSpec(
-        "RA-TRUST-SOURCEARN-STALE", "F-TRUST-03", S.LOW, "role",
+        "RA-TRUST-SOURCEARN-STALE",
+        "F-TRUST-03",
+        S.LOW,
+        "role",
         "aws:SourceArn names a trust anchor that does not exist",
         "The trust policy pins a trust-anchor ARN that matches no trust anchor in the account. "
         "Trust-anchor IDs are never reused, so the pin is dead rather than dangerous; if it is "
@@ -98,15 +110,21 @@ _SPECS = [
         "Remove the stale ARN (check RoleLastUsed before changing a role that seems unused).",
     ),
     CheckSpec(
-        "RA-TRUST-SUBJECT-WILDCARD", "F-TRUST-04", S.HIGH, "role",
+        "RA-TRUST-SUBJECT-WILDCARD",
+        "F-TRUST-04",
+        S.HIGH,
+        "role",
         "Subject condition is a wildcard",
-        "A subject condition matches everything or nearly everything (StringLike \"*\", a "
+        'A subject condition matches everything or nearly everything (StringLike "*", a '
         "prefix pattern), so it does not identify one workload.",
         "Use StringEquals on the exact CN or URI; if several workloads share the role, split it.",
         "medium for a SPIFFE namespace pattern",
     ),
     CheckSpec(
-        "RA-TRUST-MULTIPLE-SUBJECTS", "F-TRUST-05", S.MEDIUM, "role",
+        "RA-TRUST-MULTIPLE-SUBJECTS",
+        "F-TRUST-05",
+        S.MEDIUM,
+        "role",
         "One role serves several certificate subjects",
         "The trust policy admits several distinct subjects (a list of CNs, or one statement per "
         "CN). One role then serves many workloads, which breaks one-role-per-workload.",
@@ -114,7 +132,10 @@ _SPECS = [
         "drop the extra subjects from this role (a two-phase change).",
     ),
     CheckSpec(
-        "RA-TRUST-ISSUER-NOT-PINNED", "F-TRUST-06", S.MEDIUM, "role",
+        "RA-TRUST-ISSUER-NOT-PINNED",
+        "F-TRUST-06",
+        S.MEDIUM,
+        "role",
         "Issuing CA not pinned",
         "No path pins the certificate issuer (aws:PrincipalTag/x509Issuer/*). Certificates of "
         "any CA subordinate to the trust anchor are accepted.",
@@ -122,7 +143,10 @@ _SPECS = [
         "low when the only trust anchor is a dedicated issuing CA",
     ),
     CheckSpec(
-        "RA-TRUST-FAIL-OPEN-OPERATOR", "F-TRUST-07", S.HIGH, "role",
+        "RA-TRUST-FAIL-OPEN-OPERATOR",
+        "F-TRUST-07",
+        S.HIGH,
+        "role",
         "Condition passes when the certificate attribute is absent",
         "An Allow statement uses a negated, ...IfExists or ForAllValues: operator on a "
         "certificate, source-identity or source-ARN key. Those pass when the key is absent, "
@@ -132,7 +156,10 @@ _SPECS = [
         "low for ForAnyValue: (wrong, but fails closed)",
     ),
     CheckSpec(
-        "RA-TRUST-MIXED-PRINCIPALS", "F-TRUST-08", S.HIGH, "role",
+        "RA-TRUST-MIXED-PRINCIPALS",
+        "F-TRUST-08",
+        S.HIGH,
+        "role",
         "Role trusted by Roles Anywhere and by other principals",
         "The role can be assumed through Roles Anywhere and also by other principals (an AWS "
         "account or role, a federated provider, another service). Two identity paths share one "
@@ -142,21 +169,30 @@ _SPECS = [
         "medium when the other principal is a single named role",
     ),
     CheckSpec(
-        "RA-TRUST-WILDCARD-PRINCIPAL", "F-TRUST-09", S.CRITICAL, "role",
+        "RA-TRUST-WILDCARD-PRINCIPAL",
+        "F-TRUST-09",
+        S.CRITICAL,
+        "role",
         "Trust policy allows any principal",
         'An Allow statement has "Principal": "*" (or {"AWS": "*"}), which covers Roles Anywhere '
         "and every other principal.",
         "Replace the wildcard with explicit principals plus the hardened Roles Anywhere statement.",
     ),
     CheckSpec(
-        "RA-TRUST-MISSING-REQUIRED-ACTION", "F-TRUST-10", S.LOW, "role",
+        "RA-TRUST-MISSING-REQUIRED-ACTION",
+        "F-TRUST-10",
+        S.LOW,
+        "role",
         "Roles Anywhere cannot use this role (missing action)",
         "Roles Anywhere needs sts:AssumeRole, sts:TagSession and sts:SetSourceIdentity. Some of "
         "them are allowed on no path, so CreateSession fails for this role.",
         "Allow the missing actions under the same conditions as the sts:AssumeRole path.",
     ),
     CheckSpec(
-        "RA-TRUST-SOURCEIP-CONDITION", "F-TRUST-11", S.MEDIUM, "role",
+        "RA-TRUST-SOURCEIP-CONDITION",
+        "F-TRUST-11",
+        S.MEDIUM,
+        "role",
         "IP condition in a Roles Anywhere trust (never the workload's IP)",
         "The caller of AssumeRole is the Roles Anywhere service, so aws:SourceIp, "
         "aws:VpcSourceIp, aws:SourceVpc and aws:SourceVpce never describe the workload: a "
@@ -165,7 +201,10 @@ _SPECS = [
         "session policy instead, where aws:SourceIp is the workload's egress address.",
     ),
     CheckSpec(
-        "RA-TRUST-LEGACY-VERSION-WITH-VARIABLES", "F-TRUST-12", S.MEDIUM, "role",
+        "RA-TRUST-LEGACY-VERSION-WITH-VARIABLES",
+        "F-TRUST-12",
+        S.MEDIUM,
+        "role",
         "Policy variables in a policy without Version 2012-10-17",
         "The trust policy has no Version or Version 2008-10-17, so ${...} is compared as a "
         "literal string: a binding such as sts:RoleSessionName = ${aws:PrincipalTag/...} never "
@@ -173,7 +212,10 @@ _SPECS = [
         'Set "Version": "2012-10-17".',
     ),
     CheckSpec(
-        "RA-TRUST-SUBJECT-NAMING", "section 6", S.LOW, "role",
+        "RA-TRUST-SUBJECT-NAMING",
+        "section 6",
+        S.LOW,
+        "role",
         "Pinned subject breaks the naming rules",
         "A pinned CN or OU uses characters outside the STS tag charset [A-Za-z0-9 _.:/=+-@] (the "
         "session fails to map it), is longer than 61 characters (the source identity is then "
@@ -183,7 +225,10 @@ _SPECS = [
     ),
     # --- B. Profiles, mappings, roles ------------------------------------------------------
     CheckSpec(
-        "RA-PROFILE-UNSCOPED-SESSION", "F-PROF-01", S.MEDIUM, "profile",
+        "RA-PROFILE-UNSCOPED-SESSION",
+        "F-PROF-01",
+        S.MEDIUM,
+        "profile",
         "Profile has no session policy",
         "The enabled profile has neither an inline session policy nor managed policy ARNs, so "
         "a session gets every permission of the role: a leaked certificate gets the role's "
@@ -193,7 +238,10 @@ _SPECS = [
         "high when a listed role is privileged",
     ),
     CheckSpec(
-        "RA-PROFILE-PERMISSIVE-SESSION-POLICY", "F-PROF-02", S.HIGH, "profile",
+        "RA-PROFILE-PERMISSIVE-SESSION-POLICY",
+        "F-PROF-02",
+        S.HIGH,
+        "profile",
         "Session policy allows everything or identity administration",
         "The profile's session policies (inline and managed) allow *:*, iam:*, "
         "sts:AssumeRole on *, rolesanywhere:* or organizations:*, so they limit nothing that "
@@ -203,7 +251,10 @@ _SPECS = [
         "low when every listed role is least-privilege",
     ),
     CheckSpec(
-        "RA-PROFILE-NO-GUARDRAIL-DENIES", "F-PROF-03", S.MEDIUM, "profile",
+        "RA-PROFILE-NO-GUARDRAIL-DENIES",
+        "F-PROF-03",
+        S.MEDIUM,
+        "profile",
         "Session policy lacks the guardrail denies",
         "The profile's session policies do not deny iam:* and the destructive actions "
         "(deleting buckets, databases, keys).",
@@ -211,7 +262,10 @@ _SPECS = [
         "the session policy, keeping an Allow for the workload's services.",
     ),
     CheckSpec(
-        "RA-PROFILE-LONG-DURATION", "F-PROF-04", S.LOW, "profile",
+        "RA-PROFILE-LONG-DURATION",
+        "F-PROF-04",
+        S.LOW,
+        "profile",
         "Long session duration",
         "The profile's durationSeconds is above the threshold (3600 s by default), so a stolen "
         "session lasts longer; the credential helper refreshes sessions on its own.",
@@ -219,14 +273,20 @@ _SPECS = [
         "medium above 14400 s",
     ),
     CheckSpec(
-        "RA-PROFILE-DURATION-EXCEEDS-ROLE-MAX", "F-PROF-05", S.LOW, "profile",
+        "RA-PROFILE-DURATION-EXCEEDS-ROLE-MAX",
+        "F-PROF-05",
+        S.LOW,
+        "profile",
         "Profile duration exceeds a role's maximum session duration",
         "durationSeconds is above a listed role's MaxSessionDuration, so CreateSession fails "
         "unless the client asks for a shorter session.",
         "Lower the profile's durationSeconds to at most the role's MaxSessionDuration.",
     ),
     CheckSpec(
-        "RA-PROFILE-ACCEPT-ROLE-SESSION-NAME-UNBOUND", "F-PROF-06", S.MEDIUM, "profile",
+        "RA-PROFILE-ACCEPT-ROLE-SESSION-NAME-UNBOUND",
+        "F-PROF-06",
+        S.MEDIUM,
+        "profile",
         "Callers choose their own role session name",
         "acceptRoleSessionName is true and a listed role's trust does not bind "
         "sts:RoleSessionName to the certificate, so callers pick any session name: CloudTrail "
@@ -236,21 +296,30 @@ _SPECS = [
         "${aws:PrincipalTag/x509Subject/CN} in the role's trust (Version 2012-10-17).",
     ),
     CheckSpec(
-        "RA-PROFILE-ROLE-NOT-RA-TRUSTED", "F-PROF-07", S.LOW, "profile",
+        "RA-PROFILE-ROLE-NOT-RA-TRUSTED",
+        "F-PROF-07",
+        S.LOW,
+        "profile",
         "Profile lists a role that Roles Anywhere cannot assume",
         "A listed role exists but its trust does not allow rolesanywhere.amazonaws.com all "
         "three required actions, so CreateSession with it fails.",
         "Remove the role from the profile's roleArns, or fix the role's trust.",
     ),
     CheckSpec(
-        "RA-PROFILE-ROLE-MISSING", "F-PROF-07", S.MEDIUM, "profile",
+        "RA-PROFILE-ROLE-MISSING",
+        "F-PROF-07",
+        S.MEDIUM,
+        "profile",
         "Profile lists a role that does not exist",
         "A listed role ARN matches no role. Anyone who can later create a role of that name "
         "with a Roles Anywhere trust gets it wired into this profile.",
         "Remove the dangling ARN from the profile's roleArns (UpdateProfile).",
     ),
     CheckSpec(
-        "RA-PROFILE-ROLE-FANOUT-WITHOUT-BINDING", "F-PROF-08", S.MEDIUM, "profile",
+        "RA-PROFILE-ROLE-FANOUT-WITHOUT-BINDING",
+        "F-PROF-08",
+        S.MEDIUM,
+        "profile",
         "Roles of one profile are not told apart by certificate",
         "The profile lists several roles whose trusts are not distinguished by subject "
         "conditions, so any certificate accepted for one of them can pick another with "
@@ -258,7 +327,10 @@ _SPECS = [
         "Pin each role's trust to its own workload's subject, or split the profile.",
     ),
     CheckSpec(
-        "RA-PROFILE-MAPPING-DROPS-CONDITIONED-ATTRIBUTE", "F-MAP-01", S.HIGH, "profile",
+        "RA-PROFILE-MAPPING-DROPS-CONDITIONED-ATTRIBUTE",
+        "F-MAP-01",
+        S.HIGH,
+        "profile",
         "Attribute mapping drops a certificate field a trust condition uses",
         "The profile's attribute mapping does not map a certificate attribute that a listed "
         "role's trust conditions on. Positive conditions on it then always fail (the role is "
@@ -267,7 +339,10 @@ _SPECS = [
         "low when it only breaks a path",
     ),
     CheckSpec(
-        "RA-ROLE-PRIVILEGED", "F-ROLE-01", S.HIGH, "role",
+        "RA-ROLE-PRIVILEGED",
+        "F-ROLE-01",
+        S.HIGH,
+        "role",
         "Privileged role reachable through Roles Anywhere",
         "The role trusts Roles Anywhere and its permissions include *:*, iam:* or iam:PassRole "
         "on *. A leaked certificate is then an account takeover.",
@@ -275,7 +350,10 @@ _SPECS = [
         "session policy.",
     ),
     CheckSpec(
-        "RA-ROLE-ORPHANED", "F-ROLE-01", S.LOW, "role",
+        "RA-ROLE-ORPHANED",
+        "F-ROLE-01",
+        S.LOW,
+        "role",
         "Role trusts Roles Anywhere but no enabled profile uses it",
         "The role trusts Roles Anywhere but is listed in no enabled profile in any region read. "
         "It is unused attack surface: anyone who can create a profile and pass the role can "
@@ -285,7 +363,10 @@ _SPECS = [
     ),
     # --- C. Trust anchors, CRLs, PKI -------------------------------------------------------
     CheckSpec(
-        "RA-TA-NO-REVOCATION", "F-TA-01", S.MEDIUM, "trust-anchor",
+        "RA-TA-NO-REVOCATION",
+        "F-TA-01",
+        S.MEDIUM,
+        "trust-anchor",
         "Trust anchor has no enabled CRL",
         "Roles Anywhere checks revocation only against imported CRLs (no CDP, no OCSP). "
         "Without one, a stolen certificate stays valid until it expires.",
@@ -293,27 +374,39 @@ _SPECS = [
         "high for a certificate bundle in use by an enabled profile",
     ),
     CheckSpec(
-        "RA-CRL-DISABLED", "F-TA-02", S.MEDIUM, "crl",
+        "RA-CRL-DISABLED",
+        "F-TA-02",
+        S.MEDIUM,
+        "crl",
         "CRL is disabled",
         "The imported CRL is disabled, so revoked certificates are accepted.",
         "Enable the CRL (EnableCrl) after refreshing its data.",
     ),
     CheckSpec(
-        "RA-CRL-STALE", "F-TA-02", S.MEDIUM, "crl",
+        "RA-CRL-STALE",
+        "F-TA-02",
+        S.MEDIUM,
+        "crl",
         "CRL is past its nextUpdate",
         "The CRL's nextUpdate has passed: certificates revoked since are not in it. How Roles "
         "Anywhere treats a stale CRL is undocumented; treat this as a hygiene and risk signal.",
         "Import fresh CRL data (UpdateCrl) and schedule the refresh.",
     ),
     CheckSpec(
-        "RA-CRL-ORPHANED", "F-TA-02", S.LOW, "crl",
+        "RA-CRL-ORPHANED",
+        "F-TA-02",
+        S.LOW,
+        "crl",
         "CRL belongs to a trust anchor that no longer exists",
         "The CRL's trust anchor is gone; the CRL protects nothing and uses one of the two CRL "
         "slots.",
         "Delete the CRL (DeleteCrl).",
     ),
     CheckSpec(
-        "RA-TA-CA-EXPIRING", "F-TA-03", S.MEDIUM, "trust-anchor",
+        "RA-TA-CA-EXPIRING",
+        "F-TA-03",
+        S.MEDIUM,
+        "trust-anchor",
         "Trust anchor CA certificate expires soon",
         "A CA certificate of the trust anchor expires within 45 days (or has expired); every "
         "workload certificate under it stops working then.",
@@ -322,7 +415,10 @@ _SPECS = [
         "high when expired or within 14 days",
     ),
     CheckSpec(
-        "RA-TA-NOTIFICATIONS-DISABLED", "F-TA-04", S.LOW, "trust-anchor",
+        "RA-TA-NOTIFICATIONS-DISABLED",
+        "F-TA-04",
+        S.LOW,
+        "trust-anchor",
         "Expiry notifications disabled or too late",
         "A certificate-expiry notification of the trust anchor is disabled or its threshold is "
         "below 30 days, so expiry arrives unannounced.",
@@ -330,7 +426,10 @@ _SPECS = [
         "END_ENTITY_CERTIFICATE_EXPIRY (30 days).",
     ),
     CheckSpec(
-        "RA-TA-EXTERNAL-CA", "F-TA-05", S.MEDIUM, "trust-anchor",
+        "RA-TA-EXTERNAL-CA",
+        "F-TA-05",
+        S.MEDIUM,
+        "trust-anchor",
         "Trust anchor uses a CA outside the approved list",
         "The trust anchor is a certificate bundle or self-signed repository whose CA is not on "
         "the approved-CA list. A rogue trust anchor is a known persistence technique; an "
@@ -339,7 +438,10 @@ _SPECS = [
         "DisableTrustAnchor and investigate CreateTrustAnchor in CloudTrail.",
     ),
     CheckSpec(
-        "RA-TA-BLAST-RADIUS", "F-TA-06", S.MEDIUM, "trust-anchor",
+        "RA-TA-BLAST-RADIUS",
+        "F-TA-06",
+        S.MEDIUM,
+        "trust-anchor",
         "One trust anchor serves many workloads",
         "Roles of many workloads or environments accept this trust anchor (by pin or because "
         "they pin none), or the CA is broad or weak. A compromised CA is then a compromised "
@@ -350,7 +452,10 @@ _SPECS = [
     ),
     # --- rafix additions -------------------------------------------------------------------
     CheckSpec(
-        "RA-INPUT-MALFORMED-POLICY", "rafix", S.INFO, "role",
+        "RA-INPUT-MALFORMED-POLICY",
+        "rafix",
+        S.INFO,
+        "role",
         "Policy document could not be read",
         "A policy document in the account is not valid JSON or not valid IAM policy grammar, "
         "so rafix could not evaluate it. The rest of the account was scanned.",
