@@ -286,10 +286,11 @@ def apply_plan(
     job = _Job(steps, label or "plan", key, target, account_id or plan.account_id, resume=resume)
     report = _execute(job, executor, store, confirm, run)
     created = [s.arn for s in steps if s.before is None and s.id in report.applied]
-    if created and held:
+    later = sorted({int(c.phase) for c in held if int(c.phase) > max(phases, default=1)})
+    if created and later:
         run.say(
             f"Created {', '.join(created)}: switch each workload's --role-arn to its new role, "
-            "then apply the rest of this plan with --phase 2."
+            f"then apply the rest of this plan with --phase {later[0]}."
         )
     return report
 

@@ -11,13 +11,15 @@ target state. Every patched trust policy is proved safe with the evaluator befor
 proposed (a witness search, :func:`prove_safe`): it admits
 no certificate the current policy refuses, and it still admits the intended workload.
 
-Two-phase splits (RA-TRUST-MULTIPLE-SUBJECTS, RA-TRUST-MIXED-PRINCIPALS): phase 1 creates a
-dedicated role per workload (state ``before`` None; the shared role's Roles Anywhere trust
-restricted to that workload, proved to admit exactly its certificates; the shared role's
-policies, boundary, duration, path and tags copied) and adds it to every profile that lists the
-shared role; phase 2 (``rafix apply --phase 2``, once clients use their new ``--role-arn``)
-removes what moved from the shared role, and the shared role from the profiles when it no longer
-trusts Roles Anywhere. A phase-2 change's ``before`` is the phase-1 ``after`` of its resource.
+Phase 1 holds the fixes that need no input and change no workload's role: what a plain
+``rafix apply`` applies. Splits (RA-TRUST-MULTIPLE-SUBJECTS, RA-TRUST-MIXED-PRINCIPALS) are
+opt-in, in two steps: phase 2 (``rafix apply --phase 2``) creates a dedicated role per workload
+(state ``before`` None; the shared role's Roles Anywhere trust restricted to that workload,
+proved to admit exactly its certificates; the shared role's policies, boundary, duration, path
+and tags copied) and adds it to every profile that lists the shared role; phase 3 (``--phase
+3``, once clients use their new ``--role-arn``) removes what moved from the shared role, and the
+shared role from the profiles when it no longer trusts Roles Anywhere. Each change's ``before``
+is the ``after`` of the same resource's change in the phase before it.
 RA-ROLE-PRIVILEGED stays advisory: a split alone copies the same permissions.
 
 ``--set`` grammar (``parse_values``): ``KEY=VALUE`` applies to every resource;
@@ -1401,8 +1403,11 @@ def _propose_crl(job: _Job) -> None:
 
 # --- two-phase splits: a dedicated role per workload -------------------------------------------
 
-#: Findings fixed by moving workloads to dedicated roles (phase 1) and narrowing the shared
-#: role once their clients have switched (phase 2).
+#: Findings fixed by moving workloads to dedicated roles (phase 2) and narrowing the shared
+#: role once their clients have switched (phase 3). Splits change which role each workload
+#: uses, so they are never part of a plain ``rafix apply`` (phase 1).
+SPLIT_CREATE_PHASE = 2
+SPLIT_NARROW_PHASE = 3
 _SPLIT_IDS = frozenset({"RA-TRUST-MULTIPLE-SUBJECTS", "RA-TRUST-MIXED-PRINCIPALS"})
 #: Which subject key names a workload, most specific first (as the scan counts workloads).
 _WORKLOAD_KEYS = (
@@ -1416,7 +1421,7 @@ _ROLE_NAME = re.compile(r"^[A-Za-z0-9_+=,.@-]{1,64}$")
 _SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9_+=,.@-]+")
 _SWITCH = (
     "Each workload must then switch its signing helper's --role-arn (aws_signing_helper "
-    "credential-process / its config) to its new role before phase 2."
+    "credential-process / its config) to its new role before phase 3."
 )
 
 #: One workload: (canonical subject key, value), or None for "the whole Roles Anywhere path".
@@ -1455,6 +1460,15 @@ class _Split:
 
     def why(self) -> str:
         return " ".join(f"{fid}: {CATALOG[fid].title}." for fid in self.ids)
+
+    def state_before(self, arn: str, phase: int) -> dict[str, Any] | None:
+        """Where the earlier phases of this plan leave a resource (else the account's state)."""
+        for earlier in range(phase - 1, 0, -1):
+            change = self.change(arn, earlier)
+            if change is not None:
+                return change.after
+        kind = "role" if ":iam::" in arn else "profile"
+        return state_from_inventory(self.inventory, kind, arn)
 
 
 def _split_role(split: _Split, taken: set[str]) -> None:
@@ -1504,10 +1518,11 @@ def _split_role(split: _Split, taken: set[str]) -> None:
                 list(split.ids),
                 f"creates role {name} for {who}: the Roles Anywhere trust of {role.name} "
                 f"restricted to it, with {role.name}'s permissions copied",
-                f"Phase 1 of splitting {role.name} (additive: nothing that works today "
-                f"changes). {split.why()} {_SWITCH}",
+                f"Phase {SPLIT_CREATE_PHASE}, first step of splitting {role.name} (additive: "
+                f"nothing that works today changes). {split.why()} {_SWITCH}",
                 None,
                 state,
+                phase=SPLIT_CREATE_PHASE,
             )
         )
         created.append((workload, new_arn))
@@ -1666,18 +1681,26 @@ def _dedicated_name(settings: Settings, role: Role, workload: Workload, taken: s
 
 
 def _add_to_profiles(split: _Split, new_arns: list[str]) -> None:
-    """Phase 1: every profile that lists the shared role lists the new roles too (merged into
-    the profile's other phase-1 change, if any)."""
+    """Phase 2: every profile that lists the shared role lists the new roles too (one change
+    per profile, starting from where the profile's earlier phases leave it)."""
     for profile in sorted(split.inventory.profiles.values(), key=lambda p: p.arn):
         if split.arn not in profile.role_arns:
             continue
-        change = split.change(profile.arn, 1)
+        change = split.change(profile.arn, SPLIT_CREATE_PHASE)
         if change is None:
-            before = state_from_inventory(split.inventory, "profile", profile.arn)
+            before = split.state_before(profile.arn, SPLIT_CREATE_PHASE)
             if before is None:
                 continue
             change = ProposedChange(
-                profile.arn, "profile", profile.region, [], "", "", before, copy.deepcopy(before)
+                profile.arn,
+                "profile",
+                profile.region,
+                [],
+                "",
+                "",
+                copy.deepcopy(before),
+                copy.deepcopy(before),
+                phase=SPLIT_CREATE_PHASE,
             )
             split.result.changes.append(change)
         after = change.after
@@ -1690,9 +1713,10 @@ def _add_to_profiles(split: _Split, new_arns: list[str]) -> None:
             split.ids,
             f"adds {', '.join(added)} to roleArns (dedicated roles split from "
             f"{resource_id(split.arn)})",
-            f"Phase 1 of splitting {resource_id(split.arn)}: lets each workload ask for its "
-            "own role with --role-arn. Until phase 2 the profile offers the same certificates "
-            "both roles (a transitional RA-PROFILE-ROLE-FANOUT-WITHOUT-BINDING).",
+            f"Phase {SPLIT_CREATE_PHASE} of splitting {resource_id(split.arn)}: lets each "
+            f"workload ask for its own role with --role-arn. Until phase {SPLIT_NARROW_PHASE} "
+            "the profile offers the same certificates both roles (a transitional "
+            "RA-PROFILE-ROLE-FANOUT-WITHOUT-BINDING).",
         )
 
 
@@ -1708,21 +1732,24 @@ def _narrow_shared_role(
     analysis: TrustAnalysis,
     created: list[tuple[Workload, str]],
 ) -> None:
-    """Phase 2: the shared role stops trusting what moved; profiles stop listing it once it no
+    """Phase 3: the shared role stops trusting what moved; profiles stop listing it once it no
     longer trusts Roles Anywhere at all."""
     moved = [w for w, _ in created]
     narrowed = _without_workloads(base, analysis, moved)
     name = resource_id(split.arn)
     new_names = ", ".join(resource_id(a) for _, a in created)
     wait = (
-        f"Phase 2: waits until every workload has switched its --role-arn to its dedicated role "
-        f"({new_names}); until then it breaks the clients that still assume {name}. Apply it "
-        "with `rafix apply PLAN --phase 2`."
+        f"Phase {SPLIT_NARROW_PHASE}: waits until every workload has switched its --role-arn to "
+        f"its dedicated role ({new_names}); until then it breaks the clients that still assume "
+        f"{name}. Apply it with `rafix apply PLAN --phase {SPLIT_NARROW_PHASE}`."
     )
     after_trust = analyze_trust(narrowed)
     leftover = [w for w in moved if w is not None and _still_admitted(after_trust, w)]
     if leftover:
-        raise _Refuse(f"{name} would still admit {_workload_label(leftover[0])} after phase 2")
+        raise _Refuse(
+            f"{name} would still admit {_workload_label(leftover[0])} after phase "
+            f"{SPLIT_NARROW_PHASE}"
+        )
     check_document(narrowed, "trust")
     what = (
         "removes the Roles Anywhere statement(s) (moved to their own role)"
@@ -1739,7 +1766,7 @@ def _narrow_shared_role(
             f"{wait} {split.why()}",
             {"trustPolicy": base},
             {"trustPolicy": narrowed},
-            phase=2,
+            phase=SPLIT_NARROW_PHASE,
         )
     )
     if after_trust.trusts_ra:
@@ -1747,10 +1774,14 @@ def _narrow_shared_role(
     for profile in sorted(split.inventory.profiles.values(), key=lambda p: p.arn):
         if split.arn not in profile.role_arns:
             continue
-        earlier = split.change(profile.arn, 1)
-        before = earlier.after if earlier else None
-        before = before or state_from_inventory(split.inventory, "profile", profile.arn)
+        existing = split.change(profile.arn, SPLIT_NARROW_PHASE)
+        before = split.state_before(profile.arn, SPLIT_NARROW_PHASE)
         if before is None or split.arn not in before["roleArns"]:
+            continue
+        summary = f"removes {split.arn} from roleArns ({name} no longer trusts Roles Anywhere)"
+        if existing is not None and existing.after is not None:  # another split of this profile
+            existing.after["roleArns"] = [a for a in existing.after["roleArns"] if a != split.arn]
+            _extend(existing, split.ids, summary, "")
             continue
         after = copy.deepcopy(before)
         after["roleArns"] = [a for a in before["roleArns"] if a != split.arn]
@@ -1760,11 +1791,11 @@ def _narrow_shared_role(
                 "profile",
                 profile.region,
                 list(split.ids),
-                f"removes {split.arn} from roleArns ({name} no longer trusts Roles Anywhere)",
+                summary,
                 wait,
                 copy.deepcopy(before),
                 after,
-                phase=2,
+                phase=SPLIT_NARROW_PHASE,
             )
         )
 

@@ -286,14 +286,20 @@ def admits_cn(trust: dict[str, Any], cn: str) -> bool:
     return analyze_trust(trust).admits(cert)
 
 
-def test_splitting_shared_and_mixed_roles_in_two_phases(
+def latest_snapshot(capsys: pytest.CaptureFixture[str], sandbox: Path) -> str:
+    listed = rafix(capsys, "snapshots", "--sandbox", str(sandbox), "--format", "json")[1]
+    return str(json.loads(listed)["snapshots"][0]["id"])
+
+
+def test_plain_apply_then_splitting_shared_and_mixed_roles_in_two_more_phases(
     capsys: pytest.CaptureFixture[str], sandbox_dir: Path
 ) -> None:
     sandbox = ("--sandbox", str(sandbox_dir))
     code, text, err = rafix(capsys, "plan", *sandbox)
     assert code == 0, err
-    assert "[phase 2]" in text and "why: Phase 1 of splitting ra-shared-ci" in text
-    assert "why: Phase 2: waits until every workload has switched its --role-arn" in text
+    assert "[phase 2]" in text and "why: Phase 2, first step of splitting ra-shared-ci" in text
+    assert "[phase 3]" in text
+    assert "why: Phase 3: waits until every workload has switched its --role-arn" in text
     path, plan = make_plan(capsys, sandbox_dir)
     created = [c for c in plan["changes"] if c["before"] is None]
     assert {c["resource_arn"].rsplit("/", 1)[-1] for c in created} == {
@@ -302,27 +308,41 @@ def test_splitting_shared_and_mixed_roles_in_two_phases(
         "ra-shared-ci-release-bot.build",
         "ra-build-agents-build-agent.corp",
     }
-    assert all(c["phase"] == 1 for c in created)
-    # Phase 2 starts where phase 1 leaves each resource.
-    for late in (c for c in plan["changes"] if c["phase"] == 2):
-        early = [c for c in phase_one(plan) if c["resource_arn"] == late["resource_arn"]]
-        if early:
-            assert late["before"] == early[-1]["after"]
+    assert all(c["phase"] == 2 for c in created)
+    # Each phase starts where the phases before it leave the resource.
+    last_after: dict[str, Any] = {}
+    for change in sorted(plan["changes"], key=lambda c: c["phase"]):
+        if change["resource_arn"] in last_after:
+            assert change["before"] == last_after[change["resource_arn"]]
+        last_after[change["resource_arn"]] = change["after"]
     original = account_states(sandbox_dir, plan)
     findings_before = scan_findings(capsys, sandbox_dir)
 
-    # Phase 2 alone is refused while phase 1 is not in the account.
-    code, _, err = rafix(capsys, "apply", str(path), *sandbox, "--yes", "--phase", "2")
+    # A later phase alone is refused while the earlier ones are not in the account.
+    code, _, err = rafix(capsys, "apply", str(path), *sandbox, "--yes", "--phase", "3")
     assert code == 1 and "not applied yet" in err and "nothing was written" in err
     assert account_states(sandbox_dir, plan) == original
 
+    # A plain apply: the fixes that need no input; nothing changes which role a workload
+    # uses, and no finding appears that was not there before.
     code, out, err = rafix(capsys, "apply", str(path), *sandbox, "--yes")
     assert code == 0, err
     assert "are not applied now" in out
-    assert "switch each workload's --role-arn to its new role" in out
+    after_plain = scan_findings(capsys, sandbox_dir)
+    assert after_plain < findings_before
+    assert all(
+        states is None
+        for states in (account_states(sandbox_dir, plan)[c["resource_arn"]] for c in created)
+    )
     phase1 = account_states(sandbox_dir, plan)
+    snapshot_one = latest_snapshot(capsys, sandbox_dir)
+
+    code, out, err = rafix(capsys, "apply", str(path), *sandbox, "--yes", "--phase", "2")
+    assert code == 0, err
+    assert "switch each workload's --role-arn to its new role" in out and "--phase 3" in out
+    phase2 = account_states(sandbox_dir, plan)
     for change in created:
-        state = phase1[change["resource_arn"]]
+        state = phase2[change["resource_arn"]]
         assert state == change["after"]
         shared = MIXED if "build-agents" in change["resource_arn"] else SHARED
         with open_sandbox(sandbox_dir) as account:
@@ -330,49 +350,47 @@ def test_splitting_shared_and_mixed_roles_in_two_phases(
         assert copied is not None
         assert state["create"] == copied["create"]  # policies, boundary, duration, path, tags
     # The profiles list the new roles, and the shared role still admits every subject.
-    profiles = [c for c in phase_one(plan) if c["resource_type"] == "profile"]
-    listed = {a for c in profiles for a in phase1[c["resource_arn"]]["roleArns"]}
+    profiles = [c for c in plan["changes"] if c["phase"] == 2 and c["resource_type"] == "profile"]
+    listed = {a for c in profiles for a in phase2[c["resource_arn"]]["roleArns"]}
     assert {c["resource_arn"] for c in created} <= listed and SHARED in listed
     for cn in ("ci-runner-01.build", "ci-runner-02.build", "release-bot.build"):
-        assert admits_cn(phase1[SHARED]["trustPolicy"], cn)
-        dedicated = phase1[f"{SHARED}-{cn}"]["trustPolicy"]
+        assert admits_cn(phase2[SHARED]["trustPolicy"], cn)
+        dedicated = phase2[f"{SHARED}-{cn}"]["trustPolicy"]
         assert admits_cn(dedicated, cn) and not admits_cn(dedicated, "ci-runner-03.build")
     # A rescan: the new roles bring no finding their shared role did not have (the profile
-    # that offers both roles for one certificate is the transitional fan-out phase 2 ends).
+    # that offers both roles for one certificate is the transitional fan-out phase 3 ends).
     new_roles = {
         c["resource_arn"]: (SHARED if "shared-ci" in c["resource_arn"] else MIXED) for c in created
     }
-    after_one = scan_findings(capsys, sandbox_dir)
-    for fid, arn in after_one - findings_before:
+    after_two = scan_findings(capsys, sandbox_dir)
+    for fid, arn in after_two - after_plain:
         if arn in new_roles:
-            assert (fid, new_roles[arn]) in findings_before
+            assert (fid, new_roles[arn]) in after_plain
         else:
             assert fid == "RA-PROFILE-ROLE-FANOUT-WITHOUT-BINDING", (fid, arn)
-    snapshot_one = json.loads(rafix(capsys, "snapshots", *sandbox, "--format", "json")[1])[
-        "snapshots"
-    ][0]["id"]
+    snapshot_two = latest_snapshot(capsys, sandbox_dir)
 
-    code, out, err = rafix(capsys, "apply", str(path), *sandbox, "--yes", "--phase", "2")
+    code, out, err = rafix(capsys, "apply", str(path), *sandbox, "--yes", "--phase", "3")
     assert code == 0, err
-    phase2 = account_states(sandbox_dir, plan)
+    phase3 = account_states(sandbox_dir, plan)
     for cn in ("ci-runner-01.build", "release-bot.build"):
-        assert not admits_cn(phase2[SHARED]["trustPolicy"], cn)
-        assert admits_cn(phase2[f"{SHARED}-{cn}"]["trustPolicy"], cn)
-    assert not any(SHARED in phase2[c["resource_arn"]]["roleArns"] for c in profiles)
-    after_two = scan_findings(capsys, sandbox_dir)
-    assert not {(fid, arn) for fid, arn in after_two if fid in SPLIT_IDS}
-    assert after_two <= after_one | {(fid, arn) for fid, arn in after_two if arn in new_roles}
-    snapshot_two = json.loads(rafix(capsys, "snapshots", *sandbox, "--format", "json")[1])[
-        "snapshots"
-    ]
-    two = next(s["id"] for s in snapshot_two if s["id"] != snapshot_one)
+        assert not admits_cn(phase3[SHARED]["trustPolicy"], cn)
+        assert admits_cn(phase3[f"{SHARED}-{cn}"]["trustPolicy"], cn)
+    assert not any(SHARED in phase3[c["resource_arn"]]["roleArns"] for c in profiles)
+    after_three = scan_findings(capsys, sandbox_dir)
+    assert not {(fid, arn) for fid, arn in after_three if fid in SPLIT_IDS}
+    assert after_three <= after_two | {(fid, arn) for fid, arn in after_three if arn in new_roles}
+    snapshot_three = latest_snapshot(capsys, sandbox_dir)
+    assert len({snapshot_one, snapshot_two, snapshot_three}) == 3
 
-    # Each rollback restores exactly; the second deletes the roles phase 1 created.
-    assert rafix(capsys, "rollback", two, *sandbox, "--yes")[0] == 0
-    assert account_states(sandbox_dir, plan) == phase1
-    code, out, err = rafix(capsys, "rollback", snapshot_one, *sandbox, "--yes")
+    # Each rollback restores exactly; undoing phase 2 deletes the roles it created.
+    assert rafix(capsys, "rollback", snapshot_three, *sandbox, "--yes")[0] == 0
+    assert account_states(sandbox_dir, plan) == phase2
+    code, out, err = rafix(capsys, "rollback", snapshot_two, *sandbox, "--yes")
     assert code == 0, err
     assert "deletes it" in out
+    assert account_states(sandbox_dir, plan) == phase1
+    assert rafix(capsys, "rollback", snapshot_one, *sandbox, "--yes")[0] == 0
     restored = account_states(sandbox_dir, plan)
     for arn, state in original.items():
         assert equivalent(kind_of(plan, arn), restored[arn], state), arn

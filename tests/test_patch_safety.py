@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from remediations.model import Inventory, Profile, Role, TrustAnchor
-from remediations.proposals import assume_role_view, propose
+from remediations.proposals import SPLIT_NARROW_PHASE, assume_role_view, propose
 from remediations.render import check_document
 from remediations.scan import run_checks
 from remediations.trust import CertificateContext, analyze_trust
@@ -208,9 +208,9 @@ def _check_role_changes(doc: dict[str, Any], values: dict[str, str]) -> int:
             continue
         patched = change.after["trustPolicy"]
         check_document(patched, "trust")
-        if change.phase == 2:
-            # Phase 2 of a split removes what moved to the dedicated roles: a pure narrowing
-            # of the phase-1 state, which by design need not admit the workload any more.
+        if change.phase == SPLIT_NARROW_PHASE:
+            # The last step of a split removes what moved to the dedicated roles: a pure
+            # narrowing of the earlier state, which by design need not admit the workload.
             assert change.before is not None
             narrowed, was = analyze_trust(patched), analyze_trust(change.before["trustPolicy"])
             assert all(was.admits(c) for c in GRID if narrowed.admits(c)), (doc, patched)

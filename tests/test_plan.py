@@ -186,7 +186,7 @@ def test_rafix_plan_rejects_unknown_ids_and_bad_set(
     assert "unknown finding ID" in errors and "unknown key 'colour'" in errors
 
 
-def test_a_split_plan_round_trips_with_created_roles_and_phase_two(tmp_path: Path) -> None:
+def test_a_split_plan_round_trips_with_created_roles_and_later_phases(tmp_path: Path) -> None:
     inv = _inventory()
     inv.roles[ROLE].trust_policy = {
         "Version": "2012-10-17",
@@ -205,7 +205,7 @@ def test_a_split_plan_round_trips_with_created_roles_and_phase_two(tmp_path: Pat
     findings = [f for f in run_checks(inv) if f.id == "RA-TRUST-MULTIPLE-SUBJECTS"]
     plan = build_plan(inv, propose(inv, findings))
     created = [c for c in plan.changes if c.before is None]
-    assert len(created) == 2 and all(c.phase == 1 for c in created)
+    assert len(created) == 2 and all(c.phase == 2 for c in created)
     assert created[0].fingerprint == fingerprint(None)
     assert [c.operation for c in created[0].calls] == ["CreateRole"]
     assert created[0].semantic_diff[0].startswith("creates the role")

@@ -639,7 +639,7 @@ def test_a_multi_subject_role_gets_a_dedicated_role_per_subject_then_loses_them(
         arn=ROLE,
     )
     result = propose(inv, [finding("RA-TRUST-MULTIPLE-SUBJECTS")])
-    one, two = by_phase(result, 1), by_phase(result, 2)
+    one, two = by_phase(result, 2), by_phase(result, 3)
     new_a = f"arn:aws:iam::{ACCOUNT}:role/ci/app-prod-app-a"
     assert set(one) == {new_a, f"arn:aws:iam::{ACCOUNT}:role/ci/app-prod-app-b", PROFILE}
     created = one[new_a]
@@ -656,7 +656,7 @@ def test_a_multi_subject_role_gets_a_dedicated_role_per_subject_then_loses_them(
     assert dedicated.admits(cert(cn="app-a")) and not dedicated.admits(cert(cn="app-b"))
     assert not dedicated.admits(cert(source_arn=TA2, cn="app-a"))
     assert one[PROFILE].after["roleArns"][0] == ROLE and new_a in one[PROFILE].after["roleArns"]
-    # Phase 2: nothing is left on the shared role, which leaves the profile too.
+    # Phase 3: nothing is left on the shared role, which leaves the profile too.
     shared = two[ROLE].after["trustPolicy"]
     assert not analyze_trust(shared).trusts_ra and shared["Statement"][0]["Effect"] == "Deny"
     check_document(shared, "trust")
@@ -667,7 +667,7 @@ def test_a_multi_subject_role_gets_a_dedicated_role_per_subject_then_loses_them(
     assert "waits until every workload has switched" in two[ROLE].why
 
 
-def test_phase_two_starts_from_the_phase_one_hardening_of_the_shared_role() -> None:
+def test_the_split_starts_from_the_phase_one_hardening_of_the_shared_role() -> None:
     doc = trust(ra_statement(StringEquals={CN_KEY: ["app-a", "app-b", "app-c"]}))
     inv = inventory(doc)
     result = propose(
@@ -675,9 +675,9 @@ def test_phase_two_starts_from_the_phase_one_hardening_of_the_shared_role() -> N
         [finding("RA-TRUST-MULTIPLE-SUBJECTS"), finding("RA-TRUST-NO-SOURCEARN")],
         values={"trust_anchor_arn": TA1},
     )
-    one, two = by_phase(result, 1), by_phase(result, 2)
+    one, three = by_phase(result, 1), by_phase(result, 3)
     hardened = one[ROLE].after
-    assert two[ROLE].before == hardened
+    assert three[ROLE].before == hardened
     for change in result.changes:
         if change.before is None:  # the new roles carry the hardening too
             condition = change.after["trustPolicy"]["Statement"][0]["Condition"]
@@ -693,7 +693,7 @@ def test_a_mixed_role_moves_its_roles_anywhere_path_and_keeps_the_others() -> No
     }
     inv = inventory(trust(OTHER, shared_statement))
     result = propose(inv, [finding("RA-TRUST-MIXED-PRINCIPALS")])
-    one, two = by_phase(result, 1), by_phase(result, 2)
+    one, two = by_phase(result, 2), by_phase(result, 3)
     new = f"arn:aws:iam::{ACCOUNT}:role/app-prod-agent"
     assert one[new].after["trustPolicy"]["Statement"] == [{**shared_statement, "Principal": RA}]
     narrowed = two[ROLE].after["trustPolicy"]["Statement"]
