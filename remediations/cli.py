@@ -147,8 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         add_defaults = build_parser().parse_args(["tui"])
         for key, value in vars(add_defaults).items():
             setattr(args, key, value)
-    module = importlib.import_module(f"remediations.commands.{command}")
     try:
+        module = importlib.import_module(f"remediations.commands.{command}")
         code: int = module.run(args)
         return code
     except RafixError as exc:

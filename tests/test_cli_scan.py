@@ -268,3 +268,37 @@ def test_python_m_remediations_bad_file_has_no_traceback(tmp_path: Path) -> None
     assert result.returncode == 2
     assert result.stderr.startswith(f"rafix: error: {bad}: not valid JSON")
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_every_command_of_the_parser_answers_without_a_traceback() -> None:
+    """Each subcommand has a module; one not built yet says so in one line (exit 2)."""
+    import subprocess
+    import sys
+
+    from remediations.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    for name in sub.choices:  # type: ignore[union-attr]
+        __import__(f"remediations.commands.{name}")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "remediations",
+            "onboard",
+            "--workload",
+            "a",
+            "--env",
+            "prod",
+            "--team",
+            "t",
+            "--trust-anchor",
+            "arn:aws:rolesanywhere:us-east-1:1:trust-anchor/x",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("rafix: error: onboarding is not built yet")
