@@ -1,0 +1,154 @@
+"""Findings -> proposed target states: one coherent change per resource, rendered and validated.
+
+``propose(inventory, findings, settings, values)`` turns the findings that have a fix into
+:class:`ProposedChange` objects (before/after resource states, see ``state.py``), lists what
+needs a value only the user knows (:class:`NeedsInput`, answered with ``--set``) and what rafix
+does not fix automatically (:class:`NotFixable`, with the reason).
+
+Patches are minimal: they touch only the statements and fields a finding is about, keep every
+other statement as it is and in order, and several findings on one resource merge into one
+target state. Every patched trust policy is proved safe with the evaluator before it is
+proposed (a witness search, :func:`prove_safe`): it admits
+no certificate the current policy refuses, and it still admits the intended workload.
+
+Phase 1 holds the fixes that need no input and change no workload's role: what a plain
+``rafix apply`` applies. Splits (RA-TRUST-MULTIPLE-SUBJECTS, RA-TRUST-MIXED-PRINCIPALS) are
+opt-in, in two steps: phase 2 (``rafix apply --phase 2``) creates a dedicated role per workload
+(state ``before`` None; the shared role's Roles Anywhere trust restricted to that workload,
+proved to admit exactly its certificates; the shared role's policies, boundary, duration, path
+and tags copied) and adds it to every profile that lists the shared role; phase 3 (``--phase
+3``, once clients use their new ``--role-arn``) removes what moved from the shared role, and the
+shared role from the profiles when it no longer trusts Roles Anywhere. Each change's ``before``
+is the ``after`` of the same resource's change in the phase before it.
+RA-ROLE-PRIVILEGED stays advisory: a split alone copies the same permissions.
+
+``--set`` grammar (``parse_values``): ``KEY=VALUE`` applies to every resource;
+``SCOPE.KEY=VALUE`` only to the resource whose name, ID or ARN is SCOPE (the key is what follows
+the last dot, so role names with dots work). Keys: ``cn``, ``ou``, ``uri``, ``dns`` (subject
+pins), ``issuer_cn``, ``trust_anchor_arn`` (comma list), ``services`` (comma list of service
+prefixes such as ``s3,sqs`` for the session policy's Allow).
+"""
+
+from __future__ import annotations
+
+from remediations.catalog import CATALOG
+from remediations.findings import RESOURCE_TYPES, Finding
+from remediations.model import Inventory
+from remediations.proposals.anchors import _propose_anchor, _propose_crl
+from remediations.proposals.job import _Job
+from remediations.proposals.profiles import ADMIN_POLICY_SUFFIX, _propose_profile
+from remediations.proposals.results import NeedsInput, NotFixable, ProposalSet, ProposedChange
+from remediations.proposals.results import _Refuse as _Refuse
+from remediations.proposals.safety import (
+    assume_role_view,
+    describe_certificate,
+    prove_safe,
+    witnesses,
+)
+from remediations.proposals.splits import (
+    _SPLIT_IDS,
+    SPLIT_CREATE_PHASE,
+    SPLIT_NARROW_PHASE,
+    Workload,
+    _propose_splits,
+)
+from remediations.proposals.splits import _prove_dedicated as _prove_dedicated
+from remediations.proposals.trust_patches import VARIABLES_VERSION, _propose_role
+from remediations.proposals.values import KNOWN_KEYS, parse_values, tag_value_problem
+from remediations.settings import Settings
+
+__all__ = [
+    "ADMIN_POLICY_SUFFIX",
+    "KNOWN_KEYS",
+    "SPLIT_CREATE_PHASE",
+    "SPLIT_NARROW_PHASE",
+    "VARIABLES_VERSION",
+    "NeedsInput",
+    "NotFixable",
+    "ProposalSet",
+    "ProposedChange",
+    "Workload",
+    "assume_role_view",
+    "describe_certificate",
+    "parse_values",
+    "propose",
+    "prove_safe",
+    "tag_value_problem",
+    "witnesses",
+]
+
+_TYPE_BY_CFN = {cfn: short for short, cfn in RESOURCE_TYPES.items()}
+
+# Findings grouped by the fix that answers them.
+_TWO_PHASE = {
+    "RA-ROLE-PRIVILEGED": "the workload needs a least-privilege role first, and splitting "
+    "the role alone does not reduce privilege (a dedicated role would copy the same "
+    "permissions)",
+}
+_REPORT_ONLY = {
+    "RA-TRUST-WILDCARD-PRINCIPAL": 'the explicit principals that should replace "*" are '
+    "not in the account's data",
+    "RA-TRUST-SUBJECT-NAMING": "the fix is a new certificate for the workload, issued outside AWS",
+    "RA-PROFILE-ROLE-FANOUT-WITHOUT-BINDING": "it is fixed by pinning each listed role's trust "
+    "(RA-TRUST-NO-SUBJECT-CONDITION) or by splitting the profile",
+    "RA-ROLE-ORPHANED": "removing a trust or deleting a role needs a person to check "
+    "RoleLastUsed first",
+    "RA-TA-NO-REVOCATION": "importing a CRL needs the CA's CRL data, which rafix does not have",
+    "RA-CRL-STALE": "refreshing a CRL needs fresh data from the CA",
+    "RA-CRL-ORPHANED": "deleting a CRL is not reversible; delete it by hand (DeleteCrl)",
+    "RA-TA-CA-EXPIRING": "renewing a CA happens in your PKI",
+    "RA-TA-EXTERNAL-CA": "whether a CA is yours is a decision for a person",
+    "RA-TA-BLAST-RADIUS": "the fix is a PKI design change (a dedicated issuing CA)",
+    "RA-INPUT-MALFORMED-POLICY": "the document could not be read",
+}
+
+
+def propose(
+    inventory: Inventory,
+    findings: list[Finding],
+    settings: Settings | None = None,
+    values: dict[str, str] | None = None,
+) -> ProposalSet:
+    """One change per resource for the findings that have a fix; the rest explained."""
+    settings = settings or Settings()
+    values = values or {}
+    result = ProposalSet()
+    by_resource: dict[tuple[str, str], list[Finding]] = {}
+    splits: dict[str, list[Finding]] = {}
+    for finding in findings:
+        kind = _TYPE_BY_CFN.get(finding.resource_type, finding.resource_type)
+        if finding.id in _SPLIT_IDS and kind == "role":
+            splits.setdefault(finding.resource_arn, []).append(finding)
+        elif finding.id in _TWO_PHASE:
+            result.not_fixable.append(_two_phase(finding))
+        elif finding.id in _REPORT_ONLY or finding.id not in CATALOG:
+            reason = _REPORT_ONLY.get(finding.id, "rafix has no automatic fix for it")
+            result.not_fixable.append(
+                NotFixable(finding.id, finding.resource_arn, f"Not fixed automatically: {reason}.")
+            )
+        else:
+            by_resource.setdefault((kind, finding.resource_arn), []).append(finding)
+    builders = {
+        "role": _propose_role,
+        "profile": _propose_profile,
+        "trust-anchor": _propose_anchor,
+        "crl": _propose_crl,
+    }
+    for (kind, arn), group in sorted(by_resource.items()):
+        builder = builders.get(kind)
+        if builder is None:
+            continue
+        builder(_Job(inventory, settings, values, kind, arn, group, result))
+    # After the one-resource fixes: a split builds on their phase-1 states.
+    _propose_splits(inventory, settings, splits, result)
+    return result
+
+
+def _two_phase(finding: Finding) -> NotFixable:
+    spec = CATALOG[finding.id]
+    return NotFixable(
+        finding.id,
+        finding.resource_arn,
+        f"Two-phase change, not automatic: {_TWO_PHASE[finding.id]}, and its clients must "
+        f"switch before this role can be narrowed. {spec.fix}",
+    )

@@ -1,0 +1,281 @@
+"""Profile fixes: guardrail session policy, session duration, session names, role ARNs and
+attribute mappings, merged into one target state per profile."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from remediations.errors import PolicyError
+from remediations.model import Inventory, Profile
+from remediations.policy import as_list
+from remediations.proposals.job import _Job
+from remediations.proposals.results import _NeedInput, _Refuse
+from remediations.proposals.values import _Values
+from remediations.render import check_document, check_managed_arns, render, render_document
+from remediations.state import state_from_inventory
+from remediations.trust import analyze_trust
+
+ADMIN_POLICY_SUFFIX = ":policy/AdministratorAccess"
+_SERVICE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+# Findings grouped by the fix that answers them.
+_SESSION_POLICY_IDS = frozenset(
+    {
+        "RA-PROFILE-UNSCOPED-SESSION",
+        "RA-PROFILE-NO-GUARDRAIL-DENIES",
+        "RA-PROFILE-PERMISSIVE-SESSION-POLICY",
+    }
+)
+
+
+def _propose_profile(job: _Job) -> None:
+    profile = job.inventory.profiles.get(job.arn)
+    before = state_from_inventory(job.inventory, "profile", job.arn)
+    if profile is None or before is None:
+        job.refuse("The profile is not in the account data.")
+        return
+    after = copy.deepcopy(before)
+    summary: list[str] = []
+    fixed: set[str] = set()
+    values = job.values(profile.name)
+    steps = (
+        (_SESSION_POLICY_IDS, _fix_session_policy),
+        ({"RA-PROFILE-LONG-DURATION", "RA-PROFILE-DURATION-EXCEEDS-ROLE-MAX"}, _fix_duration),
+        ({"RA-PROFILE-ACCEPT-ROLE-SESSION-NAME-UNBOUND"}, _fix_session_name),
+        ({"RA-PROFILE-ROLE-MISSING", "RA-PROFILE-ROLE-NOT-RA-TRUSTED"}, _fix_role_arns),
+        ({"RA-PROFILE-MAPPING-DROPS-CONDITIONED-ATTRIBUTE"}, _fix_mappings),
+    )
+    for ids, step in steps:
+        wanted = set(ids) & job.ids
+        if not wanted:
+            continue
+        saved = copy.deepcopy(after)
+        try:
+            summary += step(job, profile, values, after, wanted)
+            fixed |= wanted
+        except _NeedInput as exc:
+            after.clear()
+            after.update(saved)  # a fix that waits for input leaves no trace
+            job.need(exc, wanted)
+        except (_Refuse, PolicyError) as exc:
+            after.clear()
+            after.update(saved)
+            job.refuse(f"Refused: {exc}.", wanted)
+    try:
+        check_managed_arns(after["managedPolicyArns"])
+        settings = render(
+            "profile_settings.json.j2",
+            role_arns=after["roleArns"],
+            managed_policy_arns=after["managedPolicyArns"],
+            duration_seconds=after["durationSeconds"],
+            accept_role_session_name=after["acceptRoleSessionName"],
+        )
+    except PolicyError as exc:
+        job.refuse(f"Refused: {exc}.", fixed)
+        return
+    after.update(settings)
+    job.emit(summary, after, fixed)
+
+
+def _findings_evidence(job: _Job, ids: set[str], key: str) -> list[str]:
+    out: list[str] = []
+    for finding in job.findings:
+        if finding.id in ids:
+            out += [str(v) for v in as_list(finding.evidence.get(key))]
+    return list(dict.fromkeys(out))
+
+
+def _fix_session_policy(
+    job: _Job, profile: Profile, values: _Values, after: dict[str, Any], ids: set[str]
+) -> list[str]:
+    summary: list[str] = []
+    managed = [a for a in after["managedPolicyArns"] if not a.endswith(ADMIN_POLICY_SUFFIX)]
+    if managed != after["managedPolicyArns"]:
+        summary.append("drops AdministratorAccess from managedPolicyArns")
+        after["managedPolicyArns"] = managed
+    current = after.get("sessionPolicy")
+    # With managed session policies left, they provide the Allow: "*" here would widen them.
+    # An existing inline policy keeps its own Allow unless it is the permissive part.
+    keeps_allow = bool(managed) or (
+        isinstance(current, dict) and "RA-PROFILE-PERMISSIVE-SESSION-POLICY" not in ids
+    )
+    allow = None if keeps_allow else _allowed_actions(job, profile, values)
+    template = render_document("session_policy_guardrails.json.j2", allow_actions=allow)
+    if isinstance(current, dict) and "RA-PROFILE-PERMISSIVE-SESSION-POLICY" not in ids:
+        merged = copy.deepcopy(current)
+        present = {s.get("Sid") for s in as_list(merged.get("Statement")) if isinstance(s, dict)}
+        added = [
+            s for s in template["Statement"] if s["Effect"] == "Deny" and s["Sid"] not in present
+        ]
+        merged["Statement"] = as_list(merged.get("Statement")) + added
+        check_document(merged, "session")
+        after["sessionPolicy"] = merged
+        if added:
+            summary.append("adds the guardrail denies " + ", ".join(s["Sid"] for s in added))
+    else:
+        after["sessionPolicy"] = template
+        scope = ", ".join(allow) if allow else "the managed session policies"
+        summary.append(
+            f"sets a guardrail session policy (allows {scope}; denies iam:*, the "
+            "control plane and destructive actions)"
+        )
+    return summary
+
+
+def _allowed_actions(job: _Job, profile: Profile, values: _Values) -> list[str]:
+    """The session policy's Allow: ``--set services``, else the services the listed roles'
+    own policies name (the session then loses nothing the roles grant).
+
+    ``services=*`` allows everything (the guardrail denies still apply); it is never the silent
+    default, because an Allow of ``*`` is itself RA-PROFILE-PERMISSIVE-SESSION-POLICY.
+    """
+    services = values.get_list("services")
+    if services == ["*"]:
+        return ["*"]
+    for service in services or []:
+        if not _SERVICE.match(service):
+            raise _Refuse(f"{service!r} is not a service prefix such as s3 or sqs")
+    if services:
+        return [f"{s}:*" for s in services]
+    seen = _role_services(job.inventory, profile.role_arns)
+    if seen:
+        return [f"{s}:*" for s in seen]
+    raise _NeedInput(
+        "services",
+        f"Which AWS services does the workload of profile {profile.name} use? (comma list of "
+        "prefixes such as s3,sqs; '*' allows all, which the scan still reports as permissive)",
+        sorted(_role_services(job.inventory, profile.role_arns, partial=True) or ()),
+    )
+
+
+def _role_services(
+    inventory: Inventory, role_arns: list[str], *, partial: bool = False
+) -> list[str] | None:
+    """Service prefixes the roles' Allow statements name; None when some grant is unknown or
+    is a wildcard (``*``, NotAction), unless ``partial``."""
+    services: set[str] = set()
+    for arn in role_arns:
+        role = inventory.roles.get(arn)
+        if role is None:
+            if partial:
+                continue
+            return None
+        docs = [doc for _, doc in role.inline_policies]
+        docs += [
+            inventory.policies[p].document if p in inventory.policies else None
+            for p in role.attached_policy_arns
+        ]
+        for doc in docs:
+            if doc is None:
+                if partial:
+                    continue
+                return None
+            for statement in as_list(doc.get("Statement")):
+                if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+                    continue
+                actions = [str(a) for a in as_list(statement.get("Action"))]
+                if "NotAction" in statement or any(":" not in a for a in actions):
+                    if partial:
+                        continue
+                    return None
+                services |= {a.split(":", 1)[0].lower() for a in actions}
+    return sorted(s for s in services if _SERVICE.match(s)) or None
+
+
+def _fix_duration(
+    job: _Job, profile: Profile, values: _Values, after: dict[str, Any], ids: set[str]
+) -> list[str]:
+    target = int(after["durationSeconds"])
+    if "RA-PROFILE-LONG-DURATION" in ids:
+        target = min(target, job.settings.max_session_duration)
+    if "RA-PROFILE-DURATION-EXCEEDS-ROLE-MAX" in ids:
+        limits = [
+            r.max_session_duration
+            for arn in profile.role_arns
+            if (r := job.inventory.roles.get(arn)) is not None and r.max_session_duration
+        ]
+        if limits:
+            target = min(target, min(limits))
+    if target == after["durationSeconds"]:
+        return []
+    old = after["durationSeconds"]
+    after["durationSeconds"] = target
+    return [f"sets durationSeconds {old} -> {target}"]
+
+
+def _fix_session_name(
+    job: _Job, profile: Profile, values: _Values, after: dict[str, Any], ids: set[str]
+) -> list[str]:
+    if not after["acceptRoleSessionName"]:
+        return []
+    after["acceptRoleSessionName"] = False
+    return ["sets acceptRoleSessionName false (sessions are named by certificate serial)"]
+
+
+def _fix_role_arns(
+    job: _Job, profile: Profile, values: _Values, after: dict[str, Any], ids: set[str]
+) -> list[str]:
+    drop = set(_findings_evidence(job, ids, "role_arns"))
+    if not drop:
+        for arn in profile.role_arns:
+            role = job.inventory.roles.get(arn)
+            if (
+                role is None
+                and "RA-PROFILE-ROLE-MISSING" in ids
+                and "iam" in job.inventory.coverage
+            ) or (
+                (
+                    role is not None
+                    and role.trust_policy is not None
+                    and "RA-PROFILE-ROLE-NOT-RA-TRUSTED" in ids
+                )
+                and not analyze_trust(role.trust_policy).usable
+            ):
+                drop.add(arn)
+    kept = [a for a in after["roleArns"] if a not in drop]
+    removed = [a for a in after["roleArns"] if a in drop]
+    after["roleArns"] = kept
+    return [f"removes {arn} from roleArns" for arn in removed]
+
+
+def _mapping_target(key: str) -> tuple[str, str] | None:
+    """``aws:principaltag/x509subject/cn`` -> (``x509Subject``, ``CN``)."""
+    tail = key.lower().removeprefix("aws:principaltag/")
+    field_name, _, attribute = tail.partition("/")
+    fields = {"x509subject": "x509Subject", "x509issuer": "x509Issuer", "x509san": "x509SAN"}
+    if field_name not in fields or not attribute:
+        return None
+    if field_name == "x509san":
+        if attribute.startswith("name/"):
+            return fields[field_name], "Name/" + attribute[5:].upper()
+        return fields[field_name], attribute.upper()
+    return fields[field_name], attribute.upper()
+
+
+def _fix_mappings(
+    job: _Job, profile: Profile, values: _Values, after: dict[str, Any], ids: set[str]
+) -> list[str]:
+    keys = _findings_evidence(job, ids, "missing_keys")
+    if not keys:
+        raise _Refuse("the finding does not say which attribute is dropped")
+    mappings = {m["certificateField"]: m for m in after["attributeMappings"]}
+    summary: list[str] = []
+    for key in keys:
+        target = _mapping_target(key)
+        if target is None:
+            continue
+        cert_field, specifier = target
+        current = mappings.get(cert_field, {"mappingRules": []})
+        specifiers = [str(r.get("specifier")) for r in current["mappingRules"]]
+        if specifier in specifiers:
+            continue
+        mappings[cert_field] = render(
+            "attribute_mapping.json.j2",
+            certificate_field=cert_field,
+            specifiers=[*specifiers, specifier],
+        )
+        summary.append(f"maps {cert_field} {specifier} again (PutAttributeMapping)")
+    after["attributeMappings"] = sorted(mappings.values(), key=lambda m: str(m["certificateField"]))
+    return summary

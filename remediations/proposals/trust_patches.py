@@ -1,0 +1,566 @@
+"""Minimal trust-policy patches for a role's findings, each proved safe before it is proposed
+(see :mod:`remediations.proposals.safety`)."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from remediations.errors import PolicyError
+from remediations.evaluator import compile_policy, has_wildcard, wildcard_match
+from remediations.model import RA_SERVICE_PRINCIPAL, REQUIRED_ACTIONS, Role
+from remediations.policy import as_list
+from remediations.proposals.job import _Job
+from remediations.proposals.results import _NeedInput, _Refuse
+from remediations.proposals.safety import prove_safe
+from remediations.proposals.values import tag_value_problem
+from remediations.render import check_document, render
+from remediations.trust import (
+    CERTIFICATE_CATEGORIES,
+    SUBJECT_CATEGORIES,
+    TrustAnalysis,
+    analyze_trust,
+    key_category,
+)
+from remediations.x509 import parse_certificate_bundle
+
+VARIABLES_VERSION = "2012-10-17"
+
+# Findings grouped by the fix that answers them.
+_ANCHOR_IDS = frozenset(
+    {"RA-TRUST-NO-SOURCEARN", "RA-TRUST-SOURCEARN-WILDCARD", "RA-TRUST-SOURCEARN-STALE"}
+)
+#: canonical subject key (lower case, without aws:principaltag/) -> the --set key for its value.
+_PIN_VALUE_KEYS = {
+    "x509subject/cn": "cn",
+    "x509subject/ou": "ou",
+    "x509san/uri": "uri",
+    "x509san/dns": "dns",
+    "sts:sourceidentity": "cn",
+}
+_NEGATED_TO_POSITIVE = {
+    "stringnotequals": "StringEquals",
+    "stringnotequalsignorecase": "StringEqualsIgnoreCase",
+    "stringnotlike": "StringLike",
+    "arnnotequals": "ArnEquals",
+    "arnnotlike": "ArnLike",
+}
+_POSITIVE = (
+    "StringEquals",
+    "StringEqualsIgnoreCase",
+    "StringLike",
+    "ArnEquals",
+    "ArnLike",
+)
+
+
+def _propose_role(job: _Job) -> None:
+    role = job.inventory.roles.get(job.arn)
+    if role is None or role.trust_policy is None:
+        job.refuse("The role's trust policy could not be read.")
+        return
+    outcome = _patch_role(job, role, prove_each=False)
+    if outcome.fixed and outcome.patcher.summary:
+        try:
+            outcome.patcher.prove(outcome.fixed)
+        except (PolicyError, _Refuse):
+            # Some fix is unsafe or does not fit: redo them one by one, keeping the safe ones.
+            outcome = _patch_role(job, role, prove_each=True)
+    for exc, ids in outcome.needs:
+        job.need(exc, ids)
+    for reason, ids in outcome.refusals:
+        job.refuse(reason, ids)
+    if outcome.fixed and outcome.patcher.summary:
+        after = outcome.patcher.document()
+        job.emit(outcome.patcher.summary, {"trustPolicy": after}, outcome.fixed)
+
+
+@dataclass(slots=True)
+class _RoleOutcome:
+    patcher: _TrustPatcher
+    fixed: set[str] = field(default_factory=set)
+    needs: list[tuple[_NeedInput, set[str]]] = field(default_factory=list)
+    refusals: list[tuple[str, set[str]]] = field(default_factory=list)
+
+
+def _patch_role(job: _Job, role: Role, *, prove_each: bool) -> _RoleOutcome:
+    """Apply every fix the role's findings ask for; a fix that needs input or is refused leaves
+    no trace in the document. With ``prove_each``, each fix must keep the patch safe."""
+    patcher = _TrustPatcher(job, role)
+    outcome = _RoleOutcome(patcher)
+    for step, ids in patcher.steps():
+        wanted = ids & job.ids
+        if not wanted:
+            continue
+        saved = patcher.checkpoint()
+        try:
+            step()
+            if prove_each and patcher.summary:
+                patcher.prove(outcome.fixed | wanted)
+            outcome.fixed |= wanted
+        except _NeedInput as exc:
+            patcher.restore(saved)
+            outcome.needs.append((exc, wanted))
+        except (_Refuse, PolicyError) as exc:
+            patcher.restore(saved)
+            outcome.refusals.append((f"Refused: {exc}.", wanted))
+    return outcome
+
+
+class _TrustPatcher:
+    """A copy of a trust policy and the edits the findings ask for."""
+
+    def __init__(self, job: _Job, role: Role) -> None:
+        self.job = job
+        self.role = role
+        self.values = job.values(role.name)
+        self.original = role.trust_policy or {}
+        self.doc = copy.deepcopy(self.original)
+        self.single = isinstance(self.doc.get("Statement"), dict)
+        self.statements: list[Any] = as_list(self.doc.get("Statement"))
+        self.analysis: TrustAnalysis = analyze_trust(self.original)
+        self.summary: list[str] = []
+        #: The workload the patch is for: values it pins (source_arn, subject/<RDN>, issuer/CN).
+        self.intended: dict[str, list[str]] = {}
+        self._isolated: dict[int, int] = {}
+        self._anchors: list[str] | None = None
+
+    def checkpoint(self) -> tuple[Any, ...]:
+        # One deepcopy keeps doc["Statement"] and self.statements the same objects.
+        return (
+            copy.deepcopy((self.doc, self.statements)),
+            list(self.summary),
+            copy.deepcopy(self.intended),
+            dict(self._isolated),
+            self._anchors,
+        )
+
+    def restore(self, saved: tuple[Any, ...]) -> None:
+        (self.doc, self.statements), summary, intended, isolated, self._anchors = saved
+        self.summary, self.intended, self._isolated = summary, intended, isolated
+
+    def prove(self, fixed: set[str]) -> None:
+        """Raise when the document so far is not valid, too large, or not provably safe."""
+        after = copy.deepcopy(self.document())
+        check_document(after, "trust")
+        prove_safe(
+            self.original,
+            after,
+            self.intended,
+            anchors=list(self.job.inventory.trust_anchors),
+            repair="RA-TRUST-MISSING-REQUIRED-ACTION" in fixed,
+        )
+
+    def steps(self) -> Iterator[tuple[Any, set[str]]]:
+        yield self.fix_version, {"RA-TRUST-LEGACY-VERSION-WITH-VARIABLES"}
+        yield self.fix_missing_actions, {"RA-TRUST-MISSING-REQUIRED-ACTION"}
+        yield self.fix_source_ip, {"RA-TRUST-SOURCEIP-CONDITION"}
+        yield self.fix_fail_open, {"RA-TRUST-FAIL-OPEN-OPERATOR"}
+        yield self.fix_anchor, set(_ANCHOR_IDS)
+        yield self.fix_subject_wildcard, {"RA-TRUST-SUBJECT-WILDCARD"}
+        yield self.fix_subject, {"RA-TRUST-NO-SUBJECT-CONDITION"}
+        yield self.fix_issuer, {"RA-TRUST-ISSUER-NOT-PINNED"}
+
+    def document(self) -> dict[str, Any]:
+        doc = self.doc
+        if self.single and len(self.statements) == 1:
+            doc["Statement"] = self.statements[0]
+        else:
+            doc["Statement"] = self.statements
+        return doc
+
+    # statements ----------------------------------------------------------------------------
+
+    def ra_allows(self) -> list[int]:
+        """Indexes (after isolation) of the Allow statements that apply to Roles Anywhere."""
+        return [self.isolate(i) for i in self.analysis.ra_statement_indexes]
+
+    def isolate(self, index: int) -> int:
+        """Give Roles Anywhere its own statement when the statement also trusts others, so that
+        certificate conditions never apply to (and break) the other principals."""
+        if index in self._isolated:
+            return self._isolated[index]
+        statement = self.statements[index]
+        principal = statement.get("Principal")
+        if principal == "*" or (
+            isinstance(principal, dict) and "*" in as_list(principal.get("AWS"))
+        ):
+            raise _Refuse(
+                f'statement {index + 1} allows Principal "*"; replace it with explicit '
+                "principals first (RA-TRUST-WILDCARD-PRINCIPAL)"
+            )
+        target = index
+        if isinstance(principal, dict):
+            others = {k: v for k, v in principal.items() if k != "Service"}
+            services = [s for s in as_list(principal.get("Service")) if s != RA_SERVICE_PRINCIPAL]
+            if others or services:
+                if services:
+                    others["Service"] = services if len(services) > 1 else services[0]
+                ra_only = copy.deepcopy(statement)
+                ra_only["Principal"] = {"Service": RA_SERVICE_PRINCIPAL}
+                if isinstance(ra_only.get("Sid"), str):
+                    ra_only["Sid"] = ra_only["Sid"] + "RolesAnywhere"
+                statement["Principal"] = others
+                self.statements.append(ra_only)
+                target = len(self.statements) - 1
+                self.summary.append(
+                    f"gives Roles Anywhere its own statement (split from statement {index + 1})"
+                )
+        self._isolated[index] = target
+        return target
+
+    @staticmethod
+    def conditions(statement: dict[str, Any]) -> dict[str, Any]:
+        block = statement.get("Condition")
+        if not isinstance(block, dict):
+            block = {}
+            statement["Condition"] = block
+        return block
+
+    def clauses(self, index: int) -> Iterator[tuple[str, str, list[str]]]:
+        """(operator, key as written, values) of one statement."""
+        block = self.statements[index].get("Condition")
+        if not isinstance(block, dict):
+            return
+        for operator, keys in list(block.items()):
+            if isinstance(keys, dict):
+                for key, value in list(keys.items()):
+                    yield str(operator), str(key), [str(v) for v in as_list(value)]
+
+    def remove(self, index: int, operator: str, key: str) -> None:
+        block = self.conditions(self.statements[index])
+        keys = block.get(operator)
+        if isinstance(keys, dict):
+            keys.pop(key, None)
+            if not keys:
+                del block[operator]
+        if not block:
+            del self.statements[index]["Condition"]
+
+    def add(self, index: int, fragment: dict[str, Any]) -> None:
+        """Merge a rendered condition block into a statement (same key: values replaced)."""
+        block = self.conditions(self.statements[index])
+        for operator, keys in fragment.items():
+            existing = next((op for op in block if op.lower() == operator.lower()), operator)
+            target = block.setdefault(existing, {})
+            if not isinstance(target, dict):
+                raise _Refuse(f"statement {index + 1} has a malformed {existing} block")
+            for key, value in keys.items():
+                same = next((k for k in target if k.lower() == key.lower()), key)
+                target.pop(same, None)
+                target[key] = value
+
+    def statement_has(
+        self, index: int, categories: frozenset[str], positive_only: bool = True
+    ) -> bool:
+        for operator, key, values in self.clauses(index):
+            if key_category(key) not in categories:
+                continue
+            base = operator.split(":")[-1]
+            if positive_only and base not in _POSITIVE:
+                continue
+            if not all(has_wildcard(v) for v in values):
+                return True
+        return False
+
+    # fixes ---------------------------------------------------------------------------------
+
+    def fix_version(self) -> None:
+        if self.doc.get("Version") == VARIABLES_VERSION:
+            return
+        old = self.doc.get("Version")
+        rest = {k: v for k, v in self.doc.items() if k != "Version"}
+        self.doc.clear()
+        self.doc.update({"Version": VARIABLES_VERSION, **rest})
+        self.summary.append(f"sets Version {old or '(none)'} -> {VARIABLES_VERSION}")
+
+    def fix_missing_actions(self) -> None:
+        missing = [a for a in REQUIRED_ACTIONS if a not in self.analysis.allowed_actions]
+        if not missing:
+            return
+        compiled = {s.index: s for s in compile_policy(self.original).statements}
+        paths = [
+            i
+            for i in self.analysis.ra_statement_indexes
+            if i in compiled and compiled[i].covers_action("sts:AssumeRole")
+        ]
+        if not paths:
+            raise _Refuse(
+                "no Roles Anywhere statement allows sts:AssumeRole to copy conditions from"
+            )
+        for original_index in paths:
+            index = self.isolate(original_index)
+            statement = self.statements[index]
+            if "Action" not in statement:
+                raise _Refuse(f"statement {index + 1} uses NotAction; add the actions by hand")
+            actions = [str(a) for a in as_list(statement["Action"])]
+            statement["Action"] = actions + [a for a in missing if a not in actions]
+        self.summary.append(f"allows {', '.join(missing)} under the sts:AssumeRole conditions")
+
+    def fix_source_ip(self) -> None:
+        removed = 0
+        for use in self.analysis.ip_conditions:
+            if use.effect != "Allow":
+                raise _Refuse(
+                    f"a Deny statement ({use.operator} {use.key}) uses an IP condition; "
+                    "removing it changes who is denied: edit it by hand"
+                )
+            index = self.isolate(use.statement_index)
+            self.remove(index, use.operator, use.key)
+            removed += 1
+        if removed:
+            self.summary.append(
+                "removes IP conditions from the trust (the caller is Roles Anywhere, never the "
+                "workload); restrict networks in the profile's session policy instead"
+            )
+
+    def fix_fail_open(self) -> None:
+        uses = [
+            u for u in self.analysis.fail_open_conditions if u.category in CERTIFICATE_CATEGORIES
+        ]
+        if not uses:
+            raise _Refuse("the fail-open condition is not on a certificate key; fix it by hand")
+        for number, use in enumerate(uses, start=1):
+            index = self.isolate(use.statement_index)
+            operator = use.operator.split(":")[-1]
+            base = operator[: -len("IfExists")] if operator.endswith("IfExists") else operator
+            if base == "Null":
+                raise _Refuse(f"a Null condition on {use.key} in an Allow; fix it by hand")
+            self.remove(index, use.operator, use.key)
+            positive = _NEGATED_TO_POSITIVE.get(base.lower())
+            if positive is None:
+                self.add(index, {base: {use.key: list(use.values)}})
+                self.summary.append(
+                    f"rewrites {use.operator} on {use.key} as {base} (fails closed when absent)"
+                )
+                continue
+            self.add(index, render("trust_conditions_presence.json.j2", key=use.key))
+            actions = [a for a in REQUIRED_ACTIONS]
+            deny = render(
+                "trust_statement_deny_blocklist.json.j2",
+                sid=f"RafixDenyBlocked{number}",
+                operator=positive,
+                key=use.key,
+                blocked=list(use.values),
+                actions=actions,
+            )
+            self.statements.append(deny)
+            self.summary.append(
+                f"moves the {use.operator} block list on {use.key} into a Deny statement and "
+                f"requires {use.key} to be present"
+            )
+
+    def anchors(self) -> list[str]:
+        """The trust anchors to pin: --set trust_anchor_arn, else the only candidate."""
+        if self._anchors is not None:
+            return self._anchors
+        given = self.values.get_list("trust_anchor_arn")
+        if given:
+            self._anchors = given
+            return given
+        pinned = sorted(a for a in self.analysis.pinned_source_arns if self._live(a))
+        if pinned:  # the anchors the role's other statements already trust
+            self._anchors = pinned
+            return pinned
+        inventory = self.job.inventory
+        regions = self.profile_regions()
+        anchors = [
+            a for a in inventory.trust_anchors.values() if not regions or a.region in regions
+        ]
+        enabled = [a.arn for a in anchors if a.enabled]
+        if len(enabled) == 1:
+            self._anchors = enabled
+            return enabled
+        where = f" in {', '.join(sorted(regions))}" if regions else ""
+        raise _NeedInput(
+            "trust_anchor_arn",
+            f"Which trust anchor(s) does the workload of role {self.role.name} use? "
+            f"(comma list; {len(enabled)} enabled trust anchors{where})",
+            sorted(a.arn for a in anchors),
+        )
+
+    def profile_regions(self) -> set[str]:
+        return {
+            p.region
+            for p in self.job.inventory.profiles.values()
+            if self.role.arn in p.role_arns
+            or any(a.endswith(f"/{self.role.name}") for a in p.role_arns)
+        }
+
+    def _live(self, arn: str) -> bool:
+        inventory = self.job.inventory
+        return "rolesanywhere" not in inventory.coverage or arn in inventory.trust_anchors
+
+    def fix_anchor(self) -> None:
+        ids = self.job.ids & _ANCHOR_IDS
+        for index in self.ra_allows():
+            current: list[tuple[str, str, list[str]]] = [
+                (op, key, vals)
+                for op, key, vals in self.clauses(index)
+                if key.lower() == "aws:sourcearn"
+                and op.split(":")[-1].removesuffix("IfExists") in _POSITIVE
+            ]
+            values = [v for _, _, vals in current for v in vals]
+            wildcards = [v for v in values if has_wildcard(v)]
+            live = [v for v in values if not has_wildcard(v) and self._live(v)]
+            stale = [v for v in values if not has_wildcard(v) and not self._live(v)]
+            if values and not wildcards and not stale:
+                continue
+            if stale and not live and not wildcards and "RA-TRUST-SOURCEARN-STALE" in ids:
+                raise _Refuse(
+                    "the role pins only trust anchors that no longer exist, so Roles Anywhere "
+                    "cannot use it today; pinning a live anchor would open it. Check "
+                    "RoleLastUsed and decide by hand"
+                )
+            pins = list(live)
+            if not values or wildcards:
+                pins += [a for a in self.anchors() if a not in pins]
+            for op, key, _ in current:
+                self.remove(index, op, key)
+            self.add(index, render("trust_conditions_source_arn.json.j2", trust_anchor_arns=pins))
+            self.intended["source_arn"] = pins
+            label = f"statement {index + 1}"
+            if stale:
+                self.summary.append(
+                    f"removes stale trust anchor(s) {', '.join(stale)} from {label}"
+                )
+            if wildcards:
+                self.summary.append(
+                    f"replaces aws:SourceArn pattern {', '.join(wildcards)} in {label}"
+                )
+            self.summary.append(f"pins aws:SourceArn to {', '.join(pins)} in {label}")
+
+    def subjects_seen(self, pattern: str | None = None) -> list[str]:
+        """CNs of the subjects Roles Anywhere has seen in the regions of the role's profiles."""
+        regions = self.profile_regions()
+        seen = []
+        for subject in self.job.inventory.subjects.values():
+            if regions and subject.region not in regions:
+                continue
+            cn = _rdn(subject.x509_subject, "CN")
+            if cn and (pattern is None or wildcard_match(pattern, cn)):
+                seen.append(cn)
+        return sorted(set(seen))
+
+    def pin_value(self, value_key: str, pattern: str | None = None) -> str:
+        value = self.values.get(value_key)
+        if value is None and value_key == "cn":
+            known = self.analysis.pinned_subjects.get("x509subject/cn", frozenset())
+            if len(known) == 1:
+                value = next(iter(known))
+        if value is None:
+            question = {
+                "cn": f"Which certificate CN should role {self.role.name} accept?",
+                "ou": f"Which certificate OU should role {self.role.name} accept?",
+                "uri": f"Which URI SAN (e.g. SPIFFE ID) should role {self.role.name} accept?",
+                "dns": f"Which DNS SAN should role {self.role.name} accept?",
+            }[value_key]
+            candidates = self.subjects_seen(pattern) if value_key == "cn" else []
+            raise _NeedInput(value_key, question, candidates)
+        problem = tag_value_problem(value)
+        if problem:
+            raise _Refuse(f"the {value_key} {value[:60]!r} {problem}")
+        return value
+
+    def fix_subject_wildcard(self) -> None:
+        for index in self.ra_allows():
+            for operator, key, values in list(self.clauses(index)):
+                if key_category(key) not in SUBJECT_CATEGORIES or not any(
+                    has_wildcard(v) for v in values
+                ):
+                    continue
+                canonical = key.lower().removeprefix("aws:principaltag/")
+                value_key = _PIN_VALUE_KEYS.get(canonical)
+                if value_key is None:
+                    raise _Refuse(f"no exact value is known for {key}; pin it by hand")
+                pattern = next(v for v in values if has_wildcard(v))
+                exact = self.pin_value(value_key, pattern)
+                if canonical == "sts:sourceidentity":
+                    exact = f"CN={exact}"
+                self.remove(index, operator, key)
+                pins = [(key, exact)]
+                self.add(index, render("trust_conditions_subject.json.j2", pins=pins))
+                self._remember_subject(canonical, exact)
+                self.summary.append(
+                    f"replaces {key} pattern {pattern!r} with {exact!r} in statement {index + 1}"
+                )
+
+    def _remember_subject(self, canonical: str, value: str) -> None:
+        if canonical == "sts:sourceidentity":
+            canonical, value = "x509subject/cn", value.removeprefix("CN=")
+        self.intended[canonical] = [value]
+
+    def fix_subject(self) -> None:
+        targets = [i for i in self.ra_allows() if not self.statement_has(i, SUBJECT_CATEGORIES)]
+        if not targets:
+            return
+        cn = self.pin_value("cn")
+        pins = [("aws:PrincipalTag/x509Subject/CN", cn)]
+        ou = self.values.get("ou")
+        if ou is not None:
+            problem = tag_value_problem(ou)
+            if problem:
+                raise _Refuse(f"the ou {ou[:60]!r} {problem}")
+            pins.append(("aws:PrincipalTag/x509Subject/OU", ou))
+        for index in targets:
+            self.add(index, render("trust_conditions_subject.json.j2", pins=pins))
+            self.summary.append(
+                f"pins the subject CN {cn!r}{f' OU {ou!r}' if ou else ''} in statement {index + 1}"
+            )
+        self._remember_subject("x509subject/cn", cn)
+        if ou is not None:
+            self.intended["x509subject/ou"] = [ou]
+
+    def issuer_cns(self) -> list[str]:
+        given = self.values.get_list("issuer_cn")
+        if given:
+            return given
+        inventory = self.job.inventory
+        arns = self.intended.get("source_arn") or sorted(self.analysis.pinned_source_arns)
+        anchors = [inventory.trust_anchors[a] for a in arns if a in inventory.trust_anchors]
+        if not anchors:
+            anchors = list(inventory.trust_anchors.values())
+        names: list[str] = []
+        for anchor in anchors:
+            bundle = (
+                parse_certificate_bundle(anchor.certificate_pem) if anchor.certificate_pem else None
+            )
+            cns = [c.rdn("CN") for c in bundle.certificates] if bundle else []
+            if not cns or not all(cns):
+                names = []
+                break
+            names += [cn for cn in cns if cn and cn not in names]
+        if not names:
+            raise _NeedInput(
+                "issuer_cn",
+                f"Which issuing CA CN should role {self.role.name} accept? (the trust anchor's "
+                "CA certificate is not available)",
+            )
+        return names
+
+    def fix_issuer(self) -> None:
+        targets = [i for i in self.ra_allows() if not self.statement_has(i, frozenset({"issuer"}))]
+        if not targets:
+            return
+        names = self.issuer_cns()
+        for name in names:
+            problem = tag_value_problem(name)
+            if problem:
+                raise _Refuse(f"the issuer CN {name[:60]!r} {problem}")
+        value: str | list[str] = names[0] if len(names) == 1 else names
+        for index in targets:
+            self.add(index, render("trust_conditions_issuer.json.j2", issuer_cn=value))
+            self.summary.append(f"pins the issuer CN {', '.join(names)} in statement {index + 1}")
+        self.intended["x509issuer/cn"] = names
+
+
+def _rdn(text: str, name: str) -> str | None:
+    """One RDN of an ``CN=a,OU=b`` subject string (no escaping support beyond ``\\,``)."""
+    for part in re.split(r"(?<!\\),", text):
+        key, sep, value = part.strip().partition("=")
+        if sep and key.strip().upper() == name:
+            return value.strip().replace("\\,", ",")
+    return None
