@@ -472,18 +472,19 @@ def _assemble(
     for d in items.get("policies", []):
         policy = convert.policy_from_api(d, inventory.warnings)
         inventory.policies[policy.arn] = policy
-    for d in items.get("trust_anchors", []):
-        anchor = convert.anchor_from_api(d)
-        inventory.trust_anchors[anchor.arn] = anchor
-    for d in items.get("profiles", []):
-        profile = convert.profile_from_api(d)
-        inventory.profiles[profile.arn] = profile
-    for d in items.get("crls", []):
-        crl = convert.crl_from_api(d)
-        inventory.crls[crl.arn] = crl
-    for d in items.get("subjects", []):
-        subject = convert.subject_from_api(d)
-        inventory.subjects[subject.arn] = subject
+    from remediations.sources.offline import RA_LISTS
+
+    # The same table the file reader uses; an item the service returned without the fields
+    # rafix needs is skipped with a warning, as it is in a file, not the end of the scan.
+    for attr, convert_item, _coverage in RA_LISTS.values():
+        store: dict[str, Any] = getattr(inventory, attr)
+        for d in items.get(attr, []):
+            try:
+                obj = convert_item(d)
+            except convert.ShapeError as exc:
+                inventory.warnings.append(SourceWarning(f"{exc}; skipped", where=attr))
+                continue
+            store[obj.arn] = obj
     inventory.account_id = _account_of(inventory) or _quiet_account_id(session)
     return inventory
 

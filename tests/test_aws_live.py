@@ -251,3 +251,18 @@ def test_reading_leaves_the_session_read_only(sandbox_dir: Path) -> None:
             ra.update_profile(profileId="00000000-0000-0000-0000-000000000000", durationSeconds=900)
         # reads still work
         assert iam.get_role(RoleName="ra-ops-admin")["Role"]["RoleName"] == "ra-ops-admin"
+
+
+def test_an_item_without_an_arn_is_skipped_with_a_warning_not_the_end_of_the_scan(
+    sandbox_dir: Path,
+) -> None:
+    good = {
+        "profileArn": f"arn:aws:rolesanywhere:eu-west-1:{ACCOUNT}:profile/p1",
+        "profileId": "p1",
+        "name": "good",
+    }
+    part = aws._Part(items={"profiles": [good, {"name": "no-arn"}]}, coverage={"profiles"})
+    with open_sandbox(sandbox_dir) as session:
+        inventory = aws._assemble(session, ["eu-west-1"], [part], [])
+    assert list(inventory.profiles) == [good["profileArn"]]
+    assert any("skipped" in str(w) and w.where == "profiles" for w in inventory.warnings)
