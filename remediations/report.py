@@ -21,8 +21,6 @@ from remediations.model import SourceWarning
 
 JSON_SCHEMA = "rafix.findings/v1"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-#: Where SARIF viewers link the tool name; the package's registry page until the project has a site.
-TOOL_INFORMATION_URI = "https://pypi.org/project/rafix/"
 #: GitHub ranks alerts by this score (9.0+ critical, 7.0+ high, 4.0+ medium, below: low).
 SECURITY_SEVERITY = {
     Severity.CRITICAL: "9.5",
@@ -215,7 +213,7 @@ def render_sarif(
                         "name": "rafix",
                         "version": __version__,
                         "semanticVersion": __version__,
-                        "informationUri": TOOL_INFORMATION_URI,
+                        # No informationUri (optional in SARIF) until rafix has a home page.
                         "rules": [_rule(spec) for spec in specs],
                     }
                 },

@@ -163,11 +163,9 @@ def test_sarif_top_level_and_driver() -> None:
     assert doc["version"] == "2.1.0" and "sarif" in doc["$schema"]
     [run] = doc["runs"]
     driver = run["tool"]["driver"]
-    assert (
-        driver["name"] == "rafix"
-        and driver["version"]
-        and driver["informationUri"].startswith("https://")
-    )
+    assert driver["name"] == "rafix" and driver["version"]
+    # No link to a page that does not exist.
+    assert "informationUri" not in driver
 
 
 def test_sarif_has_one_rule_per_catalog_id() -> None:
