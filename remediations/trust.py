@@ -704,7 +704,7 @@ def analyze_trust(document: dict[str, Any]) -> TrustAnalysis:
 
 def _analyze_shape(document: dict[str, Any]) -> TrustAnalysis:
     """The analysis of a document not seen before, shared with documents of its shape."""
-    if _plainly_not_ra(document):
+    if plainly_not_ra(document):
         return _not_ra(document)
     abstract, names = _abstract(document)
     try:
@@ -719,7 +719,7 @@ def _analyze_shape(document: dict[str, Any]) -> TrustAnalysis:
     return _rebind(cached, document, names)
 
 
-def _plainly_not_ra(document: dict[str, Any]) -> bool:
+def plainly_not_ra(document: dict[str, Any]) -> bool:
     """True when no statement can concern Roles Anywhere: no RA or wildcard principal, no
     NotPrincipal, and no x509 condition (which would make it part of a certificate chain)."""
     statement_value = document.get("Statement")
@@ -747,7 +747,7 @@ def _plainly_not_ra(document: dict[str, Any]) -> bool:
 
 
 def _not_ra(document: dict[str, Any]) -> TrustAnalysis:
-    """The analysis of a document :func:`_plainly_not_ra` cleared, without a search: only
+    """The analysis of a document :func:`plainly_not_ra` cleared, without a search: only
     the other principals and Sids vary (no x509 condition binds any of them)."""
     statement_value = document.get("Statement")
     statement_list = statement_value if isinstance(statement_value, list) else [statement_value]

@@ -132,3 +132,40 @@ def test_a_verbatim_repeat_gets_its_own_document() -> None:
     second = json.loads(json.dumps(first))
     trust.analyze_trust(first)
     assert_same_as_fresh(second)
+
+
+def _docs_to_screen() -> list[dict[str, Any]]:
+    docs: list[dict[str, Any]] = []
+    if CORPUS.is_dir():
+        for path in sorted((CORPUS / "trust").glob("*.json")) + sorted(
+            (CORPUS / "grammar").glob("*.json")
+        ):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            docs.extend(
+                d for d in (data if isinstance(data, list) else [data]) if isinstance(d, dict)
+            )
+    ec2 = {
+        "Effect": "Allow",
+        "Principal": {"Service": "ec2.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+    docs.append({"Version": "2012-10-17", "Statement": [ec2]})
+    docs.append({"Version": "2012-10-17", "Statement": {**ec2, "Principal": "*"}})
+    return docs
+
+
+def test_the_not_ra_screen_never_hides_a_roles_anywhere_trust() -> None:
+    """ScanContext.ra_roles skips documents plainly_not_ra clears without analysing them."""
+    screened = 0
+    for doc in _docs_to_screen():
+        if trust.plainly_not_ra(doc):
+            screened += 1
+            assert not trust._analyze(doc).trusts_ra, doc
+    assert screened >= 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(doc=trust_policies())
+def test_the_not_ra_screen_on_generated_policies(doc: dict[str, Any]) -> None:
+    if trust.plainly_not_ra(doc):
+        assert not trust._analyze(doc).trusts_ra
