@@ -35,9 +35,11 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--from-file",
         metavar="FILE",
-        action="append",
+        nargs="+",
+        action="extend",
         dest="from_files",
-        help="offline: AWS CLI JSON output (repeatable; a directory reads every *.json in it)",
+        help="offline: AWS CLI JSON output; several files (DIR/*.json), a directory, or "
+        "the option repeated",
     )
     group.add_argument(
         "--sandbox", metavar="DIR", help="a local sandbox account (see `rafix sandbox`)"
@@ -124,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_sub = p.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
     init = sandbox_sub.add_parser("init", help="create a sandbox account in DIR")
     init.add_argument("dir", metavar="DIR")
-    init.add_argument("--from-file", metavar="FILE", action="append", dest="from_files")
+    init.add_argument("--from-file", metavar="FILE", nargs="+", action="extend", dest="from_files")
     init.add_argument("--force", action="store_true", help="replace an existing sandbox in DIR")
 
     p = sub.add_parser("onboard", help="create a dedicated role, profile and session policy")

@@ -225,6 +225,26 @@ def test_export_command_writes_files_that_scan_back(
     )
 
 
+def test_export_reads_back_with_the_shell_glob_of_interface_md(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """INTERFACE.md: ``--from-file DIR/*.json`` reads an export back (the shell expands the
+    glob to several files after one option)."""
+    from remediations.sandbox import demo_files
+
+    account = [str(p) for p in demo_files() if p.name != "tags.json"]
+    out_dir = tmp_path / "exported"
+    assert main(["export", "--from-file", *account, "--out", str(out_dir)]) == 0
+    capsys.readouterr()
+    files = sorted(str(p) for p in out_dir.glob("*.json"))
+    assert len(files) == 5  # iam, anchors, profiles, crls, subjects
+    code = main(["scan", "--format", "json", "--from-file", *files])
+    from_glob = json.loads(capsys.readouterr().out)["findings"]
+    main(["scan", "--format", "json", "--from-file", *account])
+    from_original = json.loads(capsys.readouterr().out)["findings"]
+    assert code == 1 and from_glob and from_glob == from_original
+
+
 def test_tui_placeholder_says_so_and_shows_the_table(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], export_file: Path
 ) -> None:
