@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from remediations.checks import checks_in
 from remediations.checks import trust as checks
 from remediations.context import ScanContext
 from remediations.findings import Finding, Severity
@@ -81,22 +82,7 @@ def one(fn: CheckFn, ctx: ScanContext) -> Finding:
     return found[0]
 
 
-ALL_CHECKS: list[CheckFn] = [
-    checks.no_subject_condition,
-    checks.subject_wildcard,
-    checks.multiple_subjects,
-    checks.subject_naming,
-    checks.no_source_arn,
-    checks.source_arn_wildcard,
-    checks.source_arn_stale,
-    checks.issuer_not_pinned,
-    checks.fail_open_operator,
-    checks.source_ip_condition,
-    checks.legacy_version,
-    checks.mixed_principals,
-    checks.wildcard_principal,
-    checks.missing_required_action,
-]
+ALL_CHECKS = checks_in("trust")
 
 
 def all_ids(ctx: ScanContext) -> set[str]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from remediations.checks import pki, profile, role
+from remediations.checks import checks_in
 from remediations.context import ScanContext
 from remediations.errors import PolicyError
 from remediations.findings import Finding, Severity
@@ -27,23 +27,7 @@ pytestmark = [
     pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent"),
 ]
 
-MY_CHECKS = [
-    profile.session_scoping,
-    profile.long_duration,
-    profile.duration_exceeds_role_max,
-    profile.accept_role_session_name,
-    profile.listed_roles,
-    profile.role_fanout,
-    profile.mapping_drops_attribute,
-    role.privileged_roles,
-    role.orphaned_roles,
-    pki.no_revocation,
-    pki.crl_state,
-    pki.ca_expiring,
-    pki.notifications,
-    pki.external_ca,
-    pki.blast_radius,
-]
+MY_CHECKS = checks_in("profile", "role", "pki")
 
 
 def load(folder: str, number: str) -> dict[str, Any]:

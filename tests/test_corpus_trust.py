@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from remediations.checks import trust as checks
+from remediations.checks import checks_in
 from remediations.context import ScanContext
 from remediations.grammar import validate_policy
 from remediations.model import Inventory, Role
@@ -24,22 +24,7 @@ pytestmark = [
     pytest.mark.skipif(not TRUST.is_dir(), reason="../shared/corpus is absent"),
 ]
 
-CHECKS = [
-    checks.no_subject_condition,
-    checks.subject_wildcard,
-    checks.multiple_subjects,
-    checks.subject_naming,
-    checks.no_source_arn,
-    checks.source_arn_wildcard,
-    checks.source_arn_stale,
-    checks.issuer_not_pinned,
-    checks.fail_open_operator,
-    checks.source_ip_condition,
-    checks.legacy_version,
-    checks.mixed_principals,
-    checks.wildcard_principal,
-    checks.missing_required_action,
-]
+CHECKS = checks_in("trust")
 
 
 def _files() -> list[Path]:

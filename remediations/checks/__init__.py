@@ -43,3 +43,11 @@ def load_all() -> list[tuple[tuple[str, ...], CheckFn]]:
     import remediations.checks.trust  # noqa: F401
 
     return REGISTRY
+
+
+def checks_in(*modules: str) -> list[CheckFn]:
+    """The registered check functions of the given check modules (e.g. "trust"), in
+    registration order: tests run "every check of a module" without keeping a list by hand."""
+    load_all()
+    wanted = {f"remediations.checks.{name}" for name in modules}
+    return [fn for _ids, fn in REGISTRY if fn.__module__ in wanted]
