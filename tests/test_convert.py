@@ -23,19 +23,10 @@ from remediations.sources.convert import (
     subject_from_api,
     to_jsonable,
 )
+from tests.shared import ra_trust
 
 ROLE_ARN = "arn:aws:iam::111122223333:role/team/ra-build"
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "rolesanywhere.amazonaws.com"},
-            "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
-            "Condition": {"StringEquals": {"aws:PrincipalTag/x509Subject/CN": "build"}},
-        }
-    ],
-}
+TRUST = ra_trust("build")
 INLINE = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],

@@ -14,8 +14,8 @@ import pytest
 from remediations.cli import main
 from remediations.scan import run_checks
 from remediations.sources.offline import load_files
+from tests.shared import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 pytestmark = pytest.mark.skipif(not (CORPUS / "authz").is_dir(), reason="shared corpus not present")
 
 #: Corpus trust policies and what they must (or must not) give (see corpus/INDEX.md).

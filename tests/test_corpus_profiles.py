@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +18,9 @@ from remediations.findings import Finding, Severity
 from remediations.model import Inventory, Profile, Role, TrustAnchor
 from remediations.policy import decode_policy_document
 from remediations.settings import Settings
+from tests.shared import CORPUS
 from tests.test_checks_profile import ADMIN, FULL_COVERAGE, S3_READ
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 pytestmark = [
     pytest.mark.corpus,
     pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent"),

@@ -15,8 +15,8 @@ from remediations.context import ScanContext
 from remediations.grammar import validate_policy
 from remediations.model import Inventory, Role
 from remediations.trust import TrustAnalysis, analyze_trust
+from tests.shared import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 TRUST = CORPUS / "trust"
 
 pytestmark = [

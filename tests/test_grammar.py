@@ -11,8 +11,8 @@ import pytest
 from remediations.errors import PolicyError
 from remediations.grammar import check_policy, validate_policy
 from remediations.policy import decode_policy_document
+from tests.shared import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
 
 RA = {"Service": "rolesanywhere.amazonaws.com"}

@@ -11,18 +11,10 @@ import pytest
 from remediations.errors import InputError
 from remediations.policy import MAX_DOCUMENT_CHARS
 from remediations.sources.offline import load_files
+from tests.shared import ra_trust
 
 ACCOUNT = "111122223333"
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "rolesanywhere.amazonaws.com"},
-            "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
-        }
-    ],
-}
+TRUST = ra_trust()
 
 
 def role(name: str, **extra: Any) -> dict[str, Any]:

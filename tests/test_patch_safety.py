@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from remediations.proposals import SPLIT_NARROW_PHASE, assume_role_view, propose
 from remediations.render import check_document
 from remediations.scan import run_checks
 from remediations.trust import CertificateContext, analyze_trust
+from tests.shared import CORPUS
 
 ACCOUNT = "111122223333"
 TA1 = f"arn:aws:rolesanywhere:us-east-1:{ACCOUNT}:trust-anchor/11111111-aaaa"
@@ -29,7 +29,6 @@ CNS = ["app.prod", "app-web", "db.prod"]
 ISSUERS = ["Issuing CA", "Other CA"]
 RA = "rolesanywhere.amazonaws.com"
 ACTIONS = ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
 CN_KEY = "aws:PrincipalTag/x509Subject/CN"
 OU_KEY = "aws:PrincipalTag/x509Subject/OU"

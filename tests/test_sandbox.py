@@ -19,19 +19,9 @@ from remediations.sandbox import (
     snapshot_dir,
 )
 from remediations.sources.offline import load_files
+from tests.shared import CORPUS, ra_trust
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "rolesanywhere.amazonaws.com"},
-            "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
-            "Condition": {"StringEquals": {"aws:PrincipalTag/x509Subject/CN": "x"}},
-        }
-    ],
-}
+TRUST = ra_trust("x")
 
 
 def _trust(session: object, role: str) -> object:

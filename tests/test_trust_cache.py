@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 
 from remediations import trust
+from tests.shared import CORPUS
 from tests.test_patch_safety import trust_policies
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 COMPARED = [f.name for f in dataclasses.fields(trust.TrustAnalysis) if f.name != "compiled"]
 
 
