@@ -360,9 +360,9 @@ def _execute(
             f"{done}; this apply finishes it (`rafix rollback {job.resume.id}` would "
             "undo it instead)."
         )
-    if executor.read_only:
-        raise ApplyError("read-only mode: refusing to apply; nothing was written")
     _show(job, run)
+    if executor.read_only:
+        raise ApplyError("read-only mode: these are the calls it would make; nothing was written")
     if not confirm(f"Apply {len(job.steps)} change(s) to the account?"):
         raise ApplyError("apply cancelled; nothing was written")
     try:

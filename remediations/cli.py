@@ -102,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_source_options(p)
     p.add_argument("--yes", "-y", action="store_true", help="confirm without asking")
     p.add_argument(
+        "--read-only", action="store_true", help="show what would be written, write nothing"
+    )
+    p.add_argument(
         "--phase",
         type=int,
         action="append",
@@ -120,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", "-y", action="store_true", help="confirm without asking")
     p.add_argument(
         "--force", action="store_true", help="restore even if the resources changed since"
+    )
+    p.add_argument(
+        "--read-only", action="store_true", help="show what would be restored, write nothing"
     )
 
     p = sub.add_parser("sandbox", help="manage local sandbox accounts")

@@ -396,3 +396,27 @@ def test_plain_apply_then_splitting_shared_and_mixed_roles_in_two_more_phases(
         assert equivalent(kind_of(plan, arn), restored[arn], state), arn
     assert all(restored[c["resource_arn"]] is None for c in created)
     assert scan_findings(capsys, sandbox_dir) == findings_before
+
+
+def test_apply_and_rollback_in_read_only_mode_show_the_calls_and_write_nothing(
+    capsys: pytest.CaptureFixture[str], sandbox_dir: Path
+) -> None:
+    path, plan = make_plan(capsys, sandbox_dir)
+    before = account_states(sandbox_dir, plan)
+    sandbox = ("--sandbox", str(sandbox_dir))
+    code, out, err = rafix(capsys, "apply", str(path), *sandbox, "--yes", "--read-only")
+    assert code == 1 and "read-only mode" in err and "nothing was written" in err
+    assert "About to apply" in out and "UpdateAssumeRolePolicy" in out
+    assert account_states(sandbox_dir, plan) == before
+    assert json.loads(rafix(capsys, "snapshots", *sandbox, "--format", "json")[1]) == {
+        "snapshots": []
+    }
+    # A real apply, then a read-only rollback of it: shown, refused, nothing restored.
+    assert rafix(capsys, "apply", str(path), *sandbox, "--yes")[0] == 0
+    applied = account_states(sandbox_dir, plan)
+    snapshot = json.loads(rafix(capsys, "snapshots", *sandbox, "--format", "json")[1])["snapshots"][
+        0
+    ]["id"]
+    code, _, err = rafix(capsys, "rollback", snapshot, *sandbox, "--yes", "--read-only")
+    assert code == 1 and "read-only mode" in err
+    assert account_states(sandbox_dir, plan) == applied

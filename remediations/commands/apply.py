@@ -56,7 +56,8 @@ def open_target(args: argparse.Namespace) -> Iterator[Target]:
     source = source_name(args)
     account = _open_account(args)
     try:
-        yield Target(Executor(account, read_only=False), source, _account_id(account))
+        read_only = bool(getattr(args, "read_only", False))
+        yield Target(Executor(account, read_only=read_only), source, _account_id(account))
     finally:
         account.close()
 
