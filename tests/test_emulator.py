@@ -13,46 +13,14 @@ import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 from botocore.validate import ParamValidator
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from remediations.sandbox import open_sandbox
 from remediations.sandbox.account import SandboxSession
 from remediations.sandbox.emulator import OPERATIONS, RolesAnywhereEmulator, compile_routes
+from tests.pki import NOW, make_ca, make_crl
 
 MODEL = botocore.session.get_session().get_service_model("rolesanywhere")
 REGION = "eu-west-1"
-
-
-def _ca() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test CA")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
-
-
-def _crl(key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> bytes:
-    now = dt.datetime.now(dt.UTC)
-    builder = (
-        x509.CertificateRevocationListBuilder()
-        .issuer_name(cert.subject)
-        .last_update(now)
-        .next_update(now + dt.timedelta(days=30))
-    )
-    return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
 
 
 @pytest.fixture
@@ -137,8 +105,8 @@ def test_every_operation_answers_in_its_output_shape(
 
 def _anchor_lifecycle(account: SandboxSession) -> None:
     ra = _ra(account)
-    key, cert = _ca()
-    pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+    ca = make_ca("Test CA")
+    pem = ca.pem
     source = {"sourceType": "CERTIFICATE_BUNDLE", "sourceData": {"x509CertificateData": pem}}
     anchor = ra.create_trust_anchor(name="test-ca", source=source)["trustAnchor"]
     assert anchor["enabled"] is False
@@ -165,7 +133,9 @@ def _anchor_lifecycle(account: SandboxSession) -> None:
     )["trustAnchor"]["notificationSettings"]
     assert next(n for n in reset if n["event"] == "CA_CERTIFICATE_EXPIRY")["threshold"] == 45
     crl = ra.import_crl(
-        name="test-crl", crlData=_crl(key, cert), trustAnchorArn=anchor["trustAnchorArn"]
+        name="test-crl",
+        crlData=make_crl(ca, NOW + dt.timedelta(days=30)),
+        trustAnchorArn=anchor["trustAnchorArn"],
     )["crl"]
     assert crl["crlData"].startswith(b"-----BEGIN X509 CRL-----")
     assert ra.enable_crl(crlId=crl["crlId"])["crl"]["enabled"] is True

@@ -4,54 +4,31 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from remediations.model import Inventory, Profile, Role, TrustAnchor
 from remediations.scan import run_checks
 from remediations.settings import Settings
 from remediations.sources.export import export_inventory
 from remediations.sources.offline import load_files
+from tests.pki import NOW, make_ca, make_crl
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
 ACTIONS = ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]
 RA = {"Service": "rolesanywhere.amazonaws.com"}
-NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
 def ca_material() -> tuple[str, str]:
     """A self-signed CA certificate (PEM) and a CRL it signed (base64 DER, as the CLI prints)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Corp Issuing CA Zoë")])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(NOW - timedelta(days=30))
-        .not_valid_after(NOW + timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    crl = (
-        x509.CertificateRevocationListBuilder()
-        .issuer_name(name)
-        .last_update(NOW - timedelta(days=1))
-        .next_update(NOW + timedelta(days=6))
-        .sign(key, hashes.SHA256())
-    )
-    pem = cert.public_bytes(serialization.Encoding.PEM).decode()
-    return pem, base64.b64encode(crl.public_bytes(serialization.Encoding.DER)).decode()
+    ca = make_ca("Corp Issuing CA Zoë", not_after=NOW + timedelta(days=365))
+    crl = make_crl(ca, NOW + timedelta(days=6), pem=False)
+    return ca.pem, base64.b64encode(crl).decode()
 
 
 PROFILE_SPECS: list[tuple[str, str, int, dict[str, Any]]] = [

@@ -21,6 +21,7 @@ from remediations.proposals import ProposalSet, parse_values, propose
 from remediations.render import check_document
 from remediations.scan import run_checks
 from remediations.trust import CertificateContext, analyze_trust
+from tests.pki import make_ca
 
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
@@ -267,27 +268,9 @@ def test_legacy_version_is_set() -> None:
     assert after["Statement"] == [statement]
 
 
-def _ca_pem(cn: str) -> str:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return certificate.public_bytes(Encoding.PEM).decode()
-
-
 def test_issuer_cn_comes_from_the_trust_anchor_certificate() -> None:
     inv = inventory(trust(ra_statement(ArnEquals={"aws:SourceArn": TA1})))
-    inv.trust_anchors[TA1].certificate_pem = _ca_pem("Example Issuing CA 01")
+    inv.trust_anchors[TA1].certificate_pem = make_ca("Example Issuing CA 01").pem
     result = propose(inv, [finding("RA-TRUST-ISSUER-NOT-PINNED")])
     condition = only_change(result)["trustPolicy"]["Statement"][0]["Condition"]
     assert condition["StringEquals"] == {"aws:PrincipalTag/x509Issuer/CN": "Example Issuing CA 01"}
