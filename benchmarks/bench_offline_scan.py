@@ -54,6 +54,7 @@ def main() -> int:
         "import json, sys\nfor f in sys.argv[1:]:\n    json.load(open(f, 'rb'))",
         *files,
     ]
+    report = args.dir.parent / "scan-report.json"  # a file of our own, never a system path
     scan = [
         sys.executable,
         "-m",
@@ -62,7 +63,7 @@ def main() -> int:
         "--format",
         "json",
         "--output",
-        "/dev/null",
+        str(report),
     ]
     for f in files:
         scan += ["--from-file", f]

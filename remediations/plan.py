@@ -17,7 +17,7 @@ from typing import Any
 from remediations import __version__
 from remediations.diff import diff
 from remediations.errors import InputError
-from remediations.files import write_atomic
+from remediations.files import write_output
 from remediations.model import Inventory
 from remediations.proposals import NeedsInput, NotFixable, ProposalSet, ProposedChange
 from remediations.state import ApiCall, calls_to_reach, fingerprint
@@ -176,13 +176,13 @@ class Plan:
         return cls.from_json(data, where=str(path))
 
     def save(self, path: str | Path) -> None:
-        """Write atomically (temp file + rename), readable by the owner only."""
-        target = Path(path)
+        """Write as ``> FILE`` would (a new file owner-only; ``-`` is standard output), durably.
+
+        Raises:
+            InputError: the path cannot be written; nothing was changed there.
+        """
         text = json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
-        try:
-            write_atomic(target, text, durable=True)
-        except OSError as exc:
-            raise InputError(f"{path}: cannot write the plan ({exc.strerror})") from None
+        write_output(path, text, private=True, durable=True, what="the plan")
 
 
 def build_plan(inventory: Inventory, proposals: ProposalSet) -> Plan:

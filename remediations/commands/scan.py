@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from remediations.files import write_output
 from remediations.findings import Finding, Severity
 from remediations.model import Inventory, SourceWarning
 from remediations.report import render_json, render_sarif, render_table, summary_line, use_color
 from remediations.scan import run_checks
 from remediations.settings import load_settings
 from remediations.sources import load_inventory
-from remediations.sources.export import write_atomic
 
 
 def run(args: argparse.Namespace) -> int:
@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         print_warnings(inventory.warnings)
     text = render(findings, inventory, fmt, color=use_color() if not output else False, args=args)
     if output:
-        write_atomic(Path(output), text)
+        write_output(output, text, what="the report")
         print(f"rafix: wrote {fmt} report to {output}: {summary_line(findings)}", file=sys.stderr)
     else:
         sys.stdout.write(text)

@@ -95,13 +95,15 @@ def init_sandbox(
         snapshot_dir(folder).mkdir(mode=0o700, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{folder}: cannot create the sandbox ({exc.strerror or exc})") from None
-    from remediations.sources.export import write_atomic
+    from remediations.files import write_output
 
     documents[ACCOUNT_FILE] = {"account_id": account_id, "source": source, "format": 1}
     created = []
     for name, document in documents.items():
         path = state / name
-        write_atomic(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        write_output(
+            path, json.dumps(document, indent=2, ensure_ascii=False) + "\n", what="the sandbox"
+        )
         created.append(path)
     os.chmod(snapshot_dir(folder), 0o700)
     return created

@@ -268,7 +268,8 @@ class SandboxSession(AccountSession):
 
     def save(self) -> list[Path]:
         """Write the account back to ``DIR/state`` (atomically, file by file)."""
-        from remediations.sources.export import export_documents, write_atomic
+        from remediations.files import write_output
+        from remediations.sources.export import export_documents
 
         self.faults.active = False
         try:
@@ -285,7 +286,9 @@ class SandboxSession(AccountSession):
         written = []
         for name in EXPORT_FILES:
             if name in docs:
-                write_atomic(folder / name, json.dumps(docs[name], indent=2) + "\n")
+                write_output(
+                    folder / name, json.dumps(docs[name], indent=2) + "\n", what="the sandbox"
+                )
                 written.append(folder / name)
         tags = {
             arn: tags
@@ -293,7 +296,11 @@ class SandboxSession(AccountSession):
             for arn, tags in region.tags.items()
             if tags
         }
-        write_atomic(folder / TAGS_FILE, json.dumps(tags, indent=2, sort_keys=True) + "\n")
+        write_output(
+            folder / TAGS_FILE,
+            json.dumps(tags, indent=2, sort_keys=True) + "\n",
+            what="the sandbox",
+        )
         written.append(folder / TAGS_FILE)
         self.emulator.dirty = self.dispatcher.iam_dirty = False
         self.opened_digest = state_digest(self.directory)

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from remediations import files
 from remediations.errors import InputError
+from remediations.files import write_output
 from remediations.model import (
     JSON,
     Crl,
@@ -48,7 +48,9 @@ def export_inventory(inventory: Inventory, out_dir: str | Path) -> list[Path]:
     written = []
     for name, content in export_documents(inventory).items():
         path = out / name
-        write_atomic(path, json.dumps(content, indent=4, ensure_ascii=False) + "\n")
+        write_output(
+            path, json.dumps(content, indent=4, ensure_ascii=False) + "\n", what="the export"
+        )
         written.append(path)
     return written
 
@@ -220,11 +222,3 @@ def subject_detail(subject: Subject) -> JSON:
             "lastSeenAt": subject.last_seen_at,
         },
     )
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically; a failure is one clear line (InputError)."""
-    try:
-        files.write_atomic(Path(path), text)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
