@@ -33,6 +33,20 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--endpoint-url", metavar="URL", help="AWS-compatible endpoint URL")
     group.add_argument(
+        "--cli-connect-timeout",
+        metavar="SECONDS",
+        type=_seconds,
+        dest="connect_timeout",
+        help="live: seconds to wait for a connection (default 5; 0: no limit)",
+    )
+    group.add_argument(
+        "--cli-read-timeout",
+        metavar="SECONDS",
+        type=_seconds,
+        dest="read_timeout",
+        help="live: seconds to wait for an answer (default 12; 0: no limit)",
+    )
+    group.add_argument(
         "--from-file",
         metavar="FILE",
         nargs="+",
@@ -47,6 +61,17 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config", metavar="FILE", help="settings file (TOML); default $RAFIX_CONFIG"
     )
+
+
+def _seconds(text: str) -> float:
+    """A timeout in seconds: a number, zero or more (0: no limit, as in the AWS CLI)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"a timeout is 0 or more seconds, not {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -75,6 +75,8 @@ def _open_account(args: argparse.Namespace) -> Any:
         profile=getattr(args, "profile", None),
         regions=regions,
         endpoint_url=getattr(args, "endpoint_url", None),
+        connect_timeout=getattr(args, "connect_timeout", None),
+        read_timeout=getattr(args, "read_timeout", None),
     )
 
 

@@ -35,6 +35,8 @@ def load_inventory(args: argparse.Namespace) -> Inventory:
         profile=getattr(args, "profile", None),
         regions=regions or None,
         endpoint_url=getattr(args, "endpoint_url", None),
+        connect_timeout=getattr(args, "connect_timeout", None),
+        read_timeout=getattr(args, "read_timeout", None),
     )
 
 
