@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from remediations import debuglog
 from remediations.errors import SourceError
 from remediations.model import JSON, Inventory, SourceWarning
 
@@ -210,7 +211,20 @@ class AccountSession:
                     f"needs-retry.{service_event}", _bound_transient_retries
                 )
                 self._clients[key] = client
+                if debuglog.debugging():
+                    self._redact_credentials()
         return client
+
+    def _redact_credentials(self) -> None:
+        """``--debug``: the credentials this session signs with never show in the log."""
+        try:
+            credentials = self.boto_session.get_credentials()
+            frozen = credentials.get_frozen_credentials() if credentials else None
+        except Exception:  # no credentials yet: the call that needs them will say so
+            return
+        if frozen is not None:
+            for value in (frozen.access_key, frozen.secret_key, frozen.token):
+                debuglog.add_secret(value)
 
     def clients(self) -> list[Any]:
         with self._lock:
@@ -311,13 +325,17 @@ def _bound_transient_retries(
             if isinstance(caught_exception, ReadTimeoutError)
             else TRANSIENT_ATTEMPTS
         )
-        return False if attempts >= limit else None
+        if attempts >= limit:
+            log.debug("not retrying after %d attempt(s): %s", attempts, caught_exception)
+            return False
+        return None
     if response is None:
         return None
     http, parsed = response
     status = int(getattr(http, "status_code", 0) or 0)
     code = str((parsed or {}).get("Error", {}).get("Code", "")) if isinstance(parsed, dict) else ""
     if status >= 500 and code not in _THROTTLED and attempts >= TRANSIENT_ATTEMPTS:
+        log.debug("not retrying HTTP %d (%s) after %d attempt(s)", status, code, attempts)
         return False
     return None
 
