@@ -70,6 +70,7 @@ __all__ = [
     "Workload",
     "assume_role_view",
     "describe_certificate",
+    "fix_method",
     "parse_values",
     "propose",
     "prove_safe",
@@ -101,6 +102,37 @@ _REPORT_ONLY = {
     "RA-TA-BLAST-RADIUS": "the fix is a PKI design change (a dedicated issuing CA)",
     "RA-INPUT-MALFORMED-POLICY": "the document could not be read",
 }
+
+
+_AUTOMATIC_BY_KIND = {
+    "role": "a minimal patch of the trust policy (only the statements concerned change), "
+    "proved by the evaluator to admit no certificate or trust anchor the original refused; "
+    "values the account cannot tell (the CN to pin, the trust anchor) are asked for with "
+    "--set, with the candidates rafix can see",
+    "profile": "UpdateProfile with the corrected session policy (guardrail denies and an "
+    "Allow for the services the roles use, or --set services=...), duration or role list",
+    "trust-anchor": "PutNotificationSettings with the expiry notifications on, at a threshold "
+    "of at least min_notification_threshold_days",
+    "crl": "EnableCrl (after checking the CRL is current)",
+}
+
+
+def fix_method(finding_id: str) -> str:
+    """How rafix fixes a finding, in one or two sentences (docs/findings.md)."""
+    if finding_id in _SPLIT_IDS:
+        return (
+            "Opt-in, in two phases: `rafix apply PLAN --phase 2` creates a dedicated role per "
+            "workload (trust proved to admit exactly its certificates, permissions copied) and "
+            "adds it to the profiles; once clients use their new role, `--phase 3` removes "
+            "what moved from the shared role."
+        )
+    if finding_id in _TWO_PHASE:
+        return f"Not automatic: {_TWO_PHASE[finding_id]}."
+    if finding_id in _REPORT_ONLY or finding_id not in CATALOG:
+        reason = _REPORT_ONLY.get(finding_id, "rafix has no automatic fix for it")
+        return f"Not automatic: {reason}."
+    kind = CATALOG[finding_id].resource
+    return f"Automatic (`rafix plan`, then `rafix apply`, phase 1): {_AUTOMATIC_BY_KIND[kind]}."
 
 
 def propose(
