@@ -1,9 +1,13 @@
-"""The ``rafix`` command line (``../shared/INTERFACE.md`` is the contract).
+"""The ``rafix`` command line (``docs/interface.md`` is the contract).
 
 Each subcommand lives in ``remediations.commands.<name>`` and exposes ``run(args) -> int``; this
 module only parses arguments, dispatches, and turns every error into one line on stderr (exit 2,
 or 1 for a refused or failed apply), never a traceback. Imports stay lazy so that the offline
 scan never loads boto3 or Textual.
+
+The options every command takes (``--config``, ``--debug``, ``--quiet``, ``--no-color``,
+``--version``) are added to the main parser and to every subcommand, so they work before and
+after the command; a usage error is one line, as every other error.
 """
 
 from __future__ import annotations
@@ -13,17 +17,42 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from remediations import __version__
 from remediations.errors import RafixError
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
+#: Subcommands whose positional argument ``--from-file FILE...`` may have swallowed.
+_POSITIONAL_AFTER_FILES = {
+    ("sandbox", "init"): "dir",
+    ("apply", None): "plan_file",
+    ("rollback", None): "snapshot",
+}
+
+
+class RafixArgumentParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, like every other rafix error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"rafix: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _seconds(text: str) -> float:
+    """A timeout in seconds: a number, zero or more (0: no limit, as in the AWS CLI)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"a timeout is 0 or more seconds, not {text!r}")
+    return value
 
 
 def add_source_options(parser: argparse.ArgumentParser) -> None:
     """Where the account comes from (INTERFACE.md): live (default), files or a sandbox."""
     group = parser.add_argument_group("account source (default: live AWS through boto3)")
-    group.add_argument("--profile", metavar="NAME", help="AWS named profile for live access")
+    group.add_argument("--profile", metavar="NAME", help="live: the AWS named profile to read with")
     group.add_argument(
         "--region",
         metavar="R",
@@ -31,7 +60,9 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
         dest="regions",
         help="Roles Anywhere region to read (repeatable; default: every enabled region)",
     )
-    group.add_argument("--endpoint-url", metavar="URL", help="AWS-compatible endpoint URL")
+    group.add_argument(
+        "--endpoint-url", metavar="URL", help="live: an AWS-compatible endpoint for every call"
+    )
     group.add_argument(
         "--cli-connect-timeout",
         metavar="SECONDS",
@@ -52,64 +83,209 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         action="extend",
         dest="from_files",
-        help="offline: AWS CLI JSON output; several files (DIR/*.json), a directory, or "
-        "the option repeated",
+        help="offline: AWS CLI JSON output; several files (DIR/*.json), a directory (other "
+        "JSON in it is skipped), or the option repeated",
     )
     group.add_argument(
-        "--sandbox", metavar="DIR", help="a local sandbox account (see `rafix sandbox`)"
+        "--sandbox", metavar="DIR", help="a local sandbox account (see `rafix sandbox init`)"
     )
+
+
+def add_common_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """``--config``, ``--debug``, ``--quiet``, ``--no-color``, ``--version``: on the main parser
+    with their defaults, on each subcommand without (``SUPPRESS``), so that a value given before
+    the command is not reset by the subcommand's default."""
+    known = parser._option_string_actions  # skip what a command already defines
+    group = parser.add_argument_group("options every command takes")
+
+    def add(*names: str, **kwargs: Any) -> None:
+        if any(n in known for n in names):
+            return
+        if not top and kwargs.get("action") != "version":
+            kwargs["default"] = argparse.SUPPRESS
+        group.add_argument(*names, **kwargs)
+
+    add(
+        "--config",
+        metavar="FILE",
+        help="settings file (TOML); default $RAFIX_CONFIG, else "
+        "$XDG_CONFIG_HOME/rafix/config.toml when it exists",
+        **({"default": None} if top else {}),
+    )
+    add(
+        "--debug",
+        action="store_true",
+        help="show the AWS calls and retries on stderr (credentials are never shown)",
+    )
+    add(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="only errors on stderr: no progress, hints or warnings",
+    )
+    add(
+        "--no-color",
+        action="store_true",
+        dest="no_color",
+        help="no colours (also when NO_COLOR is set or the output is not a terminal)",
+    )
+    add(
+        "--version",
+        "-V",
+        action="version",
+        version=f"rafix {__version__}",
+        help="print the version and exit",
+    )
+
+
+def add_output_option(
+    parser: argparse.ArgumentParser, *, metavar: str = "FILE", what: str = "the report"
+) -> None:
+    """``--output`` / ``--out`` / ``-o``: the same option under every spelling."""
     parser.add_argument(
-        "--config", metavar="FILE", help="settings file (TOML); default $RAFIX_CONFIG"
+        "--output",
+        "--out",
+        "-o",
+        metavar=metavar,
+        dest="output",
+        help=f"write {what} to {metavar}"
+        + (" (- for standard output)" if metavar != "DIR" else ""),
     )
 
 
-def _seconds(text: str) -> float:
-    """A timeout in seconds: a number, zero or more (0: no limit, as in the AWS CLI)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"a timeout is 0 or more seconds, not {text!r}")
-    return value
+def _epilog(*examples: str) -> str:
+    return "examples:\n" + "\n".join(f"  {e}" for e in examples)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = RafixArgumentParser(
         prog="rafix",
         description="Find and fix misconfigurations of AWS IAM Roles Anywhere.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog(
+            "rafix demo                              # try it: no AWS account needed",
+            "rafix scan --profile prod --region eu-west-1",
+            "rafix scan --from-file exports/ --format sarif -o rafix.sarif --fail-on high",
+            "rafix plan --sandbox ./sb --out plan.json && rafix apply plan.json --sandbox ./sb",
+        )
+        + "\n\nexit codes: 0 ok, 1 findings at or above --fail-on (scan) or a refused or failed "
+        "apply, 2 bad usage or input",
     )
-    parser.add_argument("--version", action="version", version=f"rafix {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_common_options(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=RafixArgumentParser)
 
-    p = sub.add_parser("tui", help="the interactive terminal app (default)")
+    def command(name: str, help_text: str, *examples: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text[0].upper() + help_text[1:] + ".",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            epilog=_epilog(*examples) if examples else None,
+        )
+
+    p = command(
+        "tui",
+        "the interactive terminal app (default)",
+        "rafix tui --profile prod",
+        "rafix tui --sandbox ./sb --read-only",
+    )
     add_source_options(p)
     p.add_argument("--read-only", action="store_true", help="refuse every change to the account")
 
-    p = sub.add_parser("demo", help="the terminal app on a fresh copy of the built-in demo account")
+    p = command(
+        "demo",
+        "the terminal app on a fresh copy of the built-in demo account",
+        "rafix demo",
+        "rafix demo --print",
+    )
     p.add_argument(
         "--print", action="store_true", dest="print_only", help="print a scan instead of the app"
     )
 
-    p = sub.add_parser("scan", help="list findings")
+    p = command(
+        "scan",
+        "list findings",
+        "rafix scan --profile prod",
+        "rafix scan --from-file exports/ --format json -o report.json",
+        "rafix scan --sandbox ./sb --severity critical,high --check 'RA-TRUST-*'",
+        "rafix scan --from-file exports/ --baseline last-week.json --fail-on high",
+    )
     add_source_options(p)
-    p.add_argument("--format", choices=("table", "json", "sarif"), default="table")
-    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    p.add_argument(
+        "--format",
+        choices=("table", "json", "sarif"),
+        default="table",
+        help="table for people, json for scripts, sarif for code scanning (default: table)",
+    )
+    add_output_option(p)
     p.add_argument(
         "--fail-on",
         choices=SEVERITIES,
         default="low",
         help="exit 1 when a finding is at or above this severity (default: low)",
     )
+    p.add_argument(
+        "--severity",
+        metavar="LIST",
+        action="append",
+        dest="severities",
+        help="report only these severities, comma-separated (e.g. critical,high)",
+    )
+    p.add_argument(
+        "--check",
+        metavar="ID",
+        action="append",
+        dest="checks",
+        help="report only this finding ID or pattern (RA-TRUST-*); repeatable",
+    )
+    p.add_argument(
+        "--baseline",
+        metavar="REPORT.json",
+        help="report only findings not in this earlier `rafix scan --format json` report",
+    )
 
-    p = sub.add_parser("export", help="write the account in the --from-file formats")
+    p = command(
+        "export",
+        "write the account in the --from-file formats",
+        "rafix export --profile prod --out exports/",
+        "rafix scan --from-file exports/",
+    )
     add_source_options(p)
-    p.add_argument("--out", metavar="DIR", required=True)
+    p.add_argument(
+        "--out",
+        "--output",
+        "-o",
+        metavar="DIR",
+        dest="out",
+        required=True,
+        help="the folder to write iam.json, anchors.json, profiles.json, crls.json, "
+        "subjects.json to",
+    )
 
-    p = sub.add_parser("plan", help="dry run: proposed changes and their diffs")
+    p = command(
+        "plan",
+        "dry run: proposed changes and their diffs",
+        "rafix plan --sandbox ./sb --out plan.json",
+        "rafix plan --profile prod --finding RA-TRUST-NO-SOURCEARN --set cn=app.prod",
+        "rafix plan --from-file exports/ --format json -o -",
+    )
     add_source_options(p)
-    p.add_argument("--finding", metavar="ID", action="append", dest="finding_ids", default=[])
-    p.add_argument("--resource", metavar="ARN", action="append", dest="resource_arns", default=[])
+    p.add_argument(
+        "--finding",
+        metavar="ID",
+        action="append",
+        dest="finding_ids",
+        default=[],
+        help="plan fixes for this finding ID only (repeatable)",
+    )
+    p.add_argument(
+        "--resource",
+        metavar="ARN",
+        action="append",
+        dest="resource_arns",
+        default=[],
+        help="plan fixes for this resource only (repeatable)",
+    )
     p.add_argument(
         "--set",
         metavar="KEY=VALUE",
@@ -119,11 +295,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="a value a fix needs, for every resource or as RESOURCE.KEY=VALUE for one (keys: "
         "cn, ou, uri, dns, issuer_cn, trust_anchor_arn, services; lists are comma-separated)",
     )
-    p.add_argument("--out", metavar="PLAN.json", help="write the plan file")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument(
+        "--out",
+        "--output",
+        "-o",
+        metavar="PLAN.json",
+        dest="out",
+        help="write the plan file (what `rafix apply` takes)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="how to print the plan (default: text)",
+    )
 
-    p = sub.add_parser("apply", help="apply a plan after confirmation, snapshot first")
-    p.add_argument("plan_file", metavar="PLAN.json")
+    p = command(
+        "apply",
+        "apply a plan after confirmation, snapshot first",
+        "rafix apply plan.json --sandbox ./sb",
+        "rafix apply plan.json --profile prod --read-only",
+        "rafix apply plan.json --profile prod --phase 2 --yes",
+    )
+    p.add_argument("plan_file", metavar="PLAN.json", nargs="?", help="a plan from `rafix plan`")
     add_source_options(p)
     p.add_argument("--yes", "-y", action="store_true", help="confirm without asking")
     p.add_argument(
@@ -138,12 +332,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="apply the changes of phase N (repeatable; default: phase 1 only)",
     )
 
-    p = sub.add_parser("snapshots", help="list the snapshots taken before each apply")
+    p = command(
+        "snapshots",
+        "list the snapshots taken before each apply",
+        "rafix snapshots --sandbox ./sb",
+        "rafix snapshots --format json",
+    )
     add_source_options(p)
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="table for people, json for scripts (default: table)",
+    )
 
-    p = sub.add_parser("rollback", help="restore what a snapshot holds")
-    p.add_argument("snapshot", metavar="SNAPSHOT")
+    p = command(
+        "rollback",
+        "restore what a snapshot holds",
+        "rafix rollback 20261203T101500123Z-1a2b --sandbox ./sb",
+        "rafix rollback SNAPSHOT --profile prod --read-only",
+    )
+    p.add_argument(
+        "snapshot", metavar="SNAPSHOT", nargs="?", help="a snapshot ID from `rafix snapshots`"
+    )
     add_source_options(p)
     p.add_argument("--yes", "-y", action="store_true", help="confirm without asking")
     p.add_argument(
@@ -153,23 +364,110 @@ def build_parser() -> argparse.ArgumentParser:
         "--read-only", action="store_true", help="show what would be restored, write nothing"
     )
 
-    p = sub.add_parser("sandbox", help="manage local sandbox accounts")
-    sandbox_sub = p.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
-    init = sandbox_sub.add_parser("init", help="create a sandbox account in DIR")
-    init.add_argument("dir", metavar="DIR")
-    init.add_argument("--from-file", metavar="FILE", nargs="+", action="extend", dest="from_files")
+    p = command(
+        "sandbox",
+        "manage local sandbox accounts",
+        "rafix sandbox init ./sb",
+        "rafix sandbox init ./sb --from-file exports/*.json",
+    )
+    sandbox_sub = p.add_subparsers(
+        dest="sandbox_command", metavar="ACTION", required=True, parser_class=RafixArgumentParser
+    )
+    init = sandbox_sub.add_parser(
+        "init",
+        help="create a sandbox account in DIR",
+        description="Create a sandbox account in DIR: the demo account, or the files' account.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog(
+            "rafix sandbox init ./sb",
+            "rafix sandbox init ./sb --from-file exports/*.json",
+            "rafix sandbox init --from-file exports/*.json -- ./sb",
+        ),
+    )
+    init.add_argument("dir", metavar="DIR", nargs="?", help="the folder to create it in")
+    init.add_argument(
+        "--from-file",
+        metavar="FILE",
+        nargs="+",
+        action="extend",
+        dest="from_files",
+        help="the account in these AWS CLI JSON files (or a folder) instead of the demo",
+    )
     init.add_argument("--force", action="store_true", help="replace an existing sandbox in DIR")
 
-    p = sub.add_parser("onboard", help="create a dedicated role, profile and session policy")
+    p = command(
+        "onboard",
+        "create a dedicated role, profile and session policy",
+        "rafix onboard --sandbox ./sb --workload billing --env prod --team payments "
+        "--trust-anchor ARN",
+    )
     add_source_options(p)
-    p.add_argument("--workload", required=True)
-    p.add_argument("--env", required=True)
-    p.add_argument("--team", required=True)
-    p.add_argument("--trust-anchor", required=True, metavar="ARN")
-    p.add_argument("--issuer-cn", metavar="CN")
-    p.add_argument("--service", action="append", dest="services", default=[])
-    p.add_argument("--yes", "-y", action="store_true")
+    p.add_argument("--workload", required=True, help="the workload's name (e.g. billing)")
+    p.add_argument("--env", required=True, help="its environment (e.g. prod)")
+    p.add_argument("--team", required=True, help="the team that owns it")
+    p.add_argument(
+        "--trust-anchor", required=True, metavar="ARN", help="the trust anchor its CA is behind"
+    )
+    p.add_argument(
+        "--issuer-cn", metavar="CN", help="the issuing CA's CN, when rafix cannot read it"
+    )
+    p.add_argument(
+        "--service",
+        action="append",
+        dest="services",
+        default=[],
+        help="an AWS service the workload uses (repeatable; e.g. s3)",
+    )
+    p.add_argument("--yes", "-y", action="store_true", help="confirm without asking")
+
+    p = command(
+        "completion",
+        "print a shell completion script",
+        "rafix completion bash > ~/.local/share/bash-completion/completions/rafix",
+        'rafix completion zsh > "${fpath[1]}/_rafix"',
+        "rafix completion fish > ~/.config/fish/completions/rafix.fish",
+    )
+    p.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell to complete for")
+
+    _add_common_everywhere(parser)
     return parser
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every parser below ``parser`` (commands, and actions such as ``sandbox init``)."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found.append(child)
+                found.extend(_subparsers(child))
+    return found
+
+
+def _add_common_everywhere(parser: argparse.ArgumentParser) -> None:
+    for child in _subparsers(parser):
+        add_common_options(child)
+
+
+def _fix_swallowed_positional(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """``--from-file a.json b.json DIR``: argparse gives DIR to ``--from-file`` (it takes one
+    or more values). When the command's positional is missing and ``--from-file`` got at least
+    two values, the last one is the positional; ``--`` before it, or the positional first,
+    says the same without guessing."""
+    key = (args.command, getattr(args, "sandbox_command", None))
+    dest = _POSITIONAL_AFTER_FILES.get(key)
+    if dest is None:
+        return
+    files = getattr(args, "from_files", None) or []
+    if getattr(args, dest, None) is None and len(files) >= 2:
+        setattr(args, dest, files.pop())
+    if getattr(args, dest, None) is None:
+        names = {"dir": "DIR", "plan_file": "PLAN.json", "snapshot": "SNAPSHOT"}
+        target = parser
+        for child in _subparsers(parser):
+            if child.prog.endswith(" ".join(k for k in key if k)):
+                target = child
+        target.error(f"the following arguments are required: {names[dest]}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -177,9 +475,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     command = args.command or "tui"
     if args.command is None:
-        add_defaults = build_parser().parse_args(["tui"])
-        for key, value in vars(add_defaults).items():
-            setattr(args, key, value)
+        defaults = build_parser().parse_args(["tui"])
+        for key, value in vars(defaults).items():
+            if not hasattr(args, key) or key == "command":
+                setattr(args, key, value)
+    _fix_swallowed_positional(parser, args)
+    if getattr(args, "debug", False):
+        from remediations.debuglog import enable_debug
+
+        enable_debug(sys.stderr)
+    from remediations.commands import output
+
+    output.configure(quiet=bool(args.quiet), color=not args.no_color)
     try:
         module = importlib.import_module(f"remediations.commands.{command}")
         code: int = module.run(args)
@@ -193,7 +500,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # the last line of defence: one line, never a traceback
-        if os.environ.get("RAFIX_DEBUG"):
+        if os.environ.get("RAFIX_DEBUG") or getattr(args, "debug", False):
             raise
         print(
             f"rafix: internal error: {type(exc).__name__}: {exc} (set RAFIX_DEBUG=1 for details)",

@@ -400,7 +400,7 @@ def test_a_file_named_explicitly_must_still_be_aws_cli_output(tmp_path: Path) ->
     write(tmp_path, "iam.json", {"RoleDetailList": [role("app")], "Policies": []})
     report = tmp_path / "report.json"
     report.write_text(render_json([]))
-    with pytest.raises(InputError, match="report.json: unknown shape"):
+    with pytest.raises(InputError, match=r"report\.json: unknown shape"):
         load_files([tmp_path / "iam.json", report])
 
 

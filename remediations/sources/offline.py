@@ -100,8 +100,7 @@ def load_files(paths: Sequence[str | Path]) -> Inventory:
                 )
         if not reader.hits and not reader.seen_known:
             raise InputError(
-                f"{', '.join(str(p) for p in paths)}: no AWS CLI output among the files; "
-                f"{EXPECTED}"
+                f"{', '.join(str(p) for p in paths)}: no AWS CLI output among the files; {EXPECTED}"
             )
         return reader.finish()
 
