@@ -461,6 +461,12 @@ def _anchor(request: OnboardRequest, inventory: Inventory) -> TrustAnchor:
             f"--trust-anchor {arn!r} is not a trust anchor ARN "
             "(arn:aws:rolesanywhere:REGION:ACCOUNT:trust-anchor/ID)"
         )
+    region = arn.split(":")[3]
+    if request.region and region != request.region:
+        raise OnboardingError(
+            f"trust anchor {arn} is in {region}, not {request.region}: the profile must be in "
+            "the anchor's region"
+        )
     anchor = inventory.trust_anchors.get(arn)
     if anchor is None:
         known = sorted(a.arn for a in inventory.trust_anchors.values() if a.enabled)
@@ -532,9 +538,9 @@ def _issuer_cn(request: OnboardRequest, anchor: TrustAnchor) -> str:
                 f"rafix cannot read the CA of trust anchor {anchor.name}: pass --issuer-cn"
             )
     elif all_cns and chosen not in all_cns:
-        source = "the certificate was issued by" if chosen == from_cert else "--issuer-cn"
+        source = "the certificate's issuer CN" if chosen == from_cert else "--issuer-cn"
         raise OnboardingError(
-            f"{source} {chosen!r}, which is not a CA of trust anchor {anchor.name} "
+            f"{source} {chosen!r} is not a CA of trust anchor {anchor.name} "
             f"({', '.join(sorted(all_cns))})"
         )
     if not STS_TAG_CHARSET.match(chosen) or len(chosen) > 256:
