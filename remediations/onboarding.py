@@ -659,6 +659,8 @@ def _trust_policy(
             sid=TRUST_SID,
             trust_anchor_arns=[anchor_arn],
             uri=spiffe,
+            cn=cn,
+            ou=ou,
             issuer_cn=issuer_cn,
         )
     else:
@@ -901,11 +903,9 @@ def _mappings_for(
 
 
 def _role_summary(names: OnboardNames, exists: bool) -> str:
-    pins = (
-        f"SPIFFE ID {names.spiffe_uri}"
-        if names.spiffe_uri
-        else f"CN={names.cn}" + (f", OU={names.ou}" if names.ou else "")
-    )
+    pins = f"CN={names.cn}" + (f", OU={names.ou}" if names.ou else "")
+    if names.spiffe_uri:
+        pins += f" and SPIFFE ID {names.spiffe_uri}"
     grants = ", ".join(names.services)
     verb = "updates" if exists else "creates"
     return (
