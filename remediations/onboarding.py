@@ -256,31 +256,17 @@ def plan_onboarding(
         PolicyError: a rendered document would not be valid or would not fit.
     """
     settings = settings or Settings()
-    for label, value in (("--workload", request.workload), ("--env", request.env),
-                         ("--team", request.team)):  # fmt: skip
-        _check_name_part(label, value)
+    checked = check_request(request, settings)
+    role_name, profile_name = checked.role_name, checked.profile_name
+    cn, ou, spiffe = checked.cn, checked.ou, checked.spiffe_uri
     anchor = _anchor(request, inventory)
     partition, region, account = _anchor_arn_parts(anchor.arn)
     if inventory.account_id and inventory.account_id != account:
         raise OnboardingError(
             f"trust anchor {anchor.arn} is in account {account}, not {inventory.account_id}"
         )
-    fields = {"workload": request.workload, "env": request.env, "team": request.team}
-    role_name = _fill(settings, "role_name_template", fields)
-    if not _ROLE_NAME.match(role_name):
-        raise OnboardingError(
-            f"role name {role_name!r} is not a valid IAM role name (at most 64 of letters, "
-            "digits and +=,.@_-); shorten the names or change role_name_template"
-        )
-    profile_name = _fill(settings, "profile_name_template", fields)
-    if not _PROFILE_NAME.match(profile_name):
-        raise OnboardingError(
-            f"profile name {profile_name!r} is not a valid Roles Anywhere profile name "
-            "(letters, digits, spaces, - and _); change profile_name_template"
-        )
-    cn, ou, spiffe = _subject(request, settings, fields)
     issuer_cn = _issuer_cn(request, anchor)
-    services, scoped = _services(request)
+    services, scoped = list(checked.services), checked.scoped
     managed = _managed_policies(request, inventory)
     services = _with_managed_services(services, managed, inventory)
     if not services:
@@ -357,6 +343,54 @@ def plan_onboarding(
 
 
 # --- checks of the request ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedRequest:
+    """What can be told of a request without the account: the names it gives."""
+
+    role_name: str
+    profile_name: str
+    cn: str
+    ou: str | None
+    spiffe_uri: str | None
+    services: tuple[str, ...]
+    scoped: dict[str, list[str]]
+
+
+def check_request(request: OnboardRequest, settings: Settings | None = None) -> CheckedRequest:
+    """Every check that needs no account (names, convention, anchor ARN, services), so a
+    front end can refuse a bad request before reading the account.
+
+    Raises:
+        OnboardingError: the first problem, in one line.
+    """
+    settings = settings or Settings()
+    for label, value in (("--workload", request.workload), ("--env", request.env),
+                         ("--team", request.team)):  # fmt: skip
+        _check_name_part(label, value)
+    _check_anchor_arn(request)
+    fields = {"workload": request.workload, "env": request.env, "team": request.team}
+    role_name = _fill(settings, "role_name_template", fields)
+    if not _ROLE_NAME.match(role_name):
+        raise OnboardingError(
+            f"role name {role_name!r} is not a valid IAM role name (at most 64 of letters, "
+            "digits and +=,.@_-); shorten the names or change role_name_template"
+        )
+    profile_name = _fill(settings, "profile_name_template", fields)
+    if not _PROFILE_NAME.match(profile_name):
+        raise OnboardingError(
+            f"profile name {profile_name!r} is not a valid Roles Anywhere profile name "
+            "(letters, digits, spaces, - and _); change profile_name_template"
+        )
+    cn, ou, spiffe = _subject(request, settings, fields)
+    services, scoped = _services(request)
+    if not services and not any(a.strip() for a in request.managed_policy_arns):
+        raise OnboardingError(
+            "name at least one AWS service the workload needs (--service s3), a resource "
+            "(--resource ARN) or a managed policy (--managed-policy ARN)"
+        )
+    return CheckedRequest(role_name, profile_name, cn, ou, spiffe, tuple(services), scoped)
 
 
 def _check_name_part(label: str, value: str) -> None:
@@ -454,7 +488,7 @@ def _subject(
     return cn, ou, spiffe
 
 
-def _anchor(request: OnboardRequest, inventory: Inventory) -> TrustAnchor:
+def _check_anchor_arn(request: OnboardRequest) -> None:
     arn = request.trust_anchor_arn.strip()
     if not _ANCHOR_ARN.match(arn):
         raise OnboardingError(
@@ -467,6 +501,10 @@ def _anchor(request: OnboardRequest, inventory: Inventory) -> TrustAnchor:
             f"trust anchor {arn} is in {region}, not {request.region}: the profile must be in "
             "the anchor's region"
         )
+
+
+def _anchor(request: OnboardRequest, inventory: Inventory) -> TrustAnchor:
+    arn = request.trust_anchor_arn.strip()
     anchor = inventory.trust_anchors.get(arn)
     if anchor is None:
         known = sorted(a.arn for a in inventory.trust_anchors.values() if a.enabled)

@@ -291,7 +291,8 @@ def test_python_m_remediations_bad_file_has_no_traceback(tmp_path: Path) -> None
 
 
 def test_every_command_of_the_parser_answers_without_a_traceback() -> None:
-    """Each subcommand has a module; one not built yet says so in one line (exit 2)."""
+    """Each subcommand has a module; bad input is one line (exit 2), checked before the
+    account is read (no credentials needed to be told)."""
     import subprocess
     import sys
 
@@ -321,4 +322,7 @@ def test_every_command_of_the_parser_answers_without_a_traceback() -> None:
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    assert done.stderr.startswith("rafix: error: onboarding is not built yet")
+    assert done.stderr == (
+        "rafix: error: --trust-anchor 'arn:aws:rolesanywhere:us-east-1:1:trust-anchor/x' is not "
+        "a trust anchor ARN (arn:aws:rolesanywhere:REGION:ACCOUNT:trust-anchor/ID)\n"
+    )

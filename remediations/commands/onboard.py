@@ -16,7 +16,13 @@ from typing import Any
 
 from remediations.errors import InputError
 from remediations.model import Inventory
-from remediations.onboarding import ClientConfig, Onboarding, OnboardRequest, plan_onboarding
+from remediations.onboarding import (
+    ClientConfig,
+    Onboarding,
+    OnboardRequest,
+    check_request,
+    plan_onboarding,
+)
 from remediations.settings import load_settings
 from remediations.sources import load_inventory
 from remediations.x509 import WorkloadCertificate, parse_workload_certificate
@@ -80,6 +86,7 @@ def render_client_text(config: ClientConfig) -> str:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(getattr(args, "config", None))
     request = request_from_args(args)
+    check_request(request, settings)  # a bad name or option: refused before reading the account
     inventory = load_inventory(args)
     onboarding = plan_onboarding(request, inventory, settings)
     plan = onboarding.plan
