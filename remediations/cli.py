@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--print", action="store_true", dest="print_only", help="print a scan instead of the app"
     )
+    p.add_argument("--keep", action="store_true", help="keep the demo sandbox after the app exits")
 
     p = sub.add_parser("scan", help="list findings")
     add_source_options(p)
