@@ -201,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--print", action="store_true", dest="print_only", help="print a scan instead of the app"
     )
+    p.add_argument("--keep", action="store_true", help="keep the demo sandbox after the app exits")
 
     p = command(
         "scan",
@@ -397,26 +398,88 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command(
         "onboard",
-        "create a dedicated role, profile and session policy",
+        "onboard a new workload: a dedicated role and its team's profile, in one plan",
         "rafix onboard --sandbox ./sb --workload billing --env prod --team payments "
-        "--trust-anchor ARN",
+        "--trust-anchor ARN --service s3",
+        "rafix onboard --profile prod --workload billing --env prod --team payments "
+        "--trust-anchor ARN --out plan.json",
+    )
+    p.description = (
+        "Plan a dedicated role (hardened trust, permissions scoped to the "
+        "workload's services) and create or extend the team's profile (guardrail session "
+        "policy, one-hour sessions); show it, confirm, snapshot, apply, verify, then print the "
+        "certificate subject, an openssl line and the ~/.aws/config profile."
     )
     add_source_options(p)
-    p.add_argument("--workload", required=True, help="the workload's name (e.g. billing)")
-    p.add_argument("--env", required=True, help="its environment (e.g. prod)")
-    p.add_argument("--team", required=True, help="the team that owns it")
+    p.add_argument("--workload", required=True, metavar="NAME", help="the workload's name")
+    p.add_argument("--env", required=True, metavar="ENV", help="its environment (dev, prod...)")
+    p.add_argument("--team", required=True, metavar="TEAM", help="the team that owns it")
     p.add_argument(
-        "--trust-anchor", required=True, metavar="ARN", help="the trust anchor its CA is behind"
+        "--trust-anchor",
+        required=True,
+        metavar="ARN",
+        help="the enabled trust anchor whose CA issues the workload's certificate",
     )
     p.add_argument(
-        "--issuer-cn", metavar="CN", help="the issuing CA's CN, when rafix cannot read it"
+        "--issuer-cn",
+        metavar="CN",
+        help="the issuing CA's CN (default: read from the anchor's certificate bundle)",
     )
     p.add_argument(
         "--service",
         action="append",
         dest="services",
         default=[],
-        help="an AWS service the workload uses (repeatable; e.g. s3)",
+        metavar="S",
+        help="an AWS service the workload needs, as its IAM prefix (s3, dynamodb; repeatable)",
+    )
+    p.add_argument(
+        "--resource",
+        action="append",
+        dest="resource_arns",
+        default=[],
+        metavar="ARN",
+        help="scope the service of this ARN to it (repeatable)",
+    )
+    p.add_argument(
+        "--managed-policy",
+        action="append",
+        dest="managed_policy_arns",
+        default=[],
+        metavar="ARN",
+        help="attach this managed policy to the role (repeatable)",
+    )
+    p.add_argument(
+        "--spiffe-uri",
+        metavar="URI",
+        help="pin this SPIFFE ID (the certificate's URI SAN) instead of its subject",
+    )
+    p.add_argument(
+        "--certificate",
+        metavar="FILE",
+        help="the workload's certificate or CSR (PEM/DER): use and check its subject, issuer "
+        "and SANs",
+    )
+    p.add_argument(
+        "--key-dir",
+        metavar="DIR",
+        default="/etc/rolesanywhere",
+        help="where key, CSR and certificate live on the workload's host, for the printed "
+        "configuration (default: /etc/rolesanywhere)",
+    )
+    p.add_argument(
+        "--out",
+        "--output",
+        "-o",
+        metavar="PLAN.json",
+        dest="out",
+        help="write the plan for `rafix apply` instead of applying it",
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default) or json (the same data, for automation)",
     )
     p.add_argument("--yes", "-y", action="store_true", help="confirm without asking")
 
@@ -424,7 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
         "completion",
         "print a shell completion script",
         "rafix completion bash > ~/.local/share/bash-completion/completions/rafix",
-        'rafix completion zsh > "${fpath[1]}/_rafix"',
+        "source <(rafix completion zsh)          # in ~/.zshrc",
         "rafix completion fish > ~/.config/fish/completions/rafix.fish",
     )
     p.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell to complete for")
