@@ -20,8 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from remediations.errors import SourceError
+from remediations.errors import Cancelled, SourceError
 from remediations.model import JSON, Inventory, SourceWarning
+from remediations.progress import Progress, Stage, StopCheck, Tracker, stop_if_asked
 
 if TYPE_CHECKING:
     import boto3  # type: ignore[import-untyped]
@@ -112,6 +113,7 @@ class AccountSession:
         boto_session: an existing session (the sandbox passes its own).
         origin: "live" or "sandbox:DIR", for messages and ``Inventory.origin``.
         on_close: called once by :meth:`close`, after the clients are closed.
+        connect_timeout, read_timeout: botocore's timeouts in seconds (None: its defaults).
     """
 
     def __init__(
@@ -123,8 +125,12 @@ class AccountSession:
         boto_session: boto3.Session | None = None,
         origin: str = "live",
         on_close: Callable[[], None] | None = None,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
     ) -> None:
         self.profile = profile
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
         self.requested_regions = list(dict.fromkeys(regions)) if regions else None
         self.endpoint_url = endpoint_url
         self.origin = origin
@@ -160,6 +166,11 @@ class AccountSession:
         from botocore.config import Config
 
         key = (service, region)
+        timeouts: dict[str, float] = {}
+        if self.connect_timeout is not None:
+            timeouts["connect_timeout"] = self.connect_timeout
+        if self.read_timeout is not None:
+            timeouts["read_timeout"] = self.read_timeout
         with self._lock:
             client = self._clients.get(key)
             if client is None:
@@ -168,7 +179,7 @@ class AccountSession:
                         service,
                         region_name=region or self.home_region,
                         endpoint_url=self.endpoint_url,
-                        config=Config(retries=RETRIES),  # type: ignore[arg-type]
+                        config=Config(retries=RETRIES, **timeouts),  # type: ignore[arg-type]
                     ),
                     f"{service} client",
                 )
@@ -330,21 +341,25 @@ class _Part:
     missing: set[str] = field(default_factory=set)
 
 
-def _paginate(client: Any, operation: str, key: str, action: str, **kwargs: Any) -> list[JSON]:
+def _paginate(
+    client: Any, operation: str, key: str, action: str, tracker: Tracker, **kwargs: Any
+) -> list[JSON]:
     from remediations.sources.convert import to_jsonable
 
     def run() -> list[JSON]:
         out: list[JSON] = []
         for page in client.get_paginator(operation).paginate(**kwargs):
             out.extend(to_jsonable(page.get(key) or []))
+            tracker.check()  # between pages: a large account stops within one page
         return out
 
     result: list[JSON] = _call(run, action)
     return result
 
 
-def _read_gaad(session: AccountSession) -> _Part:
+def _read_gaad(session: AccountSession, tracker: Tracker) -> _Part:
     part = _Part()
+    tracker.check()
     action = "iam:GetAccountAuthorizationDetails"
     try:
         from remediations.sources.convert import to_jsonable
@@ -360,46 +375,54 @@ def _read_gaad(session: AccountSession) -> _Part:
             for page in pages:
                 roles.extend(to_jsonable(page.get("RoleDetailList") or []))
                 policies.extend(to_jsonable(page.get("Policies") or []))
+                tracker.check()
             return roles, policies
 
         part.items["roles"], part.items["policies"] = _call(run, action)
         part.coverage.add("iam")
     except _Denied as exc:
         part.warnings.append(_denied_warning(exc, "roles and their policies were not read"))
+    tracker.step(action)
     return part
 
 
-def _read_list_roles(session: AccountSession) -> _Part:
+def _read_list_roles(session: AccountSession, tracker: Tracker) -> _Part:
     """MaxSessionDuration, which GAAD lacks. A second IAM sweep, but a cheap one (1,000 roles
     a call, run alongside the Roles Anywhere reads) and the only way to catch profiles whose
     duration exceeds the role's maximum (RA-PROFILE-DURATION-EXCEEDS-ROLE-MAX)."""
     part = _Part()
+    tracker.check()
     try:
         part.items["list_roles"] = _paginate(
             session.client("iam"),
             "list_roles",
             "Roles",
             "iam:ListRoles",
+            tracker,
             PaginationConfig={"PageSize": IAM_PAGE_SIZE},
         )
         part.coverage.add("max_session_duration")
     except _Denied as exc:
         part.warnings.append(_denied_warning(exc, "role maximum session durations are unknown"))
+    tracker.step("iam:ListRoles")
     return part
 
 
-def _read_region(session: AccountSession, region: str) -> _Part:
+def _read_region(session: AccountSession, region: str, tracker: Tracker) -> _Part:
     """The four Roles Anywhere lists of one region; a denied list is a warning."""
     part = _Part()
+    tracker.check()
     client = session.client("rolesanywhere", region)
     for name, operation, key, action, coverage in _RA_LISTS:
         where = f"rolesanywhere:{action} in {region}"
+        tracker.check()
         try:
             part.items[name] = _paginate(
                 client,
                 operation,
                 key,
                 where,
+                tracker,
                 # RA paginators have no limit key: pageSize goes with every request.
                 pageSize=RA_PAGE_SIZE,
             )
@@ -408,6 +431,7 @@ def _read_region(session: AccountSession, region: str) -> _Part:
             part.missing.add(coverage)
             label = name.replace("_", " ")
             part.warnings.append(_denied_warning(exc, f"{label} in {region} were not read"))
+        tracker.step(where)
     return part
 
 
@@ -415,13 +439,24 @@ def _denied_warning(exc: _Denied, consequence: str) -> SourceWarning:
     return SourceWarning(f"access denied ({exc.code}); {consequence}", where=exc.action)
 
 
-def read_account(session: AccountSession, regions: list[str] | None = None) -> Inventory:
+def read_account(
+    session: AccountSession,
+    regions: list[str] | None = None,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: StopCheck | None = None,
+) -> Inventory:
     """The account behind ``session``: IAM roles and policies, and Roles Anywhere in every
     region to read (``regions``, else :meth:`AccountSession.regions`), regions in parallel.
+
+    ``on_progress`` is called (from reader threads) after each API list: the two IAM sweeps,
+    then the four Roles Anywhere lists of each region. ``should_stop`` is polled before each
+    list and between pages.
 
     Raises:
         SourceError: the account cannot be read at all (no credentials, unreachable
             endpoint, throttling that outlasted the retries).
+        Cancelled: ``should_stop`` returned True.
     """
     from remediations.executor import install_read_only_guard
 
@@ -429,13 +464,20 @@ def read_account(session: AccountSession, regions: list[str] | None = None) -> I
     # now fails unless it comes from a writable Executor (scan, plan and export never do).
     install_read_only_guard(session.events)
     warnings: list[SourceWarning] = []
+    stop_if_asked(should_stop)
     if regions is None:
         regions = _guard(lambda: session.regions(warnings), "region discovery")
+    tracker = Tracker(Stage.LOAD, 2 + len(_RA_LISTS) * len(regions), on_progress, should_stop)
     with ThreadPoolExecutor(max_workers=min(16, len(regions) + 2)) as pool:
-        iam = pool.submit(_read_gaad, session)
-        durations = pool.submit(_read_list_roles, session)
-        by_region = [pool.submit(_read_region, session, r) for r in regions]
-        parts = [iam.result(), durations.result(), *(f.result() for f in by_region)]
+        iam = pool.submit(_read_gaad, session, tracker)
+        durations = pool.submit(_read_list_roles, session, tracker)
+        by_region = [pool.submit(_read_region, session, r, tracker) for r in regions]
+        try:
+            parts = [iam.result(), durations.result(), *(f.result() for f in by_region)]
+        except Cancelled:
+            for future in (iam, durations, *by_region):
+                future.cancel()  # lists not started yet are never started
+            raise
     return _assemble(session, regions, parts, warnings)
 
 
@@ -512,7 +554,10 @@ def read_live_inventory(
     profile: str | None = None,
     regions: Iterable[str] | None = None,
     endpoint_url: str | None = None,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: StopCheck | None = None,
 ) -> Inventory:
     """Read the live account (the default source of every command)."""
     with AccountSession(profile=profile, regions=regions, endpoint_url=endpoint_url) as session:
-        return read_account(session)
+        return read_account(session, on_progress=on_progress, should_stop=should_stop)

@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-
-from remediations.model import Inventory
+from pathlib import Path
 
 
 def run(args: argparse.Namespace) -> int:
@@ -21,14 +20,13 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "print_only", False):
         _print_scan(directory)
     else:
-        from remediations.cli import build_parser
-        from remediations.commands import tui
+        from remediations.cli import build_parser, run_command
 
         # Parsed like `rafix tui --sandbox DIR`, so the app gets every option it defines.
         tui_args = build_parser().parse_args(["tui", "--sandbox", directory])
         if getattr(args, "config", None):
             tui_args.config = args.config
-        tui.run(tui_args)
+        run_command("tui", tui_args)
     print(
         f"\nThe demo account is a sandbox in {directory}\n"
         f"Try: rafix plan --sandbox {directory}   (then rafix apply PLAN.json --sandbox {directory})",
@@ -38,18 +36,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_scan(directory: str) -> None:
-    from remediations.report import render_table
-    from remediations.sandbox import read_inventory
-    from remediations.scan import run_checks
+    from remediations.report import render_findings
+    from remediations.session import Session
+    from remediations.source import SandboxSource
 
-    inventory = read_inventory(directory)
-    findings = run_checks(inventory)
-    sys.stdout.write(render_table(findings, inventory.warnings, names=display_names(inventory)))
-
-
-def display_names(inventory: Inventory) -> dict[str, str]:
-    """ARN -> the name a person knows the resource by."""
-    names: dict[str, str] = {}
-    for store in (inventory.roles, inventory.trust_anchors, inventory.profiles, inventory.crls):
-        names.update({arn: obj.name for arn, obj in store.items()})
-    return names
+    result = Session(SandboxSource(Path(directory))).scan()
+    sys.stdout.write(render_findings(result.findings, result.inventory, "table"))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from remediations.commands import scan
+from remediations.cli import session_from_args
+from remediations.report import render_findings, use_color
 
 
 def run(args: argparse.Namespace) -> int:
     print("rafix: the terminal app is not built yet; showing the scan", file=sys.stderr)
-    args.format, args.output, args.fail_on = "table", None, "critical"
-    scan.run(args)
+    result = session_from_args(args).scan(pause_gc=True)
+    sys.stdout.write(render_findings(result.findings, result.inventory, "table", color=use_color()))
+    sys.stdout.flush()
     return 0  # browsing an account is not a CI gate: findings are not a failure here
