@@ -14,9 +14,10 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from remediations import __version__
 from remediations.errors import ApplyError, InputError, RafixError
@@ -24,6 +25,7 @@ from remediations.errors import ApplyError, InputError, RafixError
 if TYPE_CHECKING:
     from remediations.apply import ApplyPreview, ApplyReport
     from remediations.session import Session
+    from remediations.snapshots import SnapshotStore
     from remediations.source import Source
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -116,18 +118,43 @@ def confirm(args: argparse.Namespace, question: str) -> bool:
     return answer.strip().lower() in ("yes", "y")
 
 
-def say(lines: Sequence[str]) -> None:
+@contextmanager
+def explain_interrupt(store: SnapshotStore, retry: str) -> Iterator[None]:
+    """On Ctrl-C, say how to finish or undo what was started, then let the interrupt go on."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        for snapshot in store.unfinished()[:1]:
+            print(
+                f"rafix: interrupted midway; `{retry}` finishes it, "
+                f"`rafix rollback {snapshot.id}` undoes it",
+                file=sys.stderr,
+            )
+        raise
+
+
+def has_terminal() -> bool:
+    """Whether a person is at a terminal (the app and confirmations need one)."""
+    return sys.stdout.isatty() and sys.stdin.isatty()
+
+
+def say(lines: Sequence[str], stream: TextIO | None = None) -> None:
     """Print lines as they happen (an apply's progress must show before it ends)."""
     for line in lines:
-        print(line, flush=True)
+        print(line, file=stream or sys.stdout, flush=True)
 
 
 def confirm_and_execute(
-    args: argparse.Namespace, session: Session, preview: ApplyPreview
+    args: argparse.Namespace,
+    session: Session,
+    preview: ApplyPreview,
+    *,
+    stream: TextIO | None = None,
 ) -> ApplyReport:
     """The CLI's write path: print the preview, ask, execute printing each event, print the end.
 
     Nothing is asked when there is nothing to write (no change, or already applied).
+    ``stream`` is where the lines go (default standard output).
 
     Raises:
         ApplyError: refused (read-only, stale) or not confirmed: nothing was written.
@@ -140,7 +167,7 @@ def confirm_and_execute(
         report_lines,
     )
 
-    say(preview_lines(preview))
+    say(preview_lines(preview), stream)
     if preview.steps and preview.read_only:
         raise ApplyError(READ_ONLY_REFUSAL)
     if preview.refused:
@@ -151,10 +178,10 @@ def confirm_and_execute(
         and not confirm(args, confirm_question(preview))
     ):
         raise ApplyError("apply cancelled; nothing was written")
-    report = session.execute(preview, on_event=lambda event: say(event_lines(event)))
+    report = session.execute(preview, on_event=lambda event: say(event_lines(event), stream))
     if report.outcome is Outcome.REFUSED:
         raise ApplyError(report.error or "refused; nothing was written")
-    say(report_lines(report))
+    say(report_lines(report), stream)
     return report
 
 
@@ -174,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--print", action="store_true", dest="print_only", help="print a scan instead of the app"
     )
+    p.add_argument("--keep", action="store_true", help="keep the demo sandbox after the app exits")
 
     p = sub.add_parser("scan", help="list findings")
     add_source_options(p)
@@ -244,15 +272,83 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--from-file", metavar="FILE", nargs="+", action="extend", dest="from_files")
     init.add_argument("--force", action="store_true", help="replace an existing sandbox in DIR")
 
-    p = sub.add_parser("onboard", help="create a dedicated role, profile and session policy")
+    p = sub.add_parser(
+        "onboard",
+        help="onboard a new workload: a dedicated role and its team's profile, in one plan",
+        description="Plan a dedicated role (hardened trust, permissions scoped to the "
+        "workload's services) and create or extend the team's profile (guardrail session "
+        "policy, one-hour sessions); show it, confirm, snapshot, apply, verify, then print the "
+        "certificate subject, an openssl line and the ~/.aws/config profile.",
+    )
     add_source_options(p)
-    p.add_argument("--workload", required=True)
-    p.add_argument("--env", required=True)
-    p.add_argument("--team", required=True)
-    p.add_argument("--trust-anchor", required=True, metavar="ARN")
-    p.add_argument("--issuer-cn", metavar="CN")
-    p.add_argument("--service", action="append", dest="services", default=[])
-    p.add_argument("--yes", "-y", action="store_true")
+    p.add_argument("--workload", required=True, metavar="NAME", help="the workload's name")
+    p.add_argument("--env", required=True, metavar="ENV", help="its environment (dev, prod...)")
+    p.add_argument("--team", required=True, metavar="TEAM", help="the team that owns it")
+    p.add_argument(
+        "--trust-anchor",
+        required=True,
+        metavar="ARN",
+        help="the enabled trust anchor whose CA issues the workload's certificate",
+    )
+    p.add_argument(
+        "--issuer-cn",
+        metavar="CN",
+        help="the issuing CA's CN (default: read from the anchor's certificate bundle)",
+    )
+    p.add_argument(
+        "--service",
+        action="append",
+        dest="services",
+        default=[],
+        metavar="S",
+        help="an AWS service the workload needs, as its IAM prefix (s3, dynamodb; repeatable)",
+    )
+    p.add_argument(
+        "--resource",
+        action="append",
+        dest="resource_arns",
+        default=[],
+        metavar="ARN",
+        help="scope the service of this ARN to it (repeatable)",
+    )
+    p.add_argument(
+        "--managed-policy",
+        action="append",
+        dest="managed_policy_arns",
+        default=[],
+        metavar="ARN",
+        help="attach this managed policy to the role (repeatable)",
+    )
+    p.add_argument(
+        "--spiffe-uri",
+        metavar="URI",
+        help="pin this SPIFFE ID (the certificate's URI SAN) instead of its subject",
+    )
+    p.add_argument(
+        "--certificate",
+        metavar="FILE",
+        help="the workload's certificate or CSR (PEM/DER): use and check its subject, issuer "
+        "and SANs",
+    )
+    p.add_argument(
+        "--key-dir",
+        metavar="DIR",
+        default="/etc/rolesanywhere",
+        help="where key, CSR and certificate live on the workload's host, for the printed "
+        "configuration (default: /etc/rolesanywhere)",
+    )
+    p.add_argument(
+        "--out",
+        metavar="PLAN.json",
+        help="write the plan for `rafix apply` instead of applying it",
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default) or json (the same data, for automation)",
+    )
+    p.add_argument("--yes", "-y", action="store_true", help="confirm without asking")
     return parser
 
 

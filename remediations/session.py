@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from remediations.answers import Answer, values_from_answers
+from remediations.answers import Answer, Question, values_from_answers
 from remediations.apply import ApplyEvent, ApplyPreview, ApplyReport
 from remediations.catalog import CATALOG
 from remediations.errors import ApplyError, InputError, RafixError
@@ -273,4 +273,15 @@ def _account_id(account: Any) -> str | None:
         raise ApplyError(f"cannot tell which account the credentials reach: {exc}") from None
 
 
-__all__ = ["ScanResult", "Session", "select_findings"]
+#: The typed values a front end meets, importable from the facade itself.
+__all__ = [
+    "Answer",
+    "ApplyEvent",
+    "ApplyPreview",
+    "ApplyReport",
+    "Progress",
+    "Question",
+    "ScanResult",
+    "Session",
+    "select_findings",
+]

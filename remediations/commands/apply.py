@@ -5,14 +5,10 @@ back on failure). The core does the work (``Session.preview`` / ``Session.execut
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from remediations.cli import confirm_and_execute, session_from_args
+from remediations.cli import confirm_and_execute, explain_interrupt, session_from_args
 from remediations.plan import Plan
-from remediations.snapshots import SnapshotStore
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,18 +20,3 @@ def run(args: argparse.Namespace) -> int:
         preview = session.preview(plan, phases=phases, label=str(Path(args.plan_file).resolve()))
         report = confirm_and_execute(args, session, preview)
     return 0 if report.ok else 1
-
-
-@contextmanager
-def explain_interrupt(store: SnapshotStore, retry: str) -> Iterator[None]:
-    """On Ctrl-C, say how to finish or undo what was started, then let the interrupt go on."""
-    try:
-        yield
-    except KeyboardInterrupt:
-        for snapshot in store.unfinished()[:1]:
-            print(
-                f"rafix: interrupted midway; `{retry}` finishes it, "
-                f"`rafix rollback {snapshot.id}` undoes it",
-                file=sys.stderr,
-            )
-        raise

@@ -1,44 +1,58 @@
-"""``rafix demo``: rafix on a fresh copy of the built-in demo account (no AWS needed).
+"""``rafix demo``: the terminal app on a fresh copy of the built-in demo account (no AWS).
 
-The copy is a sandbox in a new temporary folder, kept after the command so that the user can
-go on with ``rafix plan --sandbox DIR`` and ``rafix apply ... --sandbox DIR``.
+The copy is a sandbox in a new temporary folder, removed when the app exits unless ``--keep``
+(then its path is printed, to go on with ``rafix plan --sandbox DIR``). ``--print``, or no
+terminal on standard output, prints the scan instead of opening the app.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 
 def run(args: argparse.Namespace) -> int:
+    from remediations.cli import has_terminal
     from remediations.sandbox import init_sandbox
 
-    directory = tempfile.mkdtemp(prefix="rafix-demo-")
+    directory = Path(tempfile.mkdtemp(prefix="rafix-demo-"))
     init_sandbox(directory)
-    if getattr(args, "print_only", False):
-        _print_scan(directory)
-    else:
-        from remediations.cli import build_parser, run_command
+    keep = bool(getattr(args, "keep", False))
+    try:
+        if getattr(args, "print_only", False) or not has_terminal():
+            _print_scan(directory)
+            keep = True  # printed: the user goes on with `rafix plan --sandbox DIR`
+        else:
+            from remediations.cli import build_parser, run_command
 
-        # Parsed like `rafix tui --sandbox DIR`, so the app gets every option it defines.
-        tui_args = build_parser().parse_args(["tui", "--sandbox", directory])
-        if getattr(args, "config", None):
-            tui_args.config = args.config
-        run_command("tui", tui_args)
-    print(
-        f"\nThe demo account is a sandbox in {directory}\n"
-        f"Try: rafix plan --sandbox {directory}   (then rafix apply PLAN.json --sandbox {directory})",
-        file=sys.stderr,
-    )
+            # Parsed like `rafix tui --sandbox DIR`, so the app gets every option it defines.
+            tui_args = build_parser().parse_args(["tui", "--sandbox", str(directory)])
+            if getattr(args, "config", None):
+                tui_args.config = args.config
+            tui_args.source_text = "demo account (a local sandbox)"
+            code = run_command("tui", tui_args)
+            if code:
+                return code
+    finally:
+        if not keep:
+            shutil.rmtree(directory, ignore_errors=True)
+    if keep:
+        print(
+            f"\nThe demo account is a sandbox in {directory}\n"
+            f"Try: rafix plan --sandbox {directory}   "
+            f"(then rafix apply PLAN.json --sandbox {directory})",
+            file=sys.stderr,
+        )
     return 0
 
 
-def _print_scan(directory: str) -> None:
+def _print_scan(directory: Path) -> None:
     from remediations.report import render_findings
     from remediations.session import Session
     from remediations.source import SandboxSource
 
-    result = Session(SandboxSource(Path(directory))).scan()
+    result = Session(SandboxSource(directory)).scan()
     sys.stdout.write(render_findings(result.findings, result.inventory, "table"))
