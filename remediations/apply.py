@@ -1,21 +1,29 @@
-"""Apply a plan, verify it, roll it back on failure; restore a snapshot; finish an interrupted apply.
+"""Apply a plan in two steps, verify it, roll it back on failure; restore a snapshot.
 
-The order of an apply, and why:
+An apply is a :func:`preview_apply` (no writes) and then an :func:`execute`; a front end asks for
+confirmation in between, never halfway through. The order, and why:
 
-1. Refuse a plan made from offline files, or made for another account or sandbox.
-2. Show every call, then ask (``confirm``): nothing happens without a yes.
-3. Re-read every resource; if any no longer matches the state the plan was made against, refuse
-   the whole plan (a stale plan would overwrite someone else's change). Nothing is written.
-4. Write the snapshot (every resource's current state) before the first write.
-5. Apply change by change. Each call is journalled (started, done) before and after it is made.
+1. Preview: refuse a plan made from offline files, or for another account or sandbox, or whose
+   earlier phase is not in the account yet (these raise :class:`ApplyError`). Re-read every
+   resource; the preview lists every change, its diff and its exact calls, and says whether the
+   plan is stale (a resource changed since the plan was made: applying would overwrite someone
+   else's change) or already applied. Nothing is written.
+2. The front end shows the preview and asks.
+3. Execute: read every resource again (time passed while the user read); refuse a stale plan.
+   Write the snapshot (every resource's current state) before the first write.
+4. Apply change by change. Each call is journalled (started, done) before and after it is made.
    After each change, read the resource back until the change is visible (IAM is eventually
    consistent) and verify it is equivalent to the plan.
-6. On any failure, restore every resource already touched, in reverse order, verify the
-   restore, and say exactly where the account ended: "as before", or which resources differ.
+5. On any failure (or when ``should_stop`` says so), restore every resource already touched, in
+   reverse order, verify the restore, and report where the account ended: as before, or which
+   resources differ.
 
-A rollback is a plan built from a snapshot (before = what the account shows now, after = what
-the snapshot holds) and goes through the same steps, so it is shown, confirmed, snapshotted and
-verified like any apply, and can itself be rolled back.
+A rollback is a plan built from a snapshot (:func:`preview_rollback`: before = what the account
+shows now, after = what the snapshot holds) and goes through the same :func:`execute`, so it is
+shown, confirmed, snapshotted and verified like any apply, and can itself be rolled back.
+
+Progress is reported as typed events (:data:`ApplyEvent`); ``remediations.render_text`` turns
+them into the CLI's lines.
 """
 
 from __future__ import annotations
@@ -24,12 +32,15 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from remediations.errors import ApplyError
+from remediations.errors import ApplyError, Cancelled, InputError
 from remediations.executor import CallFailed, Executor, VerifyError
 from remediations.model import JSON
+from remediations.plan import Change, Plan
+from remediations.progress import StopCheck
 from remediations.snapshots import (
     JournalEntry,
     Snapshot,
@@ -38,6 +49,7 @@ from remediations.snapshots import (
     new_snapshot_id,
     utc_now,
 )
+from remediations.source import parse_source_label, same_account_source, source_label
 from remediations.state import (
     NEUTRAL_SESSION_POLICY,
     ApiCall,
@@ -47,71 +59,183 @@ from remediations.state import (
     is_detailed,
 )
 
-AS_PLANNED = "as planned"
-AS_BEFORE = "as before"
-PARTIAL = "partially applied"
-NOTHING = "nothing to do"
 #: How often a restoring call is tried before the rollback gives up on that resource.
 ROLLBACK_ATTEMPTS = 3
-
-Confirm = Callable[[str], bool]
-Output = Callable[[str], None]
+READ_ONLY_REFUSAL = "read-only mode: these are the calls it would make; nothing was written"
 
 
-class ChangeLike(Protocol):
-    """What apply reads from a ``remediations.plan.Change``."""
+class Outcome(StrEnum):
+    """Where an apply left the account (the values are what journals record)."""
 
-    @property
-    def id(self) -> str: ...
-    @property
-    def phase(self) -> int: ...
-    @property
-    def resource_arn(self) -> str: ...
-    @property
-    def resource_type(self) -> str: ...
-    @property
-    def summary(self) -> str: ...
-    @property
-    def fingerprint(self) -> str: ...
-    @property
-    def before(self) -> Any: ...
-    @property
-    def after(self) -> Any: ...
-    @property
-    def calls(self) -> Any: ...
+    #: Every change applied and verified.
+    APPLIED = "as planned"
+    #: A change failed (or the apply was stopped) and everything was restored and verified.
+    ROLLED_BACK = "as before"
+    #: A change failed and the rollback could not restore everything (``differing``).
+    PARTIAL = "partially applied"
+    #: Nothing needed writing.
+    NOTHING = "nothing to do"
+    #: Not started: read-only, or the plan is stale (``error`` says why). Nothing written.
+    REFUSED = "refused"
 
 
-class PlanLike(Protocol):
-    """What apply reads from a ``remediations.plan.Plan``."""
+AS_PLANNED = Outcome.APPLIED
+AS_BEFORE = Outcome.ROLLED_BACK
+PARTIAL = Outcome.PARTIAL
+NOTHING = Outcome.NOTHING
 
-    @property
-    def source(self) -> str: ...
-    @property
-    def account_id(self) -> str | None: ...
-    @property
-    def changes(self) -> Sequence[ChangeLike]: ...
+
+# --- events ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class Step:
+class SnapshotTaken:
+    """The snapshot is on disk; the first write comes next."""
+
+    snapshot_id: str
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeStarted:
+    change_id: str
+    resource_arn: str
+    resource_type: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallMade:
+    """One API call made (``change_id`` is ``"rollback"`` for a restoring call)."""
+
+    change_id: str
+    resource_arn: str
+    call: ApiCall
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeVerified:
+    """The change is visible in the account and equivalent to the plan."""
+
+    change_id: str
+    resource_arn: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeFailed:
+    """A change failed (or was not started because the caller stopped); the rollback follows."""
+
+    change_id: str
+    resource_arn: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class RolledBack:
+    """A resource is as before again (``already``: it needed no restoring call)."""
+
+    resource_arn: str
+    already: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RollbackFailed:
+    """Restoring a resource failed (``attempt`` None: not worth retrying)."""
+
+    resource_arn: str
+    error: str
+    attempt: int | None = None
+
+
+ApplyEvent = (
+    SnapshotTaken
+    | ChangeStarted
+    | CallMade
+    | ChangeVerified
+    | ChangeFailed
+    | RolledBack
+    | RollbackFailed
+)
+OnEvent = Callable[[ApplyEvent], None]
+
+
+# --- preview ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewStep:
     """One change as apply runs it (a plan change, or the restore of one snapshot resource)."""
 
-    id: str
+    change_id: str
     phase: int
     resource_type: str
-    arn: str
+    resource_arn: str
     summary: str
     before: JSON | None
     after: JSON | None
     calls: tuple[ApiCall, ...]
-    details: tuple[str, ...] = ()
+    #: The semantic diff (plan changes) or what is restored (rollbacks), one line each.
+    diff_lines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UnfinishedApply:
+    """Another apply on this account that was interrupted (its snapshot and plan)."""
+
+    snapshot_id: str
+    plan: str
+
+
+@dataclass(slots=True)
+class ApplyPreview:
+    """What :func:`execute` would do, read from the account without writing.
+
+    ``refused`` is why it cannot be applied as it is (stale); ``read_only`` that the session
+    writes nothing. Both make :func:`execute` return :attr:`Outcome.REFUSED`.
+    """
+
+    kind: str  # "apply" | "rollback"
+    label: str
+    source: str
+    account_id: str | None
+    plan_key: str
+    steps: list[PreviewStep]
+    read_only: bool = False
+    refused: str | None = None
+    #: The resources that changed since the plan was made (why it is refused).
+    stale: list[str] = field(default_factory=list)
+    #: The account already shows every change (execute writes nothing).
+    already_applied: bool = False
+    phases: tuple[int, ...] = (1,)
+    #: Changes of the plan in other phases, not applied now.
+    held_phases: tuple[int, ...] = ()
+    held_count: int = 0
+    #: The next phase to apply after this one, if the plan has one.
+    later_phase: int | None = None
+    #: An interrupted apply of the same plan that this one finishes (its snapshot).
+    resume_of: str | None = None
+    resume_progress: str = ""
+    #: Resources the interrupted apply was changing.
+    touched: frozenset[str] = frozenset()
+    other_unfinished: list[UnfinishedApply] = field(default_factory=list)
+    #: Rollbacks: the snapshot restored, and whether its apply was interrupted.
+    rollback_of: str | None = None
+    interrupted: bool = False
+    interrupted_progress: str = ""
+    #: What the account is once every step is done (for the final line).
+    done: str = AS_PLANNED.value
+
+    @property
+    def calls(self) -> list[ApiCall]:
+        return [c for s in self.steps for c in s.calls]
 
 
 @dataclass(slots=True)
 class ApplyReport:
-    """What an apply or rollback did, for the CLI, the TUI and tests."""
+    """What an apply or rollback did, for the CLI, the app and tests."""
 
-    outcome: str
+    outcome: Outcome
     snapshot_id: str | None = None
     applied: list[str] = field(default_factory=list)
     rolled_back: list[str] = field(default_factory=list)
@@ -119,52 +243,34 @@ class ApplyReport:
     error: str | None = None
     #: ARNs that are neither as before nor as planned (a rollback that itself failed).
     differing: list[str] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
+    kind: str = "apply"
+    done: str = AS_PLANNED.value
+    #: The account already matched the plan when execute read it.
+    already_matched: bool = False
+    #: Roles this apply created (a phase-2 split), and the phase to apply once clients moved.
+    created: list[str] = field(default_factory=list)
+    later_phase: int | None = None
 
     @property
     def ok(self) -> bool:
         return self.outcome in (AS_PLANNED, NOTHING)
 
 
-class _Run:
-    """Shared state of one apply: where lines go, and the report being written."""
-
-    def __init__(self, out: Output) -> None:
-        self.report = ApplyReport(outcome=NOTHING)
-        self._out = out
-
-    def say(self, line: str = "") -> None:
-        self.report.lines.append(line)
-        self._out(line)
+def _diff_lines(change: Change) -> tuple[str, ...]:
+    return tuple(change.semantic_diff)
 
 
-# --- plans -> steps ------------------------------------------------------------------------
-
-
-def _calls(value: Iterable[Any]) -> tuple[ApiCall, ...]:
-    return tuple(c if isinstance(c, ApiCall) else ApiCall.from_json(dict(c)) for c in value)
-
-
-def _diff_lines(change: Any) -> tuple[str, ...]:
-    """The change's semantic diff lines (``Change.semantic_diff``, or ``diff["semantic"]``)."""
-    semantic = getattr(change, "semantic_diff", None)
-    if semantic is None:
-        diff = getattr(change, "diff", None)
-        semantic = diff.get("semantic") if isinstance(diff, dict) else None
-    return tuple(str(s) for s in semantic or ())
-
-
-def steps_of(plan: PlanLike, phases: Iterable[int] = (1,)) -> list[Step]:
+def steps_of(plan: Plan, phases: Iterable[int] = (1,)) -> list[PreviewStep]:
     """The plan's changes in the chosen phases, in (phase, plan order) order.
 
     Raises:
         ApplyError: a change whose ``before`` does not match its fingerprint (a damaged plan).
     """
     wanted = set(phases)
-    ordered = sorted(enumerate(plan.changes), key=lambda ic: (int(ic[1].phase), ic[0]))
+    ordered = sorted(enumerate(plan.changes), key=lambda ic: (ic[1].phase, ic[0]))
     steps = []
     for _, change in ordered:
-        if int(change.phase) not in wanted:
+        if change.phase not in wanted:
             continue
         if change.fingerprint and fingerprint(change.before) != change.fingerprint:
             raise ApplyError(
@@ -172,24 +278,27 @@ def steps_of(plan: PlanLike, phases: Iterable[int] = (1,)) -> list[Step]:
                 "match its fingerprint; the plan file was edited or damaged"
             )
         steps.append(
-            Step(
-                id=str(change.id),
-                phase=int(change.phase),
-                resource_type=str(change.resource_type),
-                arn=str(change.resource_arn),
-                summary=str(change.summary),
+            PreviewStep(
+                change_id=change.id,
+                phase=change.phase,
+                resource_type=change.resource_type,
+                resource_arn=change.resource_arn,
+                summary=change.summary,
                 before=change.before,
                 after=change.after,
-                calls=_calls(change.calls),
-                details=_diff_lines(change),
+                calls=tuple(change.calls),
+                diff_lines=_diff_lines(change),
             )
         )
     return steps
 
 
-def plan_key(steps: Sequence[Step]) -> str:
+def plan_key(steps: Sequence[PreviewStep]) -> str:
     """Identity of what an apply does, to recognise the same plan after an interruption."""
-    parts = [[s.id, s.arn, fingerprint(s.before or {}), fingerprint(s.after or {})] for s in steps]
+    parts = [
+        [s.change_id, s.resource_arn, fingerprint(s.before or {}), fingerprint(s.after or {})]
+        for s in steps
+    ]
     text = json.dumps(parts, sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -207,7 +316,7 @@ def check_target(
             "this plan was made from offline files and cannot be applied; make it again with "
             "`rafix plan --sandbox DIR` or against the live account, then apply that plan"
         )
-    if _normal_source(plan_source) != _normal_source(source):
+    if not same_account_source(plan_source, source):
         raise ApplyError(
             f"this plan was made for {plan_source}, not {source}; apply it to the account it "
             "was made for, or make a new plan"
@@ -219,95 +328,98 @@ def check_target(
         )
 
 
-def _normal_source(source: str) -> str:
-    if source.startswith("sandbox:"):
-        return "sandbox:" + str(Path(source.removeprefix("sandbox:")).expanduser().resolve())
-    return source
+def _normal_source(label: str) -> str:
+    try:
+        return source_label(parse_source_label(label))
+    except InputError:
+        return label
 
 
-# --- apply ---------------------------------------------------------------------------------
-
-
-def apply_plan(
-    plan: PlanLike,
+def preview_apply(
+    plan: Plan,
     executor: Executor,
     store: SnapshotStore,
-    confirm: Confirm,
     *,
     phases: Iterable[int] = (1,),
     label: str = "",
     source: str | None = None,
     account_id: str | None = None,
-    out: Output = lambda _line: None,
-) -> ApplyReport:
-    """Apply the plan's changes in ``phases``; see the module docstring for the order.
+    read_only: bool | None = None,
+) -> ApplyPreview:
+    """What applying the plan's changes in ``phases`` would do; nothing is written.
 
     Args:
-        plan: A ``remediations.plan.Plan`` (or anything with its fields).
-        executor: A writable executor on the account the plan was made for.
-        store: Where the snapshot and journal go.
-        confirm: Asked once, with a one-line question, after the calls are shown.
+        plan: The plan (made against a live or sandbox account).
+        executor: An executor on the account the plan was made for (only reads are made).
+        store: Where the account's snapshots and journals are.
         phases: Which phases to apply (phase 2 only when asked for explicitly).
         label: How the snapshot names the plan (its file path).
         source: The account being written ("live", "sandbox:DIR"), checked against the plan.
         account_id: The account ID the credentials reach, checked against the plan.
-        out: Receives each line of output as it happens.
-
-    Returns:
-        The report; ``report.ok`` is False when the apply failed (the account state is in
-        ``report.outcome``).
+        read_only: Mark the preview read-only (default: the executor's mode).
 
     Raises:
-        ApplyError: refused (offline plan, other account, stale, cancelled): nothing written.
+        ApplyError: refused before anything is shown (offline plan, other account, damaged
+            plan, an earlier phase not applied yet, the account cannot be read).
     """
     if source is not None:
         check_target(plan.source, plan.account_id, source, account_id)
     phases = tuple(phases)
-    run = _Run(out)
     steps = steps_of(plan, phases)
-    held = [c for c in plan.changes if int(c.phase) not in phases]
-    earlier = [c for c in held if int(c.phase) < min(phases, default=1)]
-    if held:
-        run.say(
-            f"{len(held)} change(s) of phase {', '.join(sorted({str(c.phase) for c in held}))} "
-            "are not applied now (pass --phase N to apply them; each says why it waits)."
-        )
+    held = [c for c in plan.changes if c.phase not in phases]
+    earlier = [c for c in held if c.phase < min(phases, default=1)]
+    later = sorted({c.phase for c in held if c.phase > max(phases, default=1)})
+    key = plan_key(steps)
+    preview = ApplyPreview(
+        kind="apply",
+        label=label or "plan",
+        # The snapshot names the account it was written to, resolved, so that a rollback from
+        # another directory still recognises the sandbox.
+        source=_normal_source(source or plan.source),
+        account_id=account_id or plan.account_id,
+        plan_key=key,
+        steps=steps,
+        read_only=executor.read_only if read_only is None else read_only,
+        phases=phases,
+        held_phases=tuple(sorted({c.phase for c in held})),
+        held_count=len(held),
+        later_phase=later[0] if later else None,
+    )
     if not steps:
-        run.say("Nothing to apply.")
-        return run.report
+        return preview
     if earlier:
         _check_earlier_phases(earlier, executor)
-    key = plan_key(steps)
     resume = next(iter(store.unfinished(key)), None)
-    _warn_other_unfinished(store, key, run)
-    # The snapshot names the account it was written to, resolved, so that a rollback from
-    # another directory still recognises the sandbox.
-    target = _normal_source(source or plan.source)
-    job = _Job(steps, label or "plan", key, target, account_id or plan.account_id, resume=resume)
-    report = _execute(job, executor, store, confirm, run)
-    created = [s.arn for s in steps if s.before is None and s.id in report.applied]
-    later = sorted({int(c.phase) for c in held if int(c.phase) > max(phases, default=1)})
-    if created and later:
-        run.say(
-            f"Created {', '.join(created)}: switch each workload's --role-arn to its new role, "
-            f"then apply the rest of this plan with --phase {later[0]}."
-        )
-    return report
+    preview.other_unfinished = [
+        UnfinishedApply(s.id, s.plan) for s in store.unfinished() if s.plan_key != key
+    ]
+    if resume is not None:
+        journal = store.journal(resume.id)
+        preview.resume_of = resume.id
+        preview.touched = frozenset(journal.touched() if journal else ())
+        preview.resume_progress = journal.progress() if journal else "0 call(s)"
+    current = _read_current(steps, executor)
+    preview.stale = _stale(steps, current, preview.touched)
+    if preview.stale:
+        preview.refused = _stale_message(preview.stale)
+    elif resume is None:
+        preview.already_applied = _all_as_planned(steps, current)
+    return preview
 
 
-def _check_earlier_phases(changes: Sequence[ChangeLike], executor: Executor) -> None:
+def _check_earlier_phases(changes: Sequence[Change], executor: Executor) -> None:
     """Refuse a later phase while the account does not show the earlier phases: phase 2
     removes what phase 1 moved, so without phase 1 the workloads would lose their access.
 
     Raises:
         ApplyError: some earlier change is not in the account (nothing was written).
     """
-    last: dict[str, ChangeLike] = {}
+    last: dict[str, Change] = {}
     for change in changes:
-        last[str(change.resource_arn)] = change  # the final state an earlier phase leaves
+        last[change.resource_arn] = change  # the final state an earlier phase leaves
     missing = []
     for arn, change in last.items():
-        kind = str(change.resource_type)
+        kind = change.resource_type
         detailed = is_detailed(kind, change.before, change.after)
         try:
             current = executor.read_state(kind, arn, detailed=detailed)
@@ -323,139 +435,173 @@ def _check_earlier_phases(changes: Sequence[ChangeLike], executor: Executor) -> 
         )
 
 
-def _warn_other_unfinished(store: SnapshotStore, key: str, run: _Run) -> None:
-    for snapshot in store.unfinished():
-        if snapshot.plan_key != key:
-            run.say(
-                f"Note: the apply that took snapshot {snapshot.id} ({snapshot.plan}) was "
-                f"interrupted; `rafix rollback {snapshot.id}` undoes it."
-            )
+def _read_current(steps: Sequence[PreviewStep], executor: Executor) -> dict[str, Any]:
+    """Every resource's current state (a later change on the same resource starts from the
+    earlier one, so each is read once).
 
-
-@dataclass(frozen=True, slots=True)
-class _Job:
-    """One run through the apply path: a plan's changes, or a snapshot's restores."""
-
-    steps: list[Step]
-    label: str
-    key: str
-    source: str
-    account_id: str | None
-    #: What the account is once every step is done, in the final line.
-    done: str = AS_PLANNED
-    #: An interrupted apply of the same plan, to finish.
-    resume: Snapshot | None = None
-
-
-def _execute(
-    job: _Job, executor: Executor, store: SnapshotStore, confirm: Confirm, run: _Run
-) -> ApplyReport:
-    touched: set[str] = set()
-    if job.resume is not None:
-        journal = store.journal(job.resume.id)
-        touched = journal.touched() if journal else set()
-        done = journal.progress() if journal else "0 call(s)"
-        run.say(
-            f"An earlier apply of this plan (snapshot {job.resume.id}) was interrupted after "
-            f"{done}; this apply finishes it (`rafix rollback {job.resume.id}` would "
-            "undo it instead)."
-        )
-    _show(job, run)
-    if executor.read_only:
-        raise ApplyError("read-only mode: these are the calls it would make; nothing was written")
-    if not confirm(f"Apply {len(job.steps)} change(s) to the account?"):
-        raise ApplyError("apply cancelled; nothing was written")
+    Raises:
+        ApplyError: the account cannot be read (nothing was written).
+    """
+    current: dict[str, Any] = {}
     try:
-        current = _check_fresh(job.steps, executor, touched)
+        for step in steps:
+            if step.resource_arn in current:
+                continue
+            detailed = is_detailed(step.resource_type, step.before, step.after)
+            current[step.resource_arn] = executor.read_state(
+                step.resource_type, step.resource_arn, detailed=detailed
+            )
     except CallFailed as exc:
         raise ApplyError(f"could not read the account ({exc}); nothing was written") from exc
-    if job.resume is None and all(
-        equivalent(s.resource_type, current[s.arn], s.after) for s in job.steps
-    ):
-        run.say("The account already matches this plan; nothing was written.")
-        return run.report
-    snapshot = job.resume or _new_snapshot(job, current)
-    if job.resume is None:
-        store.save(snapshot)
-    run.report.snapshot_id = snapshot.id
-    run.say(f"Snapshot {snapshot.id} written to {store.path(snapshot.id)}.")
-    started: list[Step] = []
-    for step in job.steps:
-        started.append(step)
-        try:
-            _apply_step(step, current[step.arn], executor, store, snapshot, run)
-        except Exception as exc:  # whatever failed, what was applied must be undone
-            return _fail(step, exc, started, executor, store, snapshot, run)
-        current[step.arn] = step.after
-    store.journal_append(snapshot.id, JournalEntry("finished", outcome=AS_PLANNED))
-    run.report.outcome = AS_PLANNED
-    run.say(
-        f"Applied {len(run.report.applied)} change(s); the account is {job.done}. "
-        f"Undo with `rafix rollback {snapshot.id}`."
-    )
-    return run.report
-
-
-def _show(job: _Job, run: _Run) -> None:
-    where = f"account {job.account_id} ({job.source})" if job.account_id else job.source
-    run.say(f"About to apply {len(job.steps)} change(s) from {job.label} to {where}:")
-    for step in job.steps:
-        run.say(f"  [{step.id}] {step.resource_type} {step.arn}: {step.summary}")
-        for detail in step.details:
-            run.say(f"      {detail}")
-        for call in step.calls:
-            run.say(f"      call {call.describe()}")
-
-
-def _check_fresh(steps: Sequence[Step], executor: Executor, touched: set[str]) -> dict[str, Any]:
-    """Read every resource; refuse unless each is as the plan was made against, or already as
-    planned (a resume also accepts one the interrupted apply was changing)."""
-    current: dict[str, Any] = {}
-    stale = []
-    for step in steps:
-        if step.arn in current:  # a later change on the same resource starts from the earlier
-            continue
-        detailed = is_detailed(step.resource_type, step.before, step.after)
-        state = executor.read_state(step.resource_type, step.arn, detailed=detailed)
-        current[step.arn] = state
-        if equivalent(step.resource_type, state, step.before):
-            continue
-        if equivalent(step.resource_type, state, step.after) or step.arn in touched:
-            continue  # already as planned (writing it again changes nothing), or mid-change
-        if step.before is None:
-            stale.append(f"{step.arn} (the plan creates it, but it exists now)")
-        elif state is None:
-            stale.append(f"{step.arn} (it no longer exists)")
-        else:
-            stale.append(step.arn)
-    if stale:
-        raise ApplyError(
-            f"stale plan: {', '.join(stale)} changed since the plan was made; nothing was "
-            "written. Run `rafix plan` again."
-        )
     return current
 
 
-def _new_snapshot(job: _Job, current: dict[str, Any]) -> Snapshot:
+def _stale(
+    steps: Sequence[PreviewStep], current: dict[str, Any], touched: frozenset[str]
+) -> list[str]:
+    """The resources that are neither as the plan was made against nor already as planned
+    (a resume also accepts one the interrupted apply was changing)."""
+    stale: list[str] = []
+    seen: set[str] = set()
+    for step in steps:
+        arn = step.resource_arn
+        if arn in seen:
+            continue
+        seen.add(arn)
+        state = current[arn]
+        if equivalent(step.resource_type, state, step.before):
+            continue
+        if equivalent(step.resource_type, state, step.after) or arn in touched:
+            continue  # already as planned (writing it again changes nothing), or mid-change
+        if step.before is None:
+            stale.append(f"{arn} (the plan creates it, but it exists now)")
+        elif state is None:
+            stale.append(f"{arn} (it no longer exists)")
+        else:
+            stale.append(arn)
+    return stale
+
+
+def _stale_message(stale: Sequence[str]) -> str:
+    return (
+        f"stale plan: {', '.join(stale)} changed since the plan was made; nothing was "
+        "written. Run `rafix plan` again."
+    )
+
+
+def _all_as_planned(steps: Sequence[PreviewStep], current: dict[str, Any]) -> bool:
+    return all(equivalent(s.resource_type, current[s.resource_arn], s.after) for s in steps)
+
+
+# --- execute ---------------------------------------------------------------------------------
+
+
+class _Run:
+    """One execute: the report being written and where events go."""
+
+    def __init__(self, preview: ApplyPreview, on_event: OnEvent | None) -> None:
+        self.report = ApplyReport(outcome=NOTHING, kind=preview.kind, done=preview.done)
+        self._on_event = on_event
+
+    def emit(self, event: ApplyEvent) -> None:
+        if self._on_event is not None:
+            self._on_event(event)
+
+
+def execute(
+    preview: ApplyPreview,
+    executor: Executor | None,
+    store: SnapshotStore,
+    *,
+    on_event: OnEvent | None = None,
+    should_stop: StopCheck | None = None,
+) -> ApplyReport:
+    """Apply what ``preview`` shows (see the module docstring for the order).
+
+    Confirmation is the caller's job, before this. ``executor`` None (or read-only) writes
+    nothing: the report is ``REFUSED``. ``should_stop`` is polled before the first
+    write and between changes: before the snapshot it raises :class:`Cancelled` (nothing
+    written); after, what was applied is rolled back (outcome ``ROLLED_BACK``).
+
+    Returns:
+        The report; ``report.ok`` is False when the apply was refused or failed (where the
+        account ended is ``report.outcome``).
+
+    Raises:
+        ApplyError: the account cannot be read (nothing written).
+        Cancelled: stopped before the first write.
+    """
+    run = _Run(preview, on_event)
+    report = run.report
+    if not preview.steps:
+        if preview.rollback_of and preview.interrupted:
+            store.journal_append(preview.rollback_of, JournalEntry("finished", outcome=AS_BEFORE))
+        return report
+    if preview.read_only or executor is None or executor.read_only:
+        # A refused preview is refused for its own reason; no executor means no writes.
+        reason = preview.refused if preview.refused and not preview.read_only else None
+        report.outcome, report.error = Outcome.REFUSED, reason or READ_ONLY_REFUSAL
+        return report
+    if preview.refused:
+        report.outcome, report.error = Outcome.REFUSED, preview.refused
+        return report
+    if should_stop is not None and should_stop():
+        raise Cancelled("apply cancelled; nothing was written")
+    current = _read_current(preview.steps, executor)
+    stale = _stale(preview.steps, current, preview.touched)
+    if stale:
+        report.outcome, report.error = Outcome.REFUSED, _stale_message(stale)
+        return report
+    if preview.resume_of is None and _all_as_planned(preview.steps, current):
+        report.already_matched = True
+        return report
+    snapshot = store.load(preview.resume_of) if preview.resume_of else None
+    if snapshot is None:
+        snapshot = _new_snapshot(preview, current)
+        store.save(snapshot)
+    report.snapshot_id = snapshot.id
+    run.emit(SnapshotTaken(snapshot.id, store.path(snapshot.id)))
+    started: list[PreviewStep] = []
+    for step in preview.steps:
+        if should_stop is not None and should_stop():
+            cancelled = Cancelled("cancelled before this change; rolling back")
+            return _fail(step, cancelled, started, executor, store, snapshot, run)
+        started.append(step)
+        try:
+            _apply_step(step, current[step.resource_arn], executor, store, snapshot, run)
+        except Exception as exc:  # whatever failed, what was applied must be undone
+            return _fail(step, exc, started, executor, store, snapshot, run)
+        current[step.resource_arn] = step.after
+    store.journal_append(snapshot.id, JournalEntry("finished", outcome=AS_PLANNED))
+    report.outcome = AS_PLANNED
+    report.created = [
+        s.resource_arn for s in preview.steps if s.before is None and s.change_id in report.applied
+    ]
+    report.later_phase = preview.later_phase
+    if preview.rollback_of and preview.interrupted:
+        store.journal_append(preview.rollback_of, JournalEntry("finished", outcome="rolled back"))
+    return report
+
+
+def _new_snapshot(preview: ApplyPreview, current: dict[str, Any]) -> Snapshot:
     resources: dict[str, SnapshotResource] = {}
-    for step in job.steps:
-        entry = resources.setdefault(
-            step.arn, SnapshotResource(step.resource_type, step.arn, current[step.arn])
-        )
+    for step in preview.steps:
+        arn = step.resource_arn
+        entry = resources.setdefault(arn, SnapshotResource(step.resource_type, arn, current[arn]))
         entry.planned = step.after
     return Snapshot(
         id=new_snapshot_id(),
         created_at=utc_now(),
-        plan=job.label,
-        plan_key=job.key,
-        source=job.source,
-        account_id=job.account_id,
+        plan=preview.label,
+        plan_key=preview.plan_key,
+        source=preview.source,
+        account_id=preview.account_id,
         resources=list(resources.values()),
     )
 
 
 def _apply_step(
-    step: Step,
+    step: PreviewStep,
     current: Any,
     executor: Executor,
     store: SnapshotStore,
@@ -463,25 +609,27 @@ def _apply_step(
     run: _Run,
 ) -> None:
     """Make one change's calls, journalled, then verify it is visible and as planned."""
-    if equivalent(step.resource_type, current, step.after):
+    kind, arn = step.resource_type, step.resource_arn
+    run.emit(ChangeStarted(step.change_id, arn, kind, step.summary))
+    if equivalent(kind, current, step.after):
         calls: Sequence[ApiCall] = ()
-    elif equivalent(step.resource_type, current, step.before):
+    elif equivalent(kind, current, step.before):
         calls = step.calls
     else:  # resuming a change that was cut short: only what is still missing
-        calls = calls_to_reach(step.resource_type, step.arn, current, step.after)
-    _run_calls(step.id, step.arn, calls, executor, store, snapshot.id)
-    read = executor.wait_for(step.resource_type, step.arn, step.after)
-    if not equivalent(step.resource_type, read, step.after):
+        calls = calls_to_reach(kind, arn, current, step.after)
+    _run_calls(step.change_id, arn, calls, executor, store, snapshot.id, run)
+    read = executor.wait_for(kind, arn, step.after)
+    if not equivalent(kind, read, step.after):
         raise VerifyError(
-            f"{step.arn} does not show the planned state after {executor.poll_timeout:g} s "
+            f"{arn} does not show the planned state after {executor.poll_timeout:g} s "
             "(verify failed)"
         )
-    entry = snapshot.resource(step.arn)
+    entry = snapshot.resource(arn)
     if entry is not None:
         entry.after = read
         store.save(snapshot)
-    run.report.applied.append(step.id)
-    run.say(f"  applied [{step.id}] {step.arn}: verified")
+    run.report.applied.append(step.change_id)
+    run.emit(ChangeVerified(step.change_id, arn))
 
 
 def _run_calls(
@@ -491,18 +639,20 @@ def _run_calls(
     executor: Executor,
     store: SnapshotStore,
     snapshot_id: str,
+    run: _Run,
 ) -> None:
     for index, call in enumerate(calls):
         entry = JournalEntry("started", change, arn, index, call.operation)
         store.journal_append(snapshot_id, entry)
         executor.run(call)
         store.journal_append(snapshot_id, JournalEntry("done", change, arn, index, call.operation))
+        run.emit(CallMade(change, arn, call, index))
 
 
 def _fail(
-    failed: Step,
+    failed: PreviewStep,
     exc: Exception,
-    started: Sequence[Step],
+    started: Sequence[PreviewStep],
     executor: Executor,
     store: SnapshotStore,
     snapshot: Snapshot,
@@ -510,9 +660,8 @@ def _fail(
 ) -> ApplyReport:
     """Restore every resource touched so far, newest first, and report where the account is."""
     report = run.report
-    report.failed, report.error = failed.id, str(exc)
-    run.say(f"  FAILED [{failed.id}] {failed.arn}: {exc}")
-    run.say("Rolling back what was applied, in reverse order:")
+    report.failed, report.error = failed.change_id, str(exc)
+    run.emit(ChangeFailed(failed.change_id, failed.resource_arn, str(exc)))
     restored = []
     for arn in _first_touch_order(started)[::-1]:
         entry = snapshot.resource(arn)
@@ -520,17 +669,11 @@ def _fail(
             continue
         if _restore(entry, executor, store, snapshot.id, run):
             restored.append(arn)
-    report.rolled_back = [s.id for s in started if s.arn in restored and s.id in report.applied]
+    report.rolled_back = [
+        s.change_id for s in started if s.resource_arn in restored and s.change_id in report.applied
+    ]
     report.differing = [a for a in _first_touch_order(started) if a not in restored]
-    if report.differing:
-        report.outcome = PARTIAL
-        run.say(
-            f"The account is NOT as before: {', '.join(report.differing)} differ(s) from "
-            f"snapshot {snapshot.id}. Retry with `rafix rollback {snapshot.id}`."
-        )
-    else:
-        report.outcome = AS_BEFORE
-        run.say(f"The account is {AS_BEFORE}: nothing the plan changed remains changed.")
+    report.outcome = PARTIAL if report.differing else AS_BEFORE
     store.journal_append(snapshot.id, JournalEntry("finished", outcome=report.outcome))
     return report
 
@@ -545,8 +688,8 @@ def _detailed_entry(entry: SnapshotResource) -> bool:
     )
 
 
-def _first_touch_order(steps: Sequence[Step]) -> list[str]:
-    return list(dict.fromkeys(s.arn for s in steps))
+def _first_touch_order(steps: Sequence[PreviewStep]) -> list[str]:
+    return list(dict.fromkeys(s.resource_arn for s in steps))
 
 
 def _restore(
@@ -562,83 +705,72 @@ def _restore(
         try:
             current = executor.read_state(entry.resource_type, entry.arn, detailed=detailed)
             if equivalent(entry.resource_type, current, entry.before):
-                run.say(f"  {entry.arn}: as before")
+                run.emit(RolledBack(entry.arn, already=True))
                 return True
             if current is None:
                 break  # deleted meanwhile: rafix only deletes what it created, never recreates
             calls = calls_to_reach(entry.resource_type, entry.arn, current, entry.before)
-            _run_calls("rollback", entry.arn, calls, executor, store, snapshot_id)
+            _run_calls("rollback", entry.arn, calls, executor, store, snapshot_id, run)
             read = executor.wait_for(entry.resource_type, entry.arn, entry.before)
             if equivalent(entry.resource_type, read, entry.before):
-                run.say(f"  rolled back {entry.arn}: verified")
+                run.emit(RolledBack(entry.arn))
                 return True
         except CallFailed as exc:
-            run.say(f"  rollback of {entry.arn} failed (attempt {attempt + 1}): {exc}")
+            run.emit(RollbackFailed(entry.arn, str(exc), attempt + 1))
         except Exception as exc:  # anything else will not get better by retrying
-            run.say(f"  rollback of {entry.arn} failed: {exc}")
+            run.emit(RollbackFailed(entry.arn, str(exc)))
             break
         executor.pause(attempt)
     return False
 
 
-# --- rollback ------------------------------------------------------------------------------
+# --- rollback --------------------------------------------------------------------------------
 
 
-def rollback(
+def preview_rollback(
     snapshot_id: str,
     executor: Executor,
     store: SnapshotStore,
-    confirm: Confirm,
     *,
     force: bool = False,
     source: str | None = None,
     account_id: str | None = None,
-    out: Output = lambda _line: None,
-) -> ApplyReport:
-    """Restore what a snapshot holds, through the same show/confirm/snapshot/verify path.
+    read_only: bool | None = None,
+) -> ApplyPreview:
+    """The restore of what a snapshot holds, as a preview for :func:`execute`; no writes.
 
     Refuses when a resource changed since the snapshot's apply (someone else's change would be
     lost) unless ``force``. Undoes an apply that was interrupted (its journal is unfinished).
 
     Raises:
-        ApplyError: refused (changed since, other account, cancelled): nothing written.
+        ApplyError: refused (changed since, gone, other account): nothing written.
         SnapshotError: the snapshot is missing or damaged.
     """
     snapshot = store.load(snapshot_id)
     if source is not None:
         check_target(snapshot.source or source, snapshot.account_id, source, account_id)
-    run = _Run(out)
     journal = store.journal(snapshot.id)
     interrupted = journal is not None and not journal.finished
-    if journal is not None and interrupted:
-        run.say(
-            f"The apply that took snapshot {snapshot.id} was interrupted after "
-            f"{journal.progress()}; this rollback undoes it."
-        )
     touched = journal.touched() if journal is not None else set()
     steps = _restore_steps(snapshot, executor, touched, force)
-    if not steps:
-        run.say(f"Nothing to roll back: the account already matches snapshot {snapshot.id}.")
-        if interrupted:
-            store.journal_append(snapshot.id, JournalEntry("finished", outcome=AS_BEFORE))
-        return run.report
-    job = _Job(
-        steps,
-        f"rollback of {snapshot.id}",
-        plan_key(steps),
-        snapshot.source,
-        snapshot.account_id,
+    return ApplyPreview(
+        kind="rollback",
+        label=f"rollback of {snapshot.id}",
+        source=snapshot.source,
+        account_id=snapshot.account_id,
+        plan_key=plan_key(steps),
+        steps=steps,
+        read_only=executor.read_only if read_only is None else read_only,
+        rollback_of=snapshot.id,
+        interrupted=interrupted,
+        interrupted_progress=journal.progress() if journal is not None else "",
         done=f"as snapshot {snapshot.id} holds (as before its apply)",
     )
-    report = _execute(job, executor, store, confirm, run)
-    if interrupted and report.ok:
-        store.journal_append(snapshot.id, JournalEntry("finished", outcome="rolled back"))
-    return report
 
 
 def _restore_steps(
     snapshot: Snapshot, executor: Executor, touched: set[str], force: bool
-) -> list[Step]:
+) -> list[PreviewStep]:
     """One restoring step per resource that differs from the snapshot, newest change first.
 
     Raises:
@@ -673,7 +805,9 @@ def _ours(entry: SnapshotResource, current: JSON | None, touched: bool) -> bool:
     return entry.after is None and (touched or equivalent(kind, current, entry.planned))
 
 
-def _restore_step(index: int, entry: SnapshotResource, current: JSON, snapshot_id: str) -> Step:
+def _restore_step(
+    index: int, entry: SnapshotResource, current: JSON, snapshot_id: str
+) -> PreviewStep:
     before = entry.before or {}
     calls = calls_to_reach(entry.resource_type, entry.arn, current, entry.before)
     details = [f"restores {key}" for key in sorted(before) if before.get(key) != current.get(key)]
@@ -694,16 +828,16 @@ def _restore_step(index: int, entry: SnapshotResource, current: JSON, snapshot_i
             "the profile had no session policy; the API cannot remove one, so rafix sets "
             "a neutral one (Allow * on *), which grants exactly what no policy granted"
         )
-    return Step(
-        id=f"r{index}",
+    return PreviewStep(
+        change_id=f"r{index}",
         phase=1,
         resource_type=entry.resource_type,
-        arn=entry.arn,
+        resource_arn=entry.arn,
         summary=f"restore to snapshot {snapshot_id}",
         before=current,
         after=entry.before,
         calls=tuple(calls),
-        details=tuple(details),
+        diff_lines=tuple(details),
     )
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from remediations import debuglog
 from remediations.errors import SourceError
 from remediations.model import JSON, Inventory, SourceWarning
+from remediations.progress import Progress, Stage, StopCheck, Tracker, stop_if_asked
 
 if TYPE_CHECKING:
     import boto3  # type: ignore[import-untyped]
@@ -447,21 +448,25 @@ class _Part:
     missing: set[str] = field(default_factory=set)
 
 
-def _paginate(client: Any, operation: str, key: str, action: str, **kwargs: Any) -> list[JSON]:
+def _paginate(
+    client: Any, operation: str, key: str, action: str, tracker: Tracker, **kwargs: Any
+) -> list[JSON]:
     from remediations.sources.convert import to_jsonable
 
     def run() -> list[JSON]:
         out: list[JSON] = []
         for page in client.get_paginator(operation).paginate(**kwargs):
             out.extend(to_jsonable(page.get(key) or []))
+            tracker.check()  # between pages: a large account stops within one page
         return out
 
     result: list[JSON] = _call(run, action)
     return result
 
 
-def _read_gaad(session: AccountSession) -> _Part:
+def _read_gaad(session: AccountSession, tracker: Tracker) -> _Part:
     part = _Part()
+    tracker.check()
     action = "iam:GetAccountAuthorizationDetails"
     try:
         from remediations.sources.convert import to_jsonable
@@ -477,46 +482,54 @@ def _read_gaad(session: AccountSession) -> _Part:
             for page in pages:
                 roles.extend(to_jsonable(page.get("RoleDetailList") or []))
                 policies.extend(to_jsonable(page.get("Policies") or []))
+                tracker.check()
             return roles, policies
 
         part.items["roles"], part.items["policies"] = _call(run, action)
         part.coverage.add("iam")
     except _Denied as exc:
         part.warnings.append(_denied_warning(exc, "roles and their policies were not read"))
+    tracker.step(action)
     return part
 
 
-def _read_list_roles(session: AccountSession) -> _Part:
+def _read_list_roles(session: AccountSession, tracker: Tracker) -> _Part:
     """MaxSessionDuration, which GAAD lacks. A second IAM sweep, but a cheap one (1,000 roles
     a call, run alongside the Roles Anywhere reads) and the only way to catch profiles whose
     duration exceeds the role's maximum (RA-PROFILE-DURATION-EXCEEDS-ROLE-MAX)."""
     part = _Part()
+    tracker.check()
     try:
         part.items["list_roles"] = _paginate(
             session.client("iam"),
             "list_roles",
             "Roles",
             "iam:ListRoles",
+            tracker,
             PaginationConfig={"PageSize": IAM_PAGE_SIZE},
         )
         part.coverage.add("max_session_duration")
     except _Denied as exc:
         part.warnings.append(_denied_warning(exc, "role maximum session durations are unknown"))
+    tracker.step("iam:ListRoles")
     return part
 
 
-def _read_region(session: AccountSession, region: str) -> _Part:
+def _read_region(session: AccountSession, region: str, tracker: Tracker) -> _Part:
     """The four Roles Anywhere lists of one region; a denied list is a warning."""
     part = _Part()
+    tracker.check()
     client = session.client("rolesanywhere", region)
     for name, operation, key, action, coverage in _RA_LISTS:
         where = f"rolesanywhere:{action} in {region}"
+        tracker.check()
         try:
             part.items[name] = _paginate(
                 client,
                 operation,
                 key,
                 where,
+                tracker,
                 # RA paginators have no limit key: pageSize goes with every request.
                 pageSize=RA_PAGE_SIZE,
             )
@@ -525,6 +538,7 @@ def _read_region(session: AccountSession, region: str) -> _Part:
             part.missing.add(coverage)
             label = name.replace("_", " ")
             part.warnings.append(_denied_warning(exc, f"{label} in {region} were not read"))
+        tracker.step(where)
     return part
 
 
@@ -532,13 +546,24 @@ def _denied_warning(exc: _Denied, consequence: str) -> SourceWarning:
     return SourceWarning(f"access denied ({exc.code}); {consequence}", where=exc.action)
 
 
-def read_account(session: AccountSession, regions: list[str] | None = None) -> Inventory:
+def read_account(
+    session: AccountSession,
+    regions: list[str] | None = None,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: StopCheck | None = None,
+) -> Inventory:
     """The account behind ``session``: IAM roles and policies, and Roles Anywhere in every
     region to read (``regions``, else :meth:`AccountSession.regions`), regions in parallel.
+
+    ``on_progress`` is called (from reader threads) after each API list: the two IAM sweeps,
+    then the four Roles Anywhere lists of each region. ``should_stop`` is polled before each
+    list and between pages.
 
     Raises:
         SourceError: the account cannot be read at all (no credentials, unreachable
             endpoint, throttling that outlasted the retries).
+        Cancelled: ``should_stop`` returned True.
     """
     from remediations.executor import install_read_only_guard
 
@@ -546,17 +571,20 @@ def read_account(session: AccountSession, regions: list[str] | None = None) -> I
     # now fails unless it comes from a writable Executor (scan, plan and export never do).
     install_read_only_guard(session.events)
     warnings: list[SourceWarning] = []
+    stop_if_asked(should_stop)
     if regions is None:
         regions = _guard(lambda: session.regions(warnings), "region discovery")
+    tracker = Tracker(Stage.LOAD, 2 + len(_RA_LISTS) * len(regions), on_progress, should_stop)
     with ThreadPoolExecutor(max_workers=min(16, len(regions) + 2)) as pool:
-        iam = pool.submit(_read_gaad, session)
-        durations = pool.submit(_read_list_roles, session)
-        by_region = [pool.submit(_read_region, session, r) for r in regions]
+        iam = pool.submit(_read_gaad, session, tracker)
+        durations = pool.submit(_read_list_roles, session, tracker)
+        by_region = [pool.submit(_read_region, session, r, tracker) for r in regions]
         futures = [iam, durations, *by_region]
         done, _pending = wait(futures, return_when=FIRST_EXCEPTION)
         if any(f.exception() is not None for f in done):
-            # One fatal error ends the read: reads not yet started would only meet the same
-            # unreachable endpoint again, one timeout after another.
+            # One fatal error (or a cancellation) ends the read: lists not started yet are
+            # never started; they would only meet the same unreachable endpoint again, one
+            # timeout after another.
             pool.shutdown(wait=True, cancel_futures=True)
             for future in futures:
                 if not future.cancelled() and future.exception() is not None:
@@ -641,6 +669,8 @@ def read_live_inventory(
     *,
     connect_timeout: float | None = None,
     read_timeout: float | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: StopCheck | None = None,
 ) -> Inventory:
     """Read the live account (the default source of every command)."""
     with AccountSession(
@@ -650,4 +680,4 @@ def read_live_inventory(
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
     ) as session:
-        return read_account(session)
+        return read_account(session, on_progress=on_progress, should_stop=should_stop)

@@ -1,9 +1,11 @@
 """The ``rafix`` command line (``docs/interface.md`` is the contract).
 
 Each subcommand lives in ``remediations.commands.<name>`` and exposes ``run(args) -> int``; this
-module only parses arguments, dispatches, and turns every error into one line on stderr (exit 2,
-or 1 for a refused or failed apply), never a traceback. Imports stay lazy so that the offline
-scan never loads boto3 or Textual.
+module parses arguments, turns them into the core's typed values (:func:`source_from_args`,
+:func:`session_from_args`), asks for confirmation (:func:`confirm`), dispatches, and turns every
+error into one line on stderr (exit 2, or 1 for a refused or failed apply), never a traceback.
+Commands drive the core through ``remediations.session`` and never import each other. Imports
+stay lazy so that the offline scan never loads boto3 or Textual.
 
 The options every command takes (``--config``, ``--debug``, ``--quiet``, ``--no-color``,
 ``--version``) are added to the main parser and to every subcommand, so they work before and
@@ -16,11 +18,19 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any, NoReturn
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from remediations import __version__
-from remediations.errors import RafixError
+from remediations.errors import ApplyError, InputError, RafixError
+
+if TYPE_CHECKING:
+    from remediations.apply import ApplyPreview, ApplyReport
+    from remediations.session import Session
+    from remediations.snapshots import SnapshotStore
+    from remediations.source import Source
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 #: Subcommands whose positional argument ``--from-file FILE...`` may have swallowed.
@@ -155,6 +165,131 @@ def add_output_option(
 
 def _epilog(*examples: str) -> str:
     return "examples:\n" + "\n".join(f"  {e}" for e in examples)
+
+
+def source_from_args(args: argparse.Namespace) -> Source:
+    """The account the source options name (``--from-file``, ``--sandbox``, else live).
+
+    Raises:
+        InputError: both ``--from-file`` and ``--sandbox``.
+    """
+    from remediations.source import FilesSource, LiveSource, SandboxSource
+
+    from_files = getattr(args, "from_files", None)
+    sandbox = getattr(args, "sandbox", None)
+    regions = tuple(getattr(args, "regions", None) or ())
+    if from_files and sandbox:
+        raise InputError("--from-file and --sandbox are two different sources; give one of them")
+    if from_files:
+        return FilesSource(tuple(Path(f) for f in from_files), regions)
+    if sandbox:
+        return SandboxSource(Path(sandbox), regions)
+    return LiveSource(
+        profile=getattr(args, "profile", None),
+        regions=regions,
+        endpoint_url=getattr(args, "endpoint_url", None),
+        connect_timeout=getattr(args, "connect_timeout", None),
+        read_timeout=getattr(args, "read_timeout", None),
+    )
+
+
+def session_from_args(args: argparse.Namespace) -> Session:
+    """The facade on the account the options name, with ``--config`` and ``--read-only``."""
+    from remediations.session import Session
+    from remediations.settings import load_settings
+
+    return Session(
+        source_from_args(args),
+        settings=load_settings(getattr(args, "config", None)),
+        read_only=bool(getattr(args, "read_only", False)),
+    )
+
+
+def confirm(args: argparse.Namespace, question: str) -> bool:
+    """``--yes`` confirms; else ask on the terminal; with no terminal, refuse clearly.
+
+    Raises:
+        ApplyError: no ``--yes`` and no terminal to ask on.
+    """
+    if getattr(args, "yes", False):
+        return True
+    if not sys.stdin.isatty():
+        raise ApplyError(
+            "confirmation needed but there is no terminal to ask on: pass --yes to "
+            "confirm; nothing was written"
+        )
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("yes", "y")
+
+
+@contextmanager
+def explain_interrupt(store: SnapshotStore, retry: str) -> Iterator[None]:
+    """On Ctrl-C, say how to finish or undo what was started, then let the interrupt go on."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        for snapshot in store.unfinished()[:1]:
+            print(
+                f"rafix: interrupted midway; `{retry}` finishes it, "
+                f"`rafix rollback {snapshot.id}` undoes it",
+                file=sys.stderr,
+            )
+        raise
+
+
+def has_terminal() -> bool:
+    """Whether a person is at a terminal (the app and confirmations need one)."""
+    return sys.stdout.isatty() and sys.stdin.isatty()
+
+
+def say(lines: Sequence[str], stream: TextIO | None = None) -> None:
+    """Print lines as they happen (an apply's progress must show before it ends)."""
+    for line in lines:
+        print(line, file=stream or sys.stdout, flush=True)
+
+
+def confirm_and_execute(
+    args: argparse.Namespace,
+    session: Session,
+    preview: ApplyPreview,
+    *,
+    stream: TextIO | None = None,
+) -> ApplyReport:
+    """The CLI's write path: print the preview, ask, execute printing each event, print the end.
+
+    Nothing is asked when there is nothing to write (no change, or already applied).
+    ``stream`` is where the lines go (default standard output).
+
+    Raises:
+        ApplyError: refused (read-only, stale) or not confirmed: nothing was written.
+    """
+    from remediations.apply import READ_ONLY_REFUSAL, Outcome
+    from remediations.render_text import (
+        confirm_question,
+        event_lines,
+        preview_lines,
+        report_lines,
+    )
+
+    say(preview_lines(preview), stream)
+    if preview.steps and preview.read_only:
+        raise ApplyError(READ_ONLY_REFUSAL)
+    if preview.refused:
+        raise ApplyError(preview.refused)
+    if (
+        preview.steps
+        and not preview.already_applied
+        and not confirm(args, confirm_question(preview))
+    ):
+        raise ApplyError("apply cancelled; nothing was written")
+    report = session.execute(preview, on_event=lambda event: say(event_lines(event), stream))
+    if report.outcome is Outcome.REFUSED:
+        raise ApplyError(report.error or "refused; nothing was written")
+    say(report_lines(report), stream)
+    return report
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -533,6 +668,14 @@ def _fix_swallowed_positional(parser: argparse.ArgumentParser, args: argparse.Na
         target.error(f"the following arguments are required: {names[dest]}")
 
 
+def run_command(command: str, args: argparse.Namespace) -> int:
+    """Run one subcommand (``remediations.commands.<command>``); commands that start another
+    (``demo`` starts ``tui``) come through here instead of importing each other."""
+    module = importlib.import_module(f"remediations.commands.{command}")
+    code: int = module.run(args)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -547,13 +690,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from remediations.debuglog import enable_debug
 
         enable_debug(sys.stderr)
-    from remediations.commands import output
+    from remediations import console as output
 
     output.configure(quiet=bool(args.quiet), color=not args.no_color)
     try:
-        module = importlib.import_module(f"remediations.commands.{command}")
-        code: int = module.run(args)
-        return code
+        return run_command(command, args)
     except RafixError as exc:
         print(f"rafix: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -25,3 +25,13 @@ class ApplyError(RafixError):
     """An apply or rollback was refused or failed (exit 1)."""
 
     exit_code = 1
+
+
+class Cancelled(RafixError):
+    """The caller asked to stop (``should_stop`` returned True): nothing more was read or written.
+
+    Raised between API lists, pages and checks, and between the changes of an apply before its
+    first write (once writing has started, an apply finishes or rolls back instead).
+    """
+
+    exit_code = 130

@@ -4,6 +4,10 @@ A plan records, per resource, the state it was made against (``before`` and its 
 the target state (``after``), the exact API calls (``state.calls_to_reach``) and both diffs.
 The file format is ``rafix.plan/v1`` (``/tmp/plan_format.md``, shared with apply): keys are
 only ever added.
+
+The result types of the proposals (:class:`ProposedChange`, :class:`NeedsInput`,
+:class:`NotFixable`, :class:`ProposalSet`) live here, not in ``remediations.proposals``, so that
+apply and the front ends read plans without importing the proposal engine.
 """
 
 from __future__ import annotations
@@ -15,16 +19,93 @@ from pathlib import Path
 from typing import Any
 
 from remediations import __version__
+from remediations.answers import Question, scope_name
 from remediations.diff import diff
 from remediations.errors import InputError
 from remediations.files import write_output
 from remediations.model import Inventory
-from remediations.proposals import NeedsInput, NotFixable, ProposalSet, ProposedChange
 from remediations.state import ApiCall, calls_to_reach, fingerprint
 
 SCHEMA = "rafix.plan/v1"
 #: Apply order within a phase: identities before the profiles that list them.
 _TYPE_ORDER = {"trust-anchor": 0, "crl": 1, "role": 2, "profile": 3}
+
+
+@dataclass(slots=True)
+class ProposedChange:
+    """The target state of one resource and why."""
+
+    resource_arn: str
+    resource_type: str
+    region: str
+    finding_ids: list[str]
+    summary: str
+    why: str
+    #: None: the resource does not exist yet (a dedicated role phase 1 creates).
+    before: dict[str, Any] | None
+    after: dict[str, Any]
+    phase: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsInput:
+    """A value the account cannot tell, and how to give it."""
+
+    finding_id: str
+    resource_arn: str
+    key: str
+    question: str
+    candidates: tuple[str, ...] = ()
+
+    @property
+    def set_option(self) -> str:
+        """The ``--set`` option that answers it, scoped to the resource."""
+        return f"--set {scope_name(self.resource_arn)}.{self.key}=VALUE"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "finding_id": self.finding_id,
+            "resource_arn": self.resource_arn,
+            "key": self.key,
+            "question": self.question,
+            "candidates": list(self.candidates),
+            "set": self.set_option,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NeedsInput:
+        return cls(
+            str(data["finding_id"]),
+            str(data["resource_arn"]),
+            str(data["key"]),
+            str(data.get("question", "")),
+            tuple(str(c) for c in data.get("candidates") or ()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NotFixable:
+    finding_id: str
+    resource_arn: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "finding_id": self.finding_id,
+            "resource_arn": self.resource_arn,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NotFixable:
+        return cls(str(data["finding_id"]), str(data["resource_arn"]), str(data.get("reason", "")))
+
+
+@dataclass(slots=True)
+class ProposalSet:
+    changes: list[ProposedChange] = field(default_factory=list)
+    needs_input: list[NeedsInput] = field(default_factory=list)
+    not_fixable: list[NotFixable] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -124,6 +205,14 @@ class Plan:
     )
     rafix_version: str = __version__
     schema: str = SCHEMA
+
+    @property
+    def questions(self) -> list[Question]:
+        """What the plan needs to know before it can fix more (answer with ``Answer``)."""
+        return [
+            Question(n.finding_id, n.resource_arn, n.key, n.question, n.candidates)
+            for n in self.needs_input
+        ]
 
     @property
     def applicable(self) -> bool:

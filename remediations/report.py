@@ -19,7 +19,7 @@ from urllib.parse import quote
 from remediations import __version__
 from remediations.catalog import CATALOG, CheckSpec
 from remediations.findings import Finding, Severity
-from remediations.model import SourceWarning
+from remediations.model import Inventory, SourceWarning
 
 JSON_SCHEMA = "rafix.findings/v1"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -429,3 +429,63 @@ def resource_uri(arn: str) -> str:
 
 def _uri_safe(text: str) -> str:
     return quote(text, safe="/-_.~")
+
+
+def resource_names(inventory: Inventory) -> dict[str, str]:
+    """ARN -> the name people know a resource by (profile IDs say nothing to a reader)."""
+    names: dict[str, str] = {arn: role.name for arn, role in inventory.roles.items()}
+    for store in (inventory.profiles, inventory.trust_anchors, inventory.crls):
+        names.update({arn: obj.name for arn, obj in store.items() if obj.name})
+    return names
+
+
+def source_summary(inventory: Inventory) -> dict[str, Any]:
+    """What the scan saw, for the JSON report."""
+    return {
+        "origin": inventory.origin,
+        "account_id": inventory.account_id,
+        "regions": list(inventory.regions),
+        "coverage": sorted(inventory.coverage),
+    }
+
+
+def render_findings(
+    findings: Sequence[Finding],
+    inventory: Inventory,
+    fmt: str,
+    *,
+    color: bool = False,
+    source_uri: str | None = None,
+    suppressed: Sequence[Any] = (),
+    in_baseline: int = 0,
+    warnings: Sequence[Warning_] | None = None,
+    width: int = TABLE_WIDTH,
+) -> str:
+    """The report in ``fmt`` (table | json | sarif); ``source_uri`` is SARIF's artifact.
+
+    ``suppressed`` and ``in_baseline`` come from ``remediations.selection.select_findings``;
+    ``warnings`` default to the inventory's (pass them with the selection's added).
+    """
+    names = resource_names(inventory)
+    warned = list(inventory.warnings if warnings is None else warnings)
+    if fmt == "json":
+        return render_json(
+            findings,
+            warned,
+            source=source_summary(inventory),
+            suppressed=suppressed,
+            in_baseline=in_baseline,
+        )
+    if fmt == "sarif":
+        return render_sarif(
+            findings, source_uri=source_uri, names=names, warnings=warned, suppressed=suppressed
+        )
+    return render_table(
+        findings,
+        warned,
+        names=names,
+        color=color,
+        width=width,
+        suppressed=suppressed,
+        in_baseline=in_baseline,
+    )

@@ -1,10 +1,10 @@
-"""Run every check over an inventory."""
+"""Run every check over an inventory, with progress and cancellation between checks."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from operator import attrgetter
 
 from remediations.catalog import spec
@@ -12,16 +12,36 @@ from remediations.checks import load_all
 from remediations.context import ScanContext
 from remediations.findings import Finding
 from remediations.model import Inventory
+from remediations.progress import Progress, Stage, StopCheck, Tracker
 from remediations.settings import Settings
 
 
-def run_checks(inventory: Inventory, settings: Settings | None = None) -> list[Finding]:
-    """All findings for the inventory, most severe first, then by ID and resource."""
+def run_checks(
+    inventory: Inventory,
+    settings: Settings | None = None,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: StopCheck | None = None,
+    pause_gc: bool = False,
+) -> list[Finding]:
+    """All findings for the inventory, most severe first, then by ID and resource.
+
+    Args:
+        on_progress: called after each check (the step names its finding IDs).
+        should_stop: polled before each check; True raises ``Cancelled``.
+        pause_gc: pause the cyclic garbage collector while the checks run. Only for a
+            one-shot process (the CLI's scan): it is process-wide, so a long-lived app with
+            other threads must leave it off.
+    """
     ctx = ScanContext(inventory, settings)
     findings: list[Finding] = []
-    with _collector_paused():
-        for _ids, fn in load_all():
+    checks = load_all()
+    tracker = Tracker(Stage.CHECK, len(checks), on_progress, should_stop)
+    with _collector_paused() if pause_gc else nullcontext():
+        for ids, fn in checks:
+            tracker.check()
             findings.extend(fn(ctx))
+            tracker.step(", ".join(ids))
     findings.extend(_malformed_policy_findings(inventory))
     # Finding.sort_key order (severity descending, then ID, then resource) in two stable
     # passes over plain attributes: building a key tuple per finding costs more.

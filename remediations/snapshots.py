@@ -116,6 +116,31 @@ class Snapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class SnapshotInfo:
+    """A snapshot as a list shows it; a damaged one has only its ``id`` and ``damaged``."""
+
+    id: str
+    created_at: str = ""
+    plan: str = ""
+    resources: tuple[str, ...] = ()
+    source: str = ""
+    account_id: str | None = None
+    #: Its apply started and never finished (``rafix rollback ID`` undoes it).
+    interrupted: bool = False
+    #: Why it cannot be used (truncated, checksum), or None.
+    damaged: str | None = None
+
+    def summary(self) -> JSON:
+        """The INTERFACE.md ``snapshots --format json`` entry."""
+        return {
+            "id": self.id,
+            "created_at": self.created_at,
+            "resources": list(self.resources),
+            "plan": self.plan,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class JournalEntry:
     """One line of a journal: ``event`` is started | done | finished."""
 
@@ -161,9 +186,9 @@ def default_root() -> Path:
 
 def root_for_source(source: str) -> Path:
     """Where the snapshots of an account live: inside the sandbox folder for a sandbox."""
-    if source.startswith("sandbox:"):
-        return Path(source.removeprefix("sandbox:")) / "snapshots"
-    return default_root()
+    from remediations.source import parse_source_label, snapshot_root
+
+    return snapshot_root(parse_source_label(source))
 
 
 def new_snapshot_id(now: datetime | None = None) -> str:
@@ -248,6 +273,32 @@ class SnapshotStore:
                 out.append(_parse(path.read_text(encoding="utf-8"), path))
             except (SnapshotError, OSError, UnicodeDecodeError):
                 continue
+        return sorted(out, key=lambda s: (s.created_at, s.id), reverse=True)
+
+    def infos(self) -> list[SnapshotInfo]:
+        """Every snapshot, newest first, damaged ones included (marked, listed last)."""
+        if not self.root.is_dir():
+            return []
+        out = []
+        for path in self.root.glob("*.json"):
+            try:
+                s = _parse(path.read_text(encoding="utf-8"), path)
+            except (SnapshotError, OSError, UnicodeDecodeError) as exc:
+                reason = str(exc) if isinstance(exc, SnapshotError) else "unreadable"
+                out.append(SnapshotInfo(path.stem, damaged=reason))
+                continue
+            journal = self.journal(s.id)
+            out.append(
+                SnapshotInfo(
+                    id=s.id,
+                    created_at=s.created_at,
+                    plan=s.plan,
+                    resources=tuple(r.arn for r in s.resources),
+                    source=s.source,
+                    account_id=s.account_id,
+                    interrupted=journal is not None and not journal.finished,
+                )
+            )
         return sorted(out, key=lambda s: (s.created_at, s.id), reverse=True)
 
     # --- journal ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""apply_plan / rollback on a moto IAM account: stale plans, snapshots, verify, restore."""
+"""apply (preview + execute) / rollback on a moto IAM account: stale plans, snapshots, verify, restore."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import copy
 import functools
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +21,14 @@ from remediations.apply import (
     NOTHING,
     PARTIAL,
     ROLLBACK_ATTEMPTS,
-    apply_plan,
     check_target,
-    rollback,
 )
 from remediations.errors import ApplyError
 from remediations.executor import Executor
+from remediations.plan import Change, Plan
 from remediations.snapshots import SnapshotStore
-from remediations.state import ApiCall, calls_to_reach, fingerprint
+from remediations.state import fingerprint
+from tests.builders import apply_now, make_plan, plan_change, rollback_now, yes
 
 ACCOUNT = "123456789012"  # moto's default account
 SOURCE = "sandbox:/tmp/rafix-test-account"
@@ -85,31 +84,9 @@ def someone_else(acct: MotoAccount) -> Any:
     return acct.session.client("iam", region_name="us-east-1")
 
 
-@dataclass
-class TChange:
-    """A plan change as plan.py writes it (the plan-file contract)."""
-
-    id: str
-    resource_arn: str
-    resource_type: str
-    before: dict[str, Any]
-    after: dict[str, Any]
-    phase: int = 1
-    summary: str = "pin the trust policy"
-    fingerprint: str = ""
-    calls: list[ApiCall] = field(default_factory=list)
-    diff: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.fingerprint = fingerprint(self.before)
-        self.calls = calls_to_reach(self.resource_type, self.resource_arn, self.before, self.after)
-
-
-@dataclass
-class TPlan:
-    changes: list[TChange]
-    source: str = SOURCE
-    account_id: str | None = ACCOUNT
+def t_plan(changes: list[Change], source: str = SOURCE, account_id: str | None = ACCOUNT) -> Plan:
+    """A plan for the moto account (made against the test sandbox's label)."""
+    return make_plan(changes, source=source, account_id=account_id)
 
 
 ROLES = ("ra-alpha", "ra-beta", "ra-gamma")
@@ -129,10 +106,10 @@ def account() -> Iterator[MotoAccount]:
         yield acct
 
 
-def role_plan(names: tuple[str, ...] = ROLES) -> TPlan:
-    return TPlan(
+def role_plan(names: tuple[str, ...] = ROLES) -> Plan:
+    return t_plan(
         [
-            TChange(
+            plan_change(
                 f"c{i}",
                 role_arn(n),
                 "role",
@@ -153,30 +130,26 @@ def states(acct: MotoAccount, names: tuple[str, ...] = ROLES) -> dict[str, str]:
     return {n: fingerprint(reader.read_state("role", role_arn(n)) or {}) for n in names}
 
 
-def yes(_question: str) -> bool:
-    return True
-
-
 def test_apply_then_rollback_restores_exactly(account: MotoAccount, tmp_path: Path) -> None:
     store = SnapshotStore(tmp_path / "snapshots")
     original = states(account)
     lines: list[str] = []
-    report = apply_plan(role_plan(), writer(account), store, yes, out=lines.append)
+    report = apply_now(role_plan(), writer(account), store, yes, out=lines.append)
     assert report.outcome == AS_PLANNED and report.applied == ["c1", "c2", "c3"]
     reader = Executor(account)
     for name in ROLES:
         assert reader.read_state("role", role_arn(name)) == {"trustPolicy": pinned(name)}
     assert any("iam:UpdateAssumeRolePolicy ra-beta" in line for line in lines)
     assert report.snapshot_id is not None
-    back = rollback(report.snapshot_id, writer(account), store, yes)
+    back = rollback_now(report.snapshot_id, writer(account), store, yes)
     assert back.outcome == AS_PLANNED and states(account) == original
     # The snapshot records what it restored from, and a second rollback has nothing to do.
-    assert rollback(report.snapshot_id, writer(account), store, yes).outcome == NOTHING
+    assert rollback_now(report.snapshot_id, writer(account), store, yes).outcome == NOTHING
 
 
 def test_rollback_applies_in_reverse_order(account: MotoAccount, tmp_path: Path) -> None:
     store = SnapshotStore(tmp_path)
-    report = apply_plan(role_plan(), writer(account), store, yes)
+    report = apply_now(role_plan(), writer(account), store, yes)
     seen: list[str] = []
     executor = writer(account)
     executor.client("iam").meta.events.register(
@@ -184,7 +157,7 @@ def test_rollback_applies_in_reverse_order(account: MotoAccount, tmp_path: Path)
         lambda params, **_: seen.append(params["RoleName"]),
     )
     assert report.snapshot_id
-    rollback(report.snapshot_id, executor, store, yes)
+    rollback_now(report.snapshot_id, executor, store, yes)
     assert seen == list(reversed(ROLES))
 
 
@@ -195,7 +168,7 @@ def test_stale_plan_is_refused_and_nothing_is_written(account: MotoAccount, tmp_
     before = states(account)
     store = SnapshotStore(tmp_path / "snapshots")
     with pytest.raises(ApplyError, match=r"stale plan: .*role/ra-gamma"):
-        apply_plan(role_plan(), writer(account), store, yes)
+        apply_now(role_plan(), writer(account), store, yes)
     assert states(account) == before
     assert store.list_snapshots() == []
 
@@ -203,13 +176,13 @@ def test_stale_plan_is_refused_and_nothing_is_written(account: MotoAccount, tmp_
 def test_cancelled_apply_writes_nothing(account: MotoAccount, tmp_path: Path) -> None:
     before = states(account)
     with pytest.raises(ApplyError, match="cancelled"):
-        apply_plan(role_plan(), writer(account), SnapshotStore(tmp_path), lambda _q: False)
+        apply_now(role_plan(), writer(account), SnapshotStore(tmp_path), lambda _q: False)
     assert states(account) == before
 
 
 def test_read_only_executor_cannot_apply(account: MotoAccount, tmp_path: Path) -> None:
     with pytest.raises(ApplyError, match="read-only"):
-        apply_plan(role_plan(), Executor(account), SnapshotStore(tmp_path), yes)
+        apply_now(role_plan(), Executor(account), SnapshotStore(tmp_path), yes)
 
 
 def test_verify_mismatch_rolls_back(account: MotoAccount, tmp_path: Path) -> None:
@@ -224,7 +197,7 @@ def test_verify_mismatch_rolls_back(account: MotoAccount, tmp_path: Path) -> Non
 
     original = states(account)
     executor.client("iam").meta.events.register("before-call.iam.UpdateAssumeRolePolicy", swallow)
-    report = apply_plan(role_plan(), executor, SnapshotStore(tmp_path), yes)
+    report = apply_now(role_plan(), executor, SnapshotStore(tmp_path), yes)
     assert report.outcome == AS_BEFORE
     assert report.failed == "c2" and report.rolled_back == ["c1"]
     assert "verify failed" in (report.error or "")
@@ -235,10 +208,10 @@ def test_phase_two_waits_unless_asked(account: MotoAccount, tmp_path: Path) -> N
     plan = role_plan()
     plan.changes[2].phase = 2
     lines: list[str] = []
-    report = apply_plan(plan, writer(account), SnapshotStore(tmp_path), yes, out=lines.append)
+    report = apply_now(plan, writer(account), SnapshotStore(tmp_path), yes, out=lines.append)
     assert report.applied == ["c1", "c2"]
     assert any("--phase" in line for line in lines)
-    report = apply_plan(plan, writer(account), SnapshotStore(tmp_path), yes, phases=(2,))
+    report = apply_now(plan, writer(account), SnapshotStore(tmp_path), yes, phases=(2,))
     assert report.applied == ["c3"]
 
 
@@ -247,15 +220,15 @@ def test_rollback_refuses_a_resource_changed_since_unless_forced(
 ) -> None:
     store = SnapshotStore(tmp_path)
     original = states(account)
-    report = apply_plan(role_plan(), writer(account), store, yes)
+    report = apply_now(role_plan(), writer(account), store, yes)
     someone_else(account).update_assume_role_policy(
         RoleName="ra-alpha", PolicyDocument=json.dumps(pinned("hand-edited"))
     )
     assert report.snapshot_id
     with pytest.raises(ApplyError, match=r"role/ra-alpha changed since"):
-        rollback(report.snapshot_id, writer(account), store, yes)
+        rollback_now(report.snapshot_id, writer(account), store, yes)
     assert states(account)["ra-beta"] != original["ra-beta"]  # nothing was written
-    forced = rollback(report.snapshot_id, writer(account), store, yes, force=True)
+    forced = rollback_now(report.snapshot_id, writer(account), store, yes, force=True)
     assert forced.outcome == AS_PLANNED and states(account) == original
 
 
@@ -263,7 +236,7 @@ def test_damaged_plan_fingerprint_is_refused(account: MotoAccount, tmp_path: Pat
     plan = role_plan()
     plan.changes[0].before = copy.deepcopy(plan.changes[0].after)
     with pytest.raises(ApplyError, match="fingerprint"):
-        apply_plan(plan, writer(account), SnapshotStore(tmp_path), yes)
+        apply_now(plan, writer(account), SnapshotStore(tmp_path), yes)
 
 
 @pytest.mark.parametrize(
@@ -290,7 +263,7 @@ def test_apply_checks_target_before_anything(account: MotoAccount, tmp_path: Pat
     plan = role_plan()
     plan.source = "files"
     with pytest.raises(ApplyError, match="offline files"):
-        apply_plan(plan, writer(account), SnapshotStore(tmp_path), yes, source=SOURCE)
+        apply_now(plan, writer(account), SnapshotStore(tmp_path), yes, source=SOURCE)
 
 
 def test_a_failed_rollback_names_what_differs_and_the_snapshot_to_retry(
@@ -313,7 +286,7 @@ def test_a_failed_rollback_names_what_differs_and_the_snapshot_to_retry(
         "before-parameter-build.iam.UpdateAssumeRolePolicy", deny
     )
     lines: list[str] = []
-    report = apply_plan(role_plan(), executor, store, yes, out=lines.append)
+    report = apply_now(role_plan(), executor, store, yes, out=lines.append)
     assert report.outcome == PARTIAL and not report.ok
     assert report.failed == "c3" and report.rolled_back == ["c2"]
     assert report.differing == [role_arn("ra-alpha")]
@@ -324,11 +297,11 @@ def test_a_failed_rollback_names_what_differs_and_the_snapshot_to_retry(
     executor.client("iam").meta.events.unregister(
         "before-parameter-build.iam.UpdateAssumeRolePolicy", deny
     )  # access granted again
-    retried = rollback(report.snapshot_id, writer(account), store, yes)
+    retried = rollback_now(report.snapshot_id, writer(account), store, yes)
     assert retried.ok and states(account) == original
 
 
-def created_role_plan(name: str = "ra-split") -> TPlan:
+def created_role_plan(name: str = "ra-split") -> Plan:
     """Phase 1 creates a role, phase 2 narrows ra-alpha (a split, in miniature)."""
     state = {
         "trustPolicy": pinned(name),
@@ -341,8 +314,8 @@ def created_role_plan(name: str = "ra-split") -> TPlan:
             "tags": {},
         },
     }
-    create = TChange("c1", role_arn(name), "role", None, state)  # type: ignore[arg-type]
-    narrow = TChange(
+    create = plan_change("c1", role_arn(name), "role", None, state)
+    narrow = plan_change(
         "c2",
         role_arn("ra-alpha"),
         "role",
@@ -350,7 +323,7 @@ def created_role_plan(name: str = "ra-split") -> TPlan:
         {"trustPolicy": pinned("ra-alpha")},
         phase=2,
     )
-    return TPlan([create, narrow])
+    return t_plan([create, narrow])
 
 
 def test_a_plan_whose_new_role_exists_already_is_stale(
@@ -361,7 +334,7 @@ def test_a_plan_whose_new_role_exists_already_is_stale(
     )
     store = SnapshotStore(tmp_path)
     with pytest.raises(ApplyError, match="the plan creates it, but it exists now"):
-        apply_plan(created_role_plan(), writer(account), store, yes)
+        apply_now(created_role_plan(), writer(account), store, yes)
     assert not store.list_snapshots()
 
 
@@ -369,12 +342,12 @@ def test_phase_two_is_refused_until_phase_one_shows(account: MotoAccount, tmp_pa
     store = SnapshotStore(tmp_path)
     original = states(account)
     with pytest.raises(ApplyError, match="phase 1 of this plan is not applied yet"):
-        apply_plan(created_role_plan(), writer(account), store, yes, phases=(2,))
+        apply_now(created_role_plan(), writer(account), store, yes, phases=(2,))
     assert states(account) == original
-    assert apply_plan(created_role_plan(), writer(account), store, yes).ok
-    report = apply_plan(created_role_plan(), writer(account), store, yes, phases=(2,))
+    assert apply_now(created_role_plan(), writer(account), store, yes).ok
+    report = apply_now(created_role_plan(), writer(account), store, yes, phases=(2,))
     assert report.ok and report.applied == ["c2"]
     # Rolling back phase 1 deletes the role it created.
     first = next(s for s in store.list_snapshots() if s.resource(role_arn("ra-split")))
-    assert rollback(first.id, writer(account), store, yes).ok
+    assert rollback_now(first.id, writer(account), store, yes).ok
     assert Executor(account).read_state("role", role_arn("ra-split"), detailed=True) is None

@@ -188,9 +188,9 @@ def test_profile_without_session_policy_is_restored_with_the_neutral_one(
 
 def interrupt_apply(sandbox: Path, plan_path: Path, after_writes: int) -> None:
     """Run the plan's apply and "kill" it right after its ``after_writes``-th write."""
-    from remediations.apply import apply_plan
-    from remediations.commands.apply import load_plan
+    from remediations.plan import Plan
     from remediations.snapshots import SnapshotStore
+    from tests.builders import apply_now
 
     writes = 0
 
@@ -209,8 +209,8 @@ def interrupt_apply(sandbox: Path, plan_path: Path, after_writes: int) -> None:
         for service, region in (("iam", None), ("rolesanywhere", "eu-west-1")):
             executor.client(service, region).meta.events.register("after-call", kill_after)
         with pytest.raises(Killed):
-            apply_plan(
-                load_plan(str(plan_path)),
+            apply_now(
+                Plan.load(plan_path),
                 executor,
                 SnapshotStore(sandbox / "snapshots"),
                 lambda _q: True,

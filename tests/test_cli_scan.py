@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
+from remediations import scan as scan_module
 from remediations.catalog import spec
-from remediations.cli import build_parser, main
-from remediations.commands import scan as scan_command
+from remediations.cli import build_parser, main, source_from_args
 from remediations.findings import Finding, Severity
 from remediations.model import Inventory
-from remediations.sources import load_inventory
+from remediations.source import load_inventory
 
 ACCOUNT = "111122223333"
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,10 +53,10 @@ def fake_findings(monkeypatch: pytest.MonkeyPatch, *severities: Severity) -> Non
         for i, s in enumerate(severities)
     ]
 
-    def run_checks(_inventory: Inventory, _settings: Any = None) -> list[Finding]:
+    def run_checks(_inventory: Inventory, _settings: Any = None, **_options: Any) -> list[Finding]:
         return made
 
-    monkeypatch.setattr(scan_command, "run_checks", run_checks)
+    monkeypatch.setattr(scan_module, "run_checks", run_checks)
 
 
 @pytest.mark.parametrize(
@@ -203,7 +203,7 @@ def test_region_filters_rolesanywhere_resources_of_files(tmp_path: Path) -> None
     path = tmp_path / "anchors.json"
     path.write_text(json.dumps({"trustAnchors": anchors}), encoding="utf-8")
     args = build_parser().parse_args(["scan", "--from-file", str(path), "--region", "eu-west-1"])
-    inventory = load_inventory(args)
+    inventory = load_inventory(source_from_args(args))
     assert [a.region for a in inventory.trust_anchors.values()] == ["eu-west-1"]
     assert inventory.regions == ["eu-west-1"]
 

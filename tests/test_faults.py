@@ -1,6 +1,6 @@
 """Fault injection at every API call position of a multi-resource apply.
 
-A clean apply of the three-role plan makes ``CALLS`` calls (one read per resource for the stale
+A clean apply of the three-role plan makes ``CALLS`` calls (one read per resource in the preview, one for the stale
 check, then per change one write and one verifying read). For each position and each fault the
 apply is run again with that one call failing, and the account must end exactly as before or
 exactly as planned, with the report (or the refusal) saying which. "Killed" faults stop the
@@ -24,29 +24,31 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError
 
-from remediations.apply import AS_BEFORE, AS_PLANNED, ApplyReport, apply_plan, rollback
+from remediations.apply import AS_BEFORE, AS_PLANNED, ApplyReport
 from remediations.errors import ApplyError
 from remediations.executor import Executor
+from remediations.plan import Plan
 from remediations.snapshots import SnapshotStore
 from remediations.state import calls_to_reach, equivalent, fingerprint
+from tests.builders import apply_now, plan_change, rollback_now, yes
 from tests.test_apply import (
     ROLES,
     MotoAccount,
-    TChange,
-    TPlan,
     account,
     role_arn,
     role_plan,
     someone_else,
     states,
+    t_plan,
     writer,
-    yes,
 )
 
 __all__ = ["account"]  # the fixture, imported so that pytest finds it here
 
-#: Calls a clean apply of ``role_plan()`` makes (asserted by ``test_clean_apply_call_count``).
-CALLS = 3 + 2 * len(ROLES)
+#: Calls a clean apply of ``role_plan()`` makes (asserted by ``test_clean_apply_call_count``):
+#: the preview reads each role, execute reads each again (time passed while the user was
+#: asked), then per change one write and one verifying read.
+CALLS = 2 * len(ROLES) + 2 * len(ROLES)
 
 
 class Killed(BaseException):
@@ -119,13 +121,13 @@ def planned_states() -> dict[str, str]:
 def test_clean_apply_call_count(account: MotoAccount, tmp_path: Path) -> None:
     counter = FaultInjector(-1, "", killed)
     counter.install(account.client("iam"))
-    apply_plan(role_plan(), writer(account), SnapshotStore(tmp_path), yes)
+    apply_now(role_plan(), writer(account), SnapshotStore(tmp_path), yes)
     assert len(counter.seen) == CALLS
     assert counter.seen.count("UpdateAssumeRolePolicy") == len(ROLES)
 
 
 def test_case_count(capsys: pytest.CaptureFixture[str]) -> None:
-    assert len(CASES) == CALLS * len(FAULTS) == 72
+    assert len(CASES) == CALLS * len(FAULTS) == 96
     with capsys.disabled():
         print(
             f"\nfault injection: {len(CASES)} cases ({CALLS} call positions x {len(FAULTS)} faults)"
@@ -140,7 +142,7 @@ def run_with_fault(
     injector.install(executor.client("iam"))
     lines: list[str] = []
     try:
-        report = apply_plan(role_plan(), executor, store, yes, out=lines.append)
+        report = apply_now(role_plan(), executor, store, yes, out=lines.append)
     except ApplyError as exc:
         return None, str(exc)
     return report, "\n".join(lines)
@@ -150,12 +152,12 @@ def recover(acct: MotoAccount, store: SnapshotStore, how: str) -> tuple[str, lis
     """What a user does after a kill: apply the same plan again, or roll back."""
     lines: list[str] = []
     if how == "apply":
-        report = apply_plan(role_plan(), writer(acct), store, yes, out=lines.append)
+        report = apply_now(role_plan(), writer(acct), store, yes, out=lines.append)
         return report.outcome, lines
     unfinished = store.unfinished()
     if not unfinished:  # killed before the first write: nothing to undo
         return AS_BEFORE, lines
-    report = rollback(unfinished[0].id, writer(acct), store, yes, out=lines.append)
+    report = rollback_now(unfinished[0].id, writer(acct), store, yes, out=lines.append)
     assert report.ok
     return AS_BEFORE, lines
 
@@ -211,7 +213,7 @@ def with_managed_policy(acct: MotoAccount) -> MotoAccount:
     return acct
 
 
-def create_plan() -> TPlan:
+def create_plan() -> Plan:
     """ra-alpha's trust pinned, then a new role with a managed and an inline policy."""
     pin = role_plan().changes[0]
     created: dict[str, Any] = {
@@ -230,8 +232,8 @@ def create_plan() -> TPlan:
             "tags": {"team": "platform"},
         },
     }
-    new = TChange("c2", NEW_ROLE, "role", None, created)  # type: ignore[arg-type]
-    return TPlan([pin, new])
+    new = plan_change("c2", NEW_ROLE, "role", None, created)
+    return t_plan([pin, new])
 
 
 def create_states(acct: MotoAccount) -> dict[str, str]:
@@ -242,9 +244,10 @@ def create_states(acct: MotoAccount) -> dict[str, str]:
     }
 
 
-#: Reads of both roles (the new one: not there), the pin and its read, then CreateRole,
-#: AttachRolePolicy, PutRolePolicy and the four reads that verify a created role.
-CREATE_CALLS = 2 + 2 + 3 + 4
+#: Reads of both roles (the new one: not there) in the preview and again in execute, the pin
+#: and its read, then CreateRole, AttachRolePolicy, PutRolePolicy and the four reads that
+#: verify a created role.
+CREATE_CALLS = 2 + 2 + 2 + 3 + 4
 CREATE_CASES = [(position, fault) for position in range(CREATE_CALLS) for fault in FAULTS]
 
 
@@ -252,7 +255,7 @@ def test_create_plan_call_count(account: MotoAccount, tmp_path: Path, capsys: An
     with_managed_policy(account)
     counter = FaultInjector(-1, "", killed)
     counter.install(account.client("iam"))
-    report = apply_plan(create_plan(), writer(account), SnapshotStore(tmp_path), yes)
+    report = apply_now(create_plan(), writer(account), SnapshotStore(tmp_path), yes)
     assert report.outcome == AS_PLANNED and len(counter.seen) == CREATE_CALLS
     assert create_states(account)["new"] == fingerprint(create_plan().changes[1].after)
     with capsys.disabled():
@@ -277,10 +280,10 @@ def test_fault_in_a_plan_that_creates_a_role(
     try:
         if recovery:
             with pytest.raises(Killed):
-                apply_plan(create_plan(), executor, store, yes)
+                apply_now(create_plan(), executor, store, yes)
         else:
             try:
-                report = apply_plan(create_plan(), executor, store, yes)
+                report = apply_now(create_plan(), executor, store, yes)
                 outcome = report.outcome
                 assert report.failed is not None and not report.differing
             except ApplyError as exc:
@@ -290,10 +293,10 @@ def test_fault_in_a_plan_that_creates_a_role(
         injector.uninstall(executor.client("iam"))
     assert injector.fired
     if recovery == "apply":
-        outcome = apply_plan(create_plan(), writer(account), store, yes).outcome
+        outcome = apply_now(create_plan(), writer(account), store, yes).outcome
     elif recovery == "rollback":
         for snapshot in store.unfinished():
-            assert rollback(snapshot.id, writer(account), store, yes).ok
+            assert rollback_now(snapshot.id, writer(account), store, yes).ok
         outcome = AS_BEFORE
     assert not store.unfinished()
     assert outcome == (AS_BEFORE if recovery != "apply" else AS_PLANNED)
@@ -324,9 +327,9 @@ GUARDRAIL = {
         {"Effect": "Deny", "Action": "iam:*", "Resource": "*"},
     ],
 }
-#: A clean apply of ``sandbox_plan``: 4 reads, then per change its writes and one read
-#: (the profile change takes UpdateProfile + PutAttributeMapping).
-SB_CALLS = 4 + (1 + 1) + (2 + 1) + (1 + 1) + (1 + 1)
+#: A clean apply of ``sandbox_plan``: 4 reads in the preview and 4 in execute, then per change
+#: its writes and one read (the profile change takes UpdateProfile + PutAttributeMapping).
+SB_CALLS = 4 + 4 + (1 + 1) + (2 + 1) + (1 + 1) + (1 + 1)
 SB_CASES = [(position, fault) for position in range(SB_CALLS) for fault in FAULTS]
 
 
@@ -366,12 +369,12 @@ def sb_states(acct: Any) -> dict[str, str]:
     return {arn: fingerprint(reader.read_state(kind, arn) or {}) for kind, arn in SB_RESOURCES}
 
 
-def sandbox_plan(originals: dict[str, Any]) -> TPlan:
+def sandbox_plan(originals: dict[str, Any]) -> Plan:
     changes = [
-        TChange(f"c{i}", arn, kind, originals[arn], target_state(kind, originals[arn]))
+        plan_change(f"c{i}", arn, kind, originals[arn], target_state(kind, originals[arn]))
         for i, (kind, arn) in enumerate(SB_RESOURCES, start=1)
     ]
-    return TPlan(changes, source="sandbox:/ignored", account_id=SANDBOX_ACCOUNT)
+    return t_plan(changes, source="sandbox:/ignored", account_id=SANDBOX_ACCOUNT)
 
 
 def reset(acct: Any, originals: dict[str, Any]) -> None:
@@ -396,7 +399,7 @@ def test_sandbox_plan_touches_every_kind_and_counts_its_calls(
     for client in clients:
         counter.install(client)
     try:
-        report = apply_plan(plan, writer(acct), SnapshotStore(tmp_path), yes)
+        report = apply_now(plan, writer(acct), SnapshotStore(tmp_path), yes)
     finally:
         for client in clients:
             counter.uninstall(client)
@@ -408,7 +411,7 @@ def test_sandbox_plan_touches_every_kind_and_counts_its_calls(
 
 
 def test_sandbox_case_count(capsys: pytest.CaptureFixture[str]) -> None:
-    assert len(SB_CASES) == SB_CALLS * len(FAULTS) == 104
+    assert len(SB_CASES) == SB_CALLS * len(FAULTS) == 136
     with capsys.disabled():
         print(
             f"\nfault injection on the sandbox: {len(SB_CASES)} cases "
@@ -438,10 +441,10 @@ def test_sandbox_fault_leaves_account_as_before_or_as_planned(
     try:
         if recovery:
             with pytest.raises(Killed):
-                apply_plan(plan, executor, store, yes)
+                apply_now(plan, executor, store, yes)
         else:
             try:
-                report = apply_plan(plan, executor, store, yes)
+                report = apply_now(plan, executor, store, yes)
                 outcome = report.outcome
                 assert report.failed is not None and not report.differing
             except ApplyError as exc:
@@ -452,10 +455,10 @@ def test_sandbox_fault_leaves_account_as_before_or_as_planned(
             injector.uninstall(client)
     assert injector.fired
     if recovery == "apply":
-        outcome = apply_plan(plan, writer(acct), store, yes).outcome
+        outcome = apply_now(plan, writer(acct), store, yes).outcome
     elif recovery == "rollback":
         for snapshot in store.unfinished():
-            assert rollback(snapshot.id, writer(acct), store, yes).ok
+            assert rollback_now(snapshot.id, writer(acct), store, yes).ok
         outcome = AS_BEFORE
     assert not store.unfinished()
     assert outcome == (AS_PLANNED if recovery == "apply" else AS_BEFORE)

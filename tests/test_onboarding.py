@@ -18,7 +18,6 @@ from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from remediations.apply import apply_plan, rollback
 from remediations.errors import InputError
 from remediations.executor import Executor
 from remediations.model import Inventory, Profile
@@ -33,6 +32,7 @@ from remediations.scan import run_checks
 from remediations.settings import Settings, load_settings
 from remediations.snapshots import SnapshotStore, root_for_source
 from remediations.x509 import parse_workload_certificate
+from tests.builders import apply_now, rollback_now
 from tests.pki import Ca, make_ca
 
 EU_ANCHOR = (
@@ -382,7 +382,7 @@ def _apply(directory: Path, plan: Any) -> Any:
     try:
         executor = Executor(account, read_only=False, sleep=lambda _s: None)
         store = SnapshotStore(root_for_source(f"sandbox:{directory}"))
-        return apply_plan(
+        return apply_now(
             plan,
             executor,
             store,
@@ -427,7 +427,7 @@ def test_apply_rerun_second_workload_and_rollback_on_a_sandbox(
     try:
         executor = Executor(account, read_only=False, sleep=lambda _s: None)
         store = SnapshotStore(root_for_source(f"sandbox:{directory}"))
-        restored = rollback(report.snapshot_id, executor, store, lambda _q: True, force=True)
+        restored = rollback_now(report.snapshot_id, executor, store, lambda _q: True, force=True)
     finally:
         account.close()
     assert restored.ok

@@ -13,32 +13,27 @@ import sys
 import tempfile
 from pathlib import Path
 
-from remediations.model import Inventory
-
 
 def run(args: argparse.Namespace) -> int:
-    from remediations.commands import tui
+    from remediations.cli import has_terminal
     from remediations.sandbox import init_sandbox
 
     directory = Path(tempfile.mkdtemp(prefix="rafix-demo-"))
     init_sandbox(directory)
     keep = bool(getattr(args, "keep", False))
     try:
-        if getattr(args, "print_only", False) or not tui.has_terminal():
+        if getattr(args, "print_only", False) or not has_terminal():
             _print_scan(directory)
             keep = True  # printed: the user goes on with `rafix plan --sandbox DIR`
         else:
-            from remediations.cli import build_parser
+            from remediations.cli import build_parser, run_command
 
             # Parsed like `rafix tui --sandbox DIR`, so the app gets every option it defines.
             tui_args = build_parser().parse_args(["tui", "--sandbox", str(directory)])
             if getattr(args, "config", None):
                 tui_args.config = args.config
-            code = tui.run_app(
-                tui.make_session(tui_args),
-                source_text="demo account (a local sandbox)",
-                demo_factory=None,
-            )
+            tui_args.source_text = "demo account (a local sandbox)"
+            code = run_command("tui", tui_args)
             if code:
                 return code
     finally:
@@ -55,18 +50,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_scan(directory: Path) -> None:
-    from remediations.report import render_table
-    from remediations.sandbox import read_inventory
-    from remediations.scan import run_checks
+    from remediations.report import render_findings
+    from remediations.session import Session
+    from remediations.source import SandboxSource
 
-    inventory = read_inventory(directory)
-    findings = run_checks(inventory)
-    sys.stdout.write(render_table(findings, inventory.warnings, names=display_names(inventory)))
-
-
-def display_names(inventory: Inventory) -> dict[str, str]:
-    """ARN -> the name a person knows the resource by."""
-    names: dict[str, str] = {}
-    for store in (inventory.roles, inventory.trust_anchors, inventory.profiles, inventory.crls):
-        names.update({arn: obj.name for arn, obj in store.items()})
-    return names
+    result = Session(SandboxSource(directory)).scan()
+    sys.stdout.write(render_findings(result.findings, result.inventory, "table"))

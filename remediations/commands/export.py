@@ -5,22 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from remediations.commands.scan import print_warnings
-from remediations.sources import load_inventory
-from remediations.sources.export import export_inventory
+from remediations.cli import session_from_args
+from remediations.render_text import export_counts, warning_lines
 
 
 def run(args: argparse.Namespace) -> int:
-    inventory = load_inventory(args)
-    print_warnings(inventory.warnings)
-    written = export_inventory(inventory, args.out)
-    counts = {
-        "iam.json": f"{len(inventory.roles)} roles, {len(inventory.policies)} managed policies",
-        "anchors.json": f"{len(inventory.trust_anchors)} trust anchors",
-        "profiles.json": f"{len(inventory.profiles)} profiles",
-        "crls.json": f"{len(inventory.crls)} CRLs",
-        "subjects.json": f"{len(inventory.subjects)} subjects",
-    }
+    session = session_from_args(args)
+    inventory = session.load()
+    for line in warning_lines(inventory.warnings):
+        print(line, file=sys.stderr)
+    written = session.export(args.out, inventory=inventory)
+    counts = export_counts(inventory)
     for path in written:
         print(f"wrote {path} ({counts.get(path.name, '')})")
     print(f"Scan it offline with: rafix scan --from-file {args.out}", file=sys.stderr)

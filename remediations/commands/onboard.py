@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from remediations.apply import ApplyReport
+from remediations.cli import confirm_and_execute, explain_interrupt, session_from_args
 from remediations.errors import InputError
 from remediations.model import Inventory
 from remediations.onboarding import (
@@ -23,8 +25,7 @@ from remediations.onboarding import (
     check_request,
     plan_onboarding,
 )
-from remediations.settings import load_settings
-from remediations.sources import load_inventory
+from remediations.session import Session
 from remediations.x509 import WorkloadCertificate, parse_workload_certificate
 
 SCHEMA = "rafix.onboarding/v1"
@@ -84,10 +85,11 @@ def render_client_text(config: ClientConfig) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings(getattr(args, "config", None))
+    session = session_from_args(args)
+    settings = session.settings
     request = request_from_args(args)
     check_request(request, settings)  # a bad name or option: refused before reading the account
-    inventory = load_inventory(args)
+    inventory = session.load()
     onboarding = plan_onboarding(request, inventory, settings)
     plan = onboarding.plan
     fmt = getattr(args, "format", "text") or "text"
@@ -102,9 +104,9 @@ def run(args: argparse.Namespace) -> int:
         if fmt == "json":
             _say_result(fmt, "planned", onboarding, None, None)
         else:
-            from remediations.commands.plan import render_text
+            from remediations.render_text import render_plan_text
 
-            sys.stdout.write(render_text(plan))
+            sys.stdout.write(render_plan_text(plan))
         print(
             f"rafix: wrote the onboarding plan ({len(plan.changes)} change(s)) to {out}; "
             f"apply it with `rafix apply {out}` and the same account options",
@@ -116,44 +118,27 @@ def run(args: argparse.Namespace) -> int:
             "onboarding writes to the account: use --sandbox DIR or the live account (offline "
             "files are read-only; --out PLAN.json saves the plan for review)"
         )
-    report = _apply(args, onboarding, fmt)
+    report = _apply(args, session, onboarding, fmt)
     if not report.ok:
         _say_result(fmt, "failed", onboarding, None, report.snapshot_id)
         return 1
-    after = load_inventory(args)
+    after = session.load()
     profile_arn = real_profile_arn(after, onboarding)
     config = onboarding.client_config(profile_arn=profile_arn, key_dir=key_dir)
     _say_result(fmt, "applied", onboarding, config, report.snapshot_id)
     return 0
 
 
-def _apply(args: argparse.Namespace, onboarding: Onboarding, fmt: str) -> Any:
-    from remediations.apply import apply_plan
-    from remediations.commands.apply import (
-        asker,
-        explain_interrupt,
-        open_target,
-        store_for,
-    )
-
-    def say(line: str) -> None:
-        # In JSON mode standard output carries the one JSON document; progress goes to stderr.
-        print(line, file=sys.stderr if fmt == "json" else sys.stdout, flush=True)
-
-    store = store_for(args)
+def _apply(
+    args: argparse.Namespace, session: Session, onboarding: Onboarding, fmt: str
+) -> ApplyReport:
     names = onboarding.names
     label = f"onboarding of {names.cn} ({names.role_name})"
-    with open_target(args) as target, explain_interrupt(store, "rafix onboard (same options)"):
-        return apply_plan(
-            onboarding.plan,
-            target.executor,
-            store,
-            asker(args),
-            label=label,
-            source=target.source,
-            account_id=target.account_id,
-            out=say,
-        )
+    # In JSON mode standard output carries the one JSON document; progress goes to stderr.
+    stream = sys.stderr if fmt == "json" else sys.stdout
+    with explain_interrupt(session.store, "rafix onboard (same options)"):
+        preview = session.preview(onboarding.plan, label=label)
+        return confirm_and_execute(args, session, preview, stream=stream)
 
 
 def _say_result(

@@ -1,25 +1,14 @@
-"""``rafix rollback SNAPSHOT``: restore a snapshot through the same show/confirm/apply path."""
+"""``rafix rollback SNAPSHOT``: restore a snapshot through the same preview/confirm/execute path."""
 
 from __future__ import annotations
 
 import argparse
 
-from remediations.apply import rollback
-from remediations.commands.apply import asker, exit_code, open_target, say, store_for
+from remediations.cli import confirm_and_execute, session_from_args
 
 
 def run(args: argparse.Namespace) -> int:
-    store = store_for(args)
-    store.load(args.snapshot)  # a missing or damaged snapshot is refused before connecting
-    with open_target(args) as target:
-        report = rollback(
-            args.snapshot,
-            target.executor,
-            store,
-            asker(args),
-            force=bool(getattr(args, "force", False)),
-            source=target.source,
-            account_id=target.account_id,
-            out=say,
-        )
-    return exit_code(report)
+    session = session_from_args(args)
+    preview = session.preview_rollback(args.snapshot, force=bool(getattr(args, "force", False)))
+    report = confirm_and_execute(args, session, preview)
+    return 0 if report.ok else 1

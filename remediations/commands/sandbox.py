@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from remediations.model import Inventory
+from remediations.render_text import describe_inventory
 
 
 def run(args: argparse.Namespace) -> int:
@@ -16,35 +17,16 @@ def run(args: argparse.Namespace) -> int:
 def _init(args: argparse.Namespace) -> int:
     from remediations.sandbox import init_sandbox
     from remediations.sandbox.seed import STATE_FILES
-    from remediations.sources.offline import load_files
+    from remediations.session import Session
+    from remediations.source import FilesSource
 
     created = init_sandbox(args.dir, getattr(args, "from_files", None), bool(args.force))
-    inventory = load_files([p for p in created if p.name in STATE_FILES])
+    state = FilesSource(tuple(Path(p) for p in created if p.name in STATE_FILES))
+    inventory = Session(state).load()
     source = "the files given" if args.from_files else "the built-in demo account"
     print(f"Created a sandbox account ({inventory.account_id}) in {args.dir} from {source}:")
-    print(f"  {describe(inventory)}")
+    print(f"  {describe_inventory(inventory)}")
     print(f"  state: {args.dir}/state/ ({', '.join(p.name for p in created)})")
     print(f"  snapshots: {args.dir}/snapshots/")
     print(f"Try: rafix scan --sandbox {args.dir}   or   rafix plan --sandbox {args.dir}")
     return 0
-
-
-def describe(inventory: Inventory) -> str:
-    """e.g. "12 roles, 3 trust anchors, ... in eu-west-1, us-east-1"."""
-    counts = [
-        (len(inventory.roles), "role"),
-        (len(inventory.policies), "managed policy"),
-        (len(inventory.trust_anchors), "trust anchor"),
-        (len(inventory.profiles), "profile"),
-        (len(inventory.crls), "CRL"),
-        (len(inventory.subjects), "subject"),
-    ]
-    text = ", ".join(f"{n} {_plural(label, n)}" for n, label in counts)
-    regions = ", ".join(inventory.regions) or "no region"
-    return f"{text}; Roles Anywhere in {regions}"
-
-
-def _plural(label: str, n: int) -> str:
-    if n == 1:
-        return label
-    return label[:-1] + "ies" if label.endswith("y") else label + "s"

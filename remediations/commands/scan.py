@@ -1,4 +1,8 @@
-"""``rafix scan``: list findings as a table, JSON or SARIF; the exit code gates CI jobs."""
+"""``rafix scan``: list findings as a table, JSON or SARIF; the exit code gates CI jobs.
+
+What is reported is chosen by ``--severity``, ``--check``, ``--baseline`` and the config
+file's suppressions (``remediations.selection``); ``--fail-on`` looks only at what is left.
+"""
 
 from __future__ import annotations
 
@@ -6,54 +10,90 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from remediations.files import write_output
+from remediations import console as output
+from remediations.catalog import CATALOG
+from remediations.cli import session_from_args
+from remediations.files import STDOUT, write_output
 from remediations.findings import Finding, Severity
-from remediations.model import Inventory, SourceWarning
-from remediations.report import render_json, render_sarif, render_table, summary_line, use_color
-from remediations.scan import run_checks
-from remediations.settings import load_settings
-from remediations.sources import load_inventory
+from remediations.render_text import warning_lines
+from remediations.report import TABLE_WIDTH, render_findings, summary_line
+from remediations.selection import (
+    Selection,
+    Suppression,
+    check_patterns,
+    load_baseline,
+    parse_severities,
+    select_findings,
+)
+from remediations.source import FilesSource, Source
+
+
+def selection_from_args(args: argparse.Namespace, suppressions: Sequence[Suppression]) -> Selection:
+    """``--severity``, ``--check``, ``--baseline`` and the config's suppressions.
+
+    Raises:
+        InputError: an unknown severity, a check pattern that matches no ID, a bad baseline.
+    """
+    severities = getattr(args, "severities", None)
+    checks = getattr(args, "checks", None)
+    baseline = getattr(args, "baseline", None)
+    return Selection(
+        severities=parse_severities(severities) if severities else frozenset(),
+        checks=check_patterns(checks, CATALOG) if checks else (),
+        baseline=load_baseline(baseline) if baseline else None,
+        suppressions=tuple(suppressions),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Scan the account named by the source options; 1 when a finding reaches ``--fail-on``."""
-    settings = load_settings(getattr(args, "config", None))
-    inventory = load_inventory(args)
-    findings = run_checks(inventory, settings)
-    output = getattr(args, "output", None)
+    session = session_from_args(args)
+    selection = selection_from_args(args, session.settings.suppress)  # bad options: before reading
+    with output.Progress("reading the account") as progress:
+        progress.start("connecting")
+        result = session.scan(on_progress=progress.callback(), pause_gc=True)
+    chosen = select_findings(result.findings, selection)
+    warnings = [*result.warnings, *chosen.warnings]
+    destination: str = getattr(args, "output", None) or ""
+    to_file = bool(destination) and destination != STDOUT
     fmt = getattr(args, "format", "table")
-    to_terminal_table = fmt == "table" and not output
-    if not to_terminal_table:  # the table lists them itself; other formats keep stdout clean
-        print_warnings(inventory.warnings)
-    text = render(findings, inventory, fmt, color=use_color() if not output else False, args=args)
-    if output:
-        write_output(output, text, what="the report")
-        print(f"rafix: wrote {fmt} report to {output}: {summary_line(findings)}", file=sys.stderr)
+    if fmt != "table" or to_file:  # the table lists them itself; other formats keep stdout clean
+        for line in warning_lines(warnings):
+            output.note(line)
+    text = render_findings(
+        chosen.findings,
+        result.inventory,
+        fmt,
+        color=False if to_file else output.use_color(),
+        source_uri=sarif_source_uri(session.source),
+        suppressed=chosen.suppressed,
+        in_baseline=chosen.in_baseline,
+        warnings=warnings,
+        width=TABLE_WIDTH if to_file else _terminal_width(),
+    )
+    if to_file:
+        write_output(destination, text, what="the report")
+        summary = summary_line(
+            chosen.findings, suppressed=len(chosen.suppressed), in_baseline=chosen.in_baseline
+        )
+        output.note(f"rafix: wrote {fmt} report to {destination}: {summary}")
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
-    return exit_code(findings, getattr(args, "fail_on", "low"))
+    return exit_code(chosen.findings, getattr(args, "fail_on", "low"))
 
 
-def render(
-    findings: Sequence[Finding],
-    inventory: Inventory,
-    fmt: str,
-    *,
-    color: bool = False,
-    args: argparse.Namespace | None = None,
-) -> str:
-    """The report in ``fmt`` (table | json | sarif)."""
-    names = resource_names(inventory)
-    if fmt == "json":
-        return render_json(findings, inventory.warnings, source=source_summary(inventory))
-    if fmt == "sarif":
-        return render_sarif(
-            findings, source_uri=sarif_source_uri(args), names=names, warnings=inventory.warnings
-        )
-    return render_table(findings, inventory.warnings, names=names, color=color)
+def _terminal_width() -> int:
+    """The terminal's width when stdout is one (at least 60), else 80."""
+    import os
+
+    if not sys.stdout.isatty():
+        return TABLE_WIDTH
+    try:
+        return max(60, os.get_terminal_size(sys.stdout.fileno()).columns)
+    except (OSError, ValueError):
+        return TABLE_WIDTH
 
 
 def exit_code(findings: Sequence[Finding], fail_on: str) -> int:
@@ -62,32 +102,8 @@ def exit_code(findings: Sequence[Finding], fail_on: str) -> int:
     return 1 if any(f.severity >= threshold for f in findings) else 0
 
 
-def print_warnings(warnings: Sequence[SourceWarning]) -> None:
-    for warning in warnings:
-        print(f"rafix: warning: {warning}", file=sys.stderr)
-
-
-def resource_names(inventory: Inventory) -> dict[str, str]:
-    """ARN -> the name people know a resource by (profile IDs say nothing to a reader)."""
-    names: dict[str, str] = {arn: role.name for arn, role in inventory.roles.items()}
-    for store in (inventory.profiles, inventory.trust_anchors, inventory.crls):
-        names.update({arn: obj.name for arn, obj in store.items() if obj.name})
-    return names
-
-
-def source_summary(inventory: Inventory) -> dict[str, Any]:
-    """What the scan saw, for the JSON report."""
-    return {
-        "origin": inventory.origin,
-        "account_id": inventory.account_id,
-        "regions": list(inventory.regions),
-        "coverage": sorted(inventory.coverage),
-    }
-
-
-def sarif_source_uri(args: argparse.Namespace | None) -> str | None:
+def sarif_source_uri(source: Source) -> str | None:
     """The one ``--from-file`` file, when there is exactly one, as the SARIF artifact."""
-    files = getattr(args, "from_files", None) or []
-    if len(files) == 1 and Path(files[0]).is_file():
-        return Path(files[0]).as_posix()
+    if isinstance(source, FilesSource) and len(source.paths) == 1 and source.paths[0].is_file():
+        return Path(source.paths[0]).as_posix()
     return None

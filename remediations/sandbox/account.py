@@ -235,7 +235,10 @@ class SandboxSession(AccountSession):
         regions: list[str] | None,
         seed_warnings: list[SourceWarning],
     ) -> None:
-        super().__init__(regions=regions, boto_session=boto_session, origin=f"sandbox:{directory}")
+        from remediations.source import SandboxSource, source_label
+
+        origin = source_label(SandboxSource(directory))
+        super().__init__(regions=regions, boto_session=boto_session, origin=origin)
         self.directory = directory
         self.dispatcher = dispatcher
         self.faults = dispatcher.faults

@@ -1,4 +1,4 @@
-"""What the commands print besides their result: notes, hints, warnings, progress, colour.
+"""What the command line prints besides its result: notes, hints, warnings, progress, colour.
 
 ``--quiet`` silences everything here except errors (the report or plan itself still goes to
 standard output); ``--no-color`` and ``NO_COLOR`` turn colour off; progress shows only when
@@ -8,7 +8,6 @@ stderr is a terminal. Every hint is a command line that runs as printed
 
 from __future__ import annotations
 
-import argparse
 import os
 import shlex
 import sys
@@ -58,7 +57,7 @@ def command_line(*words: str | None) -> str:
     return " ".join(shlex.quote(w) for w in words if w)
 
 
-def source_args(args: argparse.Namespace) -> list[str]:
+def source_args(args: Any) -> list[str]:
     """The options that name the account ``args`` read, for a hint to repeat them."""
     out: list[str] = []
     sandbox = getattr(args, "sandbox", None)
@@ -132,7 +131,11 @@ class Progress:
     def callback(self) -> Callable[[Any], None]:
         """For ``on_progress``: takes the core's progress report (stage, step, done, total)."""
 
+        labels = {"load": "reading the account", "check": "checking"}
+
         def report(progress: Any) -> None:
+            stage = str(getattr(progress, "stage", ""))
+            self.what = labels.get(stage, self.what)
             self.update(str(progress.step), int(progress.done), int(progress.total))
 
         return report
