@@ -13,8 +13,10 @@ from collections.abc import Iterable
 
 from remediations.catalog import CATALOG
 from remediations.errors import InputError
+from remediations.files import write_output
 from remediations.findings import Finding
-from remediations.plan import Plan, build_plan
+from remediations.model import Inventory
+from remediations.plan import Plan, build_plan, mark_managed
 from remediations.proposals import parse_values, propose
 from remediations.scan import run_checks
 from remediations.settings import load_settings
@@ -33,15 +35,55 @@ def run(args: argparse.Namespace) -> int:
         run_checks(inventory, settings), wanted_ids, getattr(args, "resource_arns", None)
     )
     plan = build_plan(inventory, propose(inventory, findings, settings, values))
+    read_managed_tags(args, inventory, plan)
     out = getattr(args, "out", None)
+    fmt = getattr(args, "format", "text")
+    if fmt in CODE_FORMATS:
+        return _write_code(plan, fmt, out)
     if out:
         plan.save(out)
-    if getattr(args, "format", "text") == "json":
+    if fmt == "json":
         sys.stdout.write(json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(render_text(plan))
     if out:
         print(f"rafix: wrote the plan ({len(plan.changes)} change(s)) to {out}", file=sys.stderr)
+    return 0
+
+
+#: ``--format`` values that print the changes as infrastructure code instead of a plan.
+CODE_FORMATS = {"terraform": "Terraform", "cloudformation": "CloudFormation"}
+
+
+def read_managed_tags(args: argparse.Namespace, inventory: Inventory, plan: Plan) -> None:
+    """Read the tags of the Roles Anywhere resources the plan changes (the scan does not) and
+    mark the changes managed by CloudFormation or Terraform."""
+    from remediations.sources.tags import read_resource_tags
+
+    arns = [c.resource_arn for c in plan.changes if c.resource_type != "role"]
+    if not arns:
+        return
+    read_resource_tags(
+        inventory,
+        arns,
+        sandbox=getattr(args, "sandbox", None),
+        profile=getattr(args, "profile", None),
+        endpoint_url=getattr(args, "endpoint_url", None),
+    )
+    mark_managed(plan, inventory)
+
+
+def _write_code(plan: Plan, fmt: str, out: str | None) -> int:
+    """``--format terraform|cloudformation``: the changes as code, on stdout or in ``out``."""
+    from remediations.iac import render_cloudformation, render_terraform
+
+    text = render_terraform(plan) if fmt == "terraform" else render_cloudformation(plan)
+    what = f"the {CODE_FORMATS[fmt]} code"
+    if out:
+        write_output(out, text, what=what)
+        print(f"rafix: wrote {len(plan.changes)} change(s) as {what} to {out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return 0
 
 
