@@ -118,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--read-only", action="store_true", help="show what would be written, write nothing"
     )
     p.add_argument(
+        "--allow-drift",
+        action="store_true",
+        help="change resources managed by CloudFormation or Terraform without asking again",
+    )
+    p.add_argument(
         "--phase",
         type=int,
         action="append",

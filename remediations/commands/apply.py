@@ -136,9 +136,48 @@ def explain_interrupt(store: SnapshotStore, retry: str) -> Iterator[None]:
         raise
 
 
+def confirm_drift(args: argparse.Namespace, changes: list[Any]) -> bool:
+    """Before changing resources that CloudFormation or Terraform manage: say that the next
+    stack update or terraform apply reverts the fix, and ask again, ``--yes`` included, unless
+    ``--allow-drift``. With no terminal to ask on: refuse (ApplyError, exit 1).
+
+    Returns whether to go on.
+    """
+    from remediations.managed import drift_warning
+
+    managed = [c for c in changes if c.managed_by is not None]
+    if not managed or getattr(args, "allow_drift", False) or getattr(args, "read_only", False):
+        return True
+    for change in managed:
+        print(
+            f"rafix: warning: {change.id} {change.resource_arn} is "
+            f"{drift_warning(change.managed_by)}",
+            file=sys.stderr,
+        )
+    if not sys.stdin.isatty():
+        first = managed[0].managed_by
+        raise ApplyError(
+            f"{len(managed)} change(s) would drift from their code ({drift_warning(first)}); "
+            "pass --allow-drift to apply them anyway; nothing was written"
+        )
+    try:
+        answer = input(
+            f"Change {len(managed)} resource(s) managed as code anyway "
+            "(they drift until the code is fixed)? [y/N] "
+        )
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() in ("y", "yes"):
+        return True
+    print("rafix: nothing was written", file=sys.stderr)
+    return False
+
+
 def run(args: argparse.Namespace) -> int:
     plan = load_plan(args.plan_file)
     phases = tuple(getattr(args, "phases", None) or (1,))
+    if not confirm_drift(args, [c for c in plan.changes if c.phase in phases]):
+        return 1
     store = store_for(args)
     retry = f"rafix apply {args.plan_file} (same options)"
     with open_target(args) as target, explain_interrupt(store, retry):
