@@ -678,8 +678,14 @@ def _restore_step(index: int, entry: SnapshotResource, current: JSON, snapshot_i
     calls = calls_to_reach(entry.resource_type, entry.arn, current, entry.before)
     details = [f"restores {key}" for key in sorted(before) if before.get(key) != current.get(key)]
     if entry.before is None:
-        details.append("the snapshot's apply created this role: the rollback deletes it")
-    if entry.resource_type == "profile" and _clears_session_policy(before, current):
+        details.append(
+            f"the snapshot's apply created this {entry.resource_type}: the rollback deletes it"
+        )
+    if (
+        entry.resource_type == "profile"
+        and entry.before is not None
+        and _clears_session_policy(before, current)
+    ):
         # UpdateProfile cannot send an empty sessionPolicy (min length 1) and recreating
         # the profile would change its ARN, so "no session policy" is restored as a
         # policy that allows everything: session policies only filter, so the effective

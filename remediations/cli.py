@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--print", action="store_true", dest="print_only", help="print a scan instead of the app"
     )
+    p.add_argument("--keep", action="store_true", help="keep the demo sandbox after the app exits")
 
     p = sub.add_parser("scan", help="list findings")
     add_source_options(p)
@@ -153,15 +154,83 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--from-file", metavar="FILE", nargs="+", action="extend", dest="from_files")
     init.add_argument("--force", action="store_true", help="replace an existing sandbox in DIR")
 
-    p = sub.add_parser("onboard", help="create a dedicated role, profile and session policy")
+    p = sub.add_parser(
+        "onboard",
+        help="onboard a new workload: a dedicated role and its team's profile, in one plan",
+        description="Plan a dedicated role (hardened trust, permissions scoped to the "
+        "workload's services) and create or extend the team's profile (guardrail session "
+        "policy, one-hour sessions); show it, confirm, snapshot, apply, verify, then print the "
+        "certificate subject, an openssl line and the ~/.aws/config profile.",
+    )
     add_source_options(p)
-    p.add_argument("--workload", required=True)
-    p.add_argument("--env", required=True)
-    p.add_argument("--team", required=True)
-    p.add_argument("--trust-anchor", required=True, metavar="ARN")
-    p.add_argument("--issuer-cn", metavar="CN")
-    p.add_argument("--service", action="append", dest="services", default=[])
-    p.add_argument("--yes", "-y", action="store_true")
+    p.add_argument("--workload", required=True, metavar="NAME", help="the workload's name")
+    p.add_argument("--env", required=True, metavar="ENV", help="its environment (dev, prod...)")
+    p.add_argument("--team", required=True, metavar="TEAM", help="the team that owns it")
+    p.add_argument(
+        "--trust-anchor",
+        required=True,
+        metavar="ARN",
+        help="the enabled trust anchor whose CA issues the workload's certificate",
+    )
+    p.add_argument(
+        "--issuer-cn",
+        metavar="CN",
+        help="the issuing CA's CN (default: read from the anchor's certificate bundle)",
+    )
+    p.add_argument(
+        "--service",
+        action="append",
+        dest="services",
+        default=[],
+        metavar="S",
+        help="an AWS service the workload needs, as its IAM prefix (s3, dynamodb; repeatable)",
+    )
+    p.add_argument(
+        "--resource",
+        action="append",
+        dest="resource_arns",
+        default=[],
+        metavar="ARN",
+        help="scope the service of this ARN to it (repeatable)",
+    )
+    p.add_argument(
+        "--managed-policy",
+        action="append",
+        dest="managed_policy_arns",
+        default=[],
+        metavar="ARN",
+        help="attach this managed policy to the role (repeatable)",
+    )
+    p.add_argument(
+        "--spiffe-uri",
+        metavar="URI",
+        help="pin this SPIFFE ID (the certificate's URI SAN) instead of its subject",
+    )
+    p.add_argument(
+        "--certificate",
+        metavar="FILE",
+        help="the workload's certificate or CSR (PEM/DER): use and check its subject, issuer "
+        "and SANs",
+    )
+    p.add_argument(
+        "--key-dir",
+        metavar="DIR",
+        default="/etc/rolesanywhere",
+        help="where key, CSR and certificate live on the workload's host, for the printed "
+        "configuration (default: /etc/rolesanywhere)",
+    )
+    p.add_argument(
+        "--out",
+        metavar="PLAN.json",
+        help="write the plan for `rafix apply` instead of applying it",
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default) or json (the same data, for automation)",
+    )
+    p.add_argument("--yes", "-y", action="store_true", help="confirm without asking")
     return parser
 
 

@@ -169,6 +169,8 @@ def _lifecycle_lines(verb: str, state: Any) -> list[str]:
     """What a created (or deleted) role carries, one line per part."""
     if not isinstance(state, dict):
         return [f"{verb} the resource"]
+    if "roleArns" in state:  # a profile (onboarding creates one; its rollback deletes it)
+        return _profile_lifecycle_lines(verb, state)
     trust = state.get("trustPolicy")
     statements = len(as_list(trust.get("Statement"))) if isinstance(trust, dict) else 0
     lines = [f"{verb} the role (trust policy of {statements} statement(s))"]
@@ -183,6 +185,26 @@ def _lifecycle_lines(verb: str, state: Any) -> list[str]:
     lines.append(f"with max session duration {spec.get('maxSessionDuration')} s")
     tags = spec.get("tags") or {}
     lines += [f"with tag {key}={value}" for key, value in sorted(tags.items())]
+    return lines
+
+
+def _profile_lifecycle_lines(verb: str, state: dict[str, Any]) -> list[str]:
+    lines = [f"{verb} the profile ({'enabled' if state.get('enabled') else 'disabled'})"]
+    lines += [f"listing role {arn}" for arn in state.get("roleArns") or []]
+    lines += [f"with managed session policy {arn}" for arn in state.get("managedPolicyArns") or []]
+    policy = state.get("sessionPolicy")
+    if isinstance(policy, dict):
+        sids = [
+            str(s.get("Sid", "")) for s in as_list(policy.get("Statement")) if isinstance(s, dict)
+        ]
+        lines.append(f"with session policy ({', '.join(s for s in sids if s) or 'no Sids'})")
+    lines.append(f"with session duration {state.get('durationSeconds')} s")
+    lines.append(
+        f"with acceptRoleSessionName {str(bool(state.get('acceptRoleSessionName'))).lower()}"
+    )
+    for mapping in state.get("attributeMappings") or []:
+        specs = ", ".join(str(r.get("specifier")) for r in mapping.get("mappingRules") or [])
+        lines.append(f"mapping {mapping.get('certificateField')}: {specs}")
     return lines
 
 

@@ -38,6 +38,7 @@ from remediations.state import (
     detailed_role_state,
     equivalent,
     is_detailed,
+    pending_profile_name,
     profile_state,
     region_of,
     resource_id,
@@ -158,6 +159,7 @@ class Executor:
         """
         if self.read_only and is_mutating(call.operation):
             raise ReadOnlyError(f"read-only mode: refused {call.describe()}; nothing was written")
+        call = self._resolve_pending(call)
         client = self.client(call.service, call.region)
         method = getattr(client, _method_name(client, call.operation), None)
         if method is None:
@@ -174,6 +176,39 @@ class Executor:
         result: JSON = to_jsonable(dict(response))
         result.pop("ResponseMetadata", None)
         return result
+
+    def _resolve_pending(self, call: ApiCall) -> ApiCall:
+        """A call on a profile the plan created (``profile/new:NAME``) goes to its real ID.
+
+        Raises:
+            CallFailed: no profile has that name (ResourceNotFoundException), or several do.
+        """
+        name = pending_profile_name(str(call.params.get("profileId", "")))
+        if call.service != "rolesanywhere" or name is None:
+            return call
+        found = self.profile_ids_named(name, call.region)
+        if len(found) != 1:
+            code = "ResourceNotFoundException" if not found else "AmbiguousProfileName"
+            what = "no profile" if not found else f"{len(found)} profiles"
+            raise CallFailed(call, code, f"{what} named {name!r} in {call.region}")
+        return ApiCall(
+            call.service, call.operation, {**call.params, "profileId": found[0]}, call.region
+        )
+
+    def profile_ids_named(self, name: str, region: str | None) -> list[str]:
+        """The IDs of the region's profiles with this name (Roles Anywhere does not make
+        names unique; rafix refuses to create a second one)."""
+        ids: list[str] = []
+        params: dict[str, Any] = {}
+        while True:
+            response = self.run(ApiCall("rolesanywhere", "ListProfiles", dict(params), region))
+            ids += [
+                str(p["profileId"]) for p in response.get("profiles") or [] if p.get("name") == name
+            ]
+            token = response.get("nextToken")
+            if not token:
+                return ids
+            params["nextToken"] = token
 
     # --- states --------------------------------------------------------------------------
 

@@ -15,6 +15,8 @@ from remediations.errors import PolicyError
 TRUST_POLICY_DEFAULT_LIMIT = 2048
 #: Plain-text limit of inline session policies through STS AssumeRole (FINDINGS 2.9).
 SESSION_POLICY_LIMIT = 2048
+#: Aggregate size of a role's inline policies (IAM quota, not adjustable).
+ROLE_INLINE_POLICY_LIMIT = 10240
 #: Managed policy ARNs a session can carry through STS AssumeRole.
 SESSION_MANAGED_ARNS_LIMIT = 10
 #: Hard cap on a document rafix will parse at all (IAM's API limit is 131,072).

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from remediations.errors import PolicyError
 from remediations.grammar import validate_policy
 from remediations.policy import (
+    ROLE_INLINE_POLICY_LIMIT,
     SESSION_MANAGED_ARNS_LIMIT,
     SESSION_POLICY_LIMIT,
     TRUST_POLICY_DEFAULT_LIMIT,
@@ -64,7 +65,11 @@ def _environment() -> Environment:
 _ENV = _environment()
 
 #: Document kinds by template name prefix; other templates render settings, not policies.
-_KINDS = (("trust_policy", "trust"), ("session_policy", "session"))
+_KINDS = (
+    ("trust_policy", "trust"),
+    ("session_policy", "session"),
+    ("identity_policy", "identity"),
+)
 
 
 def render(template_name: str, **values: Any) -> Any:
@@ -104,11 +109,12 @@ def check_document(doc: dict[str, Any], kind: str, *, what: str | None = None) -
 
     Args:
         doc: the parsed policy.
-        kind: ``trust`` or ``session``.
+        kind: ``trust``, ``session`` or ``identity`` (a role's inline permissions policy).
         what: how to name the document in messages (default "the patched trust policy" or
             "the session policy").
     """
-    label = what or ("the patched trust policy" if kind == "trust" else "the session policy")
+    labels = {"trust": "the patched trust policy", "identity": "the permissions policy"}
+    label = what or labels.get(kind, "the session policy")
     problems = validate_policy(doc, kind)
     if problems:
         raise PolicyError(f"{label} would not be valid IAM policy grammar: {problems[0]}")
@@ -117,6 +123,11 @@ def check_document(doc: dict[str, Any], kind: str, *, what: str | None = None) -
         raise PolicyError(
             f"{label} would be {size:,} characters; IAM allows "
             f"{TRUST_POLICY_DEFAULT_LIMIT:,} by default (quota L-C07B4B0D)"
+        )
+    if kind == "identity" and size > ROLE_INLINE_POLICY_LIMIT:
+        raise PolicyError(
+            f"{label} would be {size:,} characters; IAM allows {ROLE_INLINE_POLICY_LIMIT:,} "
+            "for a role's inline policies"
         )
     if kind == "session" and size > SESSION_POLICY_LIMIT:
         raise PolicyError(

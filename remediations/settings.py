@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import string
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
@@ -41,6 +42,9 @@ class Settings:
     role_name_template: str = "ra-{workload}-{env}"
     #: Name of the profile that onboarding creates or extends.
     profile_name_template: str = "ra-{team}-{env}"
+    #: The certificate subject onboarding pins and asks the CA for: CN and OU.
+    cert_cn_template: str = "{workload}.{env}"
+    cert_ou_template: str = "{team}"
     #: CA expiry windows (days) for RA-TA-CA-EXPIRING.
     ca_expiry_high_days: int = 14
     ca_expiry_medium_days: int = 45
@@ -80,4 +84,39 @@ def load_settings(path: str | None = None) -> Settings:
                 raise InputError(
                     f"{path}: {key} is not a valid regular expression ({exc})"
                 ) from None
+    for key in NAMING_TEMPLATES:
+        if key in values:
+            # Role splits also fill role_name_template from the shared role's tags ({role},
+            # {owner}...), so only its syntax is checked here; onboarding checks its fields.
+            problem = template_problem(values[key], any_field=key == "role_name_template")
+            if problem:
+                raise InputError(f"{path}: {key}: {problem}")
     return replace(Settings(), **values)
+
+
+#: The naming templates onboarding fills, and the fields they may use.
+NAMING_TEMPLATES = (
+    "role_name_template",
+    "profile_name_template",
+    "cert_cn_template",
+    "cert_ou_template",
+)
+NAMING_FIELDS = frozenset({"workload", "env", "team"})
+
+
+def template_problem(template: object, *, any_field: bool = False) -> str | None:
+    """Why a naming template is unusable (None: fine): it must be text using only
+    ``{workload}``, ``{env}`` and ``{team}`` (any plain field name with ``any_field``)."""
+    if not isinstance(template, str) or not template:
+        return "must be a non-empty string such as 'ra-{workload}-{env}'"
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return f"not a valid template ({exc})"
+    for _text, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        allowed = name.isidentifier() if any_field else name in NAMING_FIELDS
+        if not allowed or spec or conversion:
+            return f"unknown field {{{name}}}; use only {{workload}}, {{env}} and {{team}}"
+    return None

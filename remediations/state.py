@@ -14,6 +14,10 @@ State shapes (JSON-ready dicts):
 - trust-anchor: ``{"enabled", "notificationSettings" (list sorted by event, without
   configuredBy)}``
 - crl: ``{"enabled"}``
+
+A profile rafix creates (onboarding) has no ID until CreateProfile returns one, so plans,
+snapshots and the executor address it by name until then: ``profile/new:<name>``
+(:func:`pending_profile_arn`). Real profile IDs are UUIDs, so the two never collide.
 """
 
 from __future__ import annotations
@@ -72,7 +76,24 @@ class ApiCall:
         return f"{self.service}:{self.operation} {target}{where}".rstrip()
 
 
-_TARGET_KEYS = ("RoleName", "profileId", "trustAnchorId", "crlId")
+_TARGET_KEYS = ("RoleName", "profileId", "trustAnchorId", "crlId", "name")
+#: How a profile that does not exist yet is named in its ARN (see the module docstring).
+PENDING_PROFILE_PREFIX = "new:"
+
+
+def pending_profile_arn(partition: str, region: str, account: str, name: str) -> str:
+    """The ARN a plan uses for a profile it creates, until AWS gives the profile its ID."""
+    return (
+        f"arn:{partition}:rolesanywhere:{region}:{account}:profile/{PENDING_PROFILE_PREFIX}{name}"
+    )
+
+
+def pending_profile_name(arn_or_id: str) -> str | None:
+    """The name of a profile addressed by :func:`pending_profile_arn`, else None."""
+    rid = resource_id(arn_or_id)
+    return (
+        rid.removeprefix(PENDING_PROFILE_PREFIX) if rid.startswith(PENDING_PROFILE_PREFIX) else None
+    )
 
 
 def fingerprint(state: dict[str, Any] | None) -> str:
@@ -192,8 +213,9 @@ def calls_to_reach(
 ) -> list[ApiCall]:
     """The API calls that turn ``current`` into ``target`` (only what differs).
 
-    None means "does not exist": only roles are created (``target`` with a ``"create"`` block)
-    or deleted (``target`` None, ``current`` read with :func:`detailed_role_state`'s shape).
+    None means "does not exist": roles are created (``target`` with a ``"create"`` block) or
+    deleted (``target`` None, ``current`` read with :func:`detailed_role_state`'s shape);
+    profiles are created under a :func:`pending_profile_arn` (the name comes from it) or deleted.
 
     Raises:
         ValueError: an unknown resource type, or creating/deleting something rafix cannot.
@@ -203,6 +225,10 @@ def calls_to_reach(
     if current is None or target is None:
         if current is target:
             return []
+        if resource_type == "profile":
+            if target is not None:
+                return _create_profile_calls(arn, region, target)
+            return [ApiCall("rolesanywhere", "DeleteProfile", {"profileId": rid}, region)]
         if resource_type != "role":
             raise ValueError(f"rafix does not create or delete a {resource_type}")
         if target is not None:
@@ -295,6 +321,28 @@ def _profile_calls(
         op = "EnableProfile" if target["enabled"] else "DisableProfile"
         calls.append(ApiCall("rolesanywhere", op, {"profileId": rid}, region))
     return calls
+
+
+def _create_profile_calls(arn: str, region: str | None, target: dict[str, Any]) -> list[ApiCall]:
+    """CreateProfile with every setting it takes, then the attribute mappings that differ
+    from the defaults a new profile gets (CreateProfile takes no mappings)."""
+    name = pending_profile_name(arn)
+    if name is None:
+        raise ValueError(f"{arn}: a profile rafix creates needs a pending ARN (profile/new:NAME)")
+    params: dict[str, Any] = {
+        "name": name,
+        "roleArns": list(target["roleArns"]),
+        "enabled": bool(target.get("enabled", True)),
+        "durationSeconds": target.get("durationSeconds") or DEFAULT_DURATION_SECONDS,
+        "acceptRoleSessionName": bool(target.get("acceptRoleSessionName")),
+    }
+    if target.get("managedPolicyArns"):
+        params["managedPolicyArns"] = list(target["managedPolicyArns"])
+    if target.get("sessionPolicy") is not None:
+        params["sessionPolicy"] = _policy_text(target["sessionPolicy"])
+    created = dict(target, attributeMappings=_sorted_mappings(None))
+    mappings = _profile_calls(resource_id(arn), region, created, target)
+    return [ApiCall("rolesanywhere", "CreateProfile", params, region), *mappings]
 
 
 def _policy_text(doc: Any) -> str:

@@ -243,3 +243,96 @@ def to_json(info: CertificateInfo) -> dict[str, Any]:
         "self_signed": info.self_signed,
         "is_ca": info.is_ca,
     }
+
+
+# --- a workload's own certificate or CSR (onboarding) -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadCertificate:
+    """What onboarding reads from a workload's certificate or certificate signing request."""
+
+    #: "certificate" or "CSR"
+    kind: str
+    subject: tuple[RDN, ...]
+    subject_text: str
+    #: None for a CSR (no issuer yet).
+    issuer: tuple[RDN, ...] | None
+    issuer_text: str | None
+    #: subjectAltName URIs (SPIFFE IDs) and DNS names.
+    uris: tuple[str, ...] = ()
+    dns_names: tuple[str, ...] = ()
+    not_after: datetime | None = None
+
+    def rdn(self, name: str) -> str | None:
+        """The first subject value of an RDN (``CN``, ``OU``...), or None."""
+        return next((v for k, v in self.subject if k.upper() == name.upper()), None)
+
+    def rdns(self, name: str) -> list[str]:
+        """Every subject value of an RDN (a subject may carry several OUs)."""
+        return [v for k, v in self.subject if k.upper() == name.upper()]
+
+    def issuer_cn(self) -> str | None:
+        return next((v for k, v in self.issuer or () if k.upper() == "CN"), None)
+
+
+def _san(extensions: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    from cryptography import x509
+
+    try:
+        ext = extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return (), ()
+    uris = tuple(str(v) for v in ext.value.get_values_for_type(x509.UniformResourceIdentifier))
+    dns = tuple(str(v) for v in ext.value.get_values_for_type(x509.DNSName))
+    return uris, dns
+
+
+def parse_workload_certificate(data: bytes) -> WorkloadCertificate:
+    """A workload's certificate or CSR, PEM or DER.
+
+    Raises:
+        ValueError: the data is neither; the message says why in one line.
+    """
+    if len(data) > MAX_PEM_CHARS:
+        raise ValueError(f"{len(data):,} bytes; too large for a certificate or CSR")
+    from cryptography import x509
+
+    loaders: list[tuple[str, Any]]
+    if b"-----BEGIN" in data:
+        if b"CERTIFICATE REQUEST-----" in data:
+            loaders = [("CSR", x509.load_pem_x509_csr)]
+        else:
+            loaders = [("certificate", x509.load_pem_x509_certificate)]
+    else:
+        loaders = [("certificate", x509.load_der_x509_certificate), ("CSR", x509.load_der_x509_csr)]
+    reasons = []
+    for kind, loader in loaders:
+        try:
+            parsed = loader(data)
+            uris, dns = _san(parsed.extensions)
+        except Exception as exc:  # any parse failure: try the next form, then explain
+            reasons.append(_reason(exc))
+            continue
+        issuer = getattr(parsed, "issuer", None)
+        return WorkloadCertificate(
+            kind=kind,
+            subject=_rdns(parsed.subject),
+            subject_text=parsed.subject.rfc4514_string(),
+            issuer=_rdns(issuer) if issuer is not None else None,
+            issuer_text=issuer.rfc4514_string() if issuer is not None else None,
+            uris=uris,
+            dns_names=dns,
+            not_after=getattr(parsed, "not_valid_after_utc", None),
+        )
+    raise ValueError(f"neither a PEM/DER certificate nor a CSR ({reasons[0]})")
+
+
+def issuing_ca_cns(pem: str) -> list[str]:
+    """CNs of the CAs in a trust anchor's bundle that can issue workload certificates: the
+    certificates that issued no other certificate of the bundle (with one certificate, it)."""
+    bundle = parse_certificate_bundle(pem)
+    certs = [c for c in bundle.certificates if c.is_ca is not False]
+    issuers = {c.issuer for c in certs if not c.self_signed}
+    lowest = [c for c in certs if c.subject not in issuers]
+    return sorted({cn for c in lowest if (cn := c.rdn("CN"))})

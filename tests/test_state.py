@@ -14,6 +14,8 @@ from remediations.state import (
     detailed_role_state,
     fingerprint,
     is_detailed,
+    pending_profile_arn,
+    pending_profile_name,
 )
 
 ARN = "arn:aws:iam::111122223333:role/ci/ra-new"
@@ -129,10 +131,63 @@ def test_existing_role_states_keep_their_single_call() -> None:
     assert calls_to_reach("role", ARN, None, None) == []
 
 
-@pytest.mark.parametrize("kind", ["profile", "trust-anchor", "crl"])
-def test_only_roles_are_created_or_deleted(kind: str) -> None:
+@pytest.mark.parametrize("kind", ["trust-anchor", "crl"])
+def test_only_roles_and_profiles_are_created_or_deleted(kind: str) -> None:
     with pytest.raises(ValueError, match="does not create or delete"):
         calls_to_reach(kind, "arn:aws:rolesanywhere:us-east-1:1:x/y", None, {"enabled": True})
+
+
+def _new_profile() -> dict[str, object]:
+    return {
+        "enabled": True,
+        "roleArns": ["arn:aws:iam::111122223333:role/ra-app-prod"],
+        "managedPolicyArns": [],
+        "sessionPolicy": {"Version": "2012-10-17", "Statement": []},
+        "durationSeconds": 3600,
+        "acceptRoleSessionName": False,
+        "attributeMappings": [
+            {"certificateField": "x509Subject", "mappingRules": [{"specifier": "CN"}]}
+        ],
+    }
+
+
+def test_a_profile_is_created_by_its_pending_name_then_its_mappings_narrowed() -> None:
+    arn = pending_profile_arn("aws", "eu-west-1", "111122223333", "ra-team-prod")
+    assert arn.endswith(":profile/new:ra-team-prod")
+    assert pending_profile_name(arn) == "ra-team-prod"
+    calls = calls_to_reach("profile", arn, None, _new_profile())
+    ops = [(c.operation, c.params.get("certificateField")) for c in calls]
+    assert ops[0] == ("CreateProfile", None)
+    assert sorted(ops, key=str) == sorted(
+        [
+            ("CreateProfile", None),
+            ("DeleteAttributeMapping", "x509Issuer"),
+            ("DeleteAttributeMapping", "x509SAN"),
+            ("PutAttributeMapping", "x509Subject"),
+        ],
+        key=str,
+    )
+    create = calls[0].params
+    assert create["name"] == "ra-team-prod" and create["enabled"] is True
+    assert create["durationSeconds"] == 3600 and create["acceptRoleSessionName"] is False
+    assert json.loads(create["sessionPolicy"]) == _new_profile()["sessionPolicy"]
+    assert all(c.region == "eu-west-1" for c in calls)
+    assert all(c.params.get("profileId") == "new:ra-team-prod" for c in calls[1:])
+
+
+def test_a_created_profile_is_deleted_on_rollback() -> None:
+    arn = "arn:aws:rolesanywhere:eu-west-1:1:profile/new:ra-team-prod"
+    calls = calls_to_reach("profile", arn, _new_profile(), None)
+    assert [(c.operation, c.params) for c in calls] == [
+        ("DeleteProfile", {"profileId": "new:ra-team-prod"})
+    ]
+
+
+def test_creating_a_profile_needs_a_pending_arn() -> None:
+    real = "arn:aws:rolesanywhere:eu-west-1:1:profile/0b3e5f1e-0000-4000-8000-000000000000"
+    assert pending_profile_name(real) is None
+    with pytest.raises(ValueError, match="pending ARN"):
+        calls_to_reach("profile", real, None, _new_profile())
 
 
 def test_creating_needs_the_create_block() -> None:

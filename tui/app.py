@@ -1,0 +1,135 @@
+"""The rafix terminal app: find, understand, fix and undo.
+
+The App receives its :class:`~remediations.session.Session` in ``__init__`` and drives the
+core only through it; screens live in :mod:`tui.screens`, widgets in :mod:`tui.widgets`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from remediations.findings import Finding
+from tui.commands import RafixCommands
+from tui.config import DEFAULT_THEME, TuiConfig, load_saved_theme, save_theme
+from tui.screens.main import MainScreen
+
+SEVERITY_COLOURS = {
+    "sev-critical": "#ff4f6d",
+    "sev-high": "#ff8c42",
+    "sev-medium": "#f0c040",
+    "sev-low": "#5fb3ff",
+    "sev-info": "#9aa5b1",
+}
+
+
+class RafixApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "rafix"
+    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {RafixCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="quit", tooltip="Leave rafix"),
+        Binding("question_mark", "help", "Help", id="help", tooltip="Every key binding"),
+        Binding(
+            "o", "onboard", "Onboard", show=False, id="onboard", tooltip="Onboard a new workload"
+        ),
+        Binding("d", "demo", "Demo", show=False, id="demo", tooltip="Open the demo account"),
+    ]
+
+    def __init__(
+        self,
+        session: Any,
+        *,
+        source_text: str = "",
+        config: TuiConfig | None = None,
+        demo_factory: Callable[[], Any] | None = None,
+        remember_theme: bool = True,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.source_text = source_text or "account"
+        self.config = config or TuiConfig()
+        self.demo_factory = demo_factory
+        self.scan_result: Any = None
+        self._remember_theme = remember_theme
+        theme = self.config.theme or (load_saved_theme() if remember_theme else None)
+        self.theme = theme if theme in self.available_themes else DEFAULT_THEME
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(SEVERITY_COLOURS)
+
+    def on_mount(self) -> None:
+        if self.config.keys:
+            self.set_keymap(self.config.keys)
+        for problem in self.config.problems:
+            self.notify(problem, severity="warning", markup=False)
+        self.push_screen(MainScreen())
+
+    def _watch_theme(self, theme_name: str) -> None:
+        super()._watch_theme(theme_name)
+        if self._remember_theme and self.is_running:
+            save_theme(theme_name)
+
+    @property
+    def main_screen(self) -> MainScreen:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        raise LookupError("the main screen is not open")
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_demo(self) -> None:
+        self.switch_to_demo()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "demo":
+            return self.demo_factory is not None and self.scan_result is None
+        return True
+
+    def switch_to_demo(self) -> None:
+        if self.demo_factory is None:
+            return
+        self.session = self.demo_factory()
+        self.source_text = "demo account (sandbox)"
+        self.demo_factory = None
+        self.scan_result = None
+        self.switch_screen(MainScreen()) if len(self.screen_stack) > 1 else None
+
+    def open_findings(self, findings: list[Finding]) -> None:
+        """Show the proposal for these findings (planned together)."""
+        from tui.screens.proposal import ProposalScreen
+
+        self.push_screen(ProposalScreen(findings))
+
+    def action_snapshots(self) -> None:
+        from tui.screens.snapshots import SnapshotsScreen
+
+        self.push_screen(SnapshotsScreen())
+
+    def action_onboard(self) -> None:
+        try:
+            from tui.onboard_wizard import OnboardWizard  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            self.notify("Onboarding is not available in this version", severity="warning")
+            return
+        self.push_screen(OnboardWizard(self.session), self._onboard_done)
+
+    def _onboard_done(self, plan: Any) -> None:
+        if plan is not None:
+            from tui.screens.proposal import ProposalScreen
+
+            self.push_screen(ProposalScreen([], plan=plan))
+
+    def refresh_findings(self) -> None:
+        """Read the account again (after an apply or a rollback)."""
+        self.main_screen.load()

@@ -1,0 +1,438 @@
+"""The main screen: findings table beside the detail of the finding under the cursor."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from remediations.findings import Finding, Severity
+from tui.errors import advise
+from tui.messages import LoadProgressed
+from tui.query import Row, make_row
+from tui.view import SORT_KEYS, arrange, severity_counts, sort_order
+from tui.widgets.detail import DetailPane, finding_content, group_content, policy_of
+from tui.widgets.findings_table import FindingsTable
+
+if TYPE_CHECKING:
+    from tui.app import RafixApp
+
+#: Terminals narrower than this stack the detail pane under the table.
+WIDE = 140
+
+
+class MainScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            id="filter",
+            tooltip="Filter: words, sev:high, id:RA-TRUST-*, !word",
+        ),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
+        Binding("s", "sort", "Sort", id="sort", tooltip="Sort by the next column"),
+        Binding("r", "reverse", "Reverse", show=False, id="reverse"),
+        Binding("g", "group", "Group", id="group", tooltip="Group the findings by resource"),
+        Binding("p", "plan", "Plan", id="plan", tooltip="Plan fixes for the marked findings"),
+        Binding("S", "snapshots", "Snapshots", id="snapshots", tooltip="Snapshots and rollback"),
+        Binding("c", "copy_arn", "Copy ARN", show=False, id="copy_arn"),
+        Binding("C", "copy_policy", "Copy policy", show=False, id="copy_policy"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="reload"),
+        Binding("x", "cancel_load", "Cancel loading", show=False, id="cancel_load"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[Row] = []
+        self.sort_key = "severity"
+        self.sort_reverse = False
+        self.grouped = False
+        self.loaded = False
+        self._order: list[int] = []
+        self._progress: list[str] = []
+
+    @property
+    def rafix(self) -> RafixApp:
+        from tui.app import RafixApp
+
+        assert isinstance(self.app, RafixApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title-bar", markup=False)
+        if self.rafix.session.read_only:
+            yield Static(
+                "READ-ONLY: rafix will not change this account (no apply is offered)",
+                id="read-only-banner",
+                markup=False,
+            )
+        yield Input(
+            placeholder="filter: words  sev:high+  id:RA-TRUST-*  region:eu-west-1  !word",
+            id="filter",
+        )
+        with Horizontal(id="body"):
+            with Vertical(id="table-panel"):
+                yield FindingsTable(id="findings")
+                yield Static(id="counts", markup=False)
+            yield DetailPane(id="detail")
+        with Vertical(id="loading"):
+            yield Static("Reading the account…", id="loading-title", markup=False)
+            yield Static(id="loading-log", markup=False)
+            yield Static("x: cancel · q: quit", id="loading-help", markup=False)
+        with Vertical(id="error-panel"):
+            yield Static(id="error-title", markup=False)
+            yield Static(id="error-message", markup=False)
+            yield Static(id="error-todo", markup=False)
+            yield Static(id="error-keys", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.query_one("#error-panel").display = False
+        self._update_title()
+        self.load()
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < WIDE, "-narrow")
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def load(self) -> None:
+        self.loaded = False
+        self._progress = []
+        self.query_one("#loading").display = True
+        self.query_one("#error-panel").display = False
+        self.query_one("#loading-log", Static).update("")
+        self._scan()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load", name="load")
+    def _scan(self) -> Any:
+        worker = get_current_worker()
+
+        def progress(event: object) -> None:
+            self.post_message(LoadProgressed(_progress_text(event)))
+
+        return self.rafix.session.scan(
+            on_progress=progress, should_stop=lambda: worker.is_cancelled
+        )
+
+    def on_load_progressed(self, message: LoadProgressed) -> None:
+        self._progress.append(message.text)
+        self.query_one("#loading-log", Static).update("\n".join(self._progress[-12:]))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "load":
+            return
+        if event.state == WorkerState.SUCCESS:
+            self._show_scan(event.worker.result)
+        elif event.state == WorkerState.ERROR:
+            self._show_error(event.worker.error)
+        elif event.state == WorkerState.CANCELLED:
+            self.query_one("#loading").display = False
+            self._show_cancelled()
+
+    def action_cancel_load(self) -> None:
+        self.workers.cancel_group(self, "load")
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def _show_cancelled(self) -> None:
+        self._show_panel(
+            "Loading cancelled",
+            "Nothing was read; the account is unchanged.",
+            "Press r to load again.",
+        )
+
+    def _show_error(self, error: BaseException | None) -> None:
+        from remediations.errors import RafixError
+
+        if (
+            error is not None
+            and type(error).__name__ == "Cancelled"
+            and isinstance(error, RafixError)
+        ):
+            self.query_one("#loading").display = False
+            self._show_cancelled()
+            return
+        advice = advise(error or RuntimeError("unknown error"))
+        self.query_one("#loading").display = False
+        self._show_panel(advice.title, advice.message, advice.todo)
+
+    def _show_panel(self, title: str, message: str, todo: str) -> None:
+        self.query_one("#error-title", Static).update(title)
+        self.query_one("#error-message", Static).update(message)
+        self.query_one("#error-todo", Static).update(todo)
+        keys = "r: retry · q: quit"
+        if self.rafix.demo_factory is not None:
+            keys = "d: open the demo account · " + keys
+        self.query_one("#error-keys", Static).update(keys)
+        self.query_one("#error-panel").display = True
+        self.query_one("#error-panel").focus()
+
+    def _show_scan(self, result: Any) -> None:
+        self.query_one("#loading").display = False
+        self.query_one("#error-panel").display = False
+        self.rafix.scan_result = result
+        names = _display_names(result.inventory)
+        self.rows = [make_row(f, names.get(f.resource_arn, "")) for f in result.findings]
+        self._order = sort_order(self.rows, self.sort_key, self.sort_reverse)
+        table = self.query_one(FindingsTable)
+        table.set_rows(self.rows, self._entries())
+        table.focus()
+        self.loaded = True
+        self._update_title()
+        self._update_counts()
+        warnings = list(result.warnings)
+        if warnings:
+            self.notify(
+                f"{len(warnings)} warning(s) while reading: {warnings[0]}",
+                severity="warning",
+                markup=False,
+            )
+        if not self.rows:
+            self.query_one(DetailPane).show(Content("No findings: nothing to fix in this account."))
+
+    def _entries(self) -> list[Any]:
+        query = self.query_one("#filter", Input).value
+        return arrange(self.rows, self._order, query, self.grouped)
+
+    def _refresh_table(self) -> None:
+        table = self.query_one(FindingsTable)
+        table.sort_label = self.sort_key
+        table.show(self._entries())
+        self._update_counts()
+
+    def _update_title(self) -> None:
+        session = self.rafix.session
+        label = self.rafix.source_text
+        account = ""
+        result = self.rafix.scan_result
+        if result is not None and result.inventory.account_id:
+            account = f" · account {result.inventory.account_id}"
+        mode = " · read-only" if session.read_only else ""
+        self.query_one("#title-bar", Static).update(
+            Content.assemble(("rafix", "bold $accent"), f" · {label}{account}{mode}")
+        )
+
+    def _update_counts(self) -> None:
+        table = self.query_one(FindingsTable)
+        counts = severity_counts(self.rows, table.entries)
+        shown = sum(counts.values())
+        parts: list[str | tuple[str, str]] = [f"{shown}/{len(self.rows)} findings  "]
+        for severity in sorted(Severity, reverse=True):
+            parts.append((f"{severity.label} {counts[severity]}", f"$sev-{severity.label}"))
+            parts.append("  ")
+        if table.marked:
+            parts.append((f"● {len(table.marked)} marked", "bold"))
+        query = self.query_one("#filter", Input).value.strip()
+        if query:
+            parts.append(f"  filter: {query}")
+        self.query_one("#counts", Static).update(Content.assemble(*parts))
+
+    # --- table events ----------------------------------------------------------------------
+
+    @on(FindingsTable.Highlighted)
+    def _highlighted(self, event: FindingsTable.Highlighted) -> None:
+        pane = self.query_one(DetailPane)
+        if event.finding is not None:
+            pane.show(self.detail_of(event.finding))
+        elif event.header is not None:
+            pane.show(group_content(event.header))
+
+    def detail_of(self, finding: Finding) -> Content:
+        result = self.rafix.scan_result
+        inventory = result.inventory if result is not None else None
+        name = next((r.name for r in self.rows if r.finding is finding), "")
+        return finding_content(finding, name=name, inventory=inventory)
+
+    @on(FindingsTable.MarksChanged)
+    def _marks_changed(self) -> None:
+        self._update_counts()
+
+    @on(FindingsTable.Opened)
+    def _opened(self, event: FindingsTable.Opened) -> None:
+        self.rafix.open_findings([event.finding])
+
+    # --- filter ----------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        if self.loaded:
+            self._refresh_table()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.query_one(FindingsTable).focus()
+        if not self.query_one("#filter", Input).value.strip():
+            self.query_one("#filter", Input).display = False
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.value = ""
+        field.display = False
+        self.query_one(FindingsTable).focus()
+
+    def set_filter(self, text: str) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = bool(text)
+        field.value = text
+
+    # --- view ------------------------------------------------------------------------------
+
+    def action_sort(self) -> None:
+        self.sort_key = SORT_KEYS[(SORT_KEYS.index(self.sort_key) + 1) % len(SORT_KEYS)]
+        self._resort()
+        self.notify(f"Sorted by {self.sort_key}", timeout=1.5)
+
+    def action_reverse(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+        self._resort()
+
+    def _resort(self) -> None:
+        self._order = sort_order(self.rows, self.sort_key, self.sort_reverse)
+        self._refresh_table()
+
+    def action_group(self) -> None:
+        self.grouped = not self.grouped
+        self._refresh_table()
+
+    # --- actions on findings ---------------------------------------------------------------
+
+    def selected_findings(self) -> list[Finding]:
+        table = self.query_one(FindingsTable)
+        if table.marked:
+            return table.marked_findings
+        finding = table.current_finding
+        return [finding] if finding is not None else []
+
+    def action_plan(self) -> None:
+        findings = self.selected_findings()
+        if findings:
+            self.rafix.open_findings(findings)
+
+    def action_snapshots(self) -> None:
+        self.rafix.action_snapshots()
+
+    def action_copy_arn(self) -> None:
+        finding = self.query_one(FindingsTable).current_finding
+        if finding is not None:
+            self.app.copy_to_clipboard(finding.resource_arn)
+            self.notify(f"Copied {finding.resource_arn}", markup=False)
+
+    def action_copy_policy(self) -> None:
+        finding = self.query_one(FindingsTable).current_finding
+        result = self.rafix.scan_result
+        found = policy_of(finding, result.inventory) if finding and result else None
+        if found is None:
+            self.notify("This resource has no policy to copy", severity="warning")
+            return
+        kind, document = found
+        self.app.copy_to_clipboard(json.dumps(document, indent=2))
+        self.notify(f"Copied the {kind}")
+
+    def action_demo(self) -> None:
+        self.rafix.switch_to_demo()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "demo":
+            return self.rafix.demo_factory is not None
+        if action in ("plan", "copy_arn", "copy_policy", "sort", "reverse", "group", "filter"):
+            return self.loaded
+        return True
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        """(title, help, callback) for the command palette, for what is on screen now."""
+        commands: list[tuple[str, str, Any]] = []
+        table = self.query_one(FindingsTable)
+        finding = table.current_finding
+        if self.loaded:
+            if table.marked:
+                commands.append(
+                    (
+                        f"plan: the {len(table.marked)} marked findings",
+                        "Plan their fixes together",
+                        self.action_plan,
+                    )
+                )
+            if finding is not None:
+                commands.append(
+                    (
+                        f"plan: {finding.id} on {_short(finding.resource_arn)}",
+                        "Show the proposed fix",
+                        self.action_plan,
+                    )
+                )
+                commands.append(("copy: resource ARN", finding.resource_arn, self.action_copy_arn))
+                commands.append(
+                    (
+                        "copy: policy document",
+                        "The policy the finding is about",
+                        self.action_copy_policy,
+                    )
+                )
+            commands.append(
+                (
+                    "plan: every finding shown",
+                    "Plan fixes for every finding in the table",
+                    self._plan_all,
+                )
+            )
+            for severity in ("critical", "high+", "medium+"):
+                commands.append(
+                    (
+                        f"filter: sev:{severity}",
+                        "Show only these severities",
+                        lambda s=severity: self.set_filter(f"sev:{s}"),
+                    )
+                )
+            commands.append(("view: group by resource", "Toggle grouping", self.action_group))
+            commands.append(
+                ("view: sort by the next column", "Cycle the sort column", self.action_sort)
+            )
+        commands.append(
+            ("rollback: snapshots", "List snapshots and roll one back", self.action_snapshots)
+        )
+        commands.append(("reload: read the account again", "Scan again", self.action_reload))
+        return commands
+
+    def _plan_all(self) -> None:
+        table = self.query_one(FindingsTable)
+        findings = [self.rows[e].finding for e in table.entries if isinstance(e, int)]
+        if findings:
+            self.rafix.open_findings(findings)
+
+
+def _short(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+def _display_names(inventory: Any) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for store in (inventory.roles, inventory.trust_anchors, inventory.profiles, inventory.crls):
+        names.update({arn: obj.name for arn, obj in store.items()})
+    return names
+
+
+def _progress_text(event: object) -> str:
+    """One line for a progress report of the core (whatever its exact shape)."""
+    for attribute in ("message", "text", "label"):
+        value = getattr(event, attribute, None)
+        if isinstance(value, str) and value:
+            return value
+    return str(event)
