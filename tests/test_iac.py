@@ -534,3 +534,20 @@ def test_a_resource_changed_in_several_phases_is_written_once_in_its_final_state
         final["trustPolicy"]
     ]
     assert list(yaml.safe_load(render_cloudformation(plan))["Resources"]) == ["RaAppRole"]
+
+
+def test_a_profile_the_plan_creates_is_named_from_its_pending_arn() -> None:
+    arn = f"arn:aws:rolesanywhere:eu-west-1:{ACCOUNT}:profile/new:ra-payments-prod"
+    plan = plan_of(change("profile", arn, profile_state(), before=None))
+    plan.changes[0].before = None
+    text = render_terraform(plan, title="rafix onboarding")
+    assert text.startswith("# rafix onboarding for 111122223333 as Terraform")
+    (block,) = hcl_eval.parse(text)
+    assert block.labels == ["aws_rolesanywhere_profile", "ra-payments-prod"]
+    assert block.attributes["name"] == "ra-payments-prod"
+    assert "--profile-id <the new profile's ID>" in text
+    template = yaml.safe_load(render_cloudformation(plan, title="rafix onboarding"))
+    assert template["Description"] == "rafix onboarding for 111122223333"
+    assert template["Resources"]["RaPaymentsProdProfile"]["Properties"]["Name"] == (
+        "ra-payments-prod"
+    )

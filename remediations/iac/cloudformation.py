@@ -39,8 +39,10 @@ TYPES = {
 _SUFFIX = {"role": "Role", "profile": "Profile", "trust-anchor": "TrustAnchor", "crl": "Crl"}
 
 
-def render_cloudformation(plan: Plan) -> str:
-    """The plan's changes as a CloudFormation YAML template (comments say what each is)."""
+def render_cloudformation(plan: Plan, *, title: str = "rafix fixes") -> str:
+    """The plan's changes as a CloudFormation YAML template (comments say what each is).
+
+    ``title`` starts the template's Description (onboarding: "rafix onboarding")."""
     ids = LogicalIds()
     resources: dict[str, Any] = {}
     notes: list[str] = []
@@ -62,11 +64,11 @@ def render_cloudformation(plan: Plan) -> str:
         notes.append(_describe(change, logical))
     template: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": f"rafix fixes for {plan.account_id or 'unknown account'}",
+        "Description": f"{title} for {plan.account_id or 'unknown account'}",
         "Resources": resources,
     }
     head = [
-        f"rafix fixes as CloudFormation; plan made {plan.created_at} from {plan.source or 'files'}.",
+        f"{title} as CloudFormation; plan made {plan.created_at} from {plan.source or 'files'}.",
         "Each resource holds the properties the fix sets: merge them into your template's",
         "resource (same logical ID where the stack tagged it), then update the stack.",
     ]

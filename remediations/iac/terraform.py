@@ -32,10 +32,12 @@ PROFILE = "aws_rolesanywhere_profile"
 ANCHOR = "aws_rolesanywhere_trust_anchor"
 
 
-def render_terraform(plan: Plan) -> str:
-    """The plan's changes as Terraform; empty plan: a comment saying there is nothing to do."""
+def render_terraform(plan: Plan, *, title: str = "rafix fixes") -> str:
+    """The plan's changes as Terraform; empty plan: a comment saying there is nothing to do.
+
+    ``title`` starts the header comment (onboarding: "rafix onboarding")."""
     names = TerraformNames()
-    out = [_header(plan)]
+    out = [_header(plan, title)]
     for change in merged_changes(plan):
         out.append("\n")
         out.append(_change_comment(change))
@@ -43,10 +45,10 @@ def render_terraform(plan: Plan) -> str:
     return "".join(out)
 
 
-def _header(plan: Plan) -> str:
+def _header(plan: Plan, title: str) -> str:
     account = plan.account_id or "unknown account"
     lines = [
-        f"rafix fixes for {account} as Terraform (hashicorp/aws provider); "
+        f"{title} for {account} as Terraform (hashicorp/aws provider); "
         f"plan made {plan.created_at} from {plan.source or 'files'}.",
     ]
     if plan.changes:
