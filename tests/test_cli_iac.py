@@ -186,7 +186,7 @@ def test_plan_as_cloudformation_uses_the_stacks_logical_id(
     )
     assert code == 0, err
     assert out == ""
-    assert f"to {target}" in err
+    assert f"as CloudFormation to {target}" in err
     template = yaml.safe_load(target.read_text(encoding="utf-8"))
     fred = template["Resources"]["FredRole"]
     assert fred["Type"] == "AWS::IAM::Role"

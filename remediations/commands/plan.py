@@ -78,10 +78,12 @@ def _write_code(plan: Plan, fmt: str, out: str | None) -> int:
     from remediations.iac import render_cloudformation, render_terraform
 
     text = render_terraform(plan) if fmt == "terraform" else render_cloudformation(plan)
-    what = f"the {CODE_FORMATS[fmt]} code"
-    if out:
-        write_output(out, text, what=what)
-        print(f"rafix: wrote {len(plan.changes)} change(s) as {what} to {out}", file=sys.stderr)
+    if out and out != "-":
+        write_output(out, text, what=f"the {CODE_FORMATS[fmt]} code")
+        print(
+            f"rafix: wrote {len(plan.changes)} change(s) as {CODE_FORMATS[fmt]} to {out}",
+            file=sys.stderr,
+        )
     else:
         sys.stdout.write(text)
     return 0
