@@ -3,7 +3,8 @@
 
 The account: the corpus's trust/002 (CN and OU pinned, no trust anchor pinned) and two
 variants of it, the corpus's real trust anchor (trust_anchors/001) and profile (profiles/001,
-a real API response) moved into one account and region. One role is tagged by a
+a real API response) moved into one account and region. Without the corpus beside the
+checkout, the same shapes are built here (a generated CA), so the tests run everywhere. One role is tagged by a
 CloudFormation stack, one carries ``ManagedBy = terraform``, one is unmanaged.
 """
 
@@ -21,9 +22,8 @@ import yaml
 from remediations.cli import main
 from remediations.sandbox import open_sandbox
 from tests import hcl_eval
+from tests.pki import make_ca
 from tests.shared import CORPUS
-
-pytestmark = pytest.mark.corpus
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
@@ -52,8 +52,47 @@ def rafix(capsys: pytest.CaptureFixture[str], *argv: str) -> Run:
     return code, out, err
 
 
+#: What the corpus files hold, for a checkout without ../shared/corpus.
+_FALLBACK: dict[str, Any] = {
+    "trust/002.json": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": ["rolesanywhere.amazonaws.com"]},
+                "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+                "Condition": {
+                    "StringEquals": {
+                        "aws:PrincipalTag/x509Subject/CN": "Fred",
+                        "aws:PrincipalTag/x509Subject/OU": "Technology",
+                    }
+                },
+            }
+        ],
+    },
+    "trust_anchors/001.json": {
+        "enabled": True,
+        "notificationSettings": [
+            {"channel": "ALL", "enabled": True, "event": e, "threshold": 45}
+            for e in ("CA_CERTIFICATE_EXPIRY", "END_ENTITY_CERTIFICATE_EXPIRY")
+        ],
+        "source": {"sourceType": "CERTIFICATE_BUNDLE", "sourceData": {}},
+    },
+    "profiles/001.json": {
+        "acceptRoleSessionName": False,
+        "durationSeconds": 3600,
+        "enabled": True,
+    },
+}
+
+
 def _corpus(path: str) -> Any:
-    return json.loads((CORPUS / path).read_text(encoding="utf-8"))
+    if CORPUS.is_dir():
+        return json.loads((CORPUS / path).read_text(encoding="utf-8"))
+    doc = copy.deepcopy(_FALLBACK[path])
+    if path.startswith("trust_anchors/"):
+        doc["source"]["sourceData"]["x509CertificateData"] = make_ca("Corp Root CA").pem
+    return doc
 
 
 def _role(name: str, trust: dict[str, Any], tags: dict[str, str]) -> dict[str, Any]:
@@ -81,8 +120,6 @@ def _role(name: str, trust: dict[str, Any], tags: dict[str, str]) -> dict[str, A
 
 @pytest.fixture
 def account_files(tmp_path: Path) -> list[Path]:
-    if not CORPUS.is_dir():
-        pytest.skip("the shared corpus is not checked out beside the project")
     fred = _corpus("trust/002.json")
     terraform_trust = copy.deepcopy(fred)
     terraform_trust["Statement"][0]["Condition"]["StringEquals"] = {
