@@ -231,8 +231,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="a value a fix needs, for every resource or as RESOURCE.KEY=VALUE for one (keys: "
         "cn, ou, uri, dns, issuer_cn, trust_anchor_arn, services; lists are comma-separated)",
     )
-    p.add_argument("--out", metavar="PLAN.json", help="write the plan file")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument(
+        "--out",
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write the plan file (PLAN.json); with --format terraform or cloudformation, "
+        "the code instead",
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "terraform", "cloudformation"),
+        default="text",
+        help="text or json: the plan; terraform or cloudformation: the changed resources as "
+        "code, to merge into the code that manages them",
+    )
 
     p = sub.add_parser("apply", help="apply a plan after confirmation, snapshot first")
     p.add_argument("plan_file", metavar="PLAN.json")
@@ -240,6 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", "-y", action="store_true", help="confirm without asking")
     p.add_argument(
         "--read-only", action="store_true", help="show what would be written, write nothing"
+    )
+    p.add_argument(
+        "--allow-drift",
+        action="store_true",
+        help="change resources managed by CloudFormation or Terraform without asking again",
     )
     p.add_argument(
         "--phase",
