@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from remediations import debuglog
@@ -681,3 +682,37 @@ def read_live_inventory(
         read_timeout=read_timeout,
     ) as session:
         return read_account(session, on_progress=on_progress, should_stop=should_stop)
+
+
+def read_tags(session: AccountSession, inventory: Inventory, arns: Iterable[str]) -> None:
+    """Fill in the tags of these Roles Anywhere resources of ``inventory`` (ListTagsForResource,
+    one call each: the list APIs return no tags, so a scan does not pay for them; plans read
+    them for the resources they change). A denied or failed read leaves the tags unknown and
+    adds a warning; it never ends the plan."""
+    from remediations.sources.convert import account_from_arn
+
+    stores = (inventory.profiles, inventory.trust_anchors, inventory.crls)
+    denied: set[str] = set()
+    for arn in sorted(set(arns)):
+        obj = next((store[arn] for store in stores if arn in store), None)
+        region = arn.split(":")[3] if arn.count(":") >= 5 else ""
+        if obj is None or not region or region in denied or not account_from_arn(arn):
+            continue
+        where = f"rolesanywhere:ListTagsForResource in {region}"
+        try:
+            client = session.client("rolesanywhere", region)
+            reply = _call(partial(client.list_tags_for_resource, resourceArn=arn), where)
+        except _Denied as exc:
+            denied.add(region)
+            inventory.warnings.append(
+                _denied_warning(exc, "tags unknown: management as code not checked")
+            )
+            continue
+        except SourceError as exc:
+            inventory.warnings.append(SourceWarning(f"{exc}; tags of {arn} unknown", where=where))
+            continue
+        obj.tags = {
+            str(t["key"]): str(t.get("value", ""))
+            for t in reply.get("tags") or []
+            if isinstance(t, dict) and "key" in t
+        }

@@ -435,15 +435,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         "--output",
         "-o",
-        metavar="PLAN.json",
+        metavar="FILE",
         dest="out",
-        help="write the plan file (what `rafix apply` takes)",
+        help="write the plan file (PLAN.json); with --format terraform or cloudformation, "
+        "the code instead",
     )
     p.add_argument(
         "--format",
-        choices=("text", "json"),
+        choices=("text", "json", "terraform", "cloudformation"),
         default="text",
-        help="how to print the plan (default: text)",
+        help="text or json: the plan; terraform or cloudformation: the changed resources as "
+        "code, to merge into the code that manages them",
     )
 
     p = command(
@@ -458,6 +460,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", "-y", action="store_true", help="confirm without asking")
     p.add_argument(
         "--read-only", action="store_true", help="show what would be written, write nothing"
+    )
+    p.add_argument(
+        "--allow-drift",
+        action="store_true",
+        help="change resources managed by CloudFormation or Terraform without asking again",
     )
     p.add_argument(
         "--phase",

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from remediations.managed import ManagedBy
 
 
 class Severity(IntEnum):
@@ -53,6 +56,8 @@ class Finding:
     detail: str
     fix: str
     evidence: dict[str, Any] = field(default_factory=dict)
+    #: CloudFormation or Terraform manages the resource (its tags say so); None: not known to be.
+    managed_by: ManagedBy | None = None
 
     @property
     def sort_key(self) -> tuple[int, str, str]:
@@ -69,4 +74,5 @@ class Finding:
             "detail": self.detail,
             "fix": self.fix,
             "evidence": self.evidence,
+            "managed_by": self.managed_by.to_json() if self.managed_by else None,
         }

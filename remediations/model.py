@@ -70,6 +70,8 @@ class TrustAnchor:
     notification_settings: list[JSON] = field(default_factory=list)
     created_at: str | None = None
     updated_at: str | None = None
+    #: Tags (ListTagsForResource); None when not read (the list APIs do not return them).
+    tags: dict[str, str] | None = None
     raw: JSON = field(default_factory=dict)
 
 
@@ -93,6 +95,8 @@ class Profile:
     #: None when the field is absent: read as the default mapping (FINDINGS F-MAP-01).
     attribute_mappings: list[JSON] | None = None
     require_instance_properties: bool = False
+    #: Tags (ListTagsForResource); None when not read (the list APIs do not return them).
+    tags: dict[str, str] | None = None
     raw: JSON = field(default_factory=dict)
 
 
@@ -108,6 +112,8 @@ class Crl:
     crl_data: bytes | None = None
     created_at: str | None = None
     updated_at: str | None = None
+    #: Tags (ListTagsForResource); None when not read (the list APIs do not return them).
+    tags: dict[str, str] | None = None
     raw: JSON = field(default_factory=dict)
 
 

@@ -23,6 +23,7 @@ from remediations.answers import Question, scope_name
 from remediations.diff import diff
 from remediations.errors import InputError
 from remediations.files import write_output
+from remediations.managed import ManagedBy, managed_resource, resource_name
 from remediations.model import Inventory
 from remediations.state import ApiCall, calls_to_reach, fingerprint
 
@@ -128,6 +129,11 @@ class Change:
     calls: list[ApiCall]
     semantic_diff: list[str]
     text_diff: str
+    #: The name the account gives the resource (profiles and anchors are addressed by ID).
+    resource_name: str | None = None
+    #: CloudFormation or Terraform manages the resource (its tags say so): applying through
+    #: the API drifts from the code (:mod:`remediations.managed`).
+    managed_by: ManagedBy | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -144,6 +150,8 @@ class Change:
             "after": self.after,
             "calls": [c.to_json() for c in self.calls],
             "diff": {"semantic": list(self.semantic_diff), "text": self.text_diff},
+            "resource_name": self.resource_name,
+            "managed_by": self.managed_by.to_json() if self.managed_by else None,
         }
 
     @classmethod
@@ -164,6 +172,8 @@ class Change:
             calls=[ApiCall.from_json(c) for c in data.get("calls") or []],
             semantic_diff=[str(s) for s in diff_data.get("semantic") or []],
             text_diff=str(diff_data.get("text", "")),
+            resource_name=_optional_str(data.get("resource_name")),
+            managed_by=ManagedBy.from_json(data.get("managed_by")),
         )
 
     @classmethod
@@ -191,6 +201,10 @@ class Change:
 
 def _optional_state(value: Any) -> dict[str, Any] | None:
     return None if value is None else dict(value)
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 @dataclass(slots=True)
@@ -280,10 +294,20 @@ def build_plan(inventory: Inventory, proposals: ProposalSet) -> Plan:
         proposals.changes,
         key=lambda p: (p.phase, _TYPE_ORDER.get(p.resource_type, 9), p.resource_arn),
     )
-    return Plan(
+    plan = Plan(
         source=inventory.origin or "files",
         account_id=inventory.account_id,
         changes=[Change.from_proposal(f"c{i}", p) for i, p in enumerate(ordered, start=1)],
         needs_input=list(proposals.needs_input),
         not_fixable=list(proposals.not_fixable),
     )
+    mark_managed(plan, inventory)
+    return plan
+
+
+def mark_managed(plan: Plan, inventory: Inventory) -> None:
+    """Give each change its resource's name and who manages it, from the inventory's names
+    and tags (call again after reading tags the inventory lacked)."""
+    for change in plan.changes:
+        change.resource_name = resource_name(inventory, change.resource_arn) or change.resource_name
+        change.managed_by = managed_resource(inventory, change.resource_arn) or change.managed_by

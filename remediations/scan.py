@@ -5,12 +5,14 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 from operator import attrgetter
 
 from remediations.catalog import spec
 from remediations.checks import load_all
 from remediations.context import ScanContext
 from remediations.findings import Finding
+from remediations.managed import ManagedBy, managed_resource
 from remediations.model import Inventory
 from remediations.progress import Progress, Stage, StopCheck, Tracker
 from remediations.settings import Settings
@@ -43,11 +45,25 @@ def run_checks(
             findings.extend(fn(ctx))
             tracker.step(", ".join(ids))
     findings.extend(_malformed_policy_findings(inventory))
+    findings = _mark_managed(findings, inventory)
     # Finding.sort_key order (severity descending, then ID, then resource) in two stable
     # passes over plain attributes: building a key tuple per finding costs more.
     findings.sort(key=attrgetter("id", "resource_arn"))
     findings.sort(key=attrgetter("severity"), reverse=True)
     return findings
+
+
+def _mark_managed(findings: list[Finding], inventory: Inventory) -> list[Finding]:
+    """Findings on resources that CloudFormation or Terraform manages say so (their tags)."""
+    managed: dict[str, ManagedBy | None] = {}
+    out = []
+    for finding in findings:
+        arn = finding.resource_arn
+        if arn not in managed:
+            managed[arn] = managed_resource(inventory, arn)
+        who = managed[arn]
+        out.append(finding if who is None else replace(finding, managed_by=who))
+    return out
 
 
 @contextmanager

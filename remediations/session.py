@@ -37,6 +37,8 @@ from remediations.progress import Progress, StopCheck
 from remediations.settings import Settings
 from remediations.snapshots import SnapshotInfo, SnapshotStore
 from remediations.source import (
+    FilesSource,
+    SandboxSource,
     Source,
     load_inventory,
     open_account,
@@ -161,9 +163,28 @@ class Session:
         values = values_from_answers(answers)
         result = scan if scan is not None else self.scan()
         chosen = select_findings(result.findings, findings, resources)
-        return build_plan(
+        plan = build_plan(
             result.inventory, propose(result.inventory, chosen, self.settings, values)
         )
+        self._mark_managed(plan, result.inventory)
+        return plan
+
+    def _mark_managed(self, plan: Plan, inventory: Inventory) -> None:
+        """Read the tags of the Roles Anywhere resources the plan changes (a scan does not
+        read them) and mark the changes managed by CloudFormation or Terraform."""
+        from remediations.plan import mark_managed
+        from remediations.sources.tags import read_resource_tags
+
+        arns = [c.resource_arn for c in plan.changes if c.resource_type != "role"]
+        if not arns or isinstance(self.source, FilesSource):
+            return
+        if isinstance(self.source, SandboxSource):
+            read_resource_tags(inventory, arns, sandbox=self.source.directory)
+        else:
+            read_resource_tags(
+                inventory, arns, profile=self.source.profile, endpoint_url=self.source.endpoint_url
+            )
+        mark_managed(plan, inventory)
 
     # --- writing ---------------------------------------------------------------------------
 

@@ -21,6 +21,9 @@ ALLOWED_CORE_MODULES = {
     "remediations.catalog",
     "remediations.settings",
     "remediations.errors",
+    # Onboarding's typed request/result (OnboardRequest, Onboarding) and its pure planner: the
+    # wizard reads the account through the session and plans from what it returned.
+    "remediations.onboarding",
 }
 
 

@@ -11,7 +11,12 @@ import sys
 
 from remediations.answers import answers_from_set
 from remediations.cli import session_from_args
+from remediations.files import write_output
+from remediations.plan import Plan
 from remediations.render_text import render_plan_json, render_plan_text
+
+#: ``--format`` values that print the changes as infrastructure code instead of a plan.
+CODE_FORMATS = {"terraform": "Terraform", "cloudformation": "CloudFormation"}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,12 +28,31 @@ def run(args: argparse.Namespace) -> int:
         answers=answers,
     )
     out = getattr(args, "out", None)
+    fmt = getattr(args, "format", "text")
+    if fmt in CODE_FORMATS:
+        return _write_code(plan, fmt, out)
     if out:
         plan.save(out)
-    if getattr(args, "format", "text") == "json":
+    if fmt == "json":
         sys.stdout.write(render_plan_json(plan))
     else:
         sys.stdout.write(render_plan_text(plan))
     if out:
         print(f"rafix: wrote the plan ({len(plan.changes)} change(s)) to {out}", file=sys.stderr)
+    return 0
+
+
+def _write_code(plan: Plan, fmt: str, out: str | None) -> int:
+    """``--format terraform|cloudformation``: the changes as code, on stdout or in ``out``."""
+    from remediations.iac import render_cloudformation, render_terraform
+
+    text = render_terraform(plan) if fmt == "terraform" else render_cloudformation(plan)
+    if out and out != "-":
+        write_output(out, text, what=f"the {CODE_FORMATS[fmt]} code")
+        print(
+            f"rafix: wrote {len(plan.changes)} change(s) as {CODE_FORMATS[fmt]} to {out}",
+            file=sys.stderr,
+        )
+    else:
+        sys.stdout.write(text)
     return 0
