@@ -121,7 +121,7 @@ def fix_method(finding_id: str) -> str:
     """How rafix fixes a finding, in one or two sentences (docs/findings.md)."""
     if finding_id in _SPLIT_IDS:
         return (
-            "Opt-in, in two phases: `rafix apply PLAN --phase 2` creates a dedicated role per "
+            "Opt-in, in two phases: `rafix apply` with `--phase 2` creates a dedicated role per "
             "workload (trust proved to admit exactly its certificates, permissions copied) and "
             "adds it to the profiles; once clients use their new role, `--phase 3` removes "
             "what moved from the shared role."
