@@ -16,12 +16,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from remediations.errors import Cancelled, SourceError
+from remediations import debuglog
+from remediations.errors import SourceError
 from remediations.model import JSON, Inventory, SourceWarning
 from remediations.progress import Progress, Stage, StopCheck, Tracker, stop_if_asked
 
@@ -34,6 +35,18 @@ log = logging.getLogger(__name__)
 #: 1 request/s per family and region; IAM's quota error ``LimitExceeded`` is not a throttle
 #: code in botocore's standard/adaptive modes, so a full trust policy is never retried.
 RETRIES = {"mode": "adaptive", "max_attempts": 10}
+#: Seconds to open a connection and to wait for an answer (``--cli-connect-timeout``,
+#: ``--cli-read-timeout``); botocore's 60 s each, times ten attempts, kept a user waiting
+#: minutes for an endpoint that would never answer. An unreachable or silent endpoint now
+#: fails within 20 s: two connection attempts of 5 s, or a connection and one read of 12 s.
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_READ_TIMEOUT = 12.0
+#: Attempts for a failure that is not throttling: a refused or dropped connection, a connect
+#: timeout, an HTTP 5xx. Throttling keeps the adaptive retries above (RETRIES).
+TRANSIENT_ATTEMPTS = 2
+#: A read timeout is not retried: the endpoint took the request and said nothing for a whole
+#: read timeout; another wait as long would only double the time to the same error.
+READ_TIMEOUT_ATTEMPTS = 1
 RA_PAGE_SIZE = 500
 IAM_PAGE_SIZE = 1000
 #: Regions enabled in every account (no opt-in), for when EC2 DescribeRegions is denied.
@@ -65,9 +78,15 @@ _THROTTLED = frozenset(
     {
         "Throttling",
         "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
         "TooManyRequestsException",
         "RequestLimitExceeded",
+        "RequestThrottled",
         "SlowDown",
+        "EC2ThrottledException",
+        "PriorRequestNotComplete",
+        "BandwidthLimitExceeded",
     }
 )
 #: (model field, List operation, result key, IAM action, coverage name)
@@ -114,7 +133,8 @@ class AccountSession:
         boto_session: an existing session (the sandbox passes its own).
         origin: "live" or "sandbox:DIR", for messages and ``Inventory.origin``.
         on_close: called once by :meth:`close`, after the clients are closed.
-        connect_timeout, read_timeout: botocore's timeouts in seconds (None: its defaults).
+        connect_timeout: seconds to open a connection (None: the default; 0: no limit).
+        read_timeout: seconds to wait for an answer (None: the default; 0: no limit).
     """
 
     def __init__(
@@ -130,8 +150,8 @@ class AccountSession:
         read_timeout: float | None = None,
     ) -> None:
         self.profile = profile
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
+        self.connect_timeout = _timeout(connect_timeout, DEFAULT_CONNECT_TIMEOUT)
+        self.read_timeout = _timeout(read_timeout, DEFAULT_READ_TIMEOUT)
         self.requested_regions = list(dict.fromkeys(regions)) if regions else None
         self.endpoint_url = endpoint_url
         self.origin = origin
@@ -163,29 +183,50 @@ class AccountSession:
             return "aws"
 
     def client(self, service: str, region: str | None = None) -> Any:
-        """A cached client with adaptive retries; IAM and STS ignore ``region``."""
+        """A cached client with adaptive retries for throttling, bounded attempts for an
+        endpoint that cannot be reached, and connect and read timeouts; IAM and STS ignore
+        ``region``."""
         from botocore.config import Config
 
         key = (service, region)
-        timeouts: dict[str, float] = {}
-        if self.connect_timeout is not None:
-            timeouts["connect_timeout"] = self.connect_timeout
-        if self.read_timeout is not None:
-            timeouts["read_timeout"] = self.read_timeout
         with self._lock:
             client = self._clients.get(key)
             if client is None:
+                config = Config(
+                    retries=RETRIES,  # type: ignore[arg-type]
+                    connect_timeout=self.connect_timeout,
+                    read_timeout=self.read_timeout,
+                )
                 client = _guard(
                     lambda: self.boto_session.client(
                         service,
                         region_name=region or self.home_region,
                         endpoint_url=self.endpoint_url,
-                        config=Config(retries=RETRIES, **timeouts),  # type: ignore[arg-type]
+                        config=config,
                     ),
                     f"{service} client",
                 )
+                # On the service's own event name: botocore calls the handlers of the most
+                # specific name first, and its retry handler sits on this one.
+                service_event = client.meta.service_model.service_id.hyphenize()
+                client.meta.events.register_first(
+                    f"needs-retry.{service_event}", _bound_transient_retries
+                )
                 self._clients[key] = client
+                if debuglog.debugging():
+                    self._redact_credentials()
         return client
+
+    def _redact_credentials(self) -> None:
+        """``--debug``: the credentials this session signs with never show in the log."""
+        try:
+            credentials = self.boto_session.get_credentials()
+            frozen = credentials.get_frozen_credentials() if credentials else None
+        except Exception:  # no credentials yet: the call that needs them will say so
+            return
+        if frozen is not None:
+            for value in (frozen.access_key, frozen.secret_key, frozen.token):
+                debuglog.add_secret(value)
 
     def clients(self) -> list[Any]:
         with self._lock:
@@ -258,12 +299,60 @@ class AccountSession:
         self.close()
 
 
+def _timeout(value: float | None, default: float) -> float | None:
+    """``None`` is the default; ``0`` means no limit (as in the AWS CLI); else seconds."""
+    if value is None:
+        return default
+    if value < 0:
+        raise SourceError(f"a timeout cannot be negative ({value:g} s)")
+    return None if value == 0 else float(value)
+
+
+def _bound_transient_retries(
+    attempts: int, response: Any = None, caught_exception: Any = None, **_: Any
+) -> bool | None:
+    """Stop retrying a failure that is not throttling after a few attempts.
+
+    botocore's adaptive mode retries everything it deems transient up to ``RETRIES``
+    attempts, with exponential back-off: right for throttling, minutes of silence for an
+    endpoint that is down. Registered first on ``needs-retry``, this answers ``False`` (do
+    not retry; botocore then raises the error it has) once a non-throttling failure used its
+    attempts, and ``None`` (let botocore decide) otherwise.
+    """
+    from botocore.exceptions import ReadTimeoutError
+
+    if caught_exception is not None:
+        limit = (
+            READ_TIMEOUT_ATTEMPTS
+            if isinstance(caught_exception, ReadTimeoutError)
+            else TRANSIENT_ATTEMPTS
+        )
+        if attempts >= limit:
+            log.debug("not retrying after %d attempt(s): %s", attempts, caught_exception)
+            return False
+        return None
+    if response is None:
+        return None
+    http, parsed = response
+    status = int(getattr(http, "status_code", 0) or 0)
+    code = str((parsed or {}).get("Error", {}).get("Code", "")) if isinstance(parsed, dict) else ""
+    if status >= 500 and code not in _THROTTLED and attempts >= TRANSIENT_ATTEMPTS:
+        log.debug("not retrying HTTP %d (%s) after %d attempt(s)", status, code, attempts)
+        return False
+    return None
+
+
 def _new_boto_session(profile: str | None) -> boto3.Session:
+    import os
+
     import boto3
     from botocore.exceptions import BotoCoreError
 
+    # The AWS CLI v2 and the SDKs read AWS_REGION before AWS_DEFAULT_REGION; boto3 reads only
+    # the latter. A profile's own region still applies when neither is set.
+    region = os.environ.get("AWS_REGION") or None
     try:
-        return boto3.Session(profile_name=profile)
+        return boto3.Session(profile_name=profile, region_name=region)
     except BotoCoreError as exc:  # ProfileNotFound, bad config file
         raise SourceError(f"cannot start an AWS session: {exc}") from exc
 
@@ -298,11 +387,14 @@ def _guard(fn: Callable[[], Any], action: str) -> Any:
     from botocore.exceptions import (
         BotoCoreError,
         ClientError,
+        ConnectTimeoutError,
         EndpointConnectionError,
         NoCredentialsError,
         NoRegionError,
         PartialCredentialsError,
+        ReadTimeoutError,
     )
+    from botocore.parsers import ResponseParserError
 
     try:
         return fn()
@@ -310,8 +402,18 @@ def _guard(fn: Callable[[], Any], action: str) -> Any:
         raise SourceError(f"no AWS credentials: {exc} (use --profile, or --from-file)") from exc
     except NoRegionError as exc:
         raise SourceError(f"no AWS region configured: {exc} (use --region)") from exc
+    except ConnectTimeoutError as exc:
+        raise SourceError(
+            f"{action}: cannot reach the endpoint: {exc} (--cli-connect-timeout sets how long "
+            "to wait)"
+        ) from exc
     except EndpointConnectionError as exc:
         raise SourceError(f"{action}: cannot reach the endpoint: {exc}") from exc
+    except ReadTimeoutError as exc:
+        raise SourceError(
+            f"{action}: no answer from the endpoint: {exc} (--cli-read-timeout sets how long "
+            "to wait)"
+        ) from exc
     except ClientError as exc:
         code = str(exc.response.get("Error", {}).get("Code", ""))
         if code in _THROTTLED:
@@ -325,6 +427,11 @@ def _guard(fn: Callable[[], Any], action: str) -> Any:
         raise SourceError(f"{action}: {exc}") from exc
     except BotoCoreError as exc:
         raise SourceError(f"{action}: {exc}") from exc
+    except ResponseParserError as exc:  # a proxy's or captive portal's page, not AWS
+        reason = str(exc).split("\n", 1)[0]
+        raise SourceError(
+            f"{action}: the endpoint sent something that is not an AWS answer ({reason})"
+        ) from exc
     except ValueError as exc:  # botocore's check of --endpoint-url
         raise SourceError(f"{action}: {exc}") from exc
 
@@ -473,12 +580,17 @@ def read_account(
         iam = pool.submit(_read_gaad, session, tracker)
         durations = pool.submit(_read_list_roles, session, tracker)
         by_region = [pool.submit(_read_region, session, r, tracker) for r in regions]
-        try:
-            parts = [iam.result(), durations.result(), *(f.result() for f in by_region)]
-        except Cancelled:
-            for future in (iam, durations, *by_region):
-                future.cancel()  # lists not started yet are never started
-            raise
+        futures = [iam, durations, *by_region]
+        done, _pending = wait(futures, return_when=FIRST_EXCEPTION)
+        if any(f.exception() is not None for f in done):
+            # One fatal error (or a cancellation) ends the read: lists not started yet are
+            # never started; they would only meet the same unreachable endpoint again, one
+            # timeout after another.
+            pool.shutdown(wait=True, cancel_futures=True)
+            for future in futures:
+                if not future.cancelled() and future.exception() is not None:
+                    future.result()  # raises it
+        parts = [f.result() for f in futures]
     return _assemble(session, regions, parts, warnings)
 
 
@@ -556,11 +668,19 @@ def read_live_inventory(
     regions: Iterable[str] | None = None,
     endpoint_url: str | None = None,
     *,
+    connect_timeout: float | None = None,
+    read_timeout: float | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: StopCheck | None = None,
 ) -> Inventory:
     """Read the live account (the default source of every command)."""
-    with AccountSession(profile=profile, regions=regions, endpoint_url=endpoint_url) as session:
+    with AccountSession(
+        profile=profile,
+        regions=regions,
+        endpoint_url=endpoint_url,
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+    ) as session:
         return read_account(session, on_progress=on_progress, should_stop=should_stop)
 
 

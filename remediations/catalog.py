@@ -7,7 +7,7 @@ same thing. IDs are stable (``../shared/FINDINGS.md``): never rename one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -43,6 +43,9 @@ class CheckSpec:
     #: How rafix answers it, and (when not automatically) why not.
     fix_kind: FixKind = FixKind.AUTOMATIC
     fix_reason: str = ""
+    #: When the finding may not mean what it seems, and what rafix already accounts for
+    #: (docs/findings.md). Filled from ``_PITFALLS`` below.
+    pitfalls: str = ""
 
     @property
     def resource_type(self) -> str:
@@ -519,7 +522,85 @@ _SPECS = [
 ]
 del S
 
-CATALOG: dict[str, CheckSpec] = {spec.id: spec for spec in _SPECS}
+#: False-positive pitfalls per ID (FINDINGS.md), in words for the person reading a finding.
+_PITFALLS = {
+    "RA-TRUST-NO-SUBJECT-CONDITION": "A pin on sts:TagSession or sts:SetSourceIdentity alone "
+    "still restricts the role, a Deny with StringNotEquals on the CN is a valid pin, and "
+    "sts:SourceIdentity or a SPIFFE URI SAN count as subject pins: rafix evaluates per action "
+    "and counts them. An issuer-only pin is not a subject pin (medium).",
+    "RA-TRUST-NO-SOURCEARN": "aws:SourceAccount alone does not pin a trust anchor (every usable "
+    "anchor is in your account), although some other scanners accept it. A subject and issuer "
+    "pin lower the impact, but a rogue CA can mint any names.",
+    "RA-TRUST-SOURCEARN-WILDCARD": "A pattern that names one concrete anchor ID is not a "
+    "wildcard; trust-anchor/* is.",
+    "RA-TRUST-SOURCEARN-STALE": "Trust-anchor IDs are never reused, so a stale pin cannot be "
+    "hijacked. If it is the only pin, the role is unusable through Roles Anywhere: check "
+    "RoleLastUsed before changing it.",
+    "RA-TRUST-SUBJECT-WILDCARD": "A SPIFFE namespace pattern (spiffe://td/ns/payments/sa/*) can "
+    "be intended: rafix rates it medium and counts the subjects it matches.",
+    "RA-TRUST-MULTIPLE-SUBJECTS": "Several CNs can be one workload during certificate rotation "
+    "(app-a, app-a-v2); rafix points such aliases out.",
+    "RA-TRUST-ISSUER-NOT-PINNED": "With a single trust anchor whose CA issues only for this "
+    "purpose, the risk is low (rafix rates it low).",
+    "RA-TRUST-FAIL-OPEN-OPERATOR": "A negated or IfExists operator on a tag the certificate "
+    "always carries is safe only while every profile maps that tag; rafix checks the profiles' "
+    "attribute mappings.",
+    "RA-TRUST-MIXED-PRINCIPALS": "A break-glass admin principal beside Roles Anywhere is still "
+    "reported (a dedicated role is the practice), at medium for a single named role.",
+    "RA-TRUST-WILDCARD-PRINCIPAL": "aws:PrincipalOrgID and similar conditions restrict AWS "
+    "principals, not the Roles Anywhere path; rafix evaluates that path on its own.",
+    "RA-TRUST-MISSING-REQUIRED-ACTION": "The missing action may be allowed by another "
+    "statement; rafix reports it only when no statement allows it.",
+    "RA-TRUST-SOURCEIP-CONDITION": "Roles Anywhere calls STS itself, so aws:SourceIp sees the "
+    "service, not the workload: the condition either blocks the role or protects nothing.",
+    "RA-TRUST-LEGACY-VERSION-WITH-VARIABLES": "Without Version 2012-10-17, ${...} is a literal "
+    "string: the condition compares against the text, never the certificate's value.",
+    "RA-TRUST-SUBJECT-NAMING": "Only reported for a configured naming convention (cn_pattern, "
+    "ou_pattern) or a value STS cannot carry as a session tag.",
+    "RA-PROFILE-UNSCOPED-SESSION": "A disabled profile, or roles that are already least "
+    "privilege, lower the risk but do not remove it.",
+    "RA-PROFILE-PERMISSIVE-SESSION-POLICY": "The session is limited by the union of the inline "
+    "and managed session policies; a broad one is harmless only if every listed role is "
+    "least privilege.",
+    "RA-PROFILE-NO-GUARDRAIL-DENIES": "Guardrails may come from a service control policy rafix "
+    "cannot see from inside the account.",
+    "RA-PROFILE-LONG-DURATION": "The threshold is a setting (max_session_duration).",
+    "RA-PROFILE-DURATION-EXCEEDS-ROLE-MAX": "Needs each role's MaxSessionDuration: a live scan, "
+    "or the aws iam list-roles output beside the export.",
+    "RA-PROFILE-ACCEPT-ROLE-SESSION-NAME-UNBOUND": "EKS Hybrid Nodes set acceptRoleSessionName "
+    "together with sts:RoleSessionName bound to the certificate CN; rafix treats that as "
+    "compliant.",
+    "RA-PROFILE-ROLE-NOT-RA-TRUSTED": "A role in another account cannot be evaluated from this "
+    "one.",
+    "RA-PROFILE-ROLE-MISSING": "A role in another account cannot be evaluated from this one.",
+    "RA-PROFILE-ROLE-FANOUT-WITHOUT-BINDING": "Grouping similar workloads in one profile is good "
+    "practice; the finding is about listed roles without per-workload pins, not their count.",
+    "RA-PROFILE-MAPPING-DROPS-CONDITIONED-ATTRIBUTE": "A profile without attributeMappings uses "
+    "the default mapping; Name/, Name and Name/* are the same field.",
+    "RA-ROLE-PRIVILEGED": "The EKS intermediate-role pattern is intentional; the fix is a "
+    "least-privilege role, which rafix cannot design for you.",
+    "RA-ROLE-ORPHANED": "The profile that uses the role may be in a region that was not read: "
+    "scan every region before removing a trust.",
+    "RA-TA-NO-REVOCATION": "An AWS Private CA anchor can rely on the CA's own revocation; a "
+    "certificate bundle in use cannot.",
+    "RA-CRL-DISABLED": "A CRL may be disabled on purpose while a new one is imported.",
+    "RA-CRL-STALE": "How Roles Anywhere treats a CRL past its nextUpdate is not documented; "
+    "read it as a hygiene and risk signal, not as revocation being off.",
+    "RA-CRL-ORPHANED": "Deleting a CRL cannot be undone; rafix leaves it to you.",
+    "RA-TA-CA-EXPIRING": "An AWS Private CA anchor renews with the CA; a bundle must be "
+    "replaced by hand before the date.",
+    "RA-TA-NOTIFICATIONS-DISABLED": "Notifications may reach you by another path (EventBridge "
+    "rules); the threshold is min_notification_threshold_days.",
+    "RA-TA-EXTERNAL-CA": "An enterprise PKI outside AWS is legitimate and common: add its "
+    "fingerprint to approved_ca_fingerprints.",
+    "RA-TA-BLAST-RADIUS": "One workload behind the anchor is reported at info only.",
+    "RA-INPUT-MALFORMED-POLICY": "Usually a damaged or hand-edited export rather than the "
+    "account itself.",
+}
+
+CATALOG: dict[str, CheckSpec] = {
+    spec.id: replace(spec, pitfalls=spec.pitfalls or _PITFALLS.get(spec.id, "")) for spec in _SPECS
+}
 
 #: IDs listed in FINDINGS.md that rafix does not implement yet (governance, report-only).
 DEFERRED_IDS = ("RA-GOV-ADMIN-SURFACE", "RA-GOV-SUBJECT-HYGIENE")

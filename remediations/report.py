@@ -8,7 +8,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
+import textwrap
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -44,7 +46,8 @@ _ANSI = {
     Severity.INFO: "\033[2m",
 }
 _RESET = "\033[0m"
-RESOURCE_WIDTH = 48
+#: The table fits this many columns (a terminal's own width when stdout is one).
+TABLE_WIDTH = 80
 
 Warning_ = SourceWarning | str
 
@@ -69,13 +72,23 @@ def summary_counts(findings: Sequence[Finding]) -> dict[str, int]:
     return {s.label: counts.get(s, 0) for s in sorted(Severity, reverse=True)}
 
 
-def summary_line(findings: Sequence[Finding]) -> str:
-    """E.g. ``5 findings: 1 critical, 2 high, 2 medium`` or ``No findings.``"""
+def summary_line(findings: Sequence[Finding], *, suppressed: int = 0, in_baseline: int = 0) -> str:
+    """E.g. ``5 findings: 1 critical, 2 high, 2 medium`` or ``No findings.``, then what was
+    suppressed or already in the baseline (``; 2 suppressed, 3 in the baseline``)."""
     if not findings:
-        return "No findings."
-    parts = [f"{n} {label}" for label, n in summary_counts(findings).items() if n]
-    noun = "finding" if len(findings) == 1 else "findings"
-    return f"{len(findings)} {noun}: {', '.join(parts)}"
+        line = "No findings"
+    else:
+        parts = [f"{n} {label}" for label, n in summary_counts(findings).items() if n]
+        noun = "finding" if len(findings) == 1 else "findings"
+        line = f"{len(findings)} {noun}: {', '.join(parts)}"
+    hidden = []
+    if suppressed:
+        hidden.append(f"{suppressed} suppressed")
+    if in_baseline:
+        hidden.append(f"{in_baseline} in the baseline")
+    if hidden:
+        return f"{line}; {', '.join(hidden)}."
+    return line + ("." if not findings else "")
 
 
 # --- table -------------------------------------------------------------------------------
@@ -87,35 +100,58 @@ def render_table(
     *,
     names: Mapping[str, str] | None = None,
     color: bool | None = None,
+    width: int = TABLE_WIDTH,
+    suppressed: Sequence[Any] = (),
+    in_baseline: int = 0,
 ) -> str:
-    """Aligned columns severity, ID, resource and title; a summary line; then the warnings.
+    """One block per finding, for a terminal of ``width`` columns (80 by default):
+
+    ``SEVERITY  ID  REGION  ACCOUNT``, then indented the resource (its name when the ARN does
+    not end with it, and its ARN) and the title. Text wraps at word boundaries and ARNs after a
+    ``/`` or ``:``, never mid-word; a summary line follows, then suppressed findings (with
+    their reasons) and warnings.
 
     Args:
         names: resource ARN -> display name (role, profile, anchor or CRL name).
         color: ANSI colours for severities; None decides from stdout and NO_COLOR.
+        suppressed: ``remediations.selection.SuppressedFinding`` items to list and count.
+        in_baseline: how many findings an earlier report (``--baseline``) already listed.
     """
     color = use_color() if color is None else color
-    rows = [
-        (f.severity.label.upper(), f.id, _clip(short_name(f.resource_arn, names)), f.title)
-        for f in findings
-    ]
+    width = max(width, 40)
     lines: list[str] = []
-    if rows:
-        header = ("SEVERITY", "ID", "RESOURCE", "TITLE")
-        widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(3)]
+    if findings:
+        heads = [
+            (f.severity.label.upper(), f.id, f.region or "-", _account(f.resource_arn) or "-")
+            for f in findings
+        ]
+        header = ("SEVERITY", "ID", "REGION", "ACCOUNT")
+        widths = [max(len(header[i]), *(len(h[i]) for h in heads)) for i in range(3)]
         lines.append(_row(header, widths))
-        for finding, cells in zip(findings, rows, strict=True):
+        indent = " " * (widths[0] + 2)
+        for finding, cells in zip(findings, heads, strict=True):
             line = _row(cells, widths)
             if color:  # colour the severity cell only, so columns stay aligned
                 label = cells[0].ljust(widths[0])
                 line = f"{_ANSI[finding.severity]}{label}{_RESET}{line[len(label) :]}"
             lines.append(line)
+            lines.extend(_resource_lines(finding.resource_arn, names, indent, width))
+            lines.extend(_wrap(finding.title, indent, width))
         lines.append("")
-    lines.append(summary_line(findings))
+    lines.append(summary_line(findings, suppressed=len(suppressed), in_baseline=in_baseline))
+    if suppressed:
+        lines.append("")
+        lines.append(f"Suppressed ({len(suppressed)}):")
+        for item in suppressed:
+            f, rule = item.finding, item.suppression
+            until = f", until {rule.expires}" if rule.expires else ""
+            lines.extend(_wrap(f"{f.id} on {_display(f.resource_arn, names)}", "  - ", width))
+            lines.extend(_wrap(f"reason: {rule.reason}{until}", "    ", width))
     if warnings:
         lines.append("")
         lines.append(f"Warnings ({len(warnings)}):")
-        lines.extend(f"  - {w}" for w in warnings)
+        for w in warnings:
+            lines.extend(_wrap(str(w), "  - ", width, rest="    "))
     return "\n".join(lines) + "\n"
 
 
@@ -124,8 +160,55 @@ def _row(cells: tuple[str, ...], widths: list[int]) -> str:
     return "  ".join([*padded, *cells[len(widths) :]]).rstrip()
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= RESOURCE_WIDTH else text[: RESOURCE_WIDTH - 3] + "..."
+def _account(arn: str) -> str:
+    parts = arn.split(":", 5)
+    account = parts[4] if len(parts) > 4 else ""
+    return account if account.isdigit() else ""
+
+
+def _display(arn: str, names: Mapping[str, str] | None) -> str:
+    """The name a person knows, then the ARN when the ARN does not already end with it."""
+    name = short_name(arn, names)
+    return arn if arn.endswith("/" + name) or arn == name else f"{name} ({arn})"
+
+
+def _resource_lines(
+    arn: str, names: Mapping[str, str] | None, indent: str, width: int
+) -> list[str]:
+    name = short_name(arn, names)
+    if arn.endswith("/" + name) or arn == name:
+        return _wrap_arn(arn, indent, width)
+    lines = _wrap(name, indent, width)
+    return lines + _wrap_arn(arn, indent, width)
+
+
+def _wrap_arn(arn: str, indent: str, width: int) -> list[str]:
+    """An ARN on as few lines as fit, broken only after a ``:`` or ``/``."""
+    room = max(width - len(indent), 20)
+    pieces = re.findall(r"[^:/]*[:/]|[^:/]+$", arn)
+    lines: list[str] = []
+    current = ""
+    for piece in pieces:
+        if current and len(current) + len(piece) > room:
+            lines.append(current)
+            current = ""
+        current += piece
+    if current:
+        lines.append(current)
+    return [indent + line for line in lines]
+
+
+def _wrap(text: str, indent: str, width: int, rest: str | None = None) -> list[str]:
+    """Word-boundary wrapping; a word longer than the line stays whole rather than split."""
+    wrapped = textwrap.wrap(
+        text,
+        width=max(width, len(indent) + 20),
+        initial_indent=indent,
+        subsequent_indent=indent if rest is None else rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return wrapped or [indent.rstrip()]
 
 
 # --- JSON --------------------------------------------------------------------------------
@@ -136,18 +219,29 @@ def render_json(
     warnings: Sequence[Warning_] = (),
     *,
     source: Mapping[str, Any] | None = None,
+    suppressed: Sequence[Any] = (),
+    in_baseline: int = 0,
 ) -> str:
     """The INTERFACE.md document (schema ``rafix.findings/v1``) plus summary and warnings.
 
     Args:
         source: what was scanned (origin, account, regions, coverage), when known; scripts use
             ``coverage`` to tell a partial scan from a clean one.
+        suppressed: ``remediations.selection.SuppressedFinding`` items, listed under
+            ``suppressed`` (each finding with its ``reason`` and ``expires``).
+        in_baseline: findings left out because ``--baseline`` already listed them.
     """
     document: dict[str, Any] = {
         "schema": JSON_SCHEMA,
         "tool": {"name": "rafix", "version": __version__},
-        "summary": {"total": len(findings), "by_severity": summary_counts(findings)},
+        "summary": {
+            "total": len(findings),
+            "by_severity": summary_counts(findings),
+            "suppressed": len(suppressed),
+            "in_baseline": in_baseline,
+        },
         "findings": [f.to_json() for f in findings],
+        "suppressed": [s.to_json() for s in suppressed],
         "warnings": [_warning_json(w) for w in warnings],
     }
     if source is not None:
@@ -192,8 +286,13 @@ def render_sarif(
     source_uri: str | None = None,
     names: Mapping[str, str] | None = None,
     warnings: Sequence[Warning_] = (),
+    suppressed: Sequence[Any] = (),
 ) -> str:
     """SARIF 2.1.0 for GitHub code scanning: one rule per catalog ID, one result per finding.
+
+    A suppressed finding is a result with a ``suppressions`` entry (kind ``external``: the
+    config file; status ``accepted``; the reason as ``justification``), as SARIF 2.1.0
+    section 3.35 describes, so code scanning shows it as dismissed rather than open.
 
     Args:
         source_uri: the artifact every result points at (e.g. the ``--from-file`` path); by
@@ -217,7 +316,8 @@ def render_sarif(
                         "rules": [_rule(spec) for spec in specs],
                     }
                 },
-                "results": [_result(f, index.get(f.id), source_uri, names) for f in findings],
+                "results": [_result(f, index.get(f.id), source_uri, names) for f in findings]
+                + [_suppressed_result(item, index, source_uri, names) for item in suppressed],
                 "invocations": [
                     {
                         "executionSuccessful": True,
@@ -290,6 +390,28 @@ def _result(
     return result
 
 
+def _suppressed_result(
+    item: Any,
+    index: Mapping[str, int],
+    source_uri: str | None,
+    names: Mapping[str, str] | None,
+) -> dict[str, Any]:
+    result = _result(item.finding, index.get(item.finding.id), source_uri, names)
+    rule = item.suppression
+    suppression: dict[str, Any] = {
+        "kind": "external",
+        "status": "accepted",
+        "justification": rule.reason,
+    }
+    properties = {"expires": rule.expires.isoformat()} if rule.expires else {}
+    if rule.origin:
+        properties["origin"] = rule.origin
+    if properties:
+        suppression["properties"] = properties
+    result["suppressions"] = [suppression]
+    return result
+
+
 def fingerprint(finding: Finding) -> str:
     """Stable per (ID, resource): the same problem on the same resource is the same alert."""
     return hashlib.sha256(f"{finding.id}\n{finding.resource_arn}".encode()).hexdigest()[:32]
@@ -334,13 +456,36 @@ def render_findings(
     *,
     color: bool = False,
     source_uri: str | None = None,
+    suppressed: Sequence[Any] = (),
+    in_baseline: int = 0,
+    warnings: Sequence[Warning_] | None = None,
+    width: int = TABLE_WIDTH,
 ) -> str:
-    """The report in ``fmt`` (table | json | sarif); ``source_uri`` is SARIF's artifact."""
+    """The report in ``fmt`` (table | json | sarif); ``source_uri`` is SARIF's artifact.
+
+    ``suppressed`` and ``in_baseline`` come from ``remediations.selection.select_findings``;
+    ``warnings`` default to the inventory's (pass them with the selection's added).
+    """
     names = resource_names(inventory)
+    warned = list(inventory.warnings if warnings is None else warnings)
     if fmt == "json":
-        return render_json(findings, inventory.warnings, source=source_summary(inventory))
+        return render_json(
+            findings,
+            warned,
+            source=source_summary(inventory),
+            suppressed=suppressed,
+            in_baseline=in_baseline,
+        )
     if fmt == "sarif":
         return render_sarif(
-            findings, source_uri=source_uri, names=names, warnings=inventory.warnings
+            findings, source_uri=source_uri, names=names, warnings=warned, suppressed=suppressed
         )
-    return render_table(findings, inventory.warnings, names=names, color=color)
+    return render_table(
+        findings,
+        warned,
+        names=names,
+        color=color,
+        width=width,
+        suppressed=suppressed,
+        in_baseline=in_baseline,
+    )

@@ -1,7 +1,8 @@
 """Organisation settings that change what counts as a finding (thresholds, allowlists, naming).
 
-Read from ``--config FILE`` (TOML, a ``[rafix]`` table) or ``$RAFIX_CONFIG``; every key is
-optional. Open questions of FINDINGS.md section 7 that depend on policy live here, so each can be
+Read from ``--config FILE`` (TOML, a ``[rafix]`` table), else ``$RAFIX_CONFIG``, else
+``$XDG_CONFIG_HOME/rafix/config.toml`` (``~/.config/rafix/config.toml``) when it exists; every
+key is optional. ``[[rafix.suppress]]`` entries accept a risk (see ``remediations.selection``). Open questions of FINDINGS.md section 7 that depend on policy live here, so each can be
 changed in one place.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from remediations.errors import InputError
+from remediations.selection import Suppression, parse_suppressions
 
 #: The STS session-tag value charset; a CN outside it fails to map (HELPER-188).
 STS_TAG_CHARSET = re.compile(r"^[A-Za-z0-9 _.:/=+\-@]*$")
@@ -48,6 +50,10 @@ class Settings:
     #: CA expiry windows (days) for RA-TA-CA-EXPIRING.
     ca_expiry_high_days: int = 14
     ca_expiry_medium_days: int = 45
+    #: Accepted risks (``[[rafix.suppress]]``): findings they match leave the report's findings.
+    suppress: tuple[Suppression, ...] = ()
+    #: The config file these settings came from (None: the defaults).
+    source_path: str | None = None
     #: "Now", for expiry checks; tests fix it.
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -55,9 +61,28 @@ class Settings:
         return frozenset(f.replace(":", "").lower() for f in self.approved_ca_fingerprints)
 
 
+def default_config_path() -> Path:
+    """``$XDG_CONFIG_HOME/rafix/config.toml`` (``~/.config/rafix/config.toml``)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or ""
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".config"
+    return root / "rafix" / "config.toml"
+
+
+def config_path(path: str | None = None) -> str | None:
+    """The config file to read: ``--config``, else ``$RAFIX_CONFIG``, else the default file
+    when it exists, else None (the built-in defaults)."""
+    if path:
+        return path
+    env = os.environ.get("RAFIX_CONFIG")
+    if env:
+        return env
+    default = default_config_path()
+    return str(default) if default.is_file() else None
+
+
 def load_settings(path: str | None = None) -> Settings:
-    """Settings from a TOML file (``--config`` or ``$RAFIX_CONFIG``), else the defaults."""
-    path = path or os.environ.get("RAFIX_CONFIG")
+    """Settings from a TOML file (see :func:`config_path`), else the defaults."""
+    path = config_path(path)
     if not path:
         return Settings()
     try:
@@ -69,11 +94,14 @@ def load_settings(path: str | None = None) -> Settings:
     table: Any = data.get("rafix", data)
     if not isinstance(table, dict):
         raise InputError(f"{path}: [rafix] must be a table")
-    known = {f.name for f in fields(Settings)} - {"now"}
+    known = {f.name for f in fields(Settings)} - {"now", "source_path"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise InputError(f"{path}: unknown setting(s) {', '.join(unknown)}")
     values: dict[str, Any] = dict(table)
+    values["source_path"] = path
+    if "suppress" in values:
+        values["suppress"] = parse_suppressions(values["suppress"], path)
     if "approved_ca_fingerprints" in values:
         values["approved_ca_fingerprints"] = frozenset(values["approved_ca_fingerprints"])
     for key in ("cn_pattern", "ou_pattern"):

@@ -16,3 +16,10 @@ def sandbox_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "sandbox"
     init_sandbox(directory)
     return directory
+
+
+@pytest.fixture(autouse=True)
+def _no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests never read the config file of whoever runs them (``~/.config/rafix``)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.delenv("RAFIX_CONFIG", raising=False)

@@ -373,3 +373,38 @@ def test_several_accounts_warn(tmp_path: Path) -> None:
     )
     assert inventory.account_id == ACCOUNT
     assert any("several accounts" in w.message for w in inventory.warnings)
+
+
+# --- a folder holding other JSON ----------------------------------------------------------
+
+
+def test_a_folder_skips_json_of_other_kinds_with_one_warning(tmp_path: Path) -> None:
+    from remediations.report import render_json
+
+    write(tmp_path, "iam.json", {"RoleDetailList": [role("app")], "Policies": []})
+    write(tmp_path, "anchors.json", {"trustAnchors": [anchor("ta-1")]})
+    (tmp_path / "report.json").write_text(render_json([]))  # rafix's own report
+    write(tmp_path, "plan.json", {"schema": "rafix.plan/v1", "changes": []})
+    write(tmp_path, "list.json", [1, 2])
+    inventory = load_files([tmp_path])
+    assert len(inventory.roles) == 1 and len(inventory.trust_anchors) == 1
+    skipped = [w for w in inventory.warnings if "skipped" in w.message]
+    assert len(skipped) == 1
+    assert skipped[0].message.startswith("skipped 3 JSON file(s) that are not AWS CLI output")
+    assert "report.json" in skipped[0].message and skipped[0].where == str(tmp_path)
+
+
+def test_a_file_named_explicitly_must_still_be_aws_cli_output(tmp_path: Path) -> None:
+    from remediations.report import render_json
+
+    write(tmp_path, "iam.json", {"RoleDetailList": [role("app")], "Policies": []})
+    report = tmp_path / "report.json"
+    report.write_text(render_json([]))
+    with pytest.raises(InputError, match=r"report\.json: unknown shape"):
+        load_files([tmp_path / "iam.json", report])
+
+
+def test_a_folder_with_no_aws_cli_output_at_all_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, "plan.json", {"schema": "rafix.plan/v1", "changes": []})
+    with pytest.raises(InputError, match="no AWS CLI output among the files"):
+        load_files([tmp_path])

@@ -8,6 +8,8 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from remediations.catalog import CATALOG, spec
 from remediations.findings import Finding, Severity
@@ -58,19 +60,55 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # --- table ---------------------------------------------------------------------------------
 
 
-def test_table_columns_align_and_use_names() -> None:
+def test_table_shows_id_region_account_arn_and_title_per_finding() -> None:
     text = render_table(findings(), WARNINGS, names={PROFILE: "Read Only"}, color=False)
     lines = text.splitlines()
-    assert lines[0].split() == ["SEVERITY", "ID", "RESOURCE", "TITLE"]
-    rows = lines[1:5]
-    title_col = lines[0].index("TITLE")
-    resource_col = lines[0].index("RESOURCE")
-    for row, finding in zip(rows, findings(), strict=True):
-        assert row[title_col:] == finding.title
-        assert row.startswith(finding.severity.label.upper())
-    assert rows[0][resource_col:].startswith("ra-Zoë-🚀")
-    assert rows[1][resource_col:].startswith("Read Only")
+    assert lines[0].split() == ["SEVERITY", "ID", "REGION", "ACCOUNT"]
+    region_col, account_col = lines[0].index("REGION"), lines[0].index("ACCOUNT")
+    assert lines[1].startswith("CRITICAL  RA-TRUST-NO-SUBJECT-CONDITION")
+    assert lines[1][region_col:].split() == ["global", "111122223333"]
+    assert lines[1][account_col:] == "111122223333"
+    assert lines[2].strip() == ROLE  # the ARN ends with the role's name: shown once
+    assert lines[3].strip() == findings()[0].title
+    assert lines[4].startswith("MEDIUM    RA-PROFILE-LONG-DURATION")
+    assert lines[5].strip() == "Read Only" and lines[6].strip() == PROFILE
+    assert all(len(line) <= 80 for line in lines)
     assert not ANSI.search(text)
+
+
+def test_table_never_breaks_a_word_or_an_arn_inside_a_segment() -> None:
+    long_arn = (
+        "arn:aws:rolesanywhere:eu-west-1:111122223333:profile/0f4d8020-bfdb-4c7e-9d4c-1234567890ab"
+    )
+    finding = spec("RA-PROFILE-LONG-DURATION").finding(
+        long_arn, "x", region="eu-west-1", severity=Severity.MEDIUM
+    )
+    text = render_table([finding], [], names={long_arn: "ci"}, color=False, width=60)
+    lines = text.splitlines()
+    assert all(len(line) <= 60 for line in lines)
+    arn_lines = [line.strip() for line in lines if line.strip().startswith("arn:")]
+    following = lines[lines.index(next(x for x in lines if x.strip() == arn_lines[0])) + 1]
+    assert "".join([arn_lines[0], following.strip()]) == long_arn  # split after a "/"
+    assert arn_lines[0].endswith(("/", ":"))
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    words=st.lists(
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=30),
+        min_size=1,
+        max_size=30,
+    ),
+    width=st.integers(min_value=40, max_value=120),
+)
+def test_table_wraps_titles_on_word_boundaries_only(words: list[str], width: int) -> None:
+    from remediations.report import _wrap
+
+    indent = "          "
+    lines = _wrap(" ".join(words), indent, width)
+    assert [w for line in lines for w in line.split()] == words  # no word split or lost
+    for line in lines:
+        assert len(line) <= width or len(line.split()) == 1  # only a lone long word overflows
 
 
 def test_table_summary_and_warnings_follow() -> None:
@@ -138,7 +176,10 @@ def test_json_follows_the_interface_schema() -> None:
     assert doc["summary"] == {
         "total": 4,
         "by_severity": {"critical": 1, "high": 0, "medium": 2, "low": 0, "info": 1},
+        "suppressed": 0,
+        "in_baseline": 0,
     }
+    assert doc["suppressed"] == []
     assert doc["warnings"][0] == {
         "message": "the export is partial",
         "where": "gaad.json",

@@ -1,4 +1,8 @@
-"""``rafix scan``: list findings as a table, JSON or SARIF; the exit code gates CI jobs."""
+"""``rafix scan``: list findings as a table, JSON or SARIF; the exit code gates CI jobs.
+
+What is reported is chosen by ``--severity``, ``--check``, ``--baseline`` and the config
+file's suppressions (``remediations.selection``); ``--fail-on`` looks only at what is left.
+"""
 
 from __future__ import annotations
 
@@ -7,41 +11,89 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from remediations import console as output
+from remediations.catalog import CATALOG
 from remediations.cli import session_from_args
-from remediations.files import write_output
+from remediations.files import STDOUT, write_output
 from remediations.findings import Finding, Severity
 from remediations.render_text import warning_lines
-from remediations.report import render_findings, summary_line, use_color
+from remediations.report import TABLE_WIDTH, render_findings, summary_line
+from remediations.selection import (
+    Selection,
+    Suppression,
+    check_patterns,
+    load_baseline,
+    parse_severities,
+    select_findings,
+)
 from remediations.source import FilesSource, Source
+
+
+def selection_from_args(args: argparse.Namespace, suppressions: Sequence[Suppression]) -> Selection:
+    """``--severity``, ``--check``, ``--baseline`` and the config's suppressions.
+
+    Raises:
+        InputError: an unknown severity, a check pattern that matches no ID, a bad baseline.
+    """
+    severities = getattr(args, "severities", None)
+    checks = getattr(args, "checks", None)
+    baseline = getattr(args, "baseline", None)
+    return Selection(
+        severities=parse_severities(severities) if severities else frozenset(),
+        checks=check_patterns(checks, CATALOG) if checks else (),
+        baseline=load_baseline(baseline) if baseline else None,
+        suppressions=tuple(suppressions),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Scan the account named by the source options; 1 when a finding reaches ``--fail-on``."""
     session = session_from_args(args)
-    result = session.scan(pause_gc=True)  # a one-shot process: pausing the collector is ours
-    output = getattr(args, "output", None)
+    selection = selection_from_args(args, session.settings.suppress)  # bad options: before reading
+    with output.Progress("reading the account") as progress:
+        progress.start("connecting")
+        result = session.scan(on_progress=progress.callback(), pause_gc=True)
+    chosen = select_findings(result.findings, selection)
+    warnings = [*result.warnings, *chosen.warnings]
+    destination: str = getattr(args, "output", None) or ""
+    to_file = bool(destination) and destination != STDOUT
     fmt = getattr(args, "format", "table")
-    to_terminal_table = fmt == "table" and not output
-    if not to_terminal_table:  # the table lists them itself; other formats keep stdout clean
-        for line in warning_lines(result.warnings):
-            print(line, file=sys.stderr)
+    if fmt != "table" or to_file:  # the table lists them itself; other formats keep stdout clean
+        for line in warning_lines(warnings):
+            output.note(line)
     text = render_findings(
-        result.findings,
+        chosen.findings,
         result.inventory,
         fmt,
-        color=use_color() if not output else False,
+        color=False if to_file else output.use_color(),
         source_uri=sarif_source_uri(session.source),
+        suppressed=chosen.suppressed,
+        in_baseline=chosen.in_baseline,
+        warnings=warnings,
+        width=TABLE_WIDTH if to_file else _terminal_width(),
     )
-    if output:
-        write_output(output, text, what="the report")
-        print(
-            f"rafix: wrote {fmt} report to {output}: {summary_line(result.findings)}",
-            file=sys.stderr,
+    if to_file:
+        write_output(destination, text, what="the report")
+        summary = summary_line(
+            chosen.findings, suppressed=len(chosen.suppressed), in_baseline=chosen.in_baseline
         )
+        output.note(f"rafix: wrote {fmt} report to {destination}: {summary}")
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
-    return exit_code(result.findings, getattr(args, "fail_on", "low"))
+    return exit_code(chosen.findings, getattr(args, "fail_on", "low"))
+
+
+def _terminal_width() -> int:
+    """The terminal's width when stdout is one (at least 60), else 80."""
+    import os
+
+    if not sys.stdout.isatty():
+        return TABLE_WIDTH
+    try:
+        return max(60, os.get_terminal_size(sys.stdout.fileno()).columns)
+    except (OSError, ValueError):
+        return TABLE_WIDTH
 
 
 def exit_code(findings: Sequence[Finding], fail_on: str) -> int:

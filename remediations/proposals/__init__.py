@@ -72,6 +72,7 @@ __all__ = [
     "Workload",
     "assume_role_view",
     "describe_certificate",
+    "fix_method",
     "parse_values",
     "propose",
     "prove_safe",
@@ -80,6 +81,37 @@ __all__ = [
 ]
 
 _TYPE_BY_CFN = {cfn: short for short, cfn in RESOURCE_TYPES.items()}
+
+
+_AUTOMATIC_BY_KIND = {
+    "role": "a minimal patch of the trust policy (only the statements concerned change), "
+    "proved by the evaluator to admit no certificate or trust anchor the original refused; "
+    "values the account cannot tell (the CN to pin, the trust anchor) are asked for with "
+    "--set, with the candidates rafix can see",
+    "profile": "UpdateProfile with the corrected session policy (guardrail denies and an "
+    "Allow for the services the roles use, or --set services=...), duration or role list",
+    "trust-anchor": "PutNotificationSettings with the expiry notifications on, at a threshold "
+    "of at least min_notification_threshold_days",
+    "crl": "EnableCrl (after checking the CRL is current)",
+}
+
+
+def fix_method(finding_id: str) -> str:
+    """How rafix fixes a finding, in one or two sentences (docs/findings.md)."""
+    entry = CATALOG.get(finding_id)
+    fix_kind = entry.fix_kind if entry is not None else FixKind.REPORT_ONLY
+    if fix_kind is FixKind.SPLIT:
+        return (
+            "Opt-in, in two phases: `rafix apply PLAN --phase 2` creates a dedicated role per "
+            "workload (trust proved to admit exactly its certificates, permissions copied) and "
+            "adds it to the profiles; once clients use their new role, `--phase 3` removes "
+            "what moved from the shared role."
+        )
+    if entry is None or fix_kind is not FixKind.AUTOMATIC:
+        reason = (entry.fix_reason if entry else "") or "rafix has no automatic fix for it"
+        return f"Not automatic: {reason}."
+    kind = entry.resource
+    return f"Automatic (`rafix plan`, then `rafix apply`, phase 1): {_AUTOMATIC_BY_KIND[kind]}."
 
 
 def propose(

@@ -67,12 +67,41 @@ EXPECTED = (
 )
 
 
+class UnknownShape(InputError):
+    """A JSON file that is not AWS CLI output rafix reads (a report, a template, ...)."""
+
+
 def load_files(paths: Sequence[str | Path]) -> Inventory:
-    """Read and merge AWS CLI JSON outputs; a directory stands for every ``*.json`` in it."""
+    """Read and merge AWS CLI JSON outputs; a directory stands for every ``*.json`` in it.
+
+    In a directory, a JSON file of another kind (rafix's own report, a plan, a template) is
+    skipped, and one warning per directory names what was skipped; a file named explicitly
+    must be AWS CLI output.
+    """
     reader = _Reader()
     with _gc_paused():
-        for path in _expand(paths):
-            reader.read(path)
+        for item in paths:
+            in_folder = Path(item).is_dir()
+            skipped: list[Path] = []
+            for path in _expand([item]):
+                try:
+                    reader.read(path)
+                except UnknownShape:
+                    if not in_folder:
+                        raise
+                    skipped.append(path)
+            if skipped:
+                names = ", ".join(p.name for p in skipped[:5])
+                more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+                reader.warn(
+                    Path(item),
+                    f"skipped {len(skipped)} JSON file(s) that are not AWS CLI output: "
+                    f"{names}{more}",
+                )
+        if not reader.hits and not reader.seen_known:
+            raise InputError(
+                f"{', '.join(str(p) for p in paths)}: no AWS CLI output among the files; {EXPECTED}"
+            )
         return reader.finish()
 
 
@@ -185,6 +214,8 @@ class _Reader:
         self.hits = 0
         #: Files large enough to hold a document over IAM's limit (only those are measured).
         self.big_files: set[Path] = set()
+        #: Some file was AWS CLI output (perhaps with empty lists).
+        self.seen_known = False
 
     def warn(self, path: Path, message: str, arn: str | None = None) -> None:
         self.inventory.warnings.append(SourceWarning(message, where=str(path), resource_arn=arn))
@@ -192,7 +223,7 @@ class _Reader:
     def read(self, path: Path) -> None:
         top = read_json(path)
         if not isinstance(top, dict):
-            raise InputError(
+            raise UnknownShape(
                 f"{path}: the top level is a JSON {_json_type(top)}, not an object; {EXPECTED}"
             )
         if path.stat().st_size > MAX_DOCUMENT_CHARS:
@@ -221,11 +252,12 @@ class _Reader:
         if self.hits == before and not self._known(top):
             hint = _wrong_kind(top)
             keys = ", ".join(sorted(top)[:8]) or "none"
-            raise InputError(
+            raise UnknownShape(
                 f"{path}: {hint}"
                 if hint
                 else f"{path}: unknown shape (top-level keys: {keys}); {EXPECTED}"
             )
+        self.seen_known = True
 
     @staticmethod
     def _known(top: JSON) -> bool:

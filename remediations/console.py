@@ -1,0 +1,154 @@
+"""What the command line prints besides its result: notes, hints, warnings, progress, colour.
+
+``--quiet`` silences everything here except errors (the report or plan itself still goes to
+standard output); ``--no-color`` and ``NO_COLOR`` turn colour off; progress shows only when
+stderr is a terminal. Every hint is a command line that runs as printed
+(:func:`source_args` gives the options that name the account).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TextIO
+
+_state = {"quiet": False, "color": True}
+
+
+def configure(*, quiet: bool = False, color: bool = True) -> None:
+    """Set by ``rafix`` from ``--quiet`` and ``--no-color`` before a command runs."""
+    _state["quiet"] = quiet
+    _state["color"] = color
+
+
+def quiet() -> bool:
+    return _state["quiet"]
+
+
+def use_color(stream: TextIO | None = None) -> bool:
+    """Colour for a terminal, unless ``--no-color`` or ``NO_COLOR`` (https://no-color.org)."""
+    stream = sys.stdout if stream is None else stream
+    isatty = getattr(stream, "isatty", None)
+    return _state["color"] and bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
+
+
+def note(text: str) -> None:
+    """A line for the person at the terminal (stderr), unless ``--quiet``."""
+    if not _state["quiet"]:
+        print(text, file=sys.stderr, flush=True)
+
+
+def warn(text: str) -> None:
+    """``rafix: warning: ...`` on stderr, unless ``--quiet``."""
+    note(f"rafix: warning: {text}")
+
+
+def warnings(items: Iterable[object]) -> None:
+    for item in items:
+        warn(str(item))
+
+
+def command_line(*words: str | None) -> str:
+    """A shell command from its words (None and "" dropped), each quoted as needed."""
+    return " ".join(shlex.quote(w) for w in words if w)
+
+
+def source_args(args: Any) -> list[str]:
+    """The options that name the account ``args`` read, for a hint to repeat them."""
+    out: list[str] = []
+    sandbox = getattr(args, "sandbox", None)
+    if sandbox:
+        return ["--sandbox", str(sandbox)]
+    for path in getattr(args, "from_files", None) or []:
+        out += ["--from-file", str(path)]
+    if out:
+        return out
+    if getattr(args, "profile", None):
+        out += ["--profile", args.profile]
+    for region in getattr(args, "regions", None) or []:
+        out += ["--region", region]
+    if getattr(args, "endpoint_url", None):
+        out += ["--endpoint-url", args.endpoint_url]
+    return out
+
+
+def hint(text: str) -> None:
+    """A suggestion, e.g. ``Try: rafix plan --sandbox sb``; silenced by ``--quiet``."""
+    note(text)
+
+
+class Progress:
+    """A one-line progress display on stderr, only when stderr is a terminal.
+
+    ``update`` may be called from reader threads; the line is redrawn at most ten times a
+    second and cleared by ``close``.
+    """
+
+    def __init__(self, what: str, stream: TextIO | None = None) -> None:
+        self.stream = sys.stderr if stream is None else stream
+        isatty = getattr(self.stream, "isatty", None)
+        self.enabled = not _state["quiet"] and bool(isatty and isatty())
+        self.what = what
+        self._lock = threading.Lock()
+        self._last = 0.0
+        self._shown = False
+
+    def update(self, step: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last < 0.1 and done < total:
+                return
+            self._last = now
+            text = f"{self.what}: {done}/{total} {step}"
+            width = _width(self.stream) - 1
+            if len(text) > width:
+                text = text[: max(width - 1, 0)] + "…"
+            self.stream.write("\r\033[K" + text)
+            self.stream.flush()
+            self._shown = True
+
+    def start(self, text: str) -> None:
+        """Show a line before the first step finishes (e.g. while connecting)."""
+        if self.enabled:
+            with self._lock:
+                self.stream.write("\r\033[K" + f"{self.what}: {text}")
+                self.stream.flush()
+                self._shown = True
+
+    def close(self) -> None:
+        if self.enabled and self._shown:
+            with self._lock:
+                self.stream.write("\r\033[K")
+                self.stream.flush()
+                self._shown = False
+
+    def callback(self) -> Callable[[Any], None]:
+        """For ``on_progress``: takes the core's progress report (stage, step, done, total)."""
+
+        labels = {"load": "reading the account", "check": "checking"}
+
+        def report(progress: Any) -> None:
+            stage = str(getattr(progress, "stage", ""))
+            self.what = labels.get(stage, self.what)
+            self.update(str(progress.step), int(progress.done), int(progress.total))
+
+        return report
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _width(stream: TextIO) -> int:
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return 80
