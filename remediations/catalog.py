@@ -1,4 +1,5 @@
-"""The one registry of findings: stable ID, default severity, title, explanation and fix text.
+"""The one registry of findings: stable ID, default severity, title, explanation, fix text and
+how rafix fixes it (:class:`FixKind`, with the reason when it does not fix it automatically).
 
 Every output (table, JSON, SARIF, TUI, plans) reads its words from here, so they all say the
 same thing. IDs are stable (``../shared/FINDINGS.md``): never rename one.
@@ -7,9 +8,23 @@ same thing. IDs are stable (``../shared/FINDINGS.md``): never rename one.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any
 
 from remediations.findings import RESOURCE_TYPES, Finding, Severity
+
+
+class FixKind(StrEnum):
+    """How rafix answers a finding (beside its words, so one entry says it all)."""
+
+    #: A phase-1 change in ``rafix plan`` (values only the user knows are asked for).
+    AUTOMATIC = "automatic"
+    #: An opt-in two-phase role split: phase 2 creates dedicated roles, phase 3 narrows.
+    SPLIT = "two-phase split"
+    #: A two-phase change a person makes (the clients must switch first); ``fix_reason`` why.
+    MANUAL_TWO_PHASE = "two-phase, by hand"
+    #: Reported only; ``fix_reason`` says why rafix does not fix it.
+    REPORT_ONLY = "report only"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +40,9 @@ class CheckSpec:
     fix: str
     #: A one-line note on when the severity changes (shown in docs and SARIF help).
     severity_note: str = ""
+    #: How rafix answers it, and (when not automatically) why not.
+    fix_kind: FixKind = FixKind.AUTOMATIC
+    fix_reason: str = ""
     #: When the finding may not mean what it seems, and what rafix already accounts for
     #: (docs/findings.md). Filled from ``_PITFALLS`` below.
     pitfalls: str = ""
@@ -133,6 +151,7 @@ _SPECS = [
         "CN). One role then serves many workloads, which breaks one-role-per-workload.",
         "Give each workload a dedicated role with the hardened trust, move clients over, then "
         "drop the extra subjects from this role (a two-phase change).",
+        fix_kind=FixKind.SPLIT,
     ),
     CheckSpec(
         "RA-TRUST-ISSUER-NOT-PINNED",
@@ -170,6 +189,7 @@ _SPECS = [
         "Create a dedicated Roles Anywhere role with the same permissions, point the profiles "
         "at it, then remove the Roles Anywhere statement from this role (a two-phase change).",
         "medium when the other principal is a single named role",
+        fix_kind=FixKind.SPLIT,
     ),
     CheckSpec(
         "RA-TRUST-WILDCARD-PRINCIPAL",
@@ -180,6 +200,10 @@ _SPECS = [
         'An Allow statement has "Principal": "*" (or {"AWS": "*"}), which covers Roles Anywhere '
         "and every other principal.",
         "Replace the wildcard with explicit principals plus the hardened Roles Anywhere statement.",
+        fix_kind=FixKind.REPORT_ONLY,
+        fix_reason=(
+            'the explicit principals that should replace "*" are not in the account\'s data'
+        ),
     ),
     CheckSpec(
         "RA-TRUST-MISSING-REQUIRED-ACTION",
@@ -225,6 +249,8 @@ _SPECS = [
         "no longer CN=...), or does not follow the configured naming convention.",
         "Issue the workload a certificate whose CN follows <app>.<component>.<env> in the STS "
         "tag charset, at most 61 characters, and pin that.",
+        fix_kind=FixKind.REPORT_ONLY,
+        fix_reason=("the fix is a new certificate for the workload, issued outside AWS"),
     ),
     # --- B. Profiles, mappings, roles ------------------------------------------------------
     CheckSpec(
@@ -328,6 +354,11 @@ _SPECS = [
         "conditions, so any certificate accepted for one of them can pick another with "
         "--role-arn.",
         "Pin each role's trust to its own workload's subject, or split the profile.",
+        fix_kind=FixKind.REPORT_ONLY,
+        fix_reason=(
+            "it is fixed by pinning each listed role's trust (RA-TRUST-NO-SUBJECT-CONDITION) or by"
+            " splitting the profile"
+        ),
     ),
     CheckSpec(
         "RA-PROFILE-MAPPING-DROPS-CONDITIONED-ATTRIBUTE",
@@ -351,6 +382,11 @@ _SPECS = [
         "on *. A leaked certificate is then an account takeover.",
         "Give the workload a dedicated least-privilege role and cap sessions with a profile "
         "session policy.",
+        fix_kind=FixKind.MANUAL_TWO_PHASE,
+        fix_reason=(
+            "the workload needs a least-privilege role first, and splitting the role alone does "
+            "not reduce privilege (a dedicated role would copy the same permissions)"
+        ),
     ),
     CheckSpec(
         "RA-ROLE-ORPHANED",
@@ -363,6 +399,10 @@ _SPECS = [
         "wire it up.",
         "Remove the Roles Anywhere statement from the trust, or delete the role after checking "
         "RoleLastUsed.",
+        fix_kind=FixKind.REPORT_ONLY,
+        fix_reason=(
+            "removing a trust or deleting a role needs a person to check RoleLastUsed first"
+        ),
     ),
     # --- C. Trust anchors, CRLs, PKI -------------------------------------------------------
     CheckSpec(
@@ -375,6 +415,8 @@ _SPECS = [
         "Without one, a stolen certificate stays valid until it expires.",
         "Import the CA's CRL in PEM (ImportCrl, enabled) and refresh it on a schedule.",
         "high for a certificate bundle in use by an enabled profile",
+        fix_kind=FixKind.REPORT_ONLY,
+        fix_reason=("importing a CRL needs the CA's CRL data, which rafix does not have"),
     ),
     CheckSpec(
         "RA-CRL-DISABLED",
@@ -394,6 +436,8 @@ _SPECS = [
         "The CRL's nextUpdate has passed: certificates revoked since are not in it. How Roles "
         "Anywhere treats a stale CRL is undocumented; treat this as a hygiene and risk signal.",
         "Import fresh CRL data (UpdateCrl) and schedule the refresh.",
+        fix_kind=FixKind.REPORT_ONLY,
+        fix_reason=("refreshing a CRL needs fresh data from the CA"),
     ),
     CheckSpec(
         "RA-CRL-ORPHANED",
@@ -404,6 +448,8 @@ _SPECS = [
         "The CRL's trust anchor is gone; the CRL protects nothing and uses one of the two CRL "
         "slots.",
         "Delete the CRL (DeleteCrl).",
+        fix_kind=FixKind.REPORT_ONLY,
+        fix_reason=("deleting a CRL is not reversible; delete it by hand (DeleteCrl)"),
     ),
     CheckSpec(
         "RA-TA-CA-EXPIRING",
@@ -416,6 +462,8 @@ _SPECS = [
         "Renew the CA, update the trust anchor's bundle (or UpdateTrustAnchor for a Private CA), "
         "then roll the workload certificates.",
         "high when expired or within 14 days",
+        fix_kind=FixKind.REPORT_ONLY,
+        fix_reason=("renewing a CA happens in your PKI"),
     ),
     CheckSpec(
         "RA-TA-NOTIFICATIONS-DISABLED",
@@ -439,6 +487,8 @@ _SPECS = [
         "external enterprise PKI is also legitimate, hence the allowlist.",
         "Add the CA's SHA-256 fingerprint to approved_ca_fingerprints if it is yours; if not, "
         "DisableTrustAnchor and investigate CreateTrustAnchor in CloudTrail.",
+        fix_kind=FixKind.REPORT_ONLY,
+        fix_reason=("whether a CA is yours is a decision for a person"),
     ),
     CheckSpec(
         "RA-TA-BLAST-RADIUS",
@@ -452,6 +502,8 @@ _SPECS = [
         "Use a dedicated issuing CA per environment for Roles Anywhere, pin the issuer in every "
         "trust and keep end-entity certificates short-lived.",
         "info when one workload is served",
+        fix_kind=FixKind.REPORT_ONLY,
+        fix_reason=("the fix is a PKI design change (a dedicated issuing CA)"),
     ),
     # --- rafix additions -------------------------------------------------------------------
     CheckSpec(
@@ -464,6 +516,8 @@ _SPECS = [
         "so rafix could not evaluate it. The rest of the account was scanned.",
         "Inspect the document; IAM normally refuses malformed policies, so the export may be "
         "damaged.",
+        fix_kind=FixKind.REPORT_ONLY,
+        fix_reason=("the document could not be read"),
     ),
 ]
 del S

@@ -93,3 +93,45 @@ def test_offline_scan_loads_neither_boto3_nor_the_ui(tmp_path: Path) -> None:
         "the scan ran and found something"
     )
     assert not loaded & {*UI_MODULES, *AWS_MODULES}, sorted(loaded & {*UI_MODULES, *AWS_MODULES})
+
+
+#: What ``tui/`` may import from the core: the facade and the typed data it hands out (the same
+#: rule as the import-linter contract in pyproject.toml, as an allow-list).
+APP_MAY_IMPORT = frozenset(
+    {
+        "remediations",
+        "remediations.answers",
+        "remediations.apply",
+        "remediations.catalog",
+        "remediations.errors",
+        "remediations.findings",
+        "remediations.managed",
+        "remediations.model",
+        "remediations.onboarding",
+        "remediations.plan",
+        "remediations.progress",
+        "remediations.render_text",
+        "remediations.report",
+        "remediations.session",
+        "remediations.settings",
+        "remediations.snapshots",
+        "remediations.source",
+    }
+)
+
+
+def test_the_app_imports_only_the_facade_and_typed_data() -> None:
+    import ast
+
+    seen: dict[str, str] = {}
+    for path in (ROOT / "tui").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                if name.startswith("remediations") and name not in APP_MAY_IMPORT:
+                    seen[name] = str(path.relative_to(ROOT))
+    assert seen == {}

@@ -22,6 +22,9 @@ shared role from the profiles when it no longer trusts Roles Anywhere. Each chan
 is the ``after`` of the same resource's change in the phase before it.
 RA-ROLE-PRIVILEGED stays advisory: a split alone copies the same permissions.
 
+How each finding is answered (automatic, split, two-phase by hand, report only, and why) is
+read from its catalog entry (``CheckSpec.fix_kind`` / ``fix_reason``).
+
 ``--set`` grammar (``parse_values``): ``KEY=VALUE`` applies to every resource;
 ``SCOPE.KEY=VALUE`` only to the resource whose name, ID or ARN is SCOPE (the key is what follows
 the last dot, so role names with dots work). Keys: ``cn``, ``ou``, ``uri``, ``dns`` (subject
@@ -31,7 +34,7 @@ prefixes such as ``s3,sqs`` for the session policy's Allow).
 
 from __future__ import annotations
 
-from remediations.catalog import CATALOG
+from remediations.catalog import CATALOG, FixKind
 from remediations.findings import RESOURCE_TYPES, Finding
 from remediations.model import Inventory
 from remediations.proposals.anchors import _propose_anchor, _propose_crl
@@ -46,7 +49,6 @@ from remediations.proposals.safety import (
     witnesses,
 )
 from remediations.proposals.splits import (
-    _SPLIT_IDS,
     SPLIT_CREATE_PHASE,
     SPLIT_NARROW_PHASE,
     Workload,
@@ -80,29 +82,6 @@ __all__ = [
 
 _TYPE_BY_CFN = {cfn: short for short, cfn in RESOURCE_TYPES.items()}
 
-# Findings grouped by the fix that answers them.
-_TWO_PHASE = {
-    "RA-ROLE-PRIVILEGED": "the workload needs a least-privilege role first, and splitting "
-    "the role alone does not reduce privilege (a dedicated role would copy the same "
-    "permissions)",
-}
-_REPORT_ONLY = {
-    "RA-TRUST-WILDCARD-PRINCIPAL": 'the explicit principals that should replace "*" are '
-    "not in the account's data",
-    "RA-TRUST-SUBJECT-NAMING": "the fix is a new certificate for the workload, issued outside AWS",
-    "RA-PROFILE-ROLE-FANOUT-WITHOUT-BINDING": "it is fixed by pinning each listed role's trust "
-    "(RA-TRUST-NO-SUBJECT-CONDITION) or by splitting the profile",
-    "RA-ROLE-ORPHANED": "removing a trust or deleting a role needs a person to check "
-    "RoleLastUsed first",
-    "RA-TA-NO-REVOCATION": "importing a CRL needs the CA's CRL data, which rafix does not have",
-    "RA-CRL-STALE": "refreshing a CRL needs fresh data from the CA",
-    "RA-CRL-ORPHANED": "deleting a CRL is not reversible; delete it by hand (DeleteCrl)",
-    "RA-TA-CA-EXPIRING": "renewing a CA happens in your PKI",
-    "RA-TA-EXTERNAL-CA": "whether a CA is yours is a decision for a person",
-    "RA-TA-BLAST-RADIUS": "the fix is a PKI design change (a dedicated issuing CA)",
-    "RA-INPUT-MALFORMED-POLICY": "the document could not be read",
-}
-
 
 _AUTOMATIC_BY_KIND = {
     "role": "a minimal patch of the trust policy (only the statements concerned change), "
@@ -119,19 +98,19 @@ _AUTOMATIC_BY_KIND = {
 
 def fix_method(finding_id: str) -> str:
     """How rafix fixes a finding, in one or two sentences (docs/findings.md)."""
-    if finding_id in _SPLIT_IDS:
+    entry = CATALOG.get(finding_id)
+    fix_kind = entry.fix_kind if entry is not None else FixKind.REPORT_ONLY
+    if fix_kind is FixKind.SPLIT:
         return (
             "Opt-in, in two phases: `rafix apply` with `--phase 2` creates a dedicated role per "
             "workload (trust proved to admit exactly its certificates, permissions copied) and "
             "adds it to the profiles; once clients use their new role, `--phase 3` removes "
             "what moved from the shared role."
         )
-    if finding_id in _TWO_PHASE:
-        return f"Not automatic: {_TWO_PHASE[finding_id]}."
-    if finding_id in _REPORT_ONLY or finding_id not in CATALOG:
-        reason = _REPORT_ONLY.get(finding_id, "rafix has no automatic fix for it")
+    if entry is None or fix_kind is not FixKind.AUTOMATIC:
+        reason = (entry.fix_reason if entry else "") or "rafix has no automatic fix for it"
         return f"Not automatic: {reason}."
-    kind = CATALOG[finding_id].resource
+    kind = entry.resource
     return f"Automatic (`rafix plan`, then `rafix apply`, phase 1): {_AUTOMATIC_BY_KIND[kind]}."
 
 
@@ -149,12 +128,14 @@ def propose(
     splits: dict[str, list[Finding]] = {}
     for finding in findings:
         kind = _TYPE_BY_CFN.get(finding.resource_type, finding.resource_type)
-        if finding.id in _SPLIT_IDS and kind == "role":
+        entry = CATALOG.get(finding.id)
+        fix_kind = entry.fix_kind if entry is not None else FixKind.REPORT_ONLY
+        if fix_kind is FixKind.SPLIT and kind == "role":
             splits.setdefault(finding.resource_arn, []).append(finding)
-        elif finding.id in _TWO_PHASE:
+        elif fix_kind is FixKind.MANUAL_TWO_PHASE:
             result.not_fixable.append(_two_phase(finding))
-        elif finding.id in _REPORT_ONLY or finding.id not in CATALOG:
-            reason = _REPORT_ONLY.get(finding.id, "rafix has no automatic fix for it")
+        elif fix_kind is FixKind.REPORT_ONLY:
+            reason = (entry.fix_reason if entry else "") or "rafix has no automatic fix for it"
             result.not_fixable.append(
                 NotFixable(finding.id, finding.resource_arn, f"Not fixed automatically: {reason}.")
             )
@@ -181,6 +162,6 @@ def _two_phase(finding: Finding) -> NotFixable:
     return NotFixable(
         finding.id,
         finding.resource_arn,
-        f"Two-phase change, not automatic: {_TWO_PHASE[finding.id]}, and its clients must "
+        f"Two-phase change, not automatic: {spec.fix_reason}, and its clients must "
         f"switch before this role can be narrowed. {spec.fix}",
     )

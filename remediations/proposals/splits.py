@@ -36,7 +36,6 @@ from remediations.trust import TrustAnalysis, analyze_trust, canonical_subject_k
 #: uses, so they are never part of a plain ``rafix apply`` (phase 1).
 SPLIT_CREATE_PHASE = 2
 SPLIT_NARROW_PHASE = 3
-_SPLIT_IDS = frozenset({"RA-TRUST-MULTIPLE-SUBJECTS", "RA-TRUST-MIXED-PRINCIPALS"})
 #: Which subject key names a workload, most specific first (as the scan counts workloads).
 _WORKLOAD_KEYS = (
     "x509subject/cn",
