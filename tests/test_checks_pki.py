@@ -15,6 +15,7 @@ from remediations.checks import role as role_checks
 from remediations.findings import Severity
 from remediations.model import Crl
 from remediations.settings import Settings
+from tests.pki import NOW, Ca, make_ca, make_crl
 from tests.test_checks_profile import (
     ACCOUNT,
     REGION,
@@ -28,7 +29,7 @@ from tests.test_checks_profile import (
     run,
     trust,
 )
-from tests.test_x509 import NOW, Ca, make_ca, make_crl, sha1_signed_pem, weak_rsa_ca
+from tests.test_x509 import sha1_signed_pem, weak_rsa_ca
 
 SETTINGS = Settings(now=NOW)
 

@@ -308,7 +308,12 @@ def test_apply_asks_again_before_drifting_and_no_means_nothing_is_written(
     before = _trust(sandbox, "ra-fred")
     questions: list[str] = []
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
-    monkeypatch.setattr("builtins.input", lambda q: questions.append(q) or "n")
+
+    def answer_no(question: str) -> str:
+        questions.append(question)
+        return "n"
+
+    monkeypatch.setattr("builtins.input", answer_no)
     code, _, err = rafix(capsys, "apply", str(path), "--sandbox", str(sandbox), "--yes")
     assert code == 1
     assert len(questions) == 1 and "managed as code" in questions[0]

@@ -216,6 +216,7 @@ def with_managed_policy(acct: MotoAccount) -> MotoAccount:
 def create_plan() -> Plan:
     """ra-alpha's trust pinned, then a new role with a managed and an inline policy."""
     pin = role_plan().changes[0]
+    assert pin.after is not None
     created: dict[str, Any] = {
         "trustPolicy": pin.after["trustPolicy"],
         "create": {

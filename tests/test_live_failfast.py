@@ -133,7 +133,7 @@ def test_the_defaults_fail_an_unreachable_or_silent_endpoint_within_20_seconds()
     unreachable = aws.TRANSIENT_ATTEMPTS * aws.DEFAULT_CONNECT_TIMEOUT + backoff
     silent = aws.DEFAULT_CONNECT_TIMEOUT + aws.READ_TIMEOUT_ATTEMPTS * aws.DEFAULT_READ_TIMEOUT
     assert unreachable < 20 and silent < 20
-    session = AccountSession(boto_session=object())  # type: ignore[arg-type]
+    session = AccountSession(boto_session=object())
     assert (session.connect_timeout, session.read_timeout) == (5.0, 12.0)
     assert AccountSession(connect_timeout=0, read_timeout=2.5).read_timeout == 2.5
     assert AccountSession(connect_timeout=0).connect_timeout is None  # 0: no limit
