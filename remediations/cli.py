@@ -253,9 +253,14 @@ def has_terminal() -> bool:
 
 
 def say(lines: Sequence[str], stream: TextIO | None = None) -> None:
-    """Print lines as they happen (an apply's progress must show before it ends)."""
+    """Print lines as they happen (an apply's progress must show before it ends); diffs are
+    coloured on a terminal unless ``--no-color``/``NO_COLOR``."""
+    from remediations.console import color_diffs, use_color
+
+    target = stream or sys.stdout
+    paint = use_color(target)
     for line in lines:
-        print(line, file=stream or sys.stdout, flush=True)
+        print(color_diffs(line) if paint else line, file=target, flush=True)
 
 
 def confirm_and_execute(

@@ -152,3 +152,36 @@ def _width(stream: TextIO) -> int:
         return os.get_terminal_size(stream.fileno()).columns
     except (OSError, ValueError, AttributeError):
         return 80
+
+
+_DIFF_COLORS = (
+    ("+++", "\033[1m"),
+    ("---", "\033[1m"),
+    ("@@", "\033[36m"),
+    ("+", "\033[32m"),
+    ("-", "\033[31m"),
+)
+_RESET = "\033[0m"
+
+
+def color_diffs(text: str) -> str:
+    """Unified-diff lines inside rendered text coloured (added green, removed red, hunks cyan).
+
+    A line is a diff line when, after its indentation, it is in a block that follows a
+    ``diff:`` heading, or is one of an apply preview's diff lines (six spaces of indent).
+    """
+    out: list[str] = []
+    in_diff = False
+    for line in text.split("\n"):
+        stripped = line.lstrip(" ")
+        indent = len(line) - len(stripped)
+        if stripped == "diff:":
+            in_diff = True
+            out.append(line)
+            continue
+        if in_diff and indent < 4:
+            in_diff = False
+        diffy = in_diff or (indent == 6 and not stripped.startswith("call "))
+        color = next((c for prefix, c in _DIFF_COLORS if stripped.startswith(prefix)), None)
+        out.append(f"{line[:indent]}{color}{stripped}{_RESET}" if diffy and color else line)
+    return "\n".join(out)

@@ -186,3 +186,39 @@ def test_zsh_and_fish_completion_are_generated_from_the_parser(
     assert "-l severity" in fish and "-l fail-on" in fish and "-s V" in fish
     every_command = completion.commands(build_parser())
     assert {c.path for c in every_command} >= {("scan",), ("sandbox", "init"), ("completion",)}
+
+
+# --- colour ----------------------------------------------------------------------------------
+
+
+def test_plan_diffs_are_coloured_only_on_a_terminal_without_no_color(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], sandbox_dir: Path
+) -> None:
+    import io
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    tty = Tty()
+    monkeypatch.setattr("sys.stdout", tty)
+    assert main(["plan", "--sandbox", str(sandbox_dir)]) == 0
+    coloured = tty.getvalue()
+    assert "\x1b[32m+" in coloured and "\x1b[31m-" in coloured
+    for flag_or_env in ("--no-color", "NO_COLOR"):
+        tty = Tty()
+        monkeypatch.setattr("sys.stdout", tty)
+        if flag_or_env == "NO_COLOR":
+            monkeypatch.setenv("NO_COLOR", "1")
+            assert main(["plan", "--sandbox", str(sandbox_dir)]) == 0
+        else:
+            assert main(["--no-color", "plan", "--sandbox", str(sandbox_dir)]) == 0
+        assert "\x1b[" not in tty.getvalue()
+    from remediations import console
+
+    console.configure()
+    plain = io.StringIO()
+    monkeypatch.setattr("sys.stdout", plain)
+    assert main(["plan", "--sandbox", str(sandbox_dir)]) == 0
+    assert "\x1b[" not in plain.getvalue()  # not a terminal

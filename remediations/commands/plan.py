@@ -11,7 +11,14 @@ import sys
 
 from remediations.answers import answers_from_set
 from remediations.cli import session_from_args
-from remediations.console import command_line, hint, note, source_args
+from remediations.console import (
+    color_diffs,
+    command_line,
+    hint,
+    note,
+    source_args,
+    use_color,
+)
 from remediations.files import STDOUT, write_output
 from remediations.plan import Plan
 from remediations.render_text import render_plan_json, render_plan_text
@@ -40,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     if fmt == "json":
         sys.stdout.write(render_plan_json(plan))
     else:
-        sys.stdout.write(render_plan_text(plan))
+        text = render_plan_text(plan)
+        sys.stdout.write(color_diffs(text) if use_color() else text)
     if out:
         note(f"rafix: wrote the plan ({len(plan.changes)} change(s)) to {out}")
     _hint_next(args, plan, out)
