@@ -313,8 +313,9 @@ def check_target(
     """
     if plan_source == "files" or not plan_source:
         raise ApplyError(
-            "this plan was made from offline files and cannot be applied; make it again with "
-            "`rafix plan --sandbox DIR` or against the live account, then apply that plan"
+            "this plan was made from offline files and cannot be applied; make it again "
+            "against a sandbox account (rafix sandbox init can make one from the files) or "
+            "the live account, then apply that plan"
         )
     if not same_account_source(plan_source, source):
         raise ApplyError(
@@ -485,7 +486,7 @@ def _stale(
 def _stale_message(stale: Sequence[str]) -> str:
     return (
         f"stale plan: {', '.join(stale)} changed since the plan was made; nothing was "
-        "written. Run `rafix plan` again."
+        "written. Make the plan again (rafix plan with the same account options)."
     )
 
 

@@ -226,15 +226,22 @@ def confirm(args: argparse.Namespace, question: str) -> bool:
 
 
 @contextmanager
-def explain_interrupt(store: SnapshotStore, retry: str) -> Iterator[None]:
-    """On Ctrl-C, say how to finish or undo what was started, then let the interrupt go on."""
+def explain_interrupt(
+    store: SnapshotStore, retry: str, again: Sequence[str] = ()
+) -> Iterator[None]:
+    """On Ctrl-C, say how to finish or undo what was started, then let the interrupt go on.
+
+    ``retry`` is the command that finishes it; ``again`` the options naming the account.
+    """
+    from remediations.console import command_line
+
     try:
         yield
     except KeyboardInterrupt:
         for snapshot in store.unfinished()[:1]:
+            undo = command_line("rafix", "rollback", snapshot.id, *again)
             print(
-                f"rafix: interrupted midway; `{retry}` finishes it, "
-                f"`rafix rollback {snapshot.id}` undoes it",
+                f"rafix: interrupted midway; `{retry}` finishes it, `{undo}` undoes it",
                 file=sys.stderr,
             )
         raise
@@ -257,16 +264,18 @@ def confirm_and_execute(
     preview: ApplyPreview,
     *,
     stream: TextIO | None = None,
-) -> ApplyReport:
+) -> ApplyReport | None:
     """The CLI's write path: print the preview, ask, execute printing each event, print the end.
 
     Nothing is asked when there is nothing to write (no change, or already applied).
-    ``stream`` is where the lines go (default standard output).
+    ``stream`` is where the lines go (default standard output). Returns None for a read-only
+    preview (``--read-only``): shown, nothing written, a success.
 
     Raises:
         ApplyError: refused (read-only, stale) or not confirmed: nothing was written.
     """
     from remediations.apply import READ_ONLY_REFUSAL, Outcome
+    from remediations.console import note, source_args
     from remediations.render_text import (
         confirm_question,
         event_lines,
@@ -274,9 +283,12 @@ def confirm_and_execute(
         report_lines,
     )
 
-    say(preview_lines(preview), stream)
+    again = source_args(args)
+    say(preview_lines(preview, again=again), stream)
     if preview.steps and preview.read_only:
-        raise ApplyError(READ_ONLY_REFUSAL)
+        # A dry run that showed what was asked is a success (exit 0), not an error.
+        note(f"rafix: {READ_ONLY_REFUSAL}")
+        return None
     if preview.refused:
         raise ApplyError(preview.refused)
     if (
@@ -288,7 +300,7 @@ def confirm_and_execute(
     report = session.execute(preview, on_event=lambda event: say(event_lines(event), stream))
     if report.outcome is Outcome.REFUSED:
         raise ApplyError(report.error or "refused; nothing was written")
-    say(report_lines(report), stream)
+    say(report_lines(report, again=again), stream)
     return report
 
 

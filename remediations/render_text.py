@@ -7,6 +7,7 @@ JSON, SARIF) are in :mod:`remediations.report`.
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -77,8 +78,7 @@ def render_plan_text(plan: Plan) -> str:
     if plan.changes and not plan.applicable:
         out.append(
             f"This plan was made from {plan.source or 'offline files'} for review: applying "
-            "needs a plan made against a live or sandbox account (rafix plan --sandbox DIR, or "
-            "live credentials).\n"
+            "needs a plan made against a live or sandbox account.\n"
         )
     return "".join(out)
 
@@ -90,8 +90,17 @@ def render_plan_json(plan: Plan) -> str:
 # --- apply -----------------------------------------------------------------------------------
 
 
-def preview_lines(preview: ApplyPreview) -> list[str]:
-    """What an apply or rollback is about to do, line by line (shown before confirming)."""
+def _rollback_command(snapshot_id: str | None, again: Sequence[str]) -> str:
+    """``rafix rollback ID`` with the options that name the account: a hint that runs."""
+    return " ".join(shlex.quote(w) for w in ("rafix", "rollback", str(snapshot_id), *again))
+
+
+def preview_lines(preview: ApplyPreview, *, again: Sequence[str] = ()) -> list[str]:
+    """What an apply or rollback is about to do, line by line (shown before confirming).
+
+    ``again``: the options that name the account (``--sandbox DIR``, ``--profile P``), added
+    to every command line suggested, so that each runs as printed.
+    """
     out: list[str] = []
     if preview.kind == "rollback":
         if preview.interrupted:
@@ -117,13 +126,13 @@ def preview_lines(preview: ApplyPreview) -> list[str]:
         for other in preview.other_unfinished:
             out.append(
                 f"Note: the apply that took snapshot {other.snapshot_id} ({other.plan}) was "
-                f"interrupted; `rafix rollback {other.snapshot_id}` undoes it."
+                f"interrupted; `{_rollback_command(other.snapshot_id, again)}` undoes it."
             )
         if preview.resume_of:
             out.append(
                 f"An earlier apply of this plan (snapshot {preview.resume_of}) was interrupted "
-                f"after {preview.resume_progress}; this apply finishes it (`rafix rollback "
-                f"{preview.resume_of}` would undo it instead)."
+                f"after {preview.resume_progress}; this apply finishes it "
+                f"(`{_rollback_command(preview.resume_of, again)}` would undo it instead)."
             )
     where = (
         f"account {preview.account_id} ({preview.source})" if preview.account_id else preview.source
@@ -173,8 +182,9 @@ def render_event_text(event: ApplyEvent) -> str:
     return _lines(event_lines(event))
 
 
-def report_lines(report: ApplyReport) -> list[str]:
-    """Where the account ended, after an apply or rollback."""
+def report_lines(report: ApplyReport, *, again: Sequence[str] = ()) -> list[str]:
+    """Where the account ended, after an apply or rollback (``again``: as for
+    :func:`preview_lines`)."""
     if report.outcome is Outcome.REFUSED:
         return [f"Refused: {report.error}"]
     if report.outcome is Outcome.NOTHING:
@@ -184,7 +194,7 @@ def report_lines(report: ApplyReport) -> list[str]:
     if report.outcome is Outcome.APPLIED:
         out = [
             f"Applied {len(report.applied)} change(s); the account is {report.done}. "
-            f"Undo with `rafix rollback {report.snapshot_id}`."
+            f"Undo with `{_rollback_command(report.snapshot_id, again)}`."
         ]
         if report.created and report.later_phase is not None:
             out.append(
@@ -196,7 +206,8 @@ def report_lines(report: ApplyReport) -> list[str]:
     if report.outcome is Outcome.PARTIAL:
         return [
             f"The account is NOT as before: {', '.join(report.differing)} differ(s) from "
-            f"snapshot {report.snapshot_id}. Retry with `rafix rollback {report.snapshot_id}`."
+            f"snapshot {report.snapshot_id}. Retry with "
+            f"`{_rollback_command(report.snapshot_id, again)}`."
         ]
     return [
         f"The account is {Outcome.ROLLED_BACK.value}: nothing the plan changed remains changed."

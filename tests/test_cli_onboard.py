@@ -82,7 +82,7 @@ def test_onboard_scan_rerun_second_workload_and_rollback(
         "--role-arn": role_arn,
     }
     snapshot = next(
-        line.split("rafix rollback ")[1].rstrip("`.")
+        line.split("rafix rollback ")[1].split()[0].rstrip("`.")
         for line in out.splitlines()
         if "Undo with `rafix rollback" in line
     )

@@ -216,8 +216,13 @@ def test_seeding_many_roles(tmp_path: Path) -> None:
     )
 
 
-def test_demo_prints_the_scan_and_the_sandbox(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--print"]) == 0
+def test_demo_prints_the_scan_and_the_sandbox(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert main(["demo", "--print", "--keep"]) == 0
     captured = capsys.readouterr()
     assert "RA-TRUST-NO-SUBJECT-CONDITION" in captured.out and "ra-ops-admin" in captured.out
     folder = Path(captured.err.split("sandbox in ", 1)[1].split()[0])

@@ -49,7 +49,8 @@ def test_demo_without_a_terminal_prints_the_scan(
     assert main(["demo"]) == 0  # pytest's stdout is not a terminal
     captured = capsys.readouterr()
     assert "RA-TRUST-NO-SUBJECT-CONDITION" in captured.out
-    assert "sandbox in " + str(tmp_path) in captured.err
+    assert not list(tmp_path.glob("rafix-demo-*"))  # nothing left behind without --keep
+    assert "rafix demo --keep" in captured.err
 
 
 def test_tui_without_a_terminal_prints_the_scan(

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from remediations.cli import confirm_and_execute, explain_interrupt, session_from_args
+from remediations.console import command_line, source_args
 from remediations.errors import ApplyError
 from remediations.plan import Plan
 
@@ -57,8 +58,10 @@ def run(args: argparse.Namespace) -> int:
     if not confirm_drift(args, [c for c in plan.changes if c.phase in phases]):
         return 1
     session = session_from_args(args)
-    retry = f"rafix apply {args.plan_file} (same options)"
-    with explain_interrupt(session.store, retry):
+    again = source_args(args)
+    phase_options = [w for n in getattr(args, "phases", None) or () for w in ("--phase", str(n))]
+    retry = command_line("rafix", "apply", args.plan_file, *again, *phase_options)
+    with explain_interrupt(session.store, retry, again):
         preview = session.preview(plan, phases=phases, label=str(Path(args.plan_file).resolve()))
         report = confirm_and_execute(args, session, preview)
-    return 0 if report.ok else 1
+    return 0 if report is None or report.ok else 1

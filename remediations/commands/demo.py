@@ -1,8 +1,8 @@
 """``rafix demo``: the terminal app on a fresh copy of the built-in demo account (no AWS).
 
-The copy is a sandbox in a new temporary folder, removed when the app exits unless ``--keep``
-(then its path is printed, to go on with ``rafix plan --sandbox DIR``). ``--print``, or no
-terminal on standard output, prints the scan instead of opening the app.
+The copy is a sandbox in a new temporary folder, removed when rafix exits (app or ``--print``,
+normally or not) unless ``--keep``; then its path is printed with the commands to go on with.
+``--print``, or no terminal on standard output, prints the scan instead of opening the app.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+
+from remediations.console import command_line, hint
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,7 +26,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         if getattr(args, "print_only", False) or not has_terminal():
             _print_scan(directory)
-            keep = True  # printed: the user goes on with `rafix plan --sandbox DIR`
         else:
             from remediations.cli import build_parser, run_command
 
@@ -40,11 +41,13 @@ def run(args: argparse.Namespace) -> int:
         if not keep:
             shutil.rmtree(directory, ignore_errors=True)
     if keep:
-        print(
-            f"\nThe demo account is a sandbox in {directory}\n"
-            f"Try: rafix plan --sandbox {directory}   "
-            f"(then rafix apply PLAN.json --sandbox {directory})",
-            file=sys.stderr,
+        plan = command_line("rafix", "plan", "--sandbox", str(directory), "--out", "plan.json")
+        apply = command_line("rafix", "apply", "plan.json", "--sandbox", str(directory))
+        hint(f"\nThe demo account is a sandbox in {directory}\nTry: {plan}   then   {apply}")
+    else:
+        hint(
+            "\nThe demo sandbox was removed; `rafix demo --keep` keeps it, or "
+            "`rafix sandbox init demo-sandbox` makes one to keep"
         )
     return 0
 

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from remediations.cli import session_from_args
+from remediations.console import Progress, command_line, hint, note
+from remediations.errors import InputError
+from remediations.files import STDOUT
 from remediations.render_text import export_counts, warning_lines
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.out == STDOUT:
+        raise InputError("--out -: export writes several files; name a folder (e.g. --out exp)")
     session = session_from_args(args)
-    inventory = session.load()
+    with Progress("reading the account") as progress:
+        inventory = session.load(on_progress=progress.callback())
     for line in warning_lines(inventory.warnings):
-        print(line, file=sys.stderr)
+        note(line)
     written = session.export(args.out, inventory=inventory)
     counts = export_counts(inventory)
     for path in written:
         print(f"wrote {path} ({counts.get(path.name, '')})")
-    print(f"Scan it offline with: rafix scan --from-file {args.out}", file=sys.stderr)
+    hint(f"Scan it offline with: {command_line('rafix', 'scan', '--from-file', args.out)}")
     return 0

@@ -16,6 +16,7 @@ from typing import Any
 
 from remediations.apply import ApplyReport
 from remediations.cli import confirm_and_execute, explain_interrupt, session_from_args
+from remediations.console import command_line, note, source_args
 from remediations.errors import InputError
 from remediations.model import Inventory
 from remediations.onboarding import (
@@ -107,10 +108,10 @@ def run(args: argparse.Namespace) -> int:
             from remediations.render_text import render_plan_text
 
             sys.stdout.write(render_plan_text(plan))
-        print(
+        apply_it = command_line("rafix", "apply", out, *source_args(args))
+        note(
             f"rafix: wrote the onboarding plan ({len(plan.changes)} change(s)) to {out}; "
-            f"apply it with `rafix apply {out}` and the same account options",
-            file=sys.stderr,
+            f"apply it with `{apply_it}`"
         )
         return 0
     if not plan.applicable:
@@ -119,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
             "files are read-only; --out PLAN.json saves the plan for review)"
         )
     report = _apply(args, session, onboarding, fmt)
+    if report is None:  # a read-only preview: shown, nothing written
+        return 0
     if not report.ok:
         _say_result(fmt, "failed", onboarding, None, report.snapshot_id)
         return 1
@@ -131,12 +134,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _apply(
     args: argparse.Namespace, session: Session, onboarding: Onboarding, fmt: str
-) -> ApplyReport:
+) -> ApplyReport | None:
     names = onboarding.names
     label = f"onboarding of {names.cn} ({names.role_name})"
     # In JSON mode standard output carries the one JSON document; progress goes to stderr.
     stream = sys.stderr if fmt == "json" else sys.stdout
-    with explain_interrupt(session.store, "rafix onboard (same options)"):
+    retry = command_line("rafix", *sys.argv[1:]) if sys.argv[1:] else "rafix onboard"
+    with explain_interrupt(session.store, retry, source_args(args)):
         preview = session.preview(onboarding.plan, label=label)
         return confirm_and_execute(args, session, preview, stream=stream)
 

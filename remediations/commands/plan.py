@@ -11,7 +11,8 @@ import sys
 
 from remediations.answers import answers_from_set
 from remediations.cli import session_from_args
-from remediations.files import write_output
+from remediations.console import command_line, hint, note, source_args
+from remediations.files import STDOUT, write_output
 from remediations.plan import Plan
 from remediations.render_text import render_plan_json, render_plan_text
 
@@ -31,6 +32,9 @@ def run(args: argparse.Namespace) -> int:
     fmt = getattr(args, "format", "text")
     if fmt in CODE_FORMATS:
         return _write_code(plan, fmt, out)
+    if out == STDOUT:  # `-o -`: the plan file itself on standard output, nothing else there
+        sys.stdout.write(render_plan_json(plan))
+        return 0
     if out:
         plan.save(out)
     if fmt == "json":
@@ -38,8 +42,29 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render_plan_text(plan))
     if out:
-        print(f"rafix: wrote the plan ({len(plan.changes)} change(s)) to {out}", file=sys.stderr)
+        note(f"rafix: wrote the plan ({len(plan.changes)} change(s)) to {out}")
+    _hint_next(args, plan, out)
     return 0
+
+
+def _hint_next(args: argparse.Namespace, plan: Plan, out: str | None) -> None:
+    """The next command, runnable as printed: apply the plan, or make an applicable one."""
+    if not plan.changes:
+        return
+    if plan.applicable:
+        if out:
+            hint(f"Apply it with: {command_line('rafix', 'apply', out, *source_args(args))}")
+        else:
+            again = command_line("rafix", *sys.argv[1:], "--out", "plan.json")
+            hint(f"Save it to apply it: {again}")
+        return
+    files = [str(f) for f in getattr(args, "from_files", None) or []]
+    if files:
+        init = command_line("rafix", "sandbox", "init", "rafix-sandbox", "--from-file", *files)
+        hint(
+            f"To try the fixes on a copy of this account: {init} && "
+            f"{command_line('rafix', 'plan', '--sandbox', 'rafix-sandbox', '--out', 'plan.json')}"
+        )
 
 
 def _write_code(plan: Plan, fmt: str, out: str | None) -> int:
@@ -47,12 +72,9 @@ def _write_code(plan: Plan, fmt: str, out: str | None) -> int:
     from remediations.iac import render_cloudformation, render_terraform
 
     text = render_terraform(plan) if fmt == "terraform" else render_cloudformation(plan)
-    if out and out != "-":
+    if out and out != STDOUT:
         write_output(out, text, what=f"the {CODE_FORMATS[fmt]} code")
-        print(
-            f"rafix: wrote {len(plan.changes)} change(s) as {CODE_FORMATS[fmt]} to {out}",
-            file=sys.stderr,
-        )
+        note(f"rafix: wrote {len(plan.changes)} change(s) as {CODE_FORMATS[fmt]} to {out}")
     else:
         sys.stdout.write(text)
     return 0

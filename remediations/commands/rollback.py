@@ -11,4 +11,4 @@ def run(args: argparse.Namespace) -> int:
     session = session_from_args(args)
     preview = session.preview_rollback(args.snapshot, force=bool(getattr(args, "force", False)))
     report = confirm_and_execute(args, session, preview)
-    return 0 if report.ok else 1
+    return 0 if report is None or report.ok else 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from remediations.console import command_line, hint
 from remediations.render_text import describe_inventory
 
 
@@ -28,5 +29,7 @@ def _init(args: argparse.Namespace) -> int:
     print(f"  {describe_inventory(inventory)}")
     print(f"  state: {args.dir}/state/ ({', '.join(p.name for p in created)})")
     print(f"  snapshots: {args.dir}/snapshots/")
-    print(f"Try: rafix scan --sandbox {args.dir}   or   rafix plan --sandbox {args.dir}")
+    scan = command_line("rafix", "scan", "--sandbox", args.dir)
+    plan = command_line("rafix", "plan", "--sandbox", args.dir, "--out", "plan.json")
+    hint(f"Try: {scan}   or   {plan}")
     return 0

@@ -102,7 +102,7 @@ def fix_method(finding_id: str) -> str:
     fix_kind = entry.fix_kind if entry is not None else FixKind.REPORT_ONLY
     if fix_kind is FixKind.SPLIT:
         return (
-            "Opt-in, in two phases: `rafix apply PLAN --phase 2` creates a dedicated role per "
+            "Opt-in, in two phases: `rafix apply` with `--phase 2` creates a dedicated role per "
             "workload (trust proved to admit exactly its certificates, permissions copied) and "
             "adds it to the profiles; once clients use their new role, `--phase 3` removes "
             "what moved from the shared role."

@@ -368,7 +368,7 @@ def _narrow_shared_role(
     wait = (
         f"Phase {SPLIT_NARROW_PHASE}: waits until every workload has switched its --role-arn to "
         f"its dedicated role ({new_names}); until then it breaks the clients that still assume "
-        f"{name}. Apply it with `rafix apply PLAN --phase {SPLIT_NARROW_PHASE}`."
+        f"{name}. Then apply this plan again with --phase {SPLIT_NARROW_PHASE}."
     )
     after_trust = analyze_trust(narrowed)
     leftover = [w for w in moved if w is not None and _still_admitted(after_trust, w)]
