@@ -20,39 +20,31 @@ Rules (FINDINGS F-ROLE-01, F-PROF-01..03, section 2.9):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 from typing import Any
 
+from remediations.iam.statements import Statement, compile_statements
+from remediations.iam.statements import condition_is_vacuous as condition_is_vacuous
+from remediations.iam.wildcard import compile_wildcard
 from remediations.model import ManagedPolicy, Role
-from remediations.policy import as_list, statements
 
 JSON = dict[str, Any]
 
 
-# --- wildcard matching ------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4096)
-def _wildcard_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+# --- matching (the shared IAM building blocks) -------------------------------------------------
 
 
 def action_matches(pattern: str, action: str) -> bool:
     """IAM action matching: ``*`` and ``?`` wildcards, case-insensitive."""
-    return _wildcard_regex(pattern, True).fullmatch(action) is not None
+    return compile_wildcard(pattern, True).matches(action)
 
 
 def resource_matches(pattern: str, resource: str) -> bool:
     """IAM resource matching: ``*`` and ``?`` wildcards, case-sensitive."""
-    return _wildcard_regex(pattern, False).fullmatch(resource) is not None
-
-
-# --- statements -------------------------------------------------------------------------------
+    return compile_wildcard(pattern, False).matches(resource)
 
 
 class Applies(Enum):
@@ -65,107 +57,16 @@ class Applies(Enum):
     CONDITIONAL = "conditional"
 
 
-def _strings(value: Any) -> list[str]:
-    return [v for v in as_list(value) if isinstance(v, str)]
+def applies(stmt: Statement, action: str, resources: Sequence[str]) -> Applies:
+    """Whether a statement covers ``action`` on one of ``resources``, and under what condition."""
+    if not stmt.covers_action(action):
+        return Applies.NO
+    if not any(stmt.covers_resource(r) for r in resources):
+        return Applies.NO
+    return Applies.ALWAYS if stmt.vacuous else Applies.CONDITIONAL
 
 
-@lru_cache(maxsize=8192)
-def _alternation(patterns: tuple[str, ...], ignore_case: bool) -> re.Pattern[str]:
-    """One regex matching any of the wildcard patterns (none: matches nothing)."""
-    if not patterns:
-        return re.compile(r"(?!)")
-    body = "|".join(_wildcard_regex(p, ignore_case).pattern for p in patterns)
-    return re.compile(body, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
-
-
-@dataclass(frozen=True, slots=True)
-class _Element:
-    """``Action``/``NotAction`` (or ``Resource``/``NotResource``) of a statement, compiled."""
-
-    regex: re.Pattern[str] | None
-    negated: bool
-    patterns: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, stmt: Mapping[str, Any], name: str, ignore_case: bool) -> _Element:
-        for key, negated in ((name, False), (f"Not{name}", True)):
-            if key in stmt:
-                patterns = tuple(_strings(stmt[key]))
-                return cls(_alternation(patterns, ignore_case), negated, patterns)
-        # IAM rejects a statement without the element, so it covers nothing.
-        return cls(None, False)
-
-    def may_cover_service(self, service: str) -> bool:
-        """Cheap over-approximation: could the element cover some action of ``service``?"""
-        if self.regex is None:
-            return False
-        return self.negated or any(
-            action_matches(p.partition(":")[0], service) for p in self.patterns
-        )
-
-    def covers(self, value: str) -> bool:
-        if self.regex is None:
-            return False
-        return (
-            (self.regex.fullmatch(value) is None)
-            if self.negated
-            else (self.regex.fullmatch(value) is not None)
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledStatement:
-    effect: str
-    actions: _Element
-    resources: _Element
-    vacuous: bool
-
-    @classmethod
-    def of(cls, stmt: Mapping[str, Any]) -> CompiledStatement:
-        return cls(
-            effect=str(stmt.get("Effect", "")),
-            actions=_Element.of(stmt, "Action", True),
-            resources=_Element.of(stmt, "Resource", False),
-            vacuous=condition_is_vacuous(stmt.get("Condition")),
-        )
-
-    def applies(self, action: str, resources: Sequence[str]) -> Applies:
-        if not self.actions.covers(action):
-            return Applies.NO
-        if not any(self.resources.covers(r) for r in resources):
-            return Applies.NO
-        return Applies.ALWAYS if self.vacuous else Applies.CONDITIONAL
-
-
-_ANY_IP = {"0.0.0.0/0", "::/0"}
-
-
-def _is_vacuous(operator: str, key: str, values: Any) -> bool:
-    """A condition entry that holds for every request (e.g. aws:SourceIp 0.0.0.0/0)."""
-    op = operator.lower()
-    vals = {v.strip() for v in _strings(values)}
-    if op in ("ipaddress", "ipaddressifexists") and key.lower() == "aws:sourceip":
-        return bool(vals & _ANY_IP)
-    # A "*" pattern matches any present value; with IfExists an absent key passes too.
-    return op in ("stringlikeifexists", "arnlikeifexists") and "*" in vals
-
-
-def condition_is_vacuous(condition: Any) -> bool:
-    """True when a Condition block is absent, empty or made only of entries that always hold."""
-    if not condition:
-        return True
-    if not isinstance(condition, Mapping):
-        return False
-    for operator, entries in condition.items():
-        if not isinstance(entries, Mapping) or not entries:
-            return False
-        for key, values in entries.items():
-            if not _is_vacuous(str(operator), str(key), values):
-                return False
-    return True
-
-
-Compiled = tuple[CompiledStatement, ...]
+Compiled = tuple[Statement, ...]
 #: Compiled documents by ``id(document)``. A scan keeps one memo while its inventory (which
 #: owns the documents) is alive, so managed policies shared by many roles compile once.
 Memo = dict[int, Compiled]
@@ -175,11 +76,7 @@ def compile_document(doc: Mapping[str, Any], memo: Memo | None = None) -> Compil
     """The Allow and Deny statements of a document, compiled for repeated probing."""
     if memo is not None and id(doc) in memo:
         return memo[id(doc)]
-    compiled = tuple(
-        CompiledStatement.of(stmt)
-        for stmt in statements(dict(doc))
-        if stmt.get("Effect") in ("Allow", "Deny")
-    )
+    compiled = tuple(stmt for stmt in compile_statements(doc)[1] if stmt.effect)
     if memo is not None:
         memo[id(doc)] = compiled
     return compiled
@@ -224,13 +121,13 @@ def evaluate_action(docs: Sequence[Compiled], action: str, resources: Sequence[s
     allow = deny = Applies.NO
     for doc in docs:
         for stmt in doc:
-            applies = stmt.applies(action, resources)
-            if applies is Applies.NO:
+            found = applies(stmt, action, resources)
+            if found is Applies.NO:
                 continue
             if stmt.effect == "Allow":
-                allow = _strongest((allow, applies))
+                allow = _strongest((allow, found))
             else:
-                deny = _strongest((deny, applies))
+                deny = _strongest((deny, found))
     return ProbeResult(allow=allow, deny=deny)
 
 
@@ -248,7 +145,7 @@ def could_allow(docs: Sequence[Compiled], actions: Iterable[str]) -> bool:
     """Some Allow statement covers one of the actions, under any condition, on any resource."""
     wanted = tuple(actions)
     return any(
-        stmt.effect == "Allow" and any(stmt.actions.covers(a) for a in wanted)
+        stmt.effect == "Allow" and any(stmt.covers_action(a) for a in wanted)
         for doc in docs
         for stmt in doc
     )
