@@ -149,9 +149,10 @@ class Progress:
 
 def _width(stream: TextIO) -> int:
     try:
-        return os.get_terminal_size(stream.fileno()).columns
+        columns = os.get_terminal_size(stream.fileno()).columns
     except (OSError, ValueError, AttributeError):
         return 80
+    return columns if columns >= 20 else 80  # a pseudo-terminal that reports no size
 
 
 _DIFF_COLORS = (

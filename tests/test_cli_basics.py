@@ -222,3 +222,35 @@ def test_plan_diffs_are_coloured_only_on_a_terminal_without_no_color(
     monkeypatch.setattr("sys.stdout", plain)
     assert main(["plan", "--sandbox", str(sandbox_dir)]) == 0
     assert "\x1b[" not in plain.getvalue()  # not a terminal
+
+
+def test_progress_shows_on_a_terminal_only_and_not_when_quiet() -> None:
+    import io
+
+    from remediations import console
+    from remediations.progress import Progress as Step
+    from remediations.progress import Stage
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    console.configure()
+    tty = Tty()
+    with console.Progress("reading the account", stream=tty) as progress:
+        progress.start("connecting")
+        progress.callback()(Step(Stage.LOAD, "rolesanywhere:ListProfiles in eu-west-1", 6, 6))
+    shown = tty.getvalue()
+    assert "reading the account: connecting" in shown
+    assert "6/6 rolesanywhere:ListProfiles in eu-west-1" in shown
+    assert shown.endswith("\r\x1b[K")  # cleared before the report is printed
+    plain = io.StringIO()
+    with console.Progress("reading", stream=plain) as progress:
+        progress.start("connecting")
+    assert plain.getvalue() == ""
+    console.configure(quiet=True)
+    quiet = Tty()
+    with console.Progress("reading", stream=quiet) as progress:
+        progress.start("connecting")
+    console.configure()
+    assert quiet.getvalue() == ""
