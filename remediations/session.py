@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from remediations.answers import Answer, Question, values_from_answers
 from remediations.apply import ApplyEvent, ApplyPreview, ApplyReport
@@ -276,6 +276,36 @@ class Session:
             )
 
     # --- files -----------------------------------------------------------------------------
+
+    def plan_as_code(
+        self,
+        plan: Plan,
+        fmt: Literal["terraform", "cloudformation"],
+        *,
+        title: str = "rafix fixes",
+        out: Path | str | None = None,
+    ) -> str:
+        """The plan's changes as Terraform (HCL) or a CloudFormation template (YAML): what
+        ``rafix plan --format terraform|cloudformation`` prints, for code-managed resources.
+
+        Args:
+            out: Also write it to this file (as ``-o FILE`` does).
+
+        Raises:
+            InputError: an unknown format, or ``out`` cannot be written (nothing changed there).
+        """
+        from remediations.files import write_output
+        from remediations.iac import render_cloudformation, render_terraform
+
+        if fmt == "terraform":
+            text = render_terraform(plan, title=title)
+        elif fmt == "cloudformation":
+            text = render_cloudformation(plan, title=title)
+        else:
+            raise InputError(f"unknown plan format {fmt!r}: terraform or cloudformation")
+        if out is not None:
+            write_output(out, text, what=f"the {fmt} output")
+        return text
 
     def export(self, out_dir: Path | str, *, inventory: Inventory | None = None) -> list[Path]:
         """Write the account in the ``--from-file`` formats (``iam.json``, ``anchors.json``,

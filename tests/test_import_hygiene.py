@@ -103,6 +103,7 @@ APP_MAY_IMPORT = frozenset(
         "remediations.answers",
         "remediations.apply",
         "remediations.catalog",
+        "remediations.diff",
         "remediations.errors",
         "remediations.findings",
         "remediations.managed",

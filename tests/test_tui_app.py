@@ -213,7 +213,11 @@ async def test_no_credentials_shows_a_panel_not_a_traceback(
         config=None,
         read_only=True,
     )
-    app = RafixApp(make_session(args), remember_theme=False, demo_factory=lambda: None)
+    app = RafixApp(
+        make_session(args),
+        remember_theme=False,
+        demo_factory=lambda: session_for(tmp_path / "unused"),
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         screen = app.screen

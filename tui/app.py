@@ -9,10 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.worker import Worker, WorkerState
 
+from remediations.apply import ApplyPreview, ApplyReport
 from remediations.findings import Finding
+from remediations.onboarding import Onboarding
+from remediations.plan import Plan
+from remediations.session import Session
 from tui.commands import RafixCommands
 from tui.config import DEFAULT_THEME, TuiConfig, load_saved_theme, save_theme
 from tui.screens.main import MainScreen
@@ -41,11 +48,11 @@ class RafixApp(App[int]):
 
     def __init__(
         self,
-        session: Any,
+        session: Session,
         *,
         source_text: str = "",
         config: TuiConfig | None = None,
-        demo_factory: Callable[[], Any] | None = None,
+        demo_factory: Callable[[], Session] | None = None,
         remember_theme: bool = True,
     ) -> None:
         super().__init__()
@@ -117,18 +124,61 @@ class RafixApp(App[int]):
         self.push_screen(SnapshotsScreen())
 
     def action_onboard(self) -> None:
-        try:
-            from tui.onboard_wizard import OnboardWizard  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:
-            self.notify("Onboarding is not available in this version", severity="warning")
+        from tui.onboard_wizard import OnboardWizard
+
+        wizard = OnboardWizard(self.session)
+
+        def done(plan: Plan | None) -> None:
+            if plan is not None and wizard.onboarding is not None:
+                self.apply_onboarding(wizard.onboarding)
+
+        self.push_screen(wizard, done)
+
+    def apply_onboarding(self, onboarding: Onboarding) -> None:
+        """The wizard's plan goes through the same confirm, apply and result screens as a fix
+        (read-only: the proposal screen, where it can be saved or exported)."""
+        from tui.screens.proposal import ProposalScreen
+
+        if self.session.read_only:
+            self.push_screen(ProposalScreen([], plan=onboarding.plan))
             return
-        self.push_screen(OnboardWizard(self.session), self._onboard_done)
+        self.notify("Checking the account before the confirmation…", timeout=2)
+        self._preview_onboarding(onboarding)
 
-    def _onboard_done(self, plan: Any) -> None:
-        if plan is not None:
-            from tui.screens.proposal import ProposalScreen
+    @work(thread=True, exclusive=True, exit_on_error=False, group="onboard", name="onboard")
+    def _preview_onboarding(self, onboarding: Onboarding) -> tuple[Onboarding, ApplyPreview]:
+        names = onboarding.names
+        label = f"onboarding of {names.cn} ({names.role_name})"
+        return onboarding, self.session.preview(onboarding.plan, label=label)
 
-            self.push_screen(ProposalScreen([], plan=plan))
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "onboard":
+            return
+        if event.state == WorkerState.ERROR:
+            self.notify(f"Cannot onboard: {event.worker.error}", severity="error", markup=False)
+        elif event.state == WorkerState.SUCCESS:
+            result = event.worker.result
+            assert result is not None
+            onboarding, preview = result
+            self._confirm_onboarding(onboarding, preview)
+
+    def _confirm_onboarding(self, onboarding: Onboarding, preview: ApplyPreview) -> None:
+        from tui.onboard_wizard import client_config_content
+        from tui.screens.apply import ApplyScreen, ConfirmScreen
+
+        if preview.refused:
+            self.notify(f"Cannot onboard: {preview.refused}", severity="error", markup=False)
+            return
+
+        def epilogue(report: ApplyReport) -> Content:
+            return client_config_content(onboarding, self.session.load())
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.push_screen(ApplyScreen(preview, what="Onboarding", epilogue=epilogue))
+
+        title = f"Onboard {onboarding.names.cn}: apply these changes?"
+        self.push_screen(ConfirmScreen(preview, title=title), confirmed)
 
     def refresh_findings(self) -> None:
         """Read the account again (after an apply or a rollback)."""

@@ -13,6 +13,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 class RafixCommands(Provider):
     def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
         commands: list[tuple[str, str, Callable[[], Any]]] = []
+        # The screen under a modal palette is the one whose actions make sense now.
         screen_commands = getattr(self.screen, "palette_commands", None)
         if callable(screen_commands):
             commands.extend(screen_commands())

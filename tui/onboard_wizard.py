@@ -382,3 +382,28 @@ def review_content(onboarding: Onboarding) -> Content:
             Content.styled("ctrl+y: accept (confirmation comes next) · escape: back", "bold")
         )
     return Content("").join(parts)
+
+
+def client_config_content(onboarding: Onboarding, inventory: Inventory) -> Content:
+    """What the workload's operator needs once the onboarding is applied: the certificate
+    subject, the key and CSR command, and the ``~/.aws/config`` block (as ``rafix onboard``
+    prints them), with the profile's real ARN read back from the account."""
+    names = onboarding.names
+    found = [
+        p.arn
+        for p in inventory.profiles.values()
+        if p.region == names.region and p.name == names.profile_name
+    ]
+    config = onboarding.client_config(profile_arn=found[0] if len(found) == 1 else None)
+    subject = config.subject + (f" (SAN URI {config.spiffe_uri})" if config.spiffe_uri else "")
+    return Content("\n").join(
+        [
+            Content.styled("Give the workload's operator:", "bold $accent"),
+            Content.assemble(("Certificate subject to request from the CA: ", "bold"), subject),
+            Content.styled("Key and CSR (on the workload's host):", "bold"),
+            Content(f"  {config.openssl_command}"),
+            Content(f"Save the certificate the CA issues as {config.certificate_path}."),
+            Content.styled("~/.aws/config:", "bold"),
+            *(Content(f"  {line}") for line in config.aws_config.splitlines()),
+        ]
+    )

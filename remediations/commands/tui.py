@@ -19,7 +19,29 @@ def run(args: argparse.Namespace) -> int:
     if not has_terminal():
         return print_scan(args)
     source_text = getattr(args, "source_text", None) or describe_source(args)
-    return run_app(make_session(args), source_text=source_text, demo_factory=None)
+    # A live account that cannot be read offers the demo instead (the error panel's `d`).
+    demo = (
+        None
+        if getattr(args, "sandbox", None) or getattr(args, "from_files", None)
+        else demo_session
+    )
+    return run_app(make_session(args), source_text=source_text, demo_factory=demo)
+
+
+def demo_session() -> Session:
+    """A session on a fresh sandbox of the demo account, removed when rafix exits."""
+    import atexit
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from remediations.sandbox import init_sandbox
+    from remediations.source import SandboxSource
+
+    directory = Path(tempfile.mkdtemp(prefix="rafix-demo-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    init_sandbox(directory)
+    return Session(SandboxSource(directory))
 
 
 def print_scan(args: argparse.Namespace) -> int:

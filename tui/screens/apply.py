@@ -1,12 +1,14 @@
 """Confirmation before any write, then the apply's progress per call, then its result.
 
-Every write (a plan or a rollback) goes through these two screens: the preview the core made
-is listed in full, ``y`` confirms, and only then does the core's ``execute`` run, in a thread.
+Every write (a fix, an onboarding, a rollback) goes through these two screens: the preview the
+core made is listed in full, ``y`` confirms, and only then does the core's ``execute`` run, in
+a thread worker that reports each event as it happens.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -18,14 +20,30 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from remediations.apply import (
+    ApplyEvent,
+    ApplyPreview,
+    ApplyReport,
+    CallMade,
+    ChangeFailed,
+    ChangeStarted,
+    ChangeVerified,
+    Outcome,
+    RollbackFailed,
+    RolledBack,
+    SnapshotTaken,
+)
 
-def preview_lines(preview: Any) -> list[Content]:
+if TYPE_CHECKING:
+    from tui.app import RafixApp
+
+
+def preview_lines(preview: ApplyPreview) -> list[Content]:
     """Every resource and API call of a preview, one per line."""
     lines: list[Content] = []
     for step in preview.steps:
-        name = step.resource_arn
         lines.append(Content.assemble(("● ", "$warning"), (step.summary or "change", "bold")))
-        lines.append(Content.assemble(("  resource: ", "dim"), name))
+        lines.append(Content.assemble(("  resource: ", "dim"), step.resource_arn))
         for call in step.calls:
             lines.append(Content.assemble(("    → ", "$accent"), call.describe()))
     return lines
@@ -35,28 +53,44 @@ class ConfirmScreen(ModalScreen[bool]):
     """Lists every resource and call; ``y`` applies, ``n``/``escape`` does not."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes, apply", id="confirm_yes"),
-        Binding("n", "answer(False)", "No", id="confirm_no"),
+        Binding("y", "answer(True)", "Yes, apply", id="confirm_yes", tooltip="Apply the changes"),
+        Binding("n", "answer(False)", "No", id="confirm_no", tooltip="Do not apply"),
         Binding("escape", "answer(False)", "Cancel", show=False, id="confirm_cancel"),
     ]
 
-    def __init__(self, preview: Any, *, title: str = "Apply these changes?") -> None:
+    def __init__(
+        self,
+        preview: ApplyPreview,
+        *,
+        title: str = "Apply these changes?",
+        warnings: Sequence[str] = (),
+    ) -> None:
         super().__init__()
         self.preview = preview
         self.title_text = title
+        self.warnings = list(warnings)
 
     def compose(self) -> ComposeResult:
-        steps = list(self.preview.steps)
+        steps = self.preview.steps
         calls = sum(len(step.calls) for step in steps)
+        where = self.preview.source
+        if self.preview.account_id:
+            where = f"account {self.preview.account_id} ({self.preview.source})"
         with Vertical(id="confirm-box"):
             yield Static(Content.styled(self.title_text, "bold"), markup=False)
             yield Static(
                 Content(
-                    f"{len(steps)} resource(s), {calls} API call(s). A snapshot is taken first; "
-                    "any failure rolls back what was done."
+                    f"{len(steps)} resource(s), {calls} API call(s) in {where}. A snapshot is "
+                    "taken first; any failure rolls back what was done."
                 ),
                 markup=False,
             )
+            for warning in self.warnings:
+                yield Static(
+                    Content.assemble(("warning: ", "bold $warning"), warning),
+                    classes="confirm-warning",
+                    markup=False,
+                )
             with VerticalScroll(id="confirm-list"):
                 yield Static(Content("\n").join(preview_lines(self.preview)), markup=False)
             yield Static(
@@ -76,118 +110,185 @@ class ConfirmScreen(ModalScreen[bool]):
 
 
 class ApplyProgress(Message):
-    def __init__(self, event: Any) -> None:
+    """An event of the core's execute, posted from the worker thread."""
+
+    def __init__(self, event: ApplyEvent) -> None:
         super().__init__()
         self.event = event
 
 
-def event_line(event: Any) -> Content:
+def event_line(event: ApplyEvent) -> Content:
     """One line for an event of the core's execute."""
-    kind = type(event).__name__
-    change = getattr(event, "change_id", "") or ""
-    if kind == "SnapshotTaken":
-        return Content.assemble(("snapshot ", "bold"), str(getattr(event, "snapshot_id", "")))
-    if kind == "CallMade":
-        call = getattr(event, "call", None)
-        text = call.describe() if call is not None and hasattr(call, "describe") else str(event)
-        ok = getattr(event, "ok", True)
-        return Content.assemble(("  ✓ " if ok else "  ✗ ", "$success" if ok else "$error"), text)
-    if kind == "ChangeStarted":
-        return Content.assemble(("● ", "$warning"), str(getattr(event, "summary", change)))
-    if kind == "ChangeVerified":
-        return Content.assemble(("  verified ", "bold $success"), change)
-    if kind == "RolledBack":
-        why = getattr(event, "reason", "") or ""
-        return Content.assemble(("  rolled back ", "bold $error"), f"{change} {why}".strip())
-    return Content(str(getattr(event, "message", event)))
+    if isinstance(event, SnapshotTaken):
+        return Content.assemble(
+            ("snapshot ", "bold"), event.snapshot_id, (f"  {event.path}", "dim")
+        )
+    if isinstance(event, ChangeStarted):
+        return Content.assemble(
+            ("● ", "$warning"),
+            (event.summary or event.change_id, "bold"),
+            f"  {event.resource_arn}",
+        )
+    if isinstance(event, CallMade):
+        who = "  ↺ " if event.change_id == "rollback" else "  ✓ "
+        return Content.assemble((who, "$success"), event.call.describe())
+    if isinstance(event, ChangeVerified):
+        return Content.assemble(("  verified ", "bold $success"), event.resource_arn)
+    if isinstance(event, ChangeFailed):
+        return Content.assemble(
+            ("  FAILED ", "bold $error"),
+            f"{event.resource_arn}: {event.error}",
+            ("\nrolling back what was applied, in reverse order:", "bold"),
+        )
+    if isinstance(event, RolledBack):
+        state = "as before" if event.already else "rolled back, verified"
+        return Content.assemble((f"  {state} ", "bold $warning"), event.resource_arn)
+    if isinstance(event, RollbackFailed):
+        attempt = f" (attempt {event.attempt})" if event.attempt is not None else ""
+        return Content.assemble(
+            (f"  rollback failed{attempt} ", "bold $error"), f"{event.resource_arn}: {event.error}"
+        )
+    return Content(str(event))  # pragma: no cover - every event type is handled above
 
 
-def report_content(report: Any) -> Content:
-    """The result of an apply: verified, or rolled back and why, with the snapshot id."""
-    outcome = getattr(report.outcome, "name", str(report.outcome))
-    styles = {
-        "APPLIED": ("Applied and verified", "bold $success"),
-        "NOTHING": ("Nothing to do: the account already matches", "bold"),
-        "ROLLED_BACK": ("Failed and rolled back: the account is as it was", "bold $error"),
-        "PARTIAL": ("Failed; the rollback did not finish", "bold $error"),
-        "REFUSED": ("Refused: nothing was written", "bold $warning"),
-    }
-    title, style = styles.get(outcome, (outcome, "bold"))
+_OUTCOMES = {
+    Outcome.APPLIED: ("Applied and verified", "bold $success"),
+    Outcome.NOTHING: ("Nothing to do: the account already matches", "bold"),
+    Outcome.ROLLED_BACK: ("Failed and rolled back: the account is as it was", "bold $error"),
+    Outcome.PARTIAL: ("Failed, and the rollback did not finish", "bold $error"),
+    Outcome.REFUSED: ("Refused: nothing was written", "bold $warning"),
+}
+
+
+def report_content(report: ApplyReport, *, rollback: bool = False) -> Content:
+    """The result: verified, or rolled back and why, with the snapshot id and what next."""
+    title, style = _OUTCOMES[report.outcome]
+    if rollback and report.outcome is Outcome.APPLIED:
+        title = "Rolled back and verified: the account matches the snapshot again"
     lines = [Content.styled(title, style)]
-    if getattr(report, "snapshot_id", None):
-        lines.append(Content.assemble(("snapshot: ", "dim"), str(report.snapshot_id)))
-    if getattr(report, "error", None):
-        lines.append(Content.assemble(("why: ", "dim"), str(report.error)))
-    for label in ("applied", "rolled_back", "failed", "differing"):
-        items = getattr(report, label, None) or []
-        if items:
-            lines.append(
-                Content.assemble(
-                    (f"{label.replace('_', ' ')}: ", "dim"), ", ".join(map(str, items))
-                )
+    if report.snapshot_id:
+        lines.append(Content.assemble(("snapshot: ", "dim"), report.snapshot_id))
+    if report.error:
+        lines.append(Content.assemble(("why: ", "dim"), report.error))
+    if report.applied:
+        lines.append(Content.assemble(("applied: ", "dim"), ", ".join(report.applied)))
+    if report.rolled_back:
+        lines.append(Content.assemble(("rolled back: ", "dim"), ", ".join(report.rolled_back)))
+    if report.differing:
+        lines.append(
+            Content.assemble(
+                ("differ from the snapshot: ", "bold $error"), ", ".join(report.differing)
             )
+        )
+    if report.outcome is Outcome.APPLIED and report.snapshot_id and not rollback:
+        lines.append(Content.styled("Undo: S (snapshots), then u on this snapshot.", "dim"))
+    elif report.outcome is Outcome.PARTIAL and report.snapshot_id:
+        lines.append(Content.styled("Retry the rollback from the snapshots screen (S).", "dim"))
     return Content("\n").join(lines)
 
 
-class ApplyScreen(Screen[Any]):
-    """Runs execute in a thread worker and shows each call as it is made."""
+class ApplyScreen(Screen[ApplyReport | None]):
+    """Runs execute in a thread worker and shows each call as it is made.
+
+    Args:
+        preview: What the user confirmed.
+        what: The title while it runs ("Applying", "Rolling back").
+        epilogue: Called (in the worker thread) after a successful apply with the report; its
+            text is shown under the result (the onboarding's client configuration).
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter", "close", "Back to the findings", id="apply_close"),
     ]
 
-    def __init__(self, preview: Any, *, what: str = "Applying") -> None:
+    def __init__(
+        self,
+        preview: ApplyPreview,
+        *,
+        what: str = "Applying",
+        epilogue: Callable[[ApplyReport], Content | None] | None = None,
+    ) -> None:
         super().__init__()
         self.preview = preview
         self.what = what
-        self.report: Any = None
+        self.epilogue = epilogue
+        self.report: ApplyReport | None = None
         self.finished = False
         self._lines: list[Content] = []
+
+    @property
+    def rafix(self) -> RafixApp:
+        from tui.app import RafixApp
+
+        assert isinstance(self.app, RafixApp)
+        return self.app
 
     def compose(self) -> ComposeResult:
         yield Static(Content.styled(f"{self.what}…", "bold"), id="apply-title", markup=False)
         with VerticalScroll(id="apply-log-box"):
             yield Static(id="apply-log", markup=False)
-        yield Static(id="apply-result", markup=False)
+        with VerticalScroll(id="apply-result-box"):
+            yield Static(id="apply-result", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self._run()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="apply", name="apply")
-    def _run(self) -> Any:
+    def _run(self) -> tuple[ApplyReport, Content | None]:
         worker = get_current_worker()
-        app: Any = self.app
-        return app.session.execute(
+
+        def on_event(event: ApplyEvent) -> None:
+            self.post_message(ApplyProgress(event))
+
+        report = self.rafix.session.execute(
             self.preview,
-            on_event=lambda e: self.post_message(ApplyProgress(e)),
+            on_event=on_event,
             should_stop=lambda: worker.is_cancelled,
         )
+        extra = None
+        if self.epilogue is not None and report.outcome is Outcome.APPLIED:
+            try:
+                extra = self.epilogue(report)
+            except Exception as exc:  # the write is done; say what could not be shown
+                extra = Content.assemble(("note: ", "bold $warning"), str(exc))
+        return report, extra
 
     def on_apply_progress(self, message: ApplyProgress) -> None:
         self._lines.append(event_line(message.event))
         self.query_one("#apply-log", Static).update(Content("\n").join(self._lines))
+        self.query_one("#apply-log-box", VerticalScroll).scroll_end(animate=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "apply":
             return
         result = self.query_one("#apply-result", Static)
-        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
-            self.finished = True
-            self.refresh_bindings()
+        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+            return
+        self.finished = True
         if event.state == WorkerState.SUCCESS:
-            self.report = event.worker.result
-            result.update(report_content(self.report))
-            self.query_one("#apply-title", Static).update(
-                Content.styled(f"{self.what}: done", "bold")
-            )
-            app: Any = self.app
-            app.refresh_findings()
-        elif event.state == WorkerState.ERROR:
+            value = event.worker.result
+            assert value is not None
+            self.report, extra = value
+            content = report_content(self.report, rollback=self.preview.kind == "rollback")
+            if extra is not None:
+                content = Content("\n\n").join([content, extra])
+            result.update(content)
+        else:
             error = event.worker.error
-            result.update(Content.assemble(("Failed: ", "bold $error"), str(error)))
-            app_: Any = self.app
-            app_.refresh_findings()
+            result.update(
+                Content.assemble(
+                    ("Not applied: ", "bold $error"),
+                    str(error),
+                    ("\nNothing was written, or what was written was rolled back.", "dim"),
+                )
+            )
+        self.query_one("#apply-title", Static).update(
+            Content.styled(f"{self.what}: done  (enter or escape: back)", "bold")
+        )
+        self.refresh_bindings()
+        if self.preview.steps and not self.preview.read_only:
+            self.rafix.refresh_findings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "close":

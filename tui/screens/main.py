@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -16,6 +18,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from remediations.findings import Finding, Severity
+from remediations.session import ScanResult
 from tui.errors import advise
 from tui.messages import LoadProgressed
 from tui.query import Row, make_row
@@ -30,7 +33,18 @@ if TYPE_CHECKING:
 WIDE = 140
 
 
+class ErrorPanel(Vertical, can_focus=True):
+    """Why the account could not be read and what to do; its keys act on it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "screen.reload", "Retry", id="retry", tooltip="Read the account again"),
+        Binding("d", "app.demo", "Open the demo", id="open_demo", tooltip="Open the demo account"),
+    ]
+
+
 class MainScreen(Screen[None]):
+    #: Not the (hidden) filter field: keys typed while loading must reach the bindings.
+    AUTO_FOCUS = "#findings"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "slash",
@@ -83,13 +97,14 @@ class MainScreen(Screen[None]):
         with Horizontal(id="body"):
             with Vertical(id="table-panel"):
                 yield FindingsTable(id="findings")
+                yield Static(id="warnings-bar", markup=False)
                 yield Static(id="counts", markup=False)
             yield DetailPane(id="detail")
         with Vertical(id="loading"):
             yield Static("Reading the account…", id="loading-title", markup=False)
             yield Static(id="loading-log", markup=False)
             yield Static("x: cancel · q: quit", id="loading-help", markup=False)
-        with Vertical(id="error-panel"):
+        with ErrorPanel(id="error-panel"):
             yield Static(id="error-title", markup=False)
             yield Static(id="error-message", markup=False)
             yield Static(id="error-todo", markup=False)
@@ -99,6 +114,7 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
         self.query_one("#error-panel").display = False
+        self.query_one("#warnings-bar").display = False
         self._update_title()
         self.load()
 
@@ -134,7 +150,9 @@ class MainScreen(Screen[None]):
         if event.worker.group != "load":
             return
         if event.state == WorkerState.SUCCESS:
-            self._show_scan(event.worker.result)
+            result = event.worker.result
+            assert isinstance(result, ScanResult)
+            self._show_scan(result)
         elif event.state == WorkerState.ERROR:
             self._show_error(event.worker.error)
         elif event.state == WorkerState.CANCELLED:
@@ -155,13 +173,9 @@ class MainScreen(Screen[None]):
         )
 
     def _show_error(self, error: BaseException | None) -> None:
-        from remediations.errors import RafixError
+        from remediations.errors import Cancelled
 
-        if (
-            error is not None
-            and type(error).__name__ == "Cancelled"
-            and isinstance(error, RafixError)
-        ):
+        if isinstance(error, Cancelled):
             self.query_one("#loading").display = False
             self._show_cancelled()
             return
@@ -180,11 +194,20 @@ class MainScreen(Screen[None]):
         self.query_one("#error-panel").display = True
         self.query_one("#error-panel").focus()
 
-    def _show_scan(self, result: Any) -> None:
+    def _show_scan(self, result: ScanResult) -> None:
         self.query_one("#loading").display = False
         self.query_one("#error-panel").display = False
+        inventory = result.inventory
+        warnings = list(result.warnings)
+        if warnings and not (inventory.roles or inventory.trust_anchors or inventory.profiles):
+            # Nothing could be read at all (every list denied): say why, as for an error.
+            advice = advise(RuntimeError(str(warnings[0])))
+            listed = "\n".join(f"• {w}" for w in warnings[:8])
+            more = f"\n… and {len(warnings) - 8} more" if len(warnings) > 8 else ""
+            self._show_panel(advice.title, listed + more, advice.todo)
+            return
         self.rafix.scan_result = result
-        names = _display_names(result.inventory)
+        names = _display_names(inventory)
         self.rows = [make_row(f, names.get(f.resource_arn, "")) for f in result.findings]
         self._order = sort_order(self.rows, self.sort_key, self.sort_reverse)
         table = self.query_one(FindingsTable)
@@ -193,15 +216,29 @@ class MainScreen(Screen[None]):
         self.loaded = True
         self._update_title()
         self._update_counts()
-        warnings = list(result.warnings)
+        bar = self.query_one("#warnings-bar", Static)
+        bar.display = bool(warnings)
         if warnings:
-            self.notify(
-                f"{len(warnings)} warning(s) while reading: {warnings[0]}",
-                severity="warning",
-                markup=False,
+            bar.update(
+                Content.assemble(
+                    (f"⚠ {len(warnings)} part(s) of the account could not be read: ", "bold"),
+                    str(warnings[0]),
+                    (" (ctrl+p: warnings: every one)" if len(warnings) > 1 else "", "dim"),
+                )
             )
         if not self.rows:
             self.query_one(DetailPane).show(Content("No findings: nothing to fix in this account."))
+
+    def show_warnings(self) -> None:
+        result = self.rafix.scan_result
+        if result is None or not result.warnings:
+            return
+        self.query_one(DetailPane).show(
+            Content("\n").join(
+                [Content.styled("What could not be read", "bold $warning")]
+                + [Content(f"• {w}") for w in result.warnings]
+            )
+        )
 
     def _entries(self) -> list[Any]:
         query = self.query_one("#filter", Input).value
@@ -356,9 +393,9 @@ class MainScreen(Screen[None]):
             return self.loaded
         return True
 
-    def palette_commands(self) -> list[tuple[str, str, Any]]:
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         """(title, help, callback) for the command palette, for what is on screen now."""
-        commands: list[tuple[str, str, Any]] = []
+        commands: list[tuple[str, str, Callable[[], object]]] = []
         table = self.query_one(FindingsTable)
         finding = table.current_finding
         if self.loaded:
@@ -398,12 +435,21 @@ class MainScreen(Screen[None]):
                     (
                         f"filter: sev:{severity}",
                         "Show only these severities",
-                        lambda s=severity: self.set_filter(f"sev:{s}"),
+                        partial(self.set_filter, f"sev:{severity}"),
                     )
                 )
             commands.append(("view: group by resource", "Toggle grouping", self.action_group))
             commands.append(
                 ("view: sort by the next column", "Cycle the sort column", self.action_sort)
+            )
+        result = self.rafix.scan_result
+        if self.loaded and result is not None and result.warnings:
+            commands.append(
+                (
+                    "warnings: what could not be read",
+                    f"{len(result.warnings)} warning(s) of the last read",
+                    self.show_warnings,
+                )
             )
         commands.append(
             ("rollback: snapshots", "List snapshots and roll one back", self.action_snapshots)

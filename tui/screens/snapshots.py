@@ -1,12 +1,12 @@
 """Snapshots: each one, what it covers, its diff against the account now, and rollback.
 
-A rollback is previewed by the core like any plan and goes through the same confirmation and
-apply screens.
+A rollback is previewed by the core like any plan (``Session.preview_rollback``) and goes
+through the same confirmation and apply screens as a fix.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,37 +18,82 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from tui.widgets.diff_view import unified_content
+from remediations.apply import ApplyPreview, ApplyReport
+from remediations.snapshots import SnapshotInfo
+from tui.widgets.diff_view import step_diff_content
+
+if TYPE_CHECKING:
+    from tui.app import RafixApp
 
 
-def snapshot_label(info: Any) -> Content:
-    damaged = getattr(info, "damaged", False)
-    created = str(getattr(info, "created_at", "") or "")
-    count = len(getattr(info, "resources", []) or [])
-    text = f"{info.snapshot_id}  {created}  {count} resource(s)"
-    return Content.styled(text + ("  DAMAGED" if damaged else ""), "$error" if damaged else "")
+def snapshot_label(info: SnapshotInfo) -> Content:
+    """One line of the list: when, what plan, how many resources (damaged ones marked)."""
+    if info.damaged:
+        return Content.styled(f"{info.id}  DAMAGED", "$error")
+    when = info.created_at.replace("T", " ").rstrip("Z")[:19]
+    count = len(info.resources)
+    mark = "  INTERRUPTED" if info.interrupted else ""
+    return Content.assemble(
+        (when, "bold"),
+        f"  {info.plan or 'plan'}  ",
+        (f"{count} resource(s){mark}", "$warning" if mark else "dim"),
+    )
+
+
+def snapshot_header(info: SnapshotInfo) -> Content:
+    """What a snapshot covers."""
+    lines = [
+        Content.assemble(("snapshot ", "dim"), (info.id, "bold")),
+        Content.assemble(("taken    ", "dim"), info.created_at),
+        Content.assemble(("before   ", "dim"), info.plan or "plan"),
+        Content.assemble(("account  ", "dim"), f"{info.account_id or '?'} ({info.source})"),
+    ]
+    if info.damaged:
+        lines.append(Content.assemble(("damaged: ", "bold $error"), info.damaged))
+    if info.interrupted:
+        lines.append(
+            Content.styled(
+                "Its apply was interrupted: rolling back undoes what it did.", "$warning"
+            )
+        )
+    lines.append(Content.styled("covers:", "dim"))
+    lines.extend(Content(f"  {arn}") for arn in info.resources)
+    return Content("\n").join(lines)
 
 
 class SnapshotsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="snapshots_back"),
+        Binding("escape", "back", "Back", id="snapshots_back", tooltip="Back to the findings"),
         Binding(
             "u",
             "rollback",
             "Roll back…",
             id="rollback",
-            tooltip="Restore this snapshot (confirmation first)",
+            tooltip="Restore this snapshot (preview and confirmation first)",
         ),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self.snapshots: list[Any] = []
-        self.preview: Any = None
+        self.snapshots: list[SnapshotInfo] = []
+        self.preview: ApplyPreview | None = None
+        self.selected: SnapshotInfo | None = None
+
+    @property
+    def rafix(self) -> RafixApp:
+        from tui.app import RafixApp
+
+        assert isinstance(self.app, RafixApp)
+        return self.app
 
     def compose(self) -> ComposeResult:
         yield Static(
-            Content.styled("Snapshots (newest first)", "bold"), id="snapshots-title", markup=False
+            Content.assemble(
+                ("Snapshots", "bold"),
+                ("  newest first · each is the account before an apply · u: roll back", "dim"),
+            ),
+            id="snapshots-title",
+            markup=False,
         )
         with Horizontal(id="snapshots-body"):
             yield OptionList(id="snapshot-list")
@@ -57,79 +102,102 @@ class SnapshotsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self.preview = None
         self._list()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="snapshots", name="list")
-    def _list(self) -> Any:
-        app: Any = self.app
-        return ("list", app.session.snapshots())
+    def _list(self) -> list[SnapshotInfo]:
+        return self.rafix.session.snapshots()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="snapshots", name="diff")
-    def _diff(self, snapshot_id: str) -> Any:
-        app: Any = self.app
-        return ("preview", app.session.preview_rollback(snapshot_id))
+    def _diff(self, snapshot_id: str) -> ApplyPreview:
+        return self.rafix.session.preview_rollback(snapshot_id)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "snapshots":
             return
         text = self.query_one("#snapshot-text", Static)
         if event.state == WorkerState.ERROR:
-            text.update(Content.assemble(("Cannot read: ", "bold $error"), str(event.worker.error)))
             self.preview = None
+            parts = [
+                Content.assemble(("Cannot roll back: ", "bold $error"), str(event.worker.error))
+            ]
+            if self.selected is not None and event.worker.name == "diff":
+                parts.insert(0, snapshot_header(self.selected))
+            text.update(Content("\n\n").join(parts))
         elif event.state == WorkerState.SUCCESS:
-            result: Any = event.worker.result
-            kind, value = result
-            if kind == "list":
-                self.snapshots = list(value)
-                options = self.query_one(OptionList)
-                options.clear_options()
-                options.add_options(
-                    Option(snapshot_label(s), id=s.snapshot_id) for s in self.snapshots
-                )
-                if not self.snapshots:
-                    text.update(Content("No snapshots yet: rafix takes one before every apply."))
-                else:
-                    options.highlighted = 0
-                    options.focus()
+            if event.worker.name == "list":
+                self._show_list(list(event.worker.result or []))
             else:
-                self.preview = value
-                text.update(self.preview_content(value))
+                preview = event.worker.result
+                assert isinstance(preview, ApplyPreview)
+                self.preview = preview
+                text.update(self.preview_content(preview))
         self.refresh_bindings()
+
+    def _show_list(self, snapshots: list[SnapshotInfo]) -> None:
+        self.snapshots = snapshots
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(Option(snapshot_label(s), id=s.id) for s in snapshots)
+        if not snapshots:
+            self.query_one("#snapshot-text", Static).update(
+                Content("No snapshots yet: rafix takes one before every apply.")
+            )
+            return
+        options.highlighted = 0
+        options.focus()
 
     @on(OptionList.OptionHighlighted)
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self.preview = None
-        snapshot_id = event.option.id
-        info = next((s for s in self.snapshots if s.snapshot_id == snapshot_id), None)
-        if info is None:
+        self.selected = next((s for s in self.snapshots if s.id == event.option.id), None)
+        if self.selected is None:
             return
-        self.query_one("#snapshot-text", Static).update(Content("Comparing with the account now…"))
-        self._diff(info.snapshot_id)
+        self.query_one("#snapshot-text", Static).update(
+            Content("\n\n").join(
+                [snapshot_header(self.selected), Content("Comparing with the account now…")]
+            )
+        )
+        self.refresh_bindings()
+        if self.selected.damaged:
+            return
+        self._diff(self.selected.id)
 
-    def preview_content(self, preview: Any) -> Content:
-        parts: list[Content] = [Content.styled("Rolling back would change:", "bold")]
-        refused = getattr(preview, "refused", None)
-        if refused:
-            parts.insert(0, Content.assemble(("Cannot roll back: ", "bold $error"), str(refused)))
-        steps = list(preview.steps)
-        if not steps:
+    def preview_content(self, preview: ApplyPreview) -> Content:
+        parts: list[Content] = []
+        if self.selected is not None:
+            parts.append(snapshot_header(self.selected))
+        parts.append(
+            Content.styled("\nRolling back would change (account now → snapshot):", "bold")
+        )
+        if preview.refused:
+            parts.append(Content.assemble(("Cannot roll back: ", "bold $error"), preview.refused))
+        if not preview.steps:
             parts.append(Content("nothing: the account already matches this snapshot."))
-        for step in steps:
+        for step in preview.steps:
             parts.append(
                 Content.assemble(("\n● ", "$warning"), (step.summary or "restore", "bold"))
             )
             parts.append(Content.styled(f"  {step.resource_arn}", "dim"))
-            parts.append(unified_content(list(step.diff_lines)))
+            parts.append(step_diff_content(step.before, step.after, step.diff_lines))
             for call in step.calls:
                 parts.append(Content.assemble(("    → ", "$accent"), call.describe()))
+        if preview.steps and self.rafix.session.read_only:
+            parts.append(Content.styled("\nRead-only: no rollback is offered.", "bold $warning"))
+        elif preview.steps and not preview.refused:
+            parts.append(Content.styled("\nu: roll back (after a confirmation)", "dim"))
         return Content("\n").join(parts)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "rollback":
-            app: Any = self.app
-            if app.session.read_only or self.preview is None:
+            preview = self.preview
+            if self.rafix.session.read_only or preview is None:
                 return False
-            return bool(self.preview.steps) and not getattr(self.preview, "refused", None)
+            return bool(preview.steps) and not preview.refused
         return True
 
     def action_back(self) -> None:
@@ -139,20 +207,26 @@ class SnapshotsScreen(Screen[None]):
         from tui.screens.apply import ApplyScreen, ConfirmScreen
 
         preview = self.preview
+        if preview is None or not self.check_action("rollback", ()):
+            return
+
+        def applied(report: ApplyReport | None) -> None:
+            self.reload()
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.app.push_screen(ApplyScreen(preview, what="Rolling back"))
+                self.app.push_screen(ApplyScreen(preview, what="Rolling back"), applied)
 
-        self.app.push_screen(ConfirmScreen(preview, title="Roll back to this snapshot?"), confirmed)
+        title = f"Roll back to snapshot {preview.rollback_of or ''}?".replace("  ", " ")
+        self.app.push_screen(ConfirmScreen(preview, title=title), confirmed)
 
-    def palette_commands(self) -> list[tuple[str, str, Any]]:
-        commands: list[tuple[str, str, Any]] = []
+    def palette_commands(self) -> list[tuple[str, str, object]]:
+        commands: list[tuple[str, str, object]] = []
         if self.check_action("rollback", ()):
             commands.append(
                 (
                     "rollback: restore the highlighted snapshot",
-                    "Confirm, then restore",
+                    "Preview shown; confirm, then restore",
                     self.action_rollback,
                 )
             )

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from textual.content import Content
+
+from remediations.diff import text_diff
+
+#: Wider than this, a diff is shown side by side.
+SIDE_BY_SIDE = 150
 
 
 def unified_content(lines: Sequence[str]) -> Content:
@@ -79,6 +85,24 @@ def side_by_side_content(lines: Sequence[str], width: int) -> Content:
             )
         )
     return Content("\n").join(out)
+
+
+def step_diff_content(
+    before: Any, after: Any, semantic: Sequence[str] = (), width: int = 0
+) -> Content:
+    """A change as a reviewer reads it: what it means (the semantic lines), then the unified
+    diff of the JSON (side by side when ``width`` is at least :data:`SIDE_BY_SIDE`)."""
+    parts: list[Content] = []
+    for line in semantic:
+        parts.append(Content.assemble(("  ≡ ", "$accent"), line))
+    lines = text_diff(before, after).splitlines()
+    if lines:
+        parts.append(
+            side_by_side_content(lines, width - 4)
+            if width >= SIDE_BY_SIDE
+            else unified_content(lines)
+        )
+    return Content("\n").join(parts)
 
 
 def _fit(text: str, width: int) -> str:
