@@ -562,6 +562,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--trust-anchor ARN --service s3",
         "rafix onboard --profile prod --workload billing --env prod --team payments "
         "--trust-anchor ARN --out plan.json",
+        "rafix onboard --profile prod --workload billing --env prod --team payments "
+        "--trust-anchor ARN --format terraform -o billing.tf",
     )
     p.description = (
         "Plan a dedicated role (hardened trust, permissions scoped to the "
@@ -636,9 +638,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--format",
-        choices=("text", "json"),
+        choices=("text", "json", "terraform", "cloudformation"),
         default="text",
-        help="text (default) or json (the same data, for automation)",
+        help="text (default) or json (the same data, for automation); terraform or "
+        "cloudformation write the role and profile as code instead of applying them",
     )
     p.add_argument("--yes", "-y", action="store_true", help="confirm without asking")
 

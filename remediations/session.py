@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from remediations.answers import Answer, Question, values_from_answers
 from remediations.apply import ApplyEvent, ApplyPreview, ApplyReport
@@ -45,6 +45,9 @@ from remediations.source import (
     snapshot_store,
     source_label,
 )
+
+if TYPE_CHECKING:  # onboarding renders templates: imported only when used
+    from remediations.onboarding import Onboarding, OnboardRequest
 
 
 @dataclass(slots=True)
@@ -185,6 +188,35 @@ class Session:
                 inventory, arns, profile=self.source.profile, endpoint_url=self.source.endpoint_url
             )
         mark_managed(plan, inventory)
+
+    def onboard(
+        self, request: OnboardRequest, *, inventory: Inventory | None = None
+    ) -> Onboarding:
+        """The plan that onboards a new workload (its role, its team's profile), as an
+        ordinary plan for :meth:`preview` and :meth:`execute`; nothing is written.
+
+        ``onboarding.already_onboarded`` says the account already holds exactly what it makes.
+
+        Raises:
+            InputError: a name breaks the naming convention, a name is taken by something
+                else, the trust anchor is disabled or elsewhere, a service is unknown.
+        """
+        from remediations.onboarding import check_request, plan_onboarding
+
+        check_request(request, self.settings)  # refused before the account is read
+        return plan_onboarding(
+            request, inventory if inventory is not None else self.load(), self.settings
+        )
+
+    def render_code(self, plan: Plan, fmt: str, *, title: str = "rafix fixes") -> str:
+        """``plan`` as code: ``fmt`` is ``terraform`` (HCL) or ``cloudformation`` (YAML)."""
+        from remediations.iac import render_cloudformation, render_terraform
+
+        if fmt == "terraform":
+            return render_terraform(plan, title=title)
+        if fmt == "cloudformation":
+            return render_cloudformation(plan, title=title)
+        raise InputError(f"unknown code format {fmt!r}: terraform or cloudformation")
 
     # --- writing ---------------------------------------------------------------------------
 
