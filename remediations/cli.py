@@ -432,6 +432,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="plan fixes for this finding ID only (repeatable)",
     )
     p.add_argument(
+        "--include-suppressed",
+        action="store_true",
+        help="also plan fixes for findings that a suppression in the config file accepts",
+    )
+    p.add_argument(
         "--resource",
         metavar="ARN",
         action="append",

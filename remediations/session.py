@@ -34,6 +34,8 @@ from remediations.findings import Finding
 from remediations.model import Inventory, SourceWarning
 from remediations.plan import Plan
 from remediations.progress import Progress, StopCheck
+from remediations.selection import Selection, SuppressedFinding
+from remediations.selection import select_findings as apply_selection
 from remediations.settings import Settings
 from remediations.snapshots import SnapshotInfo, SnapshotStore
 from remediations.source import (
@@ -147,10 +149,13 @@ class Session:
         resources: Sequence[str] = (),
         answers: Sequence[Answer] = (),
         scan: ScanResult | None = None,
+        include_suppressed: bool = False,
     ) -> Plan:
         """The fixes for the findings (all, or those with an ID in ``findings`` and on a
         resource in ``resources``), using ``answers`` for what only the user knows.
 
+        Findings that an active suppression of the settings accepts are not planned (they are
+        listed in ``plan.suppressed``) unless ``include_suppressed``.
         The plan's ``questions`` say what else it needs; plan again with more answers.
         Nothing is written.
 
@@ -166,9 +171,21 @@ class Session:
         values = values_from_answers(answers)
         result = scan if scan is not None else self.scan()
         chosen = select_findings(result.findings, findings, resources)
+        accepted: list[SuppressedFinding] = []
+        if not include_suppressed and self.settings.suppress:
+            picked = apply_selection(chosen, Selection(suppressions=self.settings.suppress))
+            chosen, accepted = picked.findings, picked.suppressed
         plan = build_plan(
             result.inventory, propose(result.inventory, chosen, self.settings, values)
         )
+        plan.suppressed = [
+            {
+                "id": a.finding.id,
+                "resource_arn": a.finding.resource_arn,
+                "reason": a.suppression.reason,
+            }
+            for a in accepted
+        ]
         self._mark_managed(plan, result.inventory)
         return plan
 
@@ -189,9 +206,7 @@ class Session:
             )
         mark_managed(plan, inventory)
 
-    def onboard(
-        self, request: OnboardRequest, *, inventory: Inventory | None = None
-    ) -> Onboarding:
+    def onboard(self, request: OnboardRequest, *, inventory: Inventory | None = None) -> Onboarding:
         """The plan that onboards a new workload (its role, its team's profile), as an
         ordinary plan for :meth:`preview` and :meth:`execute`; nothing is written.
 
