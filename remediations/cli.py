@@ -751,6 +751,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", "-y", action="store_true", help="confirm without asking")
 
     p = command(
+        "access",
+        "who can assume each Roles Anywhere role: CA -> trust anchor -> profile -> role",
+        "rafix access --sandbox ./sb",
+        "rafix access --profile prod --role arn:aws:iam::111122223333:role/app --format json",
+        "rafix access --from-file exports/ --subject 'CN=app.prod,OU=payments'",
+        "rafix access --profile prod --certificate app.pem",
+        "rafix access --sandbox ./sb --format mermaid -o access.mmd",
+    )
+    add_source_options(p)
+    p.add_argument(
+        "--role",
+        metavar="ARN",
+        action="append",
+        dest="roles",
+        default=[],
+        help="only this role (ARN or name; repeatable)",
+    )
+    reverse = p.add_mutually_exclusive_group()
+    reverse.add_argument(
+        "--certificate",
+        metavar="PEM",
+        help="which roles this certificate (PEM or DER file) can assume",
+    )
+    reverse.add_argument(
+        "--subject",
+        metavar="DN",
+        help="which roles a certificate with this subject can assume (e.g. 'CN=app,OU=team')",
+    )
+    p.add_argument("--issuer", metavar="DN", help="with --subject: the certificate's issuer")
+    p.add_argument(
+        "--trust-anchor",
+        metavar="ARN",
+        help="with --subject or --certificate: only paths through this trust anchor",
+    )
+    p.add_argument(
+        "--format",
+        choices=("table", "json", "dot", "mermaid"),
+        default="table",
+        help="table for people, json for scripts, dot or mermaid for a graph (default: table)",
+    )
+    add_output_option(p, what="the access map")
+
+    p = command(
         "completion",
         "print a shell completion script",
         "rafix completion bash > ~/.local/share/bash-completion/completions/rafix",

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from remediations.access import AccessMap, CertificateQuery
 from remediations.answers import Answer, Question, values_from_answers
 from remediations.apply import ApplyEvent, ApplyPreview, ApplyReport
 from remediations.catalog import CATALOG
@@ -360,6 +361,32 @@ class Session:
                 read_only=self.read_only,
             )
 
+    def access(
+        self,
+        *,
+        roles: Sequence[str] = (),
+        query: CertificateQuery | None = None,
+        inventory: Inventory | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+        should_stop: StopCheck | None = None,
+    ) -> AccessMap:
+        """Who can assume each role that trusts Roles Anywhere: every path CA -> trust anchor
+        -> profile -> role with the certificate constraints it enforces (``remediations.access``).
+
+        Args:
+            roles: Only these roles (ARNs or names); default every role that trusts the service.
+            query: The reverse question: the map's ``matches`` list the roles this certificate
+                reaches (build it with ``CertificateQuery(subject=parse_dn("CN=..."))`` or
+                ``query_from_certificate(pem_bytes)``).
+            inventory: An inventory already read (e.g. ``ScanResult.inventory``); default: read
+                the account.
+        """
+        from remediations.access import build_access_map
+
+        if inventory is None:
+            inventory = self.load(on_progress=on_progress, should_stop=should_stop)
+        return build_access_map(inventory, roles=roles, query=query)
+
     # --- files -----------------------------------------------------------------------------
 
     def export(self, out_dir: Path | str, *, inventory: Inventory | None = None) -> list[Path]:
@@ -381,11 +408,13 @@ def _account_id(account: Any) -> str | None:
 
 #: The typed values a front end meets, importable from the facade itself.
 __all__ = [
+    "AccessMap",
     "AccountSummary",
     "Answer",
     "ApplyEvent",
     "ApplyPreview",
     "ApplyReport",
+    "CertificateQuery",
     "MemberSource",
     "OrgSource",
     "Progress",
