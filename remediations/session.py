@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from remediations.access import AccessMap, CertificateQuery
 from remediations.answers import Answer, Question, values_from_answers
 from remediations.apply import ApplyEvent, ApplyPreview, ApplyReport
 from remediations.catalog import CATALOG
@@ -39,25 +40,60 @@ from remediations.selection import select_findings as apply_selection
 from remediations.settings import Settings
 from remediations.snapshots import SnapshotInfo, SnapshotStore
 from remediations.source import (
-    FilesSource,
+    LiveSource,
+    MemberSource,
+    OrgSource,
     SandboxSource,
     Source,
     load_inventory,
+    load_organization,
     open_account,
     snapshot_store,
     source_label,
+    writable,
 )
 
 if TYPE_CHECKING:  # onboarding renders templates: imported only when used
     from remediations.onboarding import Onboarding, OnboardRequest
 
 
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    """One account of an organisation scan: read or not, and what was found in it."""
+
+    account_id: str
+    name: str = ""
+    management: bool = False
+    #: Why the account could not be read (one line), or None.
+    error: str | None = None
+    #: Findings per severity label.
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def read(self) -> bool:
+        return self.error is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "account_id": self.account_id,
+            "name": self.name,
+            "management": self.management,
+            "read": self.read,
+            "error": self.error,
+            "findings": dict(self.counts),
+        }
+
+
 @dataclass(slots=True)
 class ScanResult:
-    """What a scan saw and found."""
+    """What a scan saw and found. ``accounts`` lists each account of an organisation scan
+    (empty for one account)."""
 
     inventory: Inventory
     findings: list[Finding] = field(default_factory=list)
+    accounts: list[AccountSummary] = field(default_factory=list)
+    #: Each account's own inventory (organisation scans), for plans per account.
+    inventories: dict[str, Inventory] = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[SourceWarning]:
@@ -130,6 +166,8 @@ class Session:
         """
         from remediations.scan import run_checks
 
+        if isinstance(self.source, OrgSource):
+            return self._scan_org(on_progress, should_stop, pause_gc)
         inventory = self.load(on_progress=on_progress, should_stop=should_stop)
         findings = run_checks(
             inventory,
@@ -139,6 +177,44 @@ class Session:
             pause_gc=pause_gc,
         )
         return ScanResult(inventory, findings)
+
+    def _scan_org(
+        self,
+        on_progress: Callable[[Progress], None] | None,
+        should_stop: StopCheck | None,
+        pause_gc: bool,
+    ) -> ScanResult:
+        """Every account read concurrently, then checked on its own (a check never mixes
+        two accounts' resources); the findings of all, most severe first."""
+        from remediations.scan import run_checks
+
+        assert isinstance(self.source, OrgSource)
+        org = load_organization(self.source, on_progress=on_progress, should_stop=should_stop)
+        findings: list[Finding] = []
+        summaries: list[AccountSummary] = []
+        inventories: dict[str, Inventory] = {}
+        for result in org.accounts:
+            account = result.account
+            if result.inventory is None:
+                summaries.append(
+                    AccountSummary(
+                        account.account_id, account.name, account.management, result.error
+                    )
+                )
+                continue
+            found = run_checks(
+                result.inventory, self.settings, should_stop=should_stop, pause_gc=pause_gc
+            )
+            inventories[account.account_id] = result.inventory
+            counts: dict[str, int] = {}
+            for finding in found:
+                counts[finding.severity.label] = counts.get(finding.severity.label, 0) + 1
+            summaries.append(
+                AccountSummary(account.account_id, account.name, account.management, None, counts)
+            )
+            findings.extend(found)
+        findings.sort(key=lambda f: f.sort_key)
+        return ScanResult(org.merged(self.label), findings, summaries, inventories)
 
     # --- planning --------------------------------------------------------------------------
 
@@ -165,6 +241,11 @@ class Session:
         from remediations.plan import build_plan
         from remediations.proposals import propose
 
+        if isinstance(self.source, OrgSource):
+            raise InputError(
+                "plan over several accounts is not available yet; plan one account at a time "
+                "(--sandbox DIR/accounts/ID, or the live account itself)"
+            )
         unknown = [i for i in findings if i not in CATALOG]
         if unknown:
             raise InputError(f"--finding {unknown[0]}: unknown finding ID")
@@ -196,11 +277,16 @@ class Session:
         from remediations.sources.tags import read_resource_tags
 
         arns = [c.resource_arn for c in plan.changes if c.resource_type != "role"]
-        if not arns or isinstance(self.source, FilesSource):
+        if not arns or not writable(self.source):
             return
-        if isinstance(self.source, SandboxSource):
+        if isinstance(self.source, OrgSource | MemberSource):
+            from remediations.aws import read_tags
+
+            with open_account(self.source) as account:
+                read_tags(account, inventory, arns)
+        elif isinstance(self.source, SandboxSource):
             read_resource_tags(inventory, arns, sandbox=self.source.directory)
-        else:
+        elif isinstance(self.source, LiveSource):
             read_resource_tags(
                 inventory, arns, profile=self.source.profile, endpoint_url=self.source.endpoint_url
             )
@@ -322,6 +408,32 @@ class Session:
                 read_only=self.read_only,
             )
 
+    def access(
+        self,
+        *,
+        roles: Sequence[str] = (),
+        query: CertificateQuery | None = None,
+        inventory: Inventory | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+        should_stop: StopCheck | None = None,
+    ) -> AccessMap:
+        """Who can assume each role that trusts Roles Anywhere: every path CA -> trust anchor
+        -> profile -> role with the certificate constraints it enforces (``remediations.access``).
+
+        Args:
+            roles: Only these roles (ARNs or names); default every role that trusts the service.
+            query: The reverse question: the map's ``matches`` list the roles this certificate
+                reaches (build it with ``CertificateQuery(subject=parse_dn("CN=..."))`` or
+                ``query_from_certificate(pem_bytes)``).
+            inventory: An inventory already read (e.g. ``ScanResult.inventory``); default: read
+                the account.
+        """
+        from remediations.access import build_access_map
+
+        if inventory is None:
+            inventory = self.load(on_progress=on_progress, should_stop=should_stop)
+        return build_access_map(inventory, roles=roles, query=query)
+
     # --- files -----------------------------------------------------------------------------
 
     def export(self, out_dir: Path | str, *, inventory: Inventory | None = None) -> list[Path]:
@@ -343,10 +455,15 @@ def _account_id(account: Any) -> str | None:
 
 #: The typed values a front end meets, importable from the facade itself.
 __all__ = [
+    "AccessMap",
+    "AccountSummary",
     "Answer",
     "ApplyEvent",
     "ApplyPreview",
     "ApplyReport",
+    "CertificateQuery",
+    "MemberSource",
+    "OrgSource",
     "Progress",
     "Question",
     "ScanResult",
