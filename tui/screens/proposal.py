@@ -436,7 +436,7 @@ class ProposalScreen(Screen[None]):
         self._write_file(
             f"Write the fix as {label} (what `rafix plan --format {fmt}` prints):",
             default,
-            lambda path: self.rafix.session.plan_as_code(plan, fmt, out=path),
+            lambda path: self.rafix.session.render_code(plan, fmt, out=path),
             label,
         )
 
@@ -444,7 +444,7 @@ class ProposalScreen(Screen[None]):
         if self.plan is None:
             return
         label = CODE_FILES[fmt][0]
-        self.app.copy_to_clipboard(self.rafix.session.plan_as_code(self.plan, fmt))
+        self.app.copy_to_clipboard(self.rafix.session.render_code(self.plan, fmt))
         self.notify(f"Copied the fix as {label}")
 
     def _write_file(
