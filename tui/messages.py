@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from remediations.progress import Progress
+
 
 class LoadProgressed(Message):
-    """The core reports progress while reading the account."""
+    """The core reports progress while reading the account or running the checks."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, progress: Progress) -> None:
         super().__init__()
-        self.text = text
+        self.progress = progress

@@ -73,9 +73,10 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         steps = self.preview.steps
         calls = sum(len(step.calls) for step in steps)
-        where = self.preview.source
+        # The account as the title bar names it ("live AWS (profile prod)", "demo account").
+        where = getattr(self.app, "source_text", "") or self.preview.source
         if self.preview.account_id:
-            where = f"account {self.preview.account_id} ({self.preview.source})"
+            where = f"account {self.preview.account_id} ({where})"
         with Vertical(id="confirm-box"):
             yield Static(Content.styled(self.title_text, "bold"), markup=False)
             yield Static(

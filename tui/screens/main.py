@@ -14,10 +14,11 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from remediations.findings import Finding, Severity
+from remediations.progress import Progress, Stage
 from remediations.session import ScanResult
 from tui.errors import advise
 from tui.messages import LoadProgressed
@@ -102,6 +103,7 @@ class MainScreen(Screen[None]):
             yield DetailPane(id="detail")
         with Vertical(id="loading"):
             yield Static("Reading the account…", id="loading-title", markup=False)
+            yield ProgressBar(id="loading-bar", show_eta=False)
             yield Static(id="loading-log", markup=False)
             yield Static("x: cancel · q: quit", id="loading-help", markup=False)
         with ErrorPanel(id="error-panel"):
@@ -125,7 +127,10 @@ class MainScreen(Screen[None]):
 
     def load(self) -> None:
         self.loaded = False
+        self.refresh_bindings()
         self._progress = []
+        self.query_one("#loading-title", Static).update("Reading the account…")
+        self.query_one("#loading-bar", ProgressBar).update(total=None, progress=0)
         self.query_one("#loading").display = True
         self.query_one("#error-panel").display = False
         self.query_one("#loading-log", Static).update("")
@@ -135,16 +140,22 @@ class MainScreen(Screen[None]):
     def _scan(self) -> Any:
         worker = get_current_worker()
 
-        def progress(event: object) -> None:
-            self.post_message(LoadProgressed(_progress_text(event)))
+        def progress(event: Progress) -> None:
+            self.post_message(LoadProgressed(event))
 
         return self.rafix.session.scan(
             on_progress=progress, should_stop=lambda: worker.is_cancelled
         )
 
     def on_load_progressed(self, message: LoadProgressed) -> None:
-        self._progress.append(message.text)
-        self.query_one("#loading-log", Static).update("\n".join(self._progress[-12:]))
+        p = message.progress
+        reading = p.stage == Stage.LOAD
+        what = "Reading the account" if reading else "Running the checks"
+        self.query_one("#loading-title", Static).update(f"{what}… {p.done}/{p.total}")
+        self.query_one("#loading-bar", ProgressBar).update(total=p.total, progress=p.done)
+        if reading:  # one line per API list and region; checks are too many to list
+            self._progress.append(f"✓ {p.step}")
+            self.query_one("#loading-log", Static).update("\n".join(self._progress[-12:]))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "load":
@@ -214,6 +225,7 @@ class MainScreen(Screen[None]):
         table.set_rows(self.rows, self._entries())
         table.focus()
         self.loaded = True
+        self.refresh_bindings()  # filter, sort, plan... are offered now
         self._update_title()
         self._update_counts()
         bar = self.query_one("#warnings-bar", Static)
@@ -473,12 +485,3 @@ def _display_names(inventory: Any) -> dict[str, str]:
     for store in (inventory.roles, inventory.trust_anchors, inventory.profiles, inventory.crls):
         names.update({arn: obj.name for arn, obj in store.items()})
     return names
-
-
-def _progress_text(event: object) -> str:
-    """One line for a progress report of the core (whatever its exact shape)."""
-    for attribute in ("message", "text", "label"):
-        value = getattr(event, attribute, None)
-        if isinstance(value, str) and value:
-            return value
-    return str(event)

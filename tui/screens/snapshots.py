@@ -40,13 +40,14 @@ def snapshot_label(info: SnapshotInfo) -> Content:
     )
 
 
-def snapshot_header(info: SnapshotInfo) -> Content:
-    """What a snapshot covers."""
+def snapshot_header(info: SnapshotInfo, this_source: str = "") -> Content:
+    """What a snapshot covers (its source is named only when it is not this account's)."""
+    where = "" if info.source == this_source else f" ({info.source})"
     lines = [
         Content.assemble(("snapshot ", "dim"), (info.id, "bold")),
         Content.assemble(("taken    ", "dim"), info.created_at),
         Content.assemble(("before   ", "dim"), info.plan or "plan"),
-        Content.assemble(("account  ", "dim"), f"{info.account_id or '?'} ({info.source})"),
+        Content.assemble(("account  ", "dim"), f"{info.account_id or '?'}{where}"),
     ]
     if info.damaged:
         lines.append(Content.assemble(("damaged: ", "bold $error"), info.damaged))
@@ -126,7 +127,7 @@ class SnapshotsScreen(Screen[None]):
                 Content.assemble(("Cannot roll back: ", "bold $error"), str(event.worker.error))
             ]
             if self.selected is not None and event.worker.name == "diff":
-                parts.insert(0, snapshot_header(self.selected))
+                parts.insert(0, snapshot_header(self.selected, self.rafix.session.label))
             text.update(Content("\n\n").join(parts))
         elif event.state == WorkerState.SUCCESS:
             if event.worker.name == "list":
@@ -159,7 +160,10 @@ class SnapshotsScreen(Screen[None]):
             return
         self.query_one("#snapshot-text", Static).update(
             Content("\n\n").join(
-                [snapshot_header(self.selected), Content("Comparing with the account now…")]
+                [
+                    snapshot_header(self.selected, self.rafix.session.label),
+                    Content("Comparing with the account now…"),
+                ]
             )
         )
         self.refresh_bindings()
@@ -170,7 +174,7 @@ class SnapshotsScreen(Screen[None]):
     def preview_content(self, preview: ApplyPreview) -> Content:
         parts: list[Content] = []
         if self.selected is not None:
-            parts.append(snapshot_header(self.selected))
+            parts.append(snapshot_header(self.selected, self.rafix.session.label))
         parts.append(
             Content.styled("\nRolling back would change (account now → snapshot):", "bold")
         )

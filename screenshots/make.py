@@ -1,0 +1,158 @@
+"""Regenerate the pictures of the terminal app in screenshots/ from the demo account.
+
+    .venv/bin/python screenshots/make.py            # every picture, SVG and PNG
+    .venv/bin/python screenshots/make.py main diff  # only these
+
+Each picture is the real app (Textual's headless pilot) on a fresh sandbox of the built-in
+demo account, driven by the keys a user would press. SVGs come from Textual; PNGs from
+``rsvg-convert`` (Debian/Ubuntu: ``apt-get install librsvg2-bin``; without it only the SVGs are
+written). Snapshot ids and times are fixed so that regenerating changes only what changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from textual.widgets import Input  # noqa: E402
+from textual.worker import WorkerFailed  # noqa: E402
+
+import remediations.apply as apply_module  # noqa: E402
+from remediations.sandbox import init_sandbox  # noqa: E402
+from remediations.session import Session  # noqa: E402
+from remediations.source import SandboxSource  # noqa: E402
+from tui.app import RafixApp  # noqa: E402
+from tui.screens.proposal import QuestionInput  # noqa: E402
+
+Steps = Callable[[Any], Awaitable[None]]
+
+
+async def settle(pilot: Any) -> None:
+    await pilot.pause()
+    for _ in range(3):
+        for worker in list(pilot.app.workers):
+            with contextlib.suppress(WorkerFailed):
+                await worker.wait()
+        await pilot.pause()
+
+
+async def main_screen(pilot: Any) -> None:
+    await settle(pilot)
+
+
+async def diff(pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    pilot.app.screen.query_one(QuestionInput).query_one(Input).value = "payments-batch.prod"
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def confirm(pilot: Any) -> None:
+    await diff(pilot)
+    await pilot.press("a")
+    await pilot.pause()
+
+
+async def applied(pilot: Any) -> None:
+    await confirm(pilot)
+    await pilot.press("y")
+    await settle(pilot)
+
+
+async def snapshots(pilot: Any) -> None:
+    await applied(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("S")
+    await settle(pilot)
+
+
+async def help_screen(pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.press("question_mark")
+    await pilot.pause()
+
+
+async def filtered(pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.press("slash")
+    for key in "sev:high+ id:RA-TRUST-*":
+        await pilot.press({" ": "space", ":": "colon", "+": "plus", "*": "asterisk"}.get(key, key))
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+#: name -> (terminal size, the keys that lead there)
+SHOTS: dict[str, tuple[tuple[int, int], Steps]] = {
+    "main": ((160, 48), main_screen),
+    "main-80x24": ((80, 24), main_screen),
+    "filter": ((160, 48), filtered),
+    "diff": ((160, 48), diff),
+    "confirm": ((120, 40), confirm),
+    "applied": ((120, 40), applied),
+    "snapshots": ((120, 40), snapshots),
+    "help": ((120, 40), help_screen),
+}
+
+
+async def shoot(name: str, size: tuple[int, int], steps: Steps, out: Path) -> Path:
+    with tempfile.TemporaryDirectory(prefix="rafix-shots-") as tmp:
+        sandbox = Path(tmp) / "demo"
+        init_sandbox(sandbox)
+        app = RafixApp(
+            Session(SandboxSource(sandbox)), source_text="demo account", remember_theme=False
+        )
+        async with app.run_test(size=size) as pilot:
+            await steps(pilot)
+            svg = app.export_screenshot(title=f"rafix: {name}")
+    # Every space explicit and preserved, so that rsvg-convert (which collapses runs of
+    # spaces) draws the same columns as a browser.
+    svg = svg.replace("\u00a0", "&#160;").replace("<svg ", '<svg xml:space="preserve" ', 1)
+    path = out / f"{name}.svg"
+    path.write_text(svg, encoding="utf-8")
+    return path
+
+
+def to_png(svg: Path) -> Path | None:
+    converter = shutil.which("rsvg-convert")
+    if converter is None:
+        return None
+    png = svg.with_suffix(".png")
+    subprocess.run([converter, "-o", str(png), str(svg)], check=True)
+    return png
+
+
+def main(argv: list[str]) -> int:
+    wanted = argv or list(SHOTS)
+    unknown = [n for n in wanted if n not in SHOTS]
+    if unknown:
+        print(f"unknown picture(s): {', '.join(unknown)}; known: {', '.join(SHOTS)}")
+        return 2
+    # The same snapshot id and time in every run: a regenerated picture differs only when
+    # the screen does.
+    apply_module.new_snapshot_id = lambda: "20261206T120000.000Z-a1b2c3"  # type: ignore[assignment]
+    apply_module.utc_now = lambda: "2026-12-06T12:00:00.000Z"
+    if shutil.which("rsvg-convert") is None:
+        print("rsvg-convert not found (apt-get install librsvg2-bin): writing SVGs only")
+    for name in wanted:
+        size, steps = SHOTS[name]
+        svg = asyncio.run(shoot(name, size, steps, HERE))
+        png = to_png(svg)
+        print(f"{svg.relative_to(HERE.parent)}" + (f", {png.name}" if png else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
