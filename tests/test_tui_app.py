@@ -82,7 +82,7 @@ async def test_loads_the_findings_and_shows_the_first_one(sandbox_dir: Path) -> 
         assert len(table.entries) == len(app.scan_result.findings) > 0
         first = table.current_finding
         assert first is not None and first.severity == Severity.CRITICAL
-        detail = str(screen.query_one("#detail-text").render())
+        detail = str(screen.query_one("#detail").render())
         assert first.id in detail and "Fix" in detail
         counts = str(screen.query_one("#counts").render())
         assert f"{len(table.entries)}/{len(table.entries)} findings" in counts
@@ -98,7 +98,7 @@ async def test_j_and_k_move_the_cursor_and_the_detail_follows(sandbox_dir: Path)
         assert table.cursor == 2
         finding = table.current_finding
         assert finding is not None
-        assert finding.id in str(screen.query_one("#detail-text").render())
+        assert finding.id in str(screen.query_one("#detail").render())
         await pilot.press("k")
         assert table.cursor == 1
 

@@ -18,7 +18,8 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
     """Every screen's bindings, in the order a user meets them."""
     from tui.app import RafixApp
     from tui.screens.apply import ApplyScreen, ConfirmScreen
-    from tui.screens.main import MainScreen
+    from tui.onboard_wizard import OnboardWizard
+    from tui.screens.main import ErrorPanel, MainScreen
     from tui.screens.proposal import ProposalScreen
     from tui.screens.snapshots import SnapshotsScreen
     from tui.widgets.findings_table import FindingsTable
@@ -27,10 +28,12 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
         ("Everywhere", RafixApp),
         ("Findings", MainScreen),
         ("Findings table", FindingsTable),
+        ("When the account cannot be read", ErrorPanel),
         ("Proposed fix", ProposalScreen),
         ("Confirm", ConfirmScreen),
         ("Apply", ApplyScreen),
         ("Snapshots", SnapshotsScreen),
+        ("Onboarding wizard", OnboardWizard),
     ]
     return [(title, [b for b in _bindings(cls.BINDINGS)]) for title, cls in sections]
 

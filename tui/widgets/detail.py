@@ -7,16 +7,21 @@ from the inventory. Account data is shown as :class:`Content` (never parsed as m
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
-from textual.containers import VerticalScroll
+from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.widgets import Static
+from textual.events import Resize
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.visual import Visual
 
 from remediations.catalog import CATALOG
 from remediations.findings import Finding
 from remediations.model import Inventory
 from tui.view import GroupHeader
+from tui.widgets.scrolling import set_virtual_size
 
 #: Evidence keys whose values name the parts of a policy that cause the finding.
 _HIGHLIGHT_KEYS = ("keys", "operators", "values", "issuer_wildcards", "pinned_source_arns")
@@ -123,17 +128,63 @@ def group_content(header: GroupHeader) -> Content:
     )
 
 
-class DetailPane(VerticalScroll):
-    """Scrollable detail of the finding under the cursor."""
+class DetailPane(ScrollView, can_focus=True):
+    """Scrollable detail of the finding under the cursor.
 
-    DEFAULT_CSS = """
-    DetailPane { padding: 0 1; }
-    DetailPane > Static { width: 1fr; }
+    A line-API widget: showing another finding re-wraps one Content and repaints the pane,
+    with no layout pass over the screen (a Static in a scroll container costs a layout of the
+    whole screen on every cursor move).
     """
 
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield Static(Content("Loading…"), id="detail-text", markup=False)
+    DEFAULT_CSS = """
+    DetailPane { padding: 0 1; overflow-x: hidden; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "scroll_up", "Scroll up", show=False),
+        Binding("down", "scroll_down", "Scroll down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.content = Content("Loading…")
+        self._strips: list[Strip] = []
+        self._width = -1
 
     def show(self, content: Content) -> None:
-        self.query_one("#detail-text", Static).update(content)
-        self.scroll_home(animate=False)
+        self.content = content
+        self._width = -1
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        self._update_size()
+        self.refresh()
+
+    def render(self) -> Content:  # what tests and screenshots read as the pane's text
+        return self.content
+
+    def _lines(self, width: int) -> list[Strip]:
+        if width != self._width:
+            self._strips = Visual.to_strips(
+                self, self.content, width, None, self.visual_style, pad=True
+            )
+            self._width = width
+        return self._strips
+
+    def _update_size(self) -> None:
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            return
+        set_virtual_size(self, Size(width, len(self._lines(width))))
+
+    def on_resize(self, event: Resize) -> None:
+        self._width = -1
+        self._update_size()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        lines = self._lines(width)
+        index = int(self.scroll_y) + y
+        if 0 <= index < len(lines):
+            return lines[index].crop_extend(0, width, self.rich_style)
+        return Strip.blank(width, self.rich_style)

@@ -22,6 +22,7 @@ from textual.strip import Strip
 from remediations.findings import Finding
 from tui.query import Row
 from tui.view import Entry, GroupHeader
+from tui.widgets.scrolling import set_virtual_size
 
 SEVERITY_WIDTH = 9
 REGION_WIDTH = 11
@@ -111,7 +112,7 @@ class FindingsTable(ScrollView, can_focus=True):
         current = self.current_entry
         self.entries = entries
         self._cache.clear()
-        self.virtual_size = Size(0, len(entries) + 1)
+        set_virtual_size(self, Size(0, len(entries) + 1))
         position = 0
         if current is not None and current in entries:
             position = entries.index(current)
@@ -142,9 +143,15 @@ class FindingsTable(ScrollView, can_focus=True):
     # --- cursor ----------------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
-        # Cached lines are keyed by "is the cursor here", so nothing needs to be dropped.
+        # Cached lines are keyed by "is the cursor here", so nothing needs to be dropped;
+        # without scrolling only the two lines change (line 0 is the header).
+        top = int(self.scroll_y)
         self._scroll_to_cursor()
-        self.refresh()
+        if int(self.scroll_y) == top:
+            self.refresh_line(old + 1)
+            self.refresh_line(new + 1)
+        else:
+            self.refresh()
         entry = self.current_entry
         finding = self.rows[entry].finding if isinstance(entry, int) else None
         header = entry if isinstance(entry, GroupHeader) else None
