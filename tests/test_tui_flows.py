@@ -38,7 +38,7 @@ NO_SUBJECT = "RA-TRUST-NO-SUBJECT-CONDITION"
 
 
 def text_of(app: RafixApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
+    return str(app.screen.query_one(selector).render())
 
 
 def trust_policy(sandbox: Path, arn: str = OPS_ADMIN) -> Any:

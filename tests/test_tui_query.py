@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from remediations.findings import Finding, Severity
-from tui.query import Row, filter_rows, make_row, parse_query
+from tui.query import IncrementalFilter, Row, filter_rows, make_row, narrows, parse_query
 from tui.view import GroupHeader, arrange, severity_counts, sort_order
 
 IDS = ("RA-TRUST-NO-SOURCEARN", "RA-TRUST-NO-SUBJECT-CONDITION", "RA-PROFILE-LONG-DURATION")
@@ -126,3 +126,35 @@ def test_group_by_resource_puts_a_header_before_each_resource() -> None:
     assert counts[Severity.CRITICAL] == 1 and counts[Severity.MEDIUM] == 1
     # by resource, then most severe first within one resource
     assert arrange(rows, sort_order(rows, "resource"), "sev:high+") == [2, 0]
+
+
+#: Queries as a user types them: words, fields and negations, cut at any character.
+typed_query = st.lists(
+    st.sampled_from(
+        [
+            *("ops", "ra-", "sev:high", "sev:high+", "sev:", "id:RA-TRUST-*", "!backup"),
+            *("region:eu-*", "global", "!sev:low", "metrics[1]", "ci"),
+        ]
+    ),
+    max_size=4,
+).map(" ".join)
+
+
+@given(rows_strategy, typed_query)
+def test_typing_a_query_key_by_key_filters_as_the_whole_query_does(
+    rows: list[Row], text: str
+) -> None:
+    incremental = IncrementalFilter(rows)
+    for end in range(len(text) + 1):  # every prefix, in order, as keystrokes arrive
+        assert incremental(text[:end]) == filter_rows(rows, text[:end])
+    for end in range(len(text), -1, -1):  # and backspace all the way
+        assert incremental(text[:end]) == filter_rows(rows, text[:end])
+
+
+@given(rows_strategy, typed_query, typed_query)
+def test_a_query_that_narrows_another_never_matches_more(
+    rows: list[Row], first: str, second: str
+) -> None:
+    old, new = parse_query(first), parse_query(second)
+    if narrows(old, new):
+        assert set(filter_rows(rows, second)) <= set(filter_rows(rows, first))

@@ -102,6 +102,50 @@ def filter_rows(rows: Sequence[Row], text: str) -> list[int]:
     return [i for i, row in enumerate(rows) if query.matches(row)]
 
 
+def narrows(old: Query, new: Query) -> bool:
+    """Whether every row ``new`` matches is also matched by ``old`` (so filtering while the
+    user types only needs to look at what the previous keystroke kept).
+
+    True when ``new`` adds terms to ``old`` (AND narrows), or extends the text of ``old``'s
+    last plain word (a longer substring matches fewer rows). Field terms and ``!`` can widen
+    as they are typed (``sev:high`` to ``sev:high+``), so they never count.
+    """
+    n = len(old.terms)
+    if not old.terms or len(new.terms) < n:
+        return False
+    if new.terms[:n] == old.terms:
+        return True
+    if len(new.terms) != n or new.terms[: n - 1] != old.terms[: n - 1]:
+        return False
+    before, after = old.terms[-1], new.terms[-1]
+    plain = before.field is None and after.field is None
+    return (
+        plain and not before.negated and not after.negated and after.value.startswith(before.value)
+    )
+
+
+class IncrementalFilter:
+    """``filter_rows`` for a query typed one key at a time: a keystroke that narrows the
+    previous query looks only at the rows that query kept."""
+
+    def __init__(self, rows: Sequence[Row]) -> None:
+        self.rows = rows
+        self._last: tuple[Query, list[int]] | None = None
+
+    def __call__(self, text: str) -> list[int]:
+        query = parse_query(text)
+        if not query.terms:
+            self._last = None
+            return list(range(len(self.rows)))
+        last = self._last
+        candidates = (
+            last[1] if last is not None and narrows(last[0], query) else range(len(self.rows))
+        )
+        matched = [i for i in candidates if query.matches(self.rows[i])]
+        self._last = (query, matched)
+        return matched
+
+
 def _term_matches(term: Term, row: Row) -> bool:
     value = term.value
     if term.field is None:

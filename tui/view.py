@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from remediations.findings import Severity
@@ -42,14 +42,21 @@ def _sort_text(row: Row, key: str) -> str:
 
 
 def arrange(
-    rows: Sequence[Row], order: Sequence[int], query: str = "", group: bool = False
+    rows: Sequence[Row],
+    order: Sequence[int],
+    query: str = "",
+    group: bool = False,
+    *,
+    matcher: Callable[[str], list[int]] | None = None,
 ) -> list[Entry]:
     """The table's lines: rows in ``order`` that match ``query``, grouped by resource if asked.
 
     Grouped, each resource's findings follow a :class:`GroupHeader`, resources in the order
-    their first finding appears.
+    their first finding appears. ``matcher`` filters (default :func:`filter_rows` over
+    ``rows``; the app passes an :class:`~tui.query.IncrementalFilter`).
     """
-    keep = set(filter_rows(rows, query)) if query.strip() else None
+    match = matcher or (lambda text: filter_rows(rows, text))
+    keep = set(match(query)) if query.strip() else None
     shown = [i for i in order if keep is None or i in keep]
     if not group:
         return list(shown)

@@ -17,8 +17,8 @@ from tui.config import config_path
 def binding_sections() -> list[tuple[str, list[Binding]]]:
     """Every screen's bindings, in the order a user meets them."""
     from tui.app import RafixApp
-    from tui.screens.apply import ApplyScreen, ConfirmScreen
     from tui.onboard_wizard import OnboardWizard
+    from tui.screens.apply import ApplyScreen, ConfirmScreen
     from tui.screens.main import ErrorPanel, MainScreen
     from tui.screens.proposal import ProposalScreen
     from tui.screens.snapshots import SnapshotsScreen

@@ -22,10 +22,11 @@ from remediations.progress import Progress, Stage
 from remediations.session import ScanResult
 from tui.errors import advise
 from tui.messages import LoadProgressed
-from tui.query import Row, make_row
+from tui.query import IncrementalFilter, Row, make_row
 from tui.view import SORT_KEYS, arrange, severity_counts, sort_order
 from tui.widgets.detail import DetailPane, finding_content, group_content, policy_of
 from tui.widgets.findings_table import FindingsTable
+from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from tui.app import RafixApp
@@ -69,6 +70,7 @@ class MainScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[Row] = []
+        self._matcher = IncrementalFilter(self.rows)
         self.sort_key = "severity"
         self.sort_reverse = False
         self.grouped = False
@@ -99,7 +101,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="table-panel"):
                 yield FindingsTable(id="findings")
                 yield Static(id="warnings-bar", markup=False)
-                yield Static(id="counts", markup=False)
+                yield StatusLine(id="counts")
             yield DetailPane(id="detail")
         with Vertical(id="loading"):
             yield Static("Reading the account…", id="loading-title", markup=False)
@@ -220,6 +222,7 @@ class MainScreen(Screen[None]):
         self.rafix.scan_result = result
         names = _display_names(inventory)
         self.rows = [make_row(f, names.get(f.resource_arn, "")) for f in result.findings]
+        self._matcher = IncrementalFilter(self.rows)
         self._order = sort_order(self.rows, self.sort_key, self.sort_reverse)
         table = self.query_one(FindingsTable)
         table.set_rows(self.rows, self._entries())
@@ -254,7 +257,7 @@ class MainScreen(Screen[None]):
 
     def _entries(self) -> list[Any]:
         query = self.query_one("#filter", Input).value
-        return arrange(self.rows, self._order, query, self.grouped)
+        return arrange(self.rows, self._order, query, self.grouped, matcher=self._matcher)
 
     def _refresh_table(self) -> None:
         table = self.query_one(FindingsTable)
@@ -287,7 +290,7 @@ class MainScreen(Screen[None]):
         query = self.query_one("#filter", Input).value.strip()
         if query:
             parts.append(f"  filter: {query}")
-        self.query_one("#counts", Static).update(Content.assemble(*parts))
+        self.query_one("#counts", StatusLine).update(Content.assemble(*parts))
 
     # --- table events ----------------------------------------------------------------------
 
