@@ -100,6 +100,7 @@ def test_offline_scan_loads_neither_boto3_nor_the_ui(tmp_path: Path) -> None:
 APP_MAY_IMPORT = frozenset(
     {
         "remediations",
+        "remediations.access",
         "remediations.answers",
         "remediations.apply",
         "remediations.catalog",
@@ -111,6 +112,7 @@ APP_MAY_IMPORT = frozenset(
         "remediations.onboarding",
         "remediations.plan",
         "remediations.progress",
+        "remediations.render_access",
         "remediations.render_text",
         "remediations.report",
         "remediations.session",

@@ -522,3 +522,44 @@ async def test_the_onboarding_wizard_ends_in_the_same_confirm_apply_and_result(
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, MainScreen)
+
+
+@run_async
+async def test_the_detail_says_who_can_assume_the_role(sandbox_dir: Path) -> None:
+    app = make_app(sandbox_dir)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await wait_loaded(app, pilot)
+        await pilot.pause(0.3)  # the paths are asked for once the cursor rests
+        await settle(app, pilot)
+        finding = screen.query_one(FindingsTable).current_finding
+        assert finding is not None and finding.resource_arn == OPS_ADMIN
+        detail = str(screen.query_one("#detail").render())
+        assert "Who can assume it through Roles Anywhere" in detail
+        assert "anchor corp-issuing-ca-eu" in detail and "profile ops-break-glass" in detail
+        assert "any certificate of the anchor" in detail
+
+
+@run_async
+async def test_the_access_screen_answers_which_roles_a_subject_can_assume(
+    sandbox_dir: Path,
+) -> None:
+    from tui.screens.access import AccessScreen
+
+    app = make_app(sandbox_dir)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_loaded(app, pilot)
+        await pilot.press("A")
+        await settle(app, pilot)
+        assert isinstance(app.screen, AccessScreen)
+        every = text_of(app, "#access-map")
+        assert "ra-ops-admin" in every and "ra-inventory-sync-prod" in every
+        await pilot.press("slash")
+        app.screen.query_one(
+            "#access-subject", Input
+        ).value = "CN=inventory-sync.prod,OU=supply-chain"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        answer = text_of(app, "#access-map")
+        assert "ra-inventory-sync-prod" in answer and answer != every
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)

@@ -46,6 +46,9 @@ def app_for(sandbox: Path, **kwargs: Any) -> RafixApp:
 
 
 async def loaded(pilot: Any) -> None:
+    """Loaded, and the detail pane's access paths worked out (they follow the cursor)."""
+    await settle(pilot.app, pilot)
+    await pilot.pause(0.3)
     await settle(pilot.app, pilot)
 
 
@@ -86,7 +89,7 @@ def test_confirm_modal(snap_compare: Any, fixed_sandbox: Path) -> None:
 
 def test_help(snap_compare: Any, fixed_sandbox: Path) -> None:
     async def to_help(pilot: Any) -> None:
-        await settle(pilot.app, pilot)
+        await loaded(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
 

@@ -18,6 +18,7 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
     """Every screen's bindings, in the order a user meets them."""
     from tui.app import RafixApp
     from tui.onboard_wizard import OnboardWizard
+    from tui.screens.access import AccessScreen
     from tui.screens.apply import ApplyScreen, ConfirmScreen
     from tui.screens.main import ErrorPanel, MainScreen
     from tui.screens.proposal import ProposalScreen
@@ -33,6 +34,7 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
         ("Confirm", ConfirmScreen),
         ("Apply", ApplyScreen),
         ("Snapshots", SnapshotsScreen),
+        ("Who can assume each role", AccessScreen),
         ("Onboarding wizard", OnboardWizard),
     ]
     return [(title, [b for b in _bindings(cls.BINDINGS)]) for title, cls in sections]

@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Resize
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -24,7 +25,13 @@ from tui.errors import advise
 from tui.messages import LoadProgressed
 from tui.query import IncrementalFilter, Row, make_row
 from tui.view import SORT_KEYS, arrange, severity_counts, sort_order
-from tui.widgets.detail import DetailPane, finding_content, group_content, policy_of
+from tui.widgets.detail import (
+    DetailPane,
+    access_content,
+    finding_content,
+    group_content,
+    policy_of,
+)
 from tui.widgets.findings_table import FindingsTable
 from tui.widgets.status_line import StatusLine
 
@@ -61,6 +68,13 @@ class MainScreen(Screen[None]):
         Binding("g", "group", "Group", id="group", tooltip="Group the findings by resource"),
         Binding("p", "plan", "Plan", id="plan", tooltip="Plan fixes for the marked findings"),
         Binding("S", "snapshots", "Snapshots", id="snapshots", tooltip="Snapshots and rollback"),
+        Binding(
+            "A",
+            "access",
+            "Access",
+            id="access",
+            tooltip="Who can assume each role (and which roles a certificate can assume)",
+        ),
         Binding("c", "copy_arn", "Copy ARN", show=False, id="copy_arn"),
         Binding("C", "copy_policy", "Copy policy", show=False, id="copy_policy"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="reload"),
@@ -71,6 +85,10 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.rows: list[Row] = []
         self._matcher = IncrementalFilter(self.rows)
+        self._names: dict[str, str] = {}
+        #: Who can assume each role, as far as it was asked (the access map of the core).
+        self._access: dict[str, Content] = {}
+        self._access_timer: Timer | None = None
         self.sort_key = "severity"
         self.sort_reverse = False
         self.grouped = False
@@ -160,6 +178,9 @@ class MainScreen(Screen[None]):
             self.query_one("#loading-log", Static).update("\n".join(self._progress[-12:]))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "access":
+            self._access_done(event)
+            return
         if event.worker.group != "load":
             return
         if event.state == WorkerState.SUCCESS:
@@ -305,8 +326,44 @@ class MainScreen(Screen[None]):
     def detail_of(self, finding: Finding) -> Content:
         result = self.rafix.scan_result
         inventory = result.inventory if result is not None else None
-        name = next((r.name for r in self.rows if r.finding is finding), "")
-        return finding_content(finding, name=name, inventory=inventory)
+        access: Content | None = None
+        if inventory is not None and finding.resource_arn in inventory.roles:
+            access = self._access.get(finding.resource_arn)
+            if access is None:
+                access = Content.styled("working out the paths…", "dim")
+                self._want_access(finding.resource_arn)
+        name = self._names.get(finding.resource_arn, "")
+        return finding_content(finding, name=name, inventory=inventory, access=access)
+
+    def _want_access(self, role_arn: str) -> None:
+        """Ask the core once the cursor rests (holding j must not start a read per line)."""
+        if self._access_timer is not None:
+            self._access_timer.stop()
+        self._access_timer = self.set_timer(0.15, partial(self._access_of, role_arn))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="access", name="access")
+    def _access_of(self, role_arn: str) -> tuple[str, Content]:
+        """Who can assume the role: the core's access map for this one role."""
+        from remediations.render_access import render_access
+
+        result = self.rafix.scan_result
+        assert result is not None
+        access = self.rafix.session.access(roles=[role_arn], inventory=result.inventory)
+        return role_arn, access_content(render_access(access, "table", width=200))
+
+    def _access_done(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.notify(
+                f"Who can assume it: {event.worker.error}", severity="warning", markup=False
+            )
+            return
+        if event.state != WorkerState.SUCCESS or event.worker.result is None:
+            return
+        role_arn, content = event.worker.result
+        self._access[role_arn] = content
+        finding = self.query_one(FindingsTable).current_finding
+        if finding is not None and finding.resource_arn == role_arn:
+            self.query_one(DetailPane).show(self.detail_of(finding))
 
     @on(FindingsTable.MarksChanged)
     def _marks_changed(self) -> None:
@@ -381,6 +438,11 @@ class MainScreen(Screen[None]):
     def action_snapshots(self) -> None:
         self.rafix.action_snapshots()
 
+    def action_access(self) -> None:
+        from tui.screens.access import AccessScreen
+
+        self.app.push_screen(AccessScreen())
+
     def action_copy_arn(self) -> None:
         finding = self.query_one(FindingsTable).current_finding
         if finding is not None:
@@ -404,7 +466,16 @@ class MainScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "demo":
             return self.rafix.demo_factory is not None
-        if action in ("plan", "copy_arn", "copy_policy", "sort", "reverse", "group", "filter"):
+        if action in (
+            "plan",
+            "copy_arn",
+            "copy_policy",
+            "sort",
+            "reverse",
+            "group",
+            "filter",
+            "access",
+        ):
             return self.loaded
         return True
 
@@ -454,6 +525,13 @@ class MainScreen(Screen[None]):
                     )
                 )
             commands.append(("view: group by resource", "Toggle grouping", self.action_group))
+            commands.append(
+                (
+                    "view: who can assume each role",
+                    "The access map: CA -> anchor -> profile -> role, and the reverse question",
+                    self.action_access,
+                )
+            )
             commands.append(
                 ("view: sort by the next column", "Cycle the sort column", self.action_sort)
             )

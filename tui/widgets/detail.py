@@ -118,6 +118,19 @@ def finding_content(
     return Content("\n").join(parts)
 
 
+def access_content(text: str) -> Content:
+    """The core's access text for one role, with any-certificate paths marked."""
+    lines = []
+    for line in text.rstrip("\n").splitlines():
+        if "ANY CERTIFICATE" in line or "any certificate of the anchor" in line:
+            lines.append(Content.styled(line, "bold $error"))
+        elif line.lstrip().startswith("- CA "):
+            lines.append(Content.styled(line, "$accent"))
+        else:
+            lines.append(Content(line))
+    return Content("\n").join(lines)
+
+
 def group_content(header: GroupHeader) -> Content:
     return Content("\n").join(
         [
