@@ -46,10 +46,16 @@ def app_for(sandbox: Path, **kwargs: Any) -> RafixApp:
 
 
 async def loaded(pilot: Any) -> None:
-    """Loaded, and the detail pane's access paths worked out (they follow the cursor)."""
+    """Loaded, and the detail pane's access paths worked out (they follow the cursor, after
+    a short rest, in a worker: wait for them however slow the machine is)."""
     await settle(pilot.app, pilot)
-    await pilot.pause(0.3)
-    await settle(pilot.app, pilot)
+    for _ in range(100):
+        detail = pilot.app.screen.query("#detail")
+        if detail and "working out the paths" not in str(detail.first().render()):
+            break
+        await pilot.pause(0.1)
+        await settle(pilot.app, pilot)
+    await pilot.pause()
 
 
 async def to_diff(pilot: Any) -> None:
