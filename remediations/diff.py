@@ -15,7 +15,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from remediations.policy import as_list, canonical_json
+from remediations.iam.policy import as_list, canonical_json
 
 _ABSENT = "<absent>"
 _POLICY_FIELDS = ("trustPolicy", "sessionPolicy")

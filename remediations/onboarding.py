@@ -27,13 +27,14 @@ from typing import Any
 
 from remediations.errors import InputError, PolicyError
 from remediations.findings import Finding
+from remediations.iam.permissions import resolve_policy
+from remediations.iam.policy import as_list
+from remediations.iam.service_prefixes import SERVICE_PREFIXES
+from remediations.iam.x509 import WorkloadCertificate, issuing_ca_cns, parse_certificate_bundle
 from remediations.model import GLOBAL_REGION, Inventory, Profile, Role, TrustAnchor
-from remediations.permissions import resolve_policy
 from remediations.plan import Plan, build_plan
-from remediations.policy import as_list
+from remediations.proposals.render import check_document, render, render_document
 from remediations.proposals.results import ProposalSet, ProposedChange
-from remediations.render import check_document, render, render_document
-from remediations.service_prefixes import SERVICE_PREFIXES
 from remediations.settings import MAX_SOURCE_IDENTITY_CN, STS_TAG_CHARSET, Settings
 from remediations.state import (
     DEFAULT_DURATION_SECONDS,
@@ -44,7 +45,6 @@ from remediations.state import (
     pending_profile_name,
     profile_state,
 )
-from remediations.x509 import WorkloadCertificate, issuing_ca_cns, parse_certificate_bundle
 
 #: The tag onboarding puts on the roles it creates: ``<workload>/<env>/<team>``. A role with
 #: this name but without the tag belongs to something else and is never touched.
@@ -1035,7 +1035,7 @@ def _prove_no_new_findings(
     Returns:
         The findings already reported on the team's existing profile (not caused here).
     """
-    from remediations.scan import run_checks
+    from remediations.checks.run import run_checks
 
     ours = {names.role_arn, names.profile_arn}
     before = [f for f in run_checks(inventory, settings) if f.resource_arn in ours]

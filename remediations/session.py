@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from remediations.answers import Answer, Question, values_from_answers
-from remediations.apply import ApplyEvent, ApplyPreview, ApplyReport
+from remediations.apply.results import ApplyEvent, ApplyPreview, ApplyReport
+from remediations.apply.snapshots import SnapshotInfo, SnapshotStore
 from remediations.catalog import CATALOG
 from remediations.errors import ApplyError, InputError, RafixError
 from remediations.findings import Finding
@@ -35,7 +36,6 @@ from remediations.model import Inventory, SourceWarning
 from remediations.plan import Plan
 from remediations.progress import Progress, StopCheck
 from remediations.settings import Settings
-from remediations.snapshots import SnapshotInfo, SnapshotStore
 from remediations.source import (
     FilesSource,
     SandboxSource,
@@ -123,7 +123,7 @@ class Session:
             pause_gc: Pause Python's cyclic garbage collector during the checks (faster;
                 process-wide, so only for a one-shot process such as the CLI).
         """
-        from remediations.scan import run_checks
+        from remediations.checks.run import run_checks
 
         inventory = self.load(on_progress=on_progress, should_stop=should_stop)
         findings = run_checks(
@@ -198,8 +198,8 @@ class Session:
             ApplyError: the plan cannot be applied here (offline files, another account,
                 damaged, an earlier phase missing) or the account cannot be read.
         """
-        from remediations.apply import preview_apply
-        from remediations.executor import Executor
+        from remediations.apply.executor import Executor
+        from remediations.apply.preview import preview_apply
 
         with open_account(self.source) as account:
             return preview_apply(
@@ -229,8 +229,8 @@ class Session:
             Cancelled: ``should_stop`` was True before the first write (after it, what was
                 applied is rolled back and the report says so).
         """
-        from remediations.apply import execute
-        from remediations.executor import Executor
+        from remediations.apply.execute import execute
+        from remediations.apply.executor import Executor
 
         if not preview.steps or self.read_only or preview.read_only or preview.refused:
             # Refusals and no-ops need no account (and a read-only session opens none to write).
@@ -259,8 +259,8 @@ class Session:
             ApplyError: a resource changed since (unless ``force``), is gone, or the snapshot
                 is of another account.
         """
-        from remediations.apply import preview_rollback
-        from remediations.executor import Executor
+        from remediations.apply.executor import Executor
+        from remediations.apply.rollback import preview_rollback
 
         store = self.store
         store.load(snapshot_id)  # a missing or damaged snapshot is refused before connecting

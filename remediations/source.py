@@ -22,8 +22,8 @@ from remediations.model import Inventory
 from remediations.progress import Progress, StopCheck
 
 if TYPE_CHECKING:
-    from remediations.aws import AccountSession
-    from remediations.snapshots import SnapshotStore
+    from remediations.apply.snapshots import SnapshotStore
+    from remediations.sources.aws import AccountSession
 
 FILES_LABEL = "files"
 LIVE_LABEL = "live"
@@ -127,7 +127,7 @@ def load_inventory(
         if source.regions:
             keep_regions(inventory, source.regions)
         return inventory
-    from remediations.aws import read_account
+    from remediations.sources.aws import read_account
 
     with open_account(source) as account:
         inventory = read_account(account, on_progress=on_progress, should_stop=should_stop)
@@ -160,10 +160,10 @@ def open_account(source: Source) -> AccountSession:
         )
     regions = list(source.regions) or None
     if isinstance(source, SandboxSource):
-        from remediations.sandbox import open_sandbox
+        from remediations.sources.sandbox import open_sandbox
 
         return open_sandbox(source.directory, regions)
-    from remediations.aws import AccountSession
+    from remediations.sources.aws import AccountSession
 
     return AccountSession(
         profile=source.profile,
@@ -177,7 +177,7 @@ def open_account(source: Source) -> AccountSession:
 def snapshot_root(source: Source) -> Path:
     """Where the snapshots of an account live: ``DIR/snapshots`` for a sandbox, else
     ``$XDG_STATE_HOME/rafix/snapshots``."""
-    from remediations.snapshots import default_root
+    from remediations.apply.snapshots import default_root
 
     if isinstance(source, SandboxSource):
         return source.directory / "snapshots"
@@ -186,7 +186,7 @@ def snapshot_root(source: Source) -> Path:
 
 def snapshot_store(source: Source) -> SnapshotStore:
     """The snapshot store of the account ``source`` names."""
-    from remediations.snapshots import SnapshotStore
+    from remediations.apply.snapshots import SnapshotStore
 
     return SnapshotStore(snapshot_root(source))
 

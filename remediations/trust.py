@@ -1,7 +1,7 @@
 """Who can assume a role through Roles Anywhere, derived from the IAM evaluator.
 
 :func:`analyze_trust` never reads policy text for meaning: every "admits"/"open" fact is the
-answer of :mod:`remediations.evaluator` for some request. The requests are *witness
+answer of :mod:`remediations.iam.evaluator` for some request. The requests are *witness
 contexts*: for each condition key the policy mentions, the candidate values are absent (when
 Roles Anywhere can leave the key out), a fresh value the policy never names, every literal it
 names, and a witness string for each wildcard pattern. "Open to any subject" then means: some
@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from remediations.evaluator import (
+from remediations.iam.evaluator import (
     VARIABLES_VERSION,
     Clause,
     CompiledPolicy,

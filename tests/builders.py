@@ -9,20 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from remediations.apply import (
-    READ_ONLY_REFUSAL,
-    ApplyPreview,
-    ApplyReport,
-    Outcome,
-    execute,
-    preview_apply,
-    preview_rollback,
-)
+from remediations.apply.execute import READ_ONLY_REFUSAL, execute
+from remediations.apply.executor import Executor
+from remediations.apply.preview import preview_apply
+from remediations.apply.results import ApplyPreview, ApplyReport, Outcome
+from remediations.apply.rollback import preview_rollback
+from remediations.apply.snapshots import SnapshotStore
 from remediations.errors import ApplyError
-from remediations.executor import Executor
 from remediations.plan import Change, Plan
 from remediations.render_text import confirm_question, event_lines, preview_lines, report_lines
-from remediations.snapshots import SnapshotStore
 from remediations.state import calls_to_reach, fingerprint
 
 Confirm = Callable[[str], bool]

@@ -13,7 +13,7 @@ from remediations.catalog import CATALOG
 from remediations.findings import Finding
 
 if TYPE_CHECKING:
-    from remediations.context import ScanContext
+    from remediations.checks.context import ScanContext
 
 CheckFn = Callable[["ScanContext"], Iterable[Finding]]
 

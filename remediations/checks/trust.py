@@ -14,9 +14,9 @@ from typing import Any
 
 from remediations.catalog import spec
 from remediations.checks import check
-from remediations.context import ScanContext
-from remediations.evaluator import parse_operator, wildcard_match
+from remediations.checks.context import ScanContext
 from remediations.findings import Finding, Severity
+from remediations.iam.evaluator import parse_operator, wildcard_match
 from remediations.model import GLOBAL_REGION, REQUIRED_ACTIONS, Role
 from remediations.settings import MAX_SOURCE_IDENTITY_CN, STS_TAG_CHARSET
 from remediations.trust import SUBJECT_CATEGORIES, ConditionUse, TrustAnalysis

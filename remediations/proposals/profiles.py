@@ -8,12 +8,17 @@ import re
 from typing import Any
 
 from remediations.errors import PolicyError
+from remediations.iam.policy import as_list
 from remediations.model import Inventory, Profile
-from remediations.policy import as_list
 from remediations.proposals.job import _Job
+from remediations.proposals.render import (
+    check_document,
+    check_managed_arns,
+    render,
+    render_document,
+)
 from remediations.proposals.results import _NeedInput, _Refuse
 from remediations.proposals.values import _Values
-from remediations.render import check_document, check_managed_arns, render, render_document
 from remediations.state import state_from_inventory
 from remediations.trust import analyze_trust
 

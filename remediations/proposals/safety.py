@@ -9,9 +9,9 @@ import random
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from remediations.evaluator import compile_policy
+from remediations.iam.evaluator import compile_policy
+from remediations.iam.policy import as_list
 from remediations.model import REQUIRED_ACTIONS
-from remediations.policy import as_list
 from remediations.proposals.results import _Refuse
 from remediations.trust import CertificateContext, analyze_trust
 

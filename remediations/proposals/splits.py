@@ -13,8 +13,9 @@ from typing import Any
 
 from remediations.catalog import CATALOG
 from remediations.errors import PolicyError
-from remediations.evaluator import has_wildcard, parse_operator
 from remediations.findings import Finding
+from remediations.iam.evaluator import has_wildcard, parse_operator
+from remediations.iam.policy import as_list
 from remediations.model import (
     GLOBAL_REGION,
     RA_SERVICE_PRINCIPAL,
@@ -22,11 +23,10 @@ from remediations.model import (
     Inventory,
     Role,
 )
-from remediations.policy import as_list
+from remediations.proposals.render import check_document, render
 from remediations.proposals.results import NotFixable, ProposalSet, ProposedChange, _Refuse
 from remediations.proposals.safety import _matches, describe_certificate, witnesses
 from remediations.proposals.trust_patches import VARIABLES_VERSION
-from remediations.render import check_document, render
 from remediations.settings import Settings
 from remediations.state import detailed_role_state, resource_id, state_from_inventory
 from remediations.trust import TrustAnalysis, analyze_trust, canonical_subject_key

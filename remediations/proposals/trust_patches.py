@@ -10,14 +10,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from remediations.errors import PolicyError
-from remediations.evaluator import compile_policy, has_wildcard, wildcard_match
+from remediations.iam.evaluator import compile_policy, has_wildcard, wildcard_match
+from remediations.iam.policy import as_list
+from remediations.iam.x509 import parse_certificate_bundle
 from remediations.model import RA_SERVICE_PRINCIPAL, REQUIRED_ACTIONS, Role
-from remediations.policy import as_list
 from remediations.proposals.job import _Job
+from remediations.proposals.render import check_document, render
 from remediations.proposals.results import _NeedInput, _Refuse
 from remediations.proposals.safety import prove_safe
 from remediations.proposals.values import tag_value_problem
-from remediations.render import check_document, render
 from remediations.trust import (
     CERTIFICATE_CATEGORIES,
     SUBJECT_CATEGORIES,
@@ -25,7 +26,6 @@ from remediations.trust import (
     analyze_trust,
     key_category,
 )
-from remediations.x509 import parse_certificate_bundle
 
 VARIABLES_VERSION = "2012-10-17"
 
