@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import copy
-import functools
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3  # type: ignore[import-untyped]
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from remediations.apply.execute import ROLLBACK_ATTEMPTS
 from remediations.apply.executor import Executor
@@ -21,108 +17,25 @@ from remediations.apply.preview import check_target
 from remediations.apply.results import AS_BEFORE, AS_PLANNED, NOTHING, PARTIAL
 from remediations.apply.snapshots import SnapshotStore
 from remediations.errors import ApplyError
-from remediations.plan import Change, Plan
-from remediations.state import fingerprint
-from tests.builders import apply_now, make_plan, plan_change, rollback_now, yes
-
-ACCOUNT = "123456789012"  # moto's default account
-SOURCE = "sandbox:/tmp/rafix-test-account"
-RA = "rolesanywhere.amazonaws.com"
-ANCHOR = f"arn:aws:rolesanywhere:us-east-1:{ACCOUNT}:trust-anchor/a1"
-
-
-def trust_policy(condition: dict[str, Any] | None = None) -> dict[str, Any]:
-    statement: dict[str, Any] = {
-        "Effect": "Allow",
-        "Principal": {"Service": RA},
-        "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
-    }
-    if condition:
-        statement["Condition"] = condition
-    return {"Version": "2012-10-17", "Statement": [statement]}
-
-
-def pinned(name: str) -> dict[str, Any]:
-    return trust_policy(
-        {
-            "StringEquals": {"aws:PrincipalTag/x509Subject/CN": name},
-            "ArnEquals": {"aws:SourceArn": ANCHOR},
-        }
-    )
-
-
-@functools.cache
-def _shared_session() -> Any:
-    """One boto3 session for every test: its loaded service models make new clients cheap, and
-    hooks are registered on clients (each has its own copy of the event emitter), never here."""
-    return boto3.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-    )
-
-
-class MotoAccount:
-    """The slice of ``AccountSession`` the executor uses, over a moto-backed boto3 session."""
-
-    def __init__(self) -> None:
-        self.session = _shared_session()
-        self._clients: dict[tuple[str, str | None], Any] = {}
-
-    def client(self, service: str, region: str | None = None) -> Any:
-        key = (service, region)
-        if key not in self._clients:
-            self._clients[key] = self.session.client(service, region_name=region or "us-east-1")
-        return self._clients[key]
-
-
-def someone_else(acct: MotoAccount) -> Any:
-    """A client of another user of the account (no rafix guard on it)."""
-    return acct.session.client("iam", region_name="us-east-1")
-
-
-def t_plan(changes: list[Change], source: str = SOURCE, account_id: str | None = ACCOUNT) -> Plan:
-    """A plan for the moto account (made against the test sandbox's label)."""
-    return make_plan(changes, source=source, account_id=account_id)
-
-
-ROLES = ("ra-alpha", "ra-beta", "ra-gamma")
-
-
-def role_arn(name: str) -> str:
-    return f"arn:aws:iam::{ACCOUNT}:role/{name}"
-
-
-@pytest.fixture
-def account() -> Iterator[MotoAccount]:
-    with mock_aws():
-        acct = MotoAccount()
-        iam = acct.client("iam")
-        for name in ROLES:
-            iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust_policy()))
-        yield acct
-
-
-def role_plan(names: tuple[str, ...] = ROLES) -> Plan:
-    return t_plan(
-        [
-            plan_change(
-                f"c{i}",
-                role_arn(n),
-                "role",
-                {"trustPolicy": trust_policy()},
-                {"trustPolicy": pinned(n)},
-            )
-            for i, n in enumerate(names, start=1)
-        ]
-    )
-
-
-def writer(acct: MotoAccount) -> Executor:
-    return Executor(acct, read_only=False, poll_timeout=0.0, sleep=lambda _s: None)
-
-
-def states(acct: MotoAccount, names: tuple[str, ...] = ROLES) -> dict[str, str]:
-    reader = Executor(acct)
-    return {n: fingerprint(reader.read_state("role", role_arn(n)) or {}) for n in names}
+from remediations.plan import Plan
+from tests.builders import (
+    MOTO_ACCOUNT,
+    MOTO_SOURCE,
+    ROLES,
+    MotoAccount,
+    apply_now,
+    pinned,
+    plan_change,
+    role_arn,
+    role_plan,
+    rollback_now,
+    someone_else,
+    states,
+    t_plan,
+    trust_policy,
+    writer,
+    yes,
+)
 
 
 def test_apply_then_rollback_restores_exactly(account: MotoAccount, tmp_path: Path) -> None:
@@ -237,10 +150,10 @@ def test_damaged_plan_fingerprint_is_refused(account: MotoAccount, tmp_path: Pat
 @pytest.mark.parametrize(
     ("plan_source", "plan_account", "target", "account_id", "message"),
     [
-        ("files", ACCOUNT, "live", ACCOUNT, "offline files"),
-        ("sandbox:/a", ACCOUNT, "sandbox:/b", ACCOUNT, "made for sandbox:/a"),
-        ("live", "111122223333", "live", ACCOUNT, "account 111122223333"),
-        ("sandbox:/a", ACCOUNT, "live", ACCOUNT, "not live"),
+        ("files", MOTO_ACCOUNT, "live", MOTO_ACCOUNT, "offline files"),
+        ("sandbox:/a", MOTO_ACCOUNT, "sandbox:/b", MOTO_ACCOUNT, "made for sandbox:/a"),
+        ("live", "111122223333", "live", MOTO_ACCOUNT, "account 111122223333"),
+        ("sandbox:/a", MOTO_ACCOUNT, "live", MOTO_ACCOUNT, "not live"),
     ],
 )
 def test_plan_must_target_its_own_account(
@@ -251,14 +164,14 @@ def test_plan_must_target_its_own_account(
 
 
 def test_same_sandbox_written_differently_is_accepted(tmp_path: Path) -> None:
-    check_target(f"sandbox:{tmp_path}/./", ACCOUNT, f"sandbox:{tmp_path}", ACCOUNT)
+    check_target(f"sandbox:{tmp_path}/./", MOTO_ACCOUNT, f"sandbox:{tmp_path}", MOTO_ACCOUNT)
 
 
 def test_apply_checks_target_before_anything(account: MotoAccount, tmp_path: Path) -> None:
     plan = role_plan()
     plan.source = "files"
     with pytest.raises(ApplyError, match="offline files"):
-        apply_now(plan, writer(account), SnapshotStore(tmp_path), yes, source=SOURCE)
+        apply_now(plan, writer(account), SnapshotStore(tmp_path), yes, source=MOTO_SOURCE)
 
 
 def test_a_failed_rollback_names_what_differs_and_the_snapshot_to_retry(

@@ -17,17 +17,14 @@ from remediations.apply.executor import (
 )
 from remediations.errors import ApplyError
 from remediations.state import ApiCall
-from tests.apply.test_apply import (
+from tests.builders import (
     ROLES,
     MotoAccount,
-    account,
     pinned,
     role_arn,
     someone_else,
     trust_policy,
 )
-
-__all__ = ["account"]  # the fixture, imported so that pytest finds it here
 
 UPDATE = ApiCall(
     "iam",

@@ -30,20 +30,20 @@ from remediations.apply.snapshots import SnapshotStore
 from remediations.errors import ApplyError
 from remediations.plan import Plan
 from remediations.state import calls_to_reach, equivalent, fingerprint
-from tests.apply.test_apply import (
+from tests.builders import (
     ROLES,
     MotoAccount,
-    account,
+    apply_now,
+    plan_change,
     role_arn,
     role_plan,
+    rollback_now,
     someone_else,
     states,
     t_plan,
     writer,
+    yes,
 )
-from tests.builders import apply_now, plan_change, rollback_now, yes
-
-__all__ = ["account"]  # the fixture, imported so that pytest finds it here
 
 #: Calls a clean apply of ``role_plan()`` makes (asserted by ``test_clean_apply_call_count``):
 #: the preview reads each role, execute reads each again (time passed while the user was

@@ -15,7 +15,7 @@ from remediations.checks import role as role_checks
 from remediations.findings import Severity
 from remediations.model import Crl
 from remediations.settings import Settings
-from tests.checks.test_checks_profile import (
+from tests.builders import (
     ACCOUNT,
     REGION,
     TA,
@@ -28,8 +28,7 @@ from tests.checks.test_checks_profile import (
     run,
     trust,
 )
-from tests.iam.test_x509 import sha1_signed_pem, weak_rsa_ca
-from tests.pki import NOW, Ca, make_ca, make_crl
+from tests.pki import NOW, Ca, make_ca, make_crl, sha1_signed_pem, weak_rsa_ca
 
 SETTINGS = Settings(now=NOW)
 

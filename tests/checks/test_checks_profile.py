@@ -6,167 +6,35 @@ The small builders here are shared by the role and PKI check tests.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
 from remediations.checks import profile as checks
-from remediations.checks.context import ScanContext
 from remediations.checks.run import run_checks
 from remediations.findings import Finding, Severity
 from remediations.model import (
-    REQUIRED_ACTIONS,
-    Crl,
     Inventory,
     ManagedPolicy,
     Profile,
     Role,
-    TrustAnchor,
 )
 from remediations.settings import Settings
 from remediations.state import NEUTRAL_SESSION_POLICY
-
-ACCOUNT = "111122223333"
-REGION = "eu-west-1"
-TA = f"arn:aws:rolesanywhere:{REGION}:{ACCOUNT}:trust-anchor/aaaaaaaa-0000-4000-8000-000000000001"
-TA2 = f"arn:aws:rolesanywhere:{REGION}:{ACCOUNT}:trust-anchor/aaaaaaaa-0000-4000-8000-000000000002"
-ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
-S3_READ = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
-CN = "aws:PrincipalTag/x509Subject/CN"
-FULL_COVERAGE = (
-    "iam",
-    "max_session_duration",
-    "rolesanywhere",
-    "trust_anchors",
-    "profiles",
-    "crls",
+from tests.builders import (
+    ACCOUNT,
+    ADMIN,
+    CN,
+    JSON,
+    TA,
+    TA2,
+    inventory,
+    profile,
+    role,
+    run,
+    trust,
 )
-
-JSON = dict[str, Any]
-CheckFn = Callable[[ScanContext], Iterable[Finding]]
-
-
-def trust(
-    *,
-    cn: str | list[str] | None = None,
-    anchors: Sequence[str] | None = (TA,),
-    actions: Sequence[str] = REQUIRED_ACTIONS,
-    conditions: JSON | None = None,
-    principal: JSON | None = None,
-) -> JSON:
-    """A one-statement trust policy for Roles Anywhere, pinned as asked."""
-    condition: JSON = {}
-    if anchors:
-        condition["ArnEquals"] = {"aws:SourceArn": list(anchors)}
-    if cn is not None:
-        condition["StringEquals"] = {CN: cn}
-    for operator, entries in (conditions or {}).items():
-        condition.setdefault(operator, {}).update(entries)
-    stmt: JSON = {
-        "Effect": "Allow",
-        "Principal": principal or {"Service": "rolesanywhere.amazonaws.com"},
-        "Action": list(actions),
-    }
-    if condition:
-        stmt["Condition"] = condition
-    return {"Version": "2012-10-17", "Statement": [stmt]}
-
-
-def role(
-    name: str,
-    trust_policy: JSON | None = None,
-    *,
-    attached: Sequence[str] = (S3_READ,),
-    inline: Sequence[JSON] = (),
-    max_session: int | None = None,
-    last_used: str | None = None,
-    account: str = ACCOUNT,
-) -> Role:
-    return Role(
-        arn=f"arn:aws:iam::{account}:role/{name}",
-        name=name,
-        trust_policy=trust_policy if trust_policy is not None else trust(cn=name),
-        attached_policy_arns=list(attached),
-        inline_policies=[(f"inline{i}", d) for i, d in enumerate(inline)],
-        max_session_duration=max_session,
-        last_used=last_used,
-    )
-
-
-def profile(
-    name: str,
-    roles: Sequence[Role | str],
-    *,
-    enabled: bool = True,
-    session_policy: JSON | None = None,
-    managed: Sequence[str] = (),
-    duration: int | None = None,
-    accept_role_session_name: bool = False,
-    mappings: list[JSON] | None = None,
-    region: str = REGION,
-) -> Profile:
-    return Profile(
-        arn=f"arn:aws:rolesanywhere:{region}:{ACCOUNT}:profile/{name}",
-        profile_id=name,
-        name=name,
-        region=region,
-        enabled=enabled,
-        role_arns=[r.arn if isinstance(r, Role) else r for r in roles],
-        managed_policy_arns=list(managed),
-        session_policy_text=json.dumps(session_policy) if session_policy is not None else None,
-        session_policy=session_policy,
-        duration_seconds=duration,
-        accept_role_session_name=accept_role_session_name,
-        attribute_mappings=mappings,
-    )
-
-
-def anchor(
-    arn: str = TA,
-    *,
-    source_type: str = "CERTIFICATE_BUNDLE",
-    pem: str | None = None,
-    enabled: bool = True,
-    notifications: list[JSON] | None = None,
-) -> TrustAnchor:
-    region = arn.split(":")[3]
-    anchor_id = arn.rsplit("/", 1)[-1]
-    return TrustAnchor(
-        arn=arn,
-        anchor_id=anchor_id,
-        name=anchor_id,
-        region=region,
-        enabled=enabled,
-        source_type=source_type,
-        certificate_pem=pem,
-        notification_settings=notifications or [],
-    )
-
-
-def inventory(
-    roles: Sequence[Role] = (),
-    profiles: Sequence[Profile] = (),
-    anchors: Sequence[TrustAnchor] = (),
-    crls: Sequence[Crl] = (),
-    policies: Sequence[ManagedPolicy] = (),
-    coverage: Sequence[str] = FULL_COVERAGE,
-    regions: Sequence[str] = (REGION,),
-) -> Inventory:
-    return Inventory(
-        account_id=ACCOUNT,
-        roles={r.arn: r for r in roles},
-        profiles={p.arn: p for p in profiles},
-        trust_anchors={a.arn: a for a in anchors},
-        crls={c.arn: c for c in crls},
-        policies={p.arn: p for p in policies},
-        regions=list(regions),
-        coverage=set(coverage),
-    )
-
-
-def run(fn: CheckFn, inv: Inventory, settings: Settings | None = None) -> list[Finding]:
-    return list(fn(ScanContext(inv, settings)))
 
 
 def only(findings: list[Finding], check_id: str) -> list[Finding]:
@@ -291,7 +159,7 @@ def test_narrow_session_policy_needs_no_guardrails() -> None:
 
 
 def test_guardrail_template_passes() -> None:
-    from tests.iam.test_permissions import GUARDRAIL_TEMPLATE
+    from tests.builders import GUARDRAIL_TEMPLATE
 
     r = admin_role()
     assert session_findings(profile("p", [r], session_policy=GUARDRAIL_TEMPLATE), roles=[r]) == []

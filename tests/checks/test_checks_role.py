@@ -8,7 +8,7 @@ from remediations.checks import role as checks
 from remediations.checks.context import ScanContext
 from remediations.findings import Severity
 from remediations.model import GLOBAL_REGION
-from tests.checks.test_checks_profile import (
+from tests.builders import (
     ACCOUNT,
     ADMIN,
     inventory,

@@ -18,7 +18,7 @@ from remediations.findings import Finding, Severity
 from remediations.iam.policy import decode_policy_document
 from remediations.model import Inventory, Profile, Role, TrustAnchor
 from remediations.settings import Settings
-from tests.checks.test_checks_profile import ADMIN, FULL_COVERAGE, S3_READ
+from tests.builders import ADMIN, FULL_COVERAGE, S3_READ
 from tests.shared import CORPUS
 
 pytestmark = [

@@ -18,24 +18,13 @@ from remediations.iam.permissions import (
     role_privilege,
 )
 from remediations.model import ManagedPolicy, Role
+from tests.builders import GUARDRAIL_TEMPLATE, allow, deny, doc
 
 ACCOUNT = "111122223333"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/app"
 PROFILE_ARN = f"arn:aws:rolesanywhere:eu-west-1:{ACCOUNT}:profile/p1"
 AWS_POLICY = "arn:aws:iam::aws:policy/"
 CUSTOMER_POLICY = f"arn:aws:iam::{ACCOUNT}:policy/custom"
-
-
-def doc(*stmts: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(stmts)}
-
-
-def allow(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
-
-
-def deny(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
 
 
 def role(
@@ -222,13 +211,6 @@ def session(
     policies: dict[str, ManagedPolicy] | None = None,
 ) -> SessionPolicyAnalysis:
     return analyze_session_policies(PROFILE_ARN, inline, arns or [], policies or {})
-
-
-GUARDRAIL_TEMPLATE = doc(
-    allow(["s3:GetObject", "s3:PutObject"]),
-    deny(["iam:*", "rolesanywhere:*", "organizations:*", "account:*"]),
-    deny([a for a in GUARDRAIL_DENIES if a != "iam:*"]),
-)
 
 
 def test_vacuous_source_ip_session_policy_is_permissive() -> None:

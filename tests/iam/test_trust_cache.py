@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 
 from remediations import trust
-from tests.fixes.test_patch_safety import trust_policies
 from tests.shared import CORPUS
+from tests.strategies import trust_policies
 
 COMPARED = [f.name for f in dataclasses.fields(trust.TrustAnalysis) if f.name != "compiled"]
 

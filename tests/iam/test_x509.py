@@ -8,12 +8,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from remediations.iam.x509 import days_until, parse_certificate_bundle, parse_crl, to_json
-from tests.pki import NOW, Ca, make_ca, make_crl
+from tests.pki import NOW, Ca, make_ca, make_crl, sha1_signed_pem, weak_rsa_ca
 
 
 @pytest.fixture(scope="module")
@@ -35,23 +32,6 @@ def test_bundle_of_two_certificates(root: Ca) -> None:
     assert second.not_after.tzinfo is not None
     assert first.sha256_fingerprint == root.fingerprint
     assert (first.key_type, first.key_size, first.signature_hash) == ("EC", 256, "sha256")
-
-
-SHA256_WITH_RSA = bytes.fromhex("06092a864886f70d01010b")
-SHA1_WITH_RSA = bytes.fromhex("06092a864886f70d010105")
-
-
-def sha1_signed_pem(ca: Ca) -> str:
-    """The certificate relabelled as sha1WithRSAEncryption (cryptography no longer signs SHA-1;
-    the signature is then invalid, which parsing does not check)."""
-    der = ca.cert.public_bytes(serialization.Encoding.DER)
-    assert der.count(SHA256_WITH_RSA) == 2
-    patched = x509.load_der_x509_certificate(der.replace(SHA256_WITH_RSA, SHA1_WITH_RSA))
-    return patched.public_bytes(serialization.Encoding.PEM).decode()
-
-
-def weak_rsa_ca(cn: str = "Legacy CA") -> Ca:
-    return make_ca(cn, key=rsa.generate_private_key(65537, 1024))
 
 
 def test_weak_rsa_sha1_ca_is_described() -> None:
