@@ -1,4 +1,4 @@
-"""Render fixes from the Jinja2 templates in ``remediations/templates/``, safely.
+"""Render fixes from the Jinja2 templates in ``remediations/proposals/templates/``, safely.
 
 Every value reaches a template's output only through the ``tojson`` filter: the environment's
 ``finalize`` hook refuses anything else, so a CN with quotes, backslashes, newlines, ``{{``,
@@ -63,6 +63,11 @@ def _environment() -> Environment:
 
 
 _ENV = _environment()
+
+
+def environment() -> Environment:
+    """The Jinja2 environment every template renders in (strict, JSON-only output)."""
+    return _ENV
 
 #: Document kinds by template name prefix; other templates render settings, not policies.
 _KINDS = (

@@ -67,6 +67,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,}\b"), r"\1" + REDACTED),
 )
 
+#: Environment variables whose values are redacted wherever they appear.
+ENVIRONMENT_SECRETS = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
 
@@ -81,7 +84,7 @@ def add_secret(value: str | None) -> None:
 def _known_secrets() -> list[str]:
     with _secrets_lock:
         known = set(_secrets)
-    for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+    for name in ENVIRONMENT_SECRETS:
         value = os.environ.get(name)
         if value and len(value) >= 8:
             known.add(value)

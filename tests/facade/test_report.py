@@ -102,10 +102,10 @@ def test_table_never_breaks_a_word_or_an_arn_inside_a_segment() -> None:
     width=st.integers(min_value=40, max_value=120),
 )
 def test_table_wraps_titles_on_word_boundaries_only(words: list[str], width: int) -> None:
-    from remediations.report import _wrap
+    from remediations.report import wrap
 
     indent = "          "
-    lines = _wrap(" ".join(words), indent, width)
+    lines = wrap(" ".join(words), indent, width)
     assert [w for line in lines for w in line.split()] == words  # no word split or lost
     for line in lines:
         assert len(line) <= width or len(line.split()) == 1  # only a lone long word overflows

@@ -145,7 +145,7 @@ def test_undefined_value_is_an_error_not_empty_text() -> None:
 
 
 def test_output_without_tojson_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    env: Environment = render_module._ENV
+    env: Environment = render_module.environment()
     template = env.from_string('{"cn": "{{ cn }}"}')
     with pytest.raises(Exception, match="without \\| tojson"):
         template.render(cn="x")

@@ -90,7 +90,7 @@ def test_a_debug_live_read_shows_calls_and_retries_but_no_credential(
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _seconds: None)
     # the environment is not where the filter learns them: the session's own credentials are
-    monkeypatch.setattr(debuglog, "_known_secrets", lambda: sorted(debuglog._secrets))
+    monkeypatch.setattr(debuglog, "ENVIRONMENT_SECRETS", ())
     with (
         LocalServer("error") as server,
         AccountSession(regions=["eu-west-1"], endpoint_url=server.url) as session,
