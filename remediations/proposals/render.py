@@ -69,6 +69,7 @@ def environment() -> Environment:
     """The Jinja2 environment every template renders in (strict, JSON-only output)."""
     return _ENV
 
+
 #: Document kinds by template name prefix; other templates render settings, not policies.
 _KINDS = (
     ("trust_policy", "trust"),
