@@ -19,8 +19,6 @@ NOT_YET: frozenset[tuple[str, str]] = frozenset(
         ("checks/test_scan.py", "remediations.trust._analyze"),
         ("iam/test_trust_cache.py", "remediations.trust._analyze"),
         ("iam/test_trust_cache.py", "remediations.trust._CACHE"),
-        ("cli/test_cli_basics.py", "remediations.cli._subparsers"),
-        ("cli/test_cli_basics.py", "remediations.cli._fix_swallowed_positional"),
         ("fixes/test_proposals.py", "remediations.proposals._prove_dedicated"),
         ("fixes/test_proposals.py", "remediations.proposals._Refuse"),
         ("sources/test_aws_live.py", "remediations.sources.aws._Part"),

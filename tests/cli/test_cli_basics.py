@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from remediations.cli import _subparsers, build_parser, main
+from remediations.cli import main
 from remediations.cli.commands import completion
+from remediations.cli.parser import build_parser, subparsers
 from remediations.sources.sandbox.seed import STATE_FILES
 
 
@@ -71,7 +72,7 @@ def test_a_global_option_before_the_command_survives_its_defaults() -> None:
 
 def test_every_option_of_every_command_has_help_and_every_command_examples() -> None:
     parser = build_parser()
-    for command in [parser, *_subparsers(parser)]:
+    for command in [parser, *subparsers(parser)]:
         for action in command._actions:
             if isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
                 continue
@@ -121,9 +122,9 @@ def test_from_file_does_not_swallow_the_plan_file(
     assert code == 1, err
     assert "--from-file is read-only" in err and "required" not in err
     args = build_parser().parse_args(["apply", "--from-file", str(exports), str(plan)])
-    from remediations.cli import _fix_swallowed_positional
+    from remediations.cli.parser import fix_swallowed_positional
 
-    _fix_swallowed_positional(build_parser(), args)
+    fix_swallowed_positional(build_parser(), args)
     assert args.plan_file == str(plan) and args.from_files == [str(exports)]
 
 

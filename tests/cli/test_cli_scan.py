@@ -13,7 +13,9 @@ import pytest
 
 from remediations.catalog import spec
 from remediations.checks import run as scan_module
-from remediations.cli import build_parser, main, source_from_args
+from remediations.cli import main
+from remediations.cli.common import source_from_args
+from remediations.cli.parser import build_parser
 from remediations.findings import Finding, Severity
 from remediations.model import Inventory
 from remediations.source import load_inventory
@@ -296,7 +298,7 @@ def test_every_command_of_the_parser_answers_without_a_traceback() -> None:
     import subprocess
     import sys
 
-    from remediations.cli import build_parser
+    from remediations.cli.parser import build_parser
 
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     for name in sub.choices:  # type: ignore[union-attr]

@@ -120,7 +120,7 @@ def test_hints_quote_paths_with_spaces(
 def test_an_interrupted_apply_says_how_to_finish_or_undo_it_runnably(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from remediations.cli import explain_interrupt
+    from remediations.cli.common import explain_interrupt
 
     class Store:
         def unfinished(self) -> list[object]:

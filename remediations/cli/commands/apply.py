@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from remediations.cli import confirm_and_execute, explain_interrupt, session_from_args
+from remediations.cli.common import confirm_and_execute, explain_interrupt, session_from_args
 from remediations.cli.console import command_line, source_args
 from remediations.errors import ApplyError
 from remediations.plan import Plan

@@ -220,7 +220,7 @@ def fish(parser: argparse.ArgumentParser) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from remediations.cli import build_parser
+    from remediations.cli.parser import build_parser
 
     render = {"bash": bash, "zsh": zsh, "fish": fish}[args.shell]
     sys.stdout.write(render(build_parser()))

@@ -17,7 +17,7 @@ from remediations.cli.console import command_line, hint
 
 
 def run(args: argparse.Namespace) -> int:
-    from remediations.cli import has_terminal
+    from remediations.cli.common import has_terminal
     from remediations.sources.sandbox import init_sandbox
 
     directory = Path(tempfile.mkdtemp(prefix="rafix-demo-"))
@@ -27,7 +27,8 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, "print_only", False) or not has_terminal():
             _print_scan(directory)
         else:
-            from remediations.cli import build_parser, run_command
+            from remediations.cli import run_command
+            from remediations.cli.parser import build_parser
 
             # Parsed like `rafix tui --sandbox DIR`, so the app gets every option it defines.
             tui_args = build_parser().parse_args(["tui", "--sandbox", str(directory)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from remediations.cli import session_from_args
+from remediations.cli.common import session_from_args
 from remediations.cli.console import Progress, command_line, hint, note
 from remediations.errors import InputError
 from remediations.files import STDOUT

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from remediations.apply.results import ApplyReport
-from remediations.cli import confirm_and_execute, explain_interrupt, session_from_args
+from remediations.cli.common import confirm_and_execute, explain_interrupt, session_from_args
 from remediations.cli.console import command_line, note, source_args
 from remediations.errors import InputError
 from remediations.iam.x509 import WorkloadCertificate, parse_workload_certificate

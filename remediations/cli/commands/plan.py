@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from remediations.answers import answers_from_set
-from remediations.cli import session_from_args
+from remediations.cli.common import session_from_args
 from remediations.cli.console import (
     color_diffs,
     command_line,

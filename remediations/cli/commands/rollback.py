@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from remediations.cli import confirm_and_execute, session_from_args
+from remediations.cli.common import confirm_and_execute, session_from_args
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from remediations.catalog import CATALOG
 from remediations.cli import console as output
-from remediations.cli import session_from_args
+from remediations.cli.common import session_from_args
 from remediations.files import STDOUT, write_output
 from remediations.findings import Finding, Severity
 from remediations.render_text import warning_lines

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from remediations.cli import session_from_args
+from remediations.cli.common import session_from_args
 from remediations.render_text import render_snapshots_json, render_snapshots_text
 
 

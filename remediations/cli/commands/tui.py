@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from remediations.cli import has_terminal, session_from_args
+from remediations.cli.common import has_terminal, session_from_args
 from remediations.session import Session
 
 
