@@ -16,7 +16,8 @@ from botocore.validate import ParamValidator
 
 from remediations.sources.sandbox import open_sandbox
 from remediations.sources.sandbox.account import SandboxSession
-from remediations.sources.sandbox.emulator import OPERATIONS, RolesAnywhereEmulator, compile_routes
+from remediations.sources.sandbox.emulator import RolesAnywhereEmulator, compile_routes
+from remediations.sources.sandbox.operations import OPERATIONS
 from tests.pki import NOW, make_ca, make_crl
 
 MODEL = botocore.session.get_session().get_service_model("rolesanywhere")
