@@ -42,12 +42,7 @@ from remediations.proposals.job import _Job
 from remediations.proposals.profiles import ADMIN_POLICY_SUFFIX, _propose_profile
 from remediations.proposals.results import NeedsInput, NotFixable, ProposalSet, ProposedChange
 from remediations.proposals.results import _Refuse as _Refuse
-from remediations.proposals.safety import (
-    assume_role_view,
-    describe_certificate,
-    prove_safe,
-    witnesses,
-)
+from remediations.proposals.safety import assume_role_view, prove_safe
 from remediations.proposals.splits import (
     SPLIT_CREATE_PHASE,
     SPLIT_NARROW_PHASE,
@@ -58,6 +53,7 @@ from remediations.proposals.splits import _prove_dedicated as _prove_dedicated
 from remediations.proposals.trust_patches import VARIABLES_VERSION, _propose_role
 from remediations.proposals.values import KNOWN_KEYS, parse_values, tag_value_problem
 from remediations.settings import Settings
+from remediations.trust.witness import describe_certificate, witnesses
 
 __all__ = [
     "ADMIN_POLICY_SUFFIX",

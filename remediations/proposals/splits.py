@@ -25,11 +25,11 @@ from remediations.model import (
 )
 from remediations.proposals.render import check_document, render
 from remediations.proposals.results import NotFixable, ProposalSet, ProposedChange, _Refuse
-from remediations.proposals.safety import _matches, describe_certificate, witnesses
 from remediations.proposals.trust_patches import VARIABLES_VERSION
 from remediations.settings import Settings
 from remediations.state import detailed_role_state, resource_id, state_from_inventory
 from remediations.trust import TrustAnalysis, analyze_trust, canonical_subject_key
+from remediations.trust.witness import describe_certificate, is_intended, witnesses
 
 #: Findings fixed by moving workloads to dedicated roles (phase 2) and narrowing the shared
 #: role once their clients have switched (phase 3). Splits change which role each workload
@@ -254,8 +254,9 @@ def _prove_dedicated(
     admits (after phase 1), none the shared role refuses today, and no other workload's."""
     before, shared, after = analyze_trust(original), analyze_trust(base), analyze_trust(dedicated)
     seen = False
-    for cert in witnesses(base, dedicated, intended, anchors):
-        admitted, ours = after.admits(cert), _matches(cert, intended)
+    conditions = [*shared.conditions, *after.conditions]
+    for cert in witnesses(conditions, intended, anchors):
+        admitted, ours = after.admits(cert), is_intended(cert, intended)
         if admitted and not before.admits(cert):
             raise _Refuse(
                 "the dedicated role would admit a certificate the shared role refuses "

@@ -10,7 +10,6 @@ from types import ModuleType
 
 import pytest
 
-from remediations import trust
 from remediations.checks import context
 from remediations.checks.context import ScanContext
 from remediations.checks.run import run_checks
@@ -18,6 +17,8 @@ from remediations.findings import Finding
 from remediations.iam.permissions import RolePrivilege, analyze_role_privilege
 from remediations.model import Role
 from remediations.sources.offline import load_files
+from remediations.trust.analysis import analyze_uncached
+from remediations.trust.cache import clear_cache
 
 GENERATOR = Path(__file__).resolve().parents[2] / "benchmarks" / "generate_account.py"
 
@@ -50,15 +51,14 @@ def test_findings_come_most_severe_first_then_by_id_and_resource(account: Path) 
 def test_shared_analyses_find_what_fresh_ones_find(
     account: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    trust._CACHE.clear()
-    trust._EXACT.clear()
+    clear_cache()
     shared = _as_json(run_checks(load_files([account])))
 
     def fresh_privilege(self: ScanContext, role: Role) -> RolePrivilege:
         return analyze_role_privilege(role, self.inventory.policies)
 
     # Every role analysed on its own: no cache, no sharing between roles.
-    monkeypatch.setattr(context, "analyze_trust", trust._analyze)
+    monkeypatch.setattr(context, "analyze_trust", analyze_uncached)
     monkeypatch.setattr(ScanContext, "privilege", fresh_privilege)
     fresh = _as_json(run_checks(load_files([account])))
     assert shared and shared == fresh

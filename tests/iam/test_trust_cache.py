@@ -11,6 +11,8 @@ import pytest
 from hypothesis import given, settings
 
 from remediations import trust
+from remediations.trust.analysis import analyze_uncached
+from remediations.trust.cache import clear_cache, shapes_cached
 from tests.shared import CORPUS
 from tests.strategies import trust_policies
 
@@ -19,7 +21,7 @@ COMPARED = [f.name for f in dataclasses.fields(trust.TrustAnalysis) if f.name !=
 
 def assert_same_as_fresh(document: dict[str, Any]) -> None:
     cached = trust.analyze_trust(document)
-    fresh = trust._analyze(document)
+    fresh = analyze_uncached(document)
     for name in COMPARED:
         assert getattr(cached, name) == getattr(fresh, name), name
     assert cached.document is document
@@ -84,10 +86,10 @@ def test_generated_trust_policies(doc: dict[str, Any]) -> None:
 
 
 def test_roles_pinning_different_anchors_share_one_analysis() -> None:
-    trust._CACHE.clear()
+    clear_cache()
     anchors = [f"arn:aws:rolesanywhere:eu-west-1:111122223333:trust-anchor/t{i}" for i in range(3)]
     analyses = [trust.analyze_trust(_pinned(f"app{i}", "team", a)) for i, a in enumerate(anchors)]
-    assert len(trust._CACHE) == 1
+    assert shapes_cached() == 1
     for analysis, anchor in zip(analyses, anchors, strict=True):
         assert analysis.pinned_source_arns == {anchor}
         assert {v for u in analysis.conditions for v in u.values} >= {anchor}
@@ -159,7 +161,7 @@ def test_the_not_ra_screen_never_hides_a_roles_anywhere_trust() -> None:
     for doc in _docs_to_screen():
         if trust.plainly_not_ra(doc):
             screened += 1
-            assert not trust._analyze(doc).trusts_ra, doc
+            assert not analyze_uncached(doc).trusts_ra, doc
     assert screened >= 1
 
 
@@ -167,4 +169,4 @@ def test_the_not_ra_screen_never_hides_a_roles_anywhere_trust() -> None:
 @given(doc=trust_policies())
 def test_the_not_ra_screen_on_generated_policies(doc: dict[str, Any]) -> None:
     if trust.plainly_not_ra(doc):
-        assert not trust._analyze(doc).trusts_ra
+        assert not analyze_uncached(doc).trusts_ra
