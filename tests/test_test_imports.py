@@ -14,8 +14,6 @@ PROJECT = ("remediations", "tui", "tests")
 #: split (remove the entry with the split; the test fails when an entry is no longer needed).
 NOT_YET: frozenset[tuple[str, str]] = frozenset(
     {
-        ("fixes/test_proposals.py", "remediations.proposals._prove_dedicated"),
-        ("fixes/test_proposals.py", "remediations.proposals._Refuse"),
         ("sources/test_aws_live.py", "remediations.sources.aws._Part"),
         ("sources/test_aws_live.py", "remediations.sources.aws._assemble"),
     }

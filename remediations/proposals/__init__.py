@@ -41,7 +41,6 @@ from remediations.proposals.anchors import _propose_anchor, _propose_crl
 from remediations.proposals.job import _Job
 from remediations.proposals.profiles import ADMIN_POLICY_SUFFIX, _propose_profile
 from remediations.proposals.results import NeedsInput, NotFixable, ProposalSet, ProposedChange
-from remediations.proposals.results import _Refuse as _Refuse
 from remediations.proposals.safety import assume_role_view, prove_safe
 from remediations.proposals.splits import (
     SPLIT_CREATE_PHASE,
@@ -49,7 +48,6 @@ from remediations.proposals.splits import (
     Workload,
     _propose_splits,
 )
-from remediations.proposals.splits import _prove_dedicated as _prove_dedicated
 from remediations.proposals.trust_patches import VARIABLES_VERSION, _propose_role
 from remediations.proposals.values import KNOWN_KEYS, parse_values, tag_value_problem
 from remediations.settings import Settings

@@ -11,7 +11,7 @@ from typing import Any
 from remediations.iam.evaluator import compile_policy
 from remediations.iam.policy import as_list
 from remediations.model import REQUIRED_ACTIONS
-from remediations.proposals.results import _Refuse
+from remediations.proposals.results import FixRefused
 from remediations.trust import analyze_trust
 from remediations.trust.witness import describe_certificate, is_intended, witnesses
 
@@ -24,7 +24,7 @@ def prove_safe(
     anchors: Iterable[str] = (),
     repair: bool = False,
 ) -> None:
-    """Check a patched trust policy on witness certificates; raise ``_Refuse`` when unsafe.
+    """Check a patched trust policy on witness certificates; raise ``FixRefused`` when unsafe.
 
     Safe means: every witness the patched policy admits, the original admitted too (for a
     ``repair`` of missing actions: the original's sts:AssumeRole path admitted it), and some
@@ -39,14 +39,14 @@ def prove_safe(
         if not after.admits(cert):
             continue
         if not before.admits(cert):
-            raise _Refuse(
+            raise FixRefused(
                 "the patched trust policy would admit a certificate the current one refuses "
                 f"({describe_certificate(cert)})"
             )
         workload_seen = workload_seen or is_intended(cert, intended)
     if not workload_seen:
         wanted = ", ".join(f"{k}={'|'.join(v)}" for k, v in sorted(intended.items())) or "any"
-        raise _Refuse(f"the patched trust policy would not admit the workload ({wanted})")
+        raise FixRefused(f"the patched trust policy would not admit the workload ({wanted})")
 
 
 def assume_role_view(document: dict[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from remediations.model import (
     Role,
 )
 from remediations.proposals.render import check_document, render
-from remediations.proposals.results import NotFixable, ProposalSet, ProposedChange, _Refuse
+from remediations.proposals.results import FixRefused, NotFixable, ProposalSet, ProposedChange
 from remediations.proposals.trust_patches import VARIABLES_VERSION
 from remediations.settings import Settings
 from remediations.state import detailed_role_state, resource_id, state_from_inventory
@@ -65,7 +65,7 @@ def _propose_splits(
         ids = sorted({f.id for f in findings})
         try:
             _split_role(_Split(inventory, settings, arn, ids, result), taken)
-        except (_Refuse, PolicyError) as exc:
+        except (FixRefused, PolicyError) as exc:
             for fid in ids:
                 result.not_fixable.append(NotFixable(fid, arn, f"Refused: {exc}."))
 
@@ -101,17 +101,17 @@ class _Split:
 def _split_role(split: _Split, taken: set[str]) -> None:
     role = split.inventory.roles.get(split.arn)
     if role is None or role.trust_policy is None:
-        raise _Refuse("the role's trust policy could not be read")
+        raise FixRefused("the role's trust policy could not be read")
     unreadable = [name for name, doc in role.inline_policies if doc is None]
     if unreadable:
-        raise _Refuse(f"inline policy {unreadable[0]} could not be read, so it cannot be copied")
+        raise FixRefused(f"inline policy {unreadable[0]} could not be read, so it cannot be copied")
     earlier = split.change(split.arn, 1)
     # Build on the phase-1 hardening of the shared role, if any: the new roles get it too.
     base = copy.deepcopy(earlier.after["trustPolicy"] if earlier and earlier.after else None)
     base = base or copy.deepcopy(role.trust_policy)
     analysis = analyze_trust(base)
     if analysis.wildcard_principal:
-        raise _Refuse(
+        raise FixRefused(
             'the trust allows Principal "*"; replace it first (RA-TRUST-WILDCARD-PRINCIPAL)'
         )
     workloads: list[Workload] = [None]
@@ -119,7 +119,7 @@ def _split_role(split: _Split, taken: set[str]) -> None:
     if "RA-TRUST-MULTIPLE-SUBJECTS" in split.ids:
         workloads = list[Workload](pinned)
         if len(workloads) < 2:
-            raise _Refuse(
+            raise FixRefused(
                 "the subjects are patterns, not values rafix can give one role each; pin each "
                 "workload's subject first"
             )
@@ -128,7 +128,7 @@ def _split_role(split: _Split, taken: set[str]) -> None:
     for workload in workloads:
         trust = _dedicated_trust(base, analysis, workload)
         check_document(trust, "trust", what="the dedicated role's trust policy")
-        _prove_dedicated(role.trust_policy, base, trust, _intended(workload), anchors)
+        prove_dedicated(role.trust_policy, base, trust, _intended(workload), anchors)
         # A mixed role's one pinned workload names its dedicated role.
         named = workload or (pinned[0] if len(pinned) == 1 else None)
         name = _dedicated_name(split.settings, role, named, taken)
@@ -243,7 +243,7 @@ def _restrict(statement: dict[str, Any], workload: tuple[str, str]) -> bool:
     return True
 
 
-def _prove_dedicated(
+def prove_dedicated(
     original: dict[str, Any],
     base: dict[str, Any],
     dedicated: dict[str, Any],
@@ -258,22 +258,22 @@ def _prove_dedicated(
     for cert in witnesses(conditions, intended, anchors):
         admitted, ours = after.admits(cert), is_intended(cert, intended)
         if admitted and not before.admits(cert):
-            raise _Refuse(
+            raise FixRefused(
                 "the dedicated role would admit a certificate the shared role refuses "
                 f"({describe_certificate(cert)})"
             )
         if admitted and not ours:
-            raise _Refuse(
+            raise FixRefused(
                 f"the dedicated role would admit another workload ({describe_certificate(cert)})"
             )
         if ours and shared.admits(cert) and not admitted:
-            raise _Refuse(
+            raise FixRefused(
                 "the dedicated role would refuse a certificate of the workload that the shared "
                 f"role admits ({describe_certificate(cert)})"
             )
         seen = seen or admitted
     if not seen:
-        raise _Refuse("the dedicated role would admit no certificate at all")
+        raise FixRefused("the dedicated role would admit no certificate at all")
 
 
 def _slug(value: str) -> str:
@@ -305,7 +305,7 @@ def _dedicated_name(settings: Settings, role: Role, workload: Workload, taken: s
             name = f"{name[:55]}-{digest}"
         if name.lower() not in taken:
             return name
-    raise _Refuse(f"no free role name for {_workload_label(workload)}")
+    raise FixRefused(f"no free role name for {_workload_label(workload)}")
 
 
 def _add_to_profiles(split: _Split, new_arns: list[str]) -> None:
@@ -374,7 +374,7 @@ def _narrow_shared_role(
     after_trust = analyze_trust(narrowed)
     leftover = [w for w in moved if w is not None and _still_admitted(after_trust, w)]
     if leftover:
-        raise _Refuse(
+        raise FixRefused(
             f"{name} would still admit {_workload_label(leftover[0])} after phase "
             f"{SPLIT_NARROW_PHASE}"
         )

@@ -16,7 +16,7 @@ from remediations.iam.x509 import parse_certificate_bundle
 from remediations.model import RA_SERVICE_PRINCIPAL, REQUIRED_ACTIONS, Role
 from remediations.proposals.job import _Job
 from remediations.proposals.render import check_document, render
-from remediations.proposals.results import _NeedInput, _Refuse
+from remediations.proposals.results import FixRefused, InputNeeded
 from remediations.proposals.safety import prove_safe
 from remediations.proposals.values import tag_value_problem
 from remediations.trust import (
@@ -66,7 +66,7 @@ def _propose_role(job: _Job) -> None:
     if outcome.fixed and outcome.patcher.summary:
         try:
             outcome.patcher.prove(outcome.fixed)
-        except (PolicyError, _Refuse):
+        except (PolicyError, FixRefused):
             # Some fix is unsafe or does not fit: redo them one by one, keeping the safe ones.
             outcome = _patch_role(job, role, prove_each=True)
     for exc, ids in outcome.needs:
@@ -82,7 +82,7 @@ def _propose_role(job: _Job) -> None:
 class _RoleOutcome:
     patcher: _TrustPatcher
     fixed: set[str] = field(default_factory=set)
-    needs: list[tuple[_NeedInput, set[str]]] = field(default_factory=list)
+    needs: list[tuple[InputNeeded, set[str]]] = field(default_factory=list)
     refusals: list[tuple[str, set[str]]] = field(default_factory=list)
 
 
@@ -101,10 +101,10 @@ def _patch_role(job: _Job, role: Role, *, prove_each: bool) -> _RoleOutcome:
             if prove_each and patcher.summary:
                 patcher.prove(outcome.fixed | wanted)
             outcome.fixed |= wanted
-        except _NeedInput as exc:
+        except InputNeeded as exc:
             patcher.restore(saved)
             outcome.needs.append((exc, wanted))
-        except (_Refuse, PolicyError) as exc:
+        except (FixRefused, PolicyError) as exc:
             patcher.restore(saved)
             outcome.refusals.append((f"Refused: {exc}.", wanted))
     return outcome
@@ -188,7 +188,7 @@ class _TrustPatcher:
         if principal == "*" or (
             isinstance(principal, dict) and "*" in as_list(principal.get("AWS"))
         ):
-            raise _Refuse(
+            raise FixRefused(
                 f'statement {index + 1} allows Principal "*"; replace it with explicit '
                 "principals first (RA-TRUST-WILDCARD-PRINCIPAL)"
             )
@@ -247,7 +247,7 @@ class _TrustPatcher:
             existing = next((op for op in block if op.lower() == operator.lower()), operator)
             target = block.setdefault(existing, {})
             if not isinstance(target, dict):
-                raise _Refuse(f"statement {index + 1} has a malformed {existing} block")
+                raise FixRefused(f"statement {index + 1} has a malformed {existing} block")
             for key, value in keys.items():
                 same = next((k for k in target if k.lower() == key.lower()), key)
                 target.pop(same, None)
@@ -288,14 +288,14 @@ class _TrustPatcher:
             if i in compiled and compiled[i].covers_action("sts:AssumeRole")
         ]
         if not paths:
-            raise _Refuse(
+            raise FixRefused(
                 "no Roles Anywhere statement allows sts:AssumeRole to copy conditions from"
             )
         for original_index in paths:
             index = self.isolate(original_index)
             statement = self.statements[index]
             if "Action" not in statement:
-                raise _Refuse(f"statement {index + 1} uses NotAction; add the actions by hand")
+                raise FixRefused(f"statement {index + 1} uses NotAction; add the actions by hand")
             actions = [str(a) for a in as_list(statement["Action"])]
             statement["Action"] = actions + [a for a in missing if a not in actions]
         self.summary.append(f"allows {', '.join(missing)} under the sts:AssumeRole conditions")
@@ -304,7 +304,7 @@ class _TrustPatcher:
         removed = 0
         for use in self.analysis.ip_conditions:
             if use.effect != "Allow":
-                raise _Refuse(
+                raise FixRefused(
                     f"a Deny statement ({use.operator} {use.key}) uses an IP condition; "
                     "removing it changes who is denied: edit it by hand"
                 )
@@ -322,13 +322,13 @@ class _TrustPatcher:
             u for u in self.analysis.fail_open_conditions if u.category in CERTIFICATE_CATEGORIES
         ]
         if not uses:
-            raise _Refuse("the fail-open condition is not on a certificate key; fix it by hand")
+            raise FixRefused("the fail-open condition is not on a certificate key; fix it by hand")
         for number, use in enumerate(uses, start=1):
             index = self.isolate(use.statement_index)
             operator = use.operator.split(":")[-1]
             base = operator[: -len("IfExists")] if operator.endswith("IfExists") else operator
             if base == "Null":
-                raise _Refuse(f"a Null condition on {use.key} in an Allow; fix it by hand")
+                raise FixRefused(f"a Null condition on {use.key} in an Allow; fix it by hand")
             self.remove(index, use.operator, use.key)
             positive = _NEGATED_TO_POSITIVE.get(base.lower())
             if positive is None:
@@ -375,7 +375,7 @@ class _TrustPatcher:
             self._anchors = enabled
             return enabled
         where = f" in {', '.join(sorted(regions))}" if regions else ""
-        raise _NeedInput(
+        raise InputNeeded(
             "trust_anchor_arn",
             f"Which trust anchor(s) does the workload of role {self.role.name} use? "
             f"(comma list; {len(enabled)} enabled trust anchors{where})",
@@ -410,7 +410,7 @@ class _TrustPatcher:
             if values and not wildcards and not stale:
                 continue
             if stale and not live and not wildcards and "RA-TRUST-SOURCEARN-STALE" in ids:
-                raise _Refuse(
+                raise FixRefused(
                     "the role pins only trust anchors that no longer exist, so Roles Anywhere "
                     "cannot use it today; pinning a live anchor would open it. Check "
                     "RoleLastUsed and decide by hand"
@@ -459,10 +459,10 @@ class _TrustPatcher:
                 "dns": f"Which DNS SAN should role {self.role.name} accept?",
             }[value_key]
             candidates = self.subjects_seen(pattern) if value_key == "cn" else []
-            raise _NeedInput(value_key, question, candidates)
+            raise InputNeeded(value_key, question, candidates)
         problem = tag_value_problem(value)
         if problem:
-            raise _Refuse(f"the {value_key} {value[:60]!r} {problem}")
+            raise FixRefused(f"the {value_key} {value[:60]!r} {problem}")
         return value
 
     def fix_subject_wildcard(self) -> None:
@@ -475,7 +475,7 @@ class _TrustPatcher:
                 canonical = key.lower().removeprefix("aws:principaltag/")
                 value_key = _PIN_VALUE_KEYS.get(canonical)
                 if value_key is None:
-                    raise _Refuse(f"no exact value is known for {key}; pin it by hand")
+                    raise FixRefused(f"no exact value is known for {key}; pin it by hand")
                 pattern = next(v for v in values if has_wildcard(v))
                 exact = self.pin_value(value_key, pattern)
                 if canonical == "sts:sourceidentity":
@@ -503,7 +503,7 @@ class _TrustPatcher:
         if ou is not None:
             problem = tag_value_problem(ou)
             if problem:
-                raise _Refuse(f"the ou {ou[:60]!r} {problem}")
+                raise FixRefused(f"the ou {ou[:60]!r} {problem}")
             pins.append(("aws:PrincipalTag/x509Subject/OU", ou))
         for index in targets:
             self.add(index, render("trust_conditions_subject.json.j2", pins=pins))
@@ -534,7 +534,7 @@ class _TrustPatcher:
                 break
             names += [cn for cn in cns if cn and cn not in names]
         if not names:
-            raise _NeedInput(
+            raise InputNeeded(
                 "issuer_cn",
                 f"Which issuing CA CN should role {self.role.name} accept? (the trust anchor's "
                 "CA certificate is not available)",
@@ -549,7 +549,7 @@ class _TrustPatcher:
         for name in names:
             problem = tag_value_problem(name)
             if problem:
-                raise _Refuse(f"the issuer CN {name[:60]!r} {problem}")
+                raise FixRefused(f"the issuer CN {name[:60]!r} {problem}")
         value: str | list[str] = names[0] if len(names) == 1 else names
         for index in targets:
             self.add(index, render("trust_conditions_issuer.json.j2", issuer_cn=value))

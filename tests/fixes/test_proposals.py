@@ -716,13 +716,14 @@ def test_a_split_that_cannot_copy_the_permissions_is_refused() -> None:
 
 
 def test_the_dedicated_role_proof_refuses_another_workload() -> None:
-    from remediations.proposals import _prove_dedicated, _Refuse
+    from remediations.proposals.results import FixRefused
+    from remediations.proposals.splits import prove_dedicated
 
     doc = trust(ra_statement(StringEquals={CN_KEY: ["app-a", "app-b"]}))
-    with pytest.raises(_Refuse, match="another workload"):
-        _prove_dedicated(doc, doc, doc, {"x509subject/cn": ["app-a"]}, [TA1])
+    with pytest.raises(FixRefused, match="another workload"):
+        prove_dedicated(doc, doc, doc, {"x509subject/cn": ["app-a"]}, [TA1])
     narrowed = trust(ra_statement(StringEquals={CN_KEY: "app-a"}))
-    _prove_dedicated(doc, doc, narrowed, {"x509subject/cn": ["app-a"]}, [TA1])
+    prove_dedicated(doc, doc, narrowed, {"x509subject/cn": ["app-a"]}, [TA1])
     wider = trust(ra_statement(StringLike={CN_KEY: "app-*"}))
-    with pytest.raises(_Refuse, match="refuses"):
-        _prove_dedicated(narrowed, narrowed, wider, {"x509subject/cn": ["app-a"]}, [TA1])
+    with pytest.raises(FixRefused, match="refuses"):
+        prove_dedicated(narrowed, narrowed, wider, {"x509subject/cn": ["app-a"]}, [TA1])
