@@ -13,11 +13,12 @@ from remediations.errors import PolicyError
 from remediations.iam.evaluator import compile_policy, has_wildcard, wildcard_match
 from remediations.iam.policy import as_list
 from remediations.iam.x509 import parse_certificate_bundle
-from remediations.model import RA_SERVICE_PRINCIPAL, REQUIRED_ACTIONS, Role
+from remediations.model import REQUIRED_ACTIONS, Role
 from remediations.proposals.job import _Job
 from remediations.proposals.render import check_document, render
 from remediations.proposals.results import FixRefused, InputNeeded
 from remediations.proposals.safety import prove_safe
+from remediations.proposals.trust_edit import POSITIVE_OPERATORS, TrustEdit
 from remediations.proposals.values import tag_value_problem
 from remediations.trust import (
     CERTIFICATE_CATEGORIES,
@@ -48,13 +49,6 @@ _NEGATED_TO_POSITIVE = {
     "arnnotequals": "ArnEquals",
     "arnnotlike": "ArnLike",
 }
-_POSITIVE = (
-    "StringEquals",
-    "StringEqualsIgnoreCase",
-    "StringLike",
-    "ArnEquals",
-    "ArnLike",
-)
 
 
 def _propose_role(job: _Job) -> None:
@@ -110,22 +104,17 @@ def _patch_role(job: _Job, role: Role, *, prove_each: bool) -> _RoleOutcome:
     return outcome
 
 
-class _TrustPatcher:
+class _TrustPatcher(TrustEdit):
     """A copy of a trust policy and the edits the findings ask for."""
 
     def __init__(self, job: _Job, role: Role) -> None:
+        super().__init__(role.trust_policy or {})
         self.job = job
         self.role = role
         self.values = job.values(role.name)
-        self.original = role.trust_policy or {}
-        self.doc = copy.deepcopy(self.original)
-        self.single = isinstance(self.doc.get("Statement"), dict)
-        self.statements: list[Any] = as_list(self.doc.get("Statement"))
         self.analysis: TrustAnalysis = analyze_trust(self.original)
-        self.summary: list[str] = []
         #: The workload the patch is for: values it pins (source_arn, subject/<RDN>, issuer/CN).
         self.intended: dict[str, list[str]] = {}
-        self._isolated: dict[int, int] = {}
         self._anchors: list[str] | None = None
 
     def checkpoint(self) -> tuple[Any, ...]:
@@ -134,13 +123,13 @@ class _TrustPatcher:
             copy.deepcopy((self.doc, self.statements)),
             list(self.summary),
             copy.deepcopy(self.intended),
-            dict(self._isolated),
+            dict(self.isolated),
             self._anchors,
         )
 
     def restore(self, saved: tuple[Any, ...]) -> None:
         (self.doc, self.statements), summary, intended, isolated, self._anchors = saved
-        self.summary, self.intended, self._isolated = summary, intended, isolated
+        self.summary, self.intended, self.isolated = summary, intended, isolated
 
     def prove(self, fixed: set[str]) -> None:
         """Raise when the document so far is not valid, too large, or not provably safe."""
@@ -164,109 +153,11 @@ class _TrustPatcher:
         yield self.fix_subject, {"RA-TRUST-NO-SUBJECT-CONDITION"}
         yield self.fix_issuer, {"RA-TRUST-ISSUER-NOT-PINNED"}
 
-    def document(self) -> dict[str, Any]:
-        doc = self.doc
-        if self.single and len(self.statements) == 1:
-            doc["Statement"] = self.statements[0]
-        else:
-            doc["Statement"] = self.statements
-        return doc
-
     # statements ----------------------------------------------------------------------------
 
     def ra_allows(self) -> list[int]:
         """Indexes (after isolation) of the Allow statements that apply to Roles Anywhere."""
         return [self.isolate(i) for i in self.analysis.ra_statement_indexes]
-
-    def isolate(self, index: int) -> int:
-        """Give Roles Anywhere its own statement when the statement also trusts others, so that
-        certificate conditions never apply to (and break) the other principals."""
-        if index in self._isolated:
-            return self._isolated[index]
-        statement = self.statements[index]
-        principal = statement.get("Principal")
-        if principal == "*" or (
-            isinstance(principal, dict) and "*" in as_list(principal.get("AWS"))
-        ):
-            raise FixRefused(
-                f'statement {index + 1} allows Principal "*"; replace it with explicit '
-                "principals first (RA-TRUST-WILDCARD-PRINCIPAL)"
-            )
-        target = index
-        if isinstance(principal, dict):
-            others = {k: v for k, v in principal.items() if k != "Service"}
-            services = [s for s in as_list(principal.get("Service")) if s != RA_SERVICE_PRINCIPAL]
-            if others or services:
-                if services:
-                    others["Service"] = services if len(services) > 1 else services[0]
-                ra_only = copy.deepcopy(statement)
-                ra_only["Principal"] = {"Service": RA_SERVICE_PRINCIPAL}
-                if isinstance(ra_only.get("Sid"), str):
-                    ra_only["Sid"] = ra_only["Sid"] + "RolesAnywhere"
-                statement["Principal"] = others
-                self.statements.append(ra_only)
-                target = len(self.statements) - 1
-                self.summary.append(
-                    f"gives Roles Anywhere its own statement (split from statement {index + 1})"
-                )
-        self._isolated[index] = target
-        return target
-
-    @staticmethod
-    def conditions(statement: dict[str, Any]) -> dict[str, Any]:
-        block = statement.get("Condition")
-        if not isinstance(block, dict):
-            block = {}
-            statement["Condition"] = block
-        return block
-
-    def clauses(self, index: int) -> Iterator[tuple[str, str, list[str]]]:
-        """(operator, key as written, values) of one statement."""
-        block = self.statements[index].get("Condition")
-        if not isinstance(block, dict):
-            return
-        for operator, keys in list(block.items()):
-            if isinstance(keys, dict):
-                for key, value in list(keys.items()):
-                    yield str(operator), str(key), [str(v) for v in as_list(value)]
-
-    def remove(self, index: int, operator: str, key: str) -> None:
-        block = self.conditions(self.statements[index])
-        keys = block.get(operator)
-        if isinstance(keys, dict):
-            keys.pop(key, None)
-            if not keys:
-                del block[operator]
-        if not block:
-            del self.statements[index]["Condition"]
-
-    def add(self, index: int, fragment: dict[str, Any]) -> None:
-        """Merge a rendered condition block into a statement (same key: values replaced)."""
-        block = self.conditions(self.statements[index])
-        for operator, keys in fragment.items():
-            existing = next((op for op in block if op.lower() == operator.lower()), operator)
-            target = block.setdefault(existing, {})
-            if not isinstance(target, dict):
-                raise FixRefused(f"statement {index + 1} has a malformed {existing} block")
-            for key, value in keys.items():
-                same = next((k for k in target if k.lower() == key.lower()), key)
-                target.pop(same, None)
-                target[key] = value
-
-    def statement_has(
-        self, index: int, categories: frozenset[str], positive_only: bool = True
-    ) -> bool:
-        for operator, key, values in self.clauses(index):
-            if key_category(key) not in categories:
-                continue
-            base = operator.split(":")[-1]
-            if positive_only and base not in _POSITIVE:
-                continue
-            if not all(has_wildcard(v) for v in values):
-                return True
-        return False
-
-    # fixes ---------------------------------------------------------------------------------
 
     def fix_version(self) -> None:
         if self.doc.get("Version") == VARIABLES_VERSION:
@@ -401,7 +292,7 @@ class _TrustPatcher:
                 (op, key, vals)
                 for op, key, vals in self.clauses(index)
                 if key.lower() == "aws:sourcearn"
-                and op.split(":")[-1].removesuffix("IfExists") in _POSITIVE
+                and op.split(":")[-1].removesuffix("IfExists") in POSITIVE_OPERATORS
             ]
             values = [v for _, _, vals in current for v in vals]
             wildcards = [v for v in values if has_wildcard(v)]
