@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from remediations.errors import ApplyError, InputError
 
@@ -32,16 +32,64 @@ def source_from_args(args: argparse.Namespace) -> Source:
     regions = tuple(getattr(args, "regions", None) or ())
     if from_files and sandbox:
         raise InputError("--from-file and --sandbox are two different sources; give one of them")
+    base: FilesSource | SandboxSource | LiveSource
     if from_files:
-        return FilesSource(tuple(Path(f) for f in from_files), regions)
-    if sandbox:
-        return SandboxSource(Path(sandbox), regions)
-    return LiveSource(
-        profile=getattr(args, "profile", None),
-        regions=regions,
-        endpoint_url=getattr(args, "endpoint_url", None),
-        connect_timeout=getattr(args, "connect_timeout", None),
-        read_timeout=getattr(args, "read_timeout", None),
+        base = FilesSource(tuple(Path(f) for f in from_files), regions)
+    elif sandbox:
+        base = SandboxSource(Path(sandbox), regions)
+    else:
+        base = LiveSource(
+            profile=getattr(args, "profile", None),
+            regions=regions,
+            endpoint_url=getattr(args, "endpoint_url", None),
+            connect_timeout=getattr(args, "connect_timeout", None),
+            read_timeout=getattr(args, "read_timeout", None),
+        )
+    return org_from_args(args, base)
+
+
+def org_from_args(args: argparse.Namespace, base: Any) -> Source:
+    """``--org`` / ``--account``: the organisation (or the accounts) on top of ``base``; a
+    folder of per-account folders given to ``--from-file`` is an organisation by itself.
+
+    Raises:
+        InputError: a bad account ID or role name, or organisation options without them.
+    """
+    from remediations.source import FilesSource, OrgSource
+    from remediations.sources.organization import (
+        DEFAULT_PARALLEL,
+        DEFAULT_ROLE,
+        check_account_ids,
+        check_role_name,
+        is_org_folder,
+    )
+
+    every = bool(getattr(args, "org", False))
+    accounts = check_account_ids(getattr(args, "accounts", None) or ())
+    role = getattr(args, "assume_role", None)
+    external_id = getattr(args, "external_id", None)
+    parallel = getattr(args, "parallel", None)
+    folder = isinstance(base, FilesSource) and is_org_folder(base.paths)
+    if not (every or accounts or folder):
+        given = [
+            name
+            for name, value in (
+                ("--assume-role", role),
+                ("--external-id", external_id),
+                ("--parallel", parallel),
+            )
+            if value is not None
+        ]
+        if given:
+            raise InputError(f"{given[0]} needs --org or --account ID")
+        return base  # type: ignore[no-any-return]
+    return OrgSource(
+        base,
+        all_accounts=every or not accounts,
+        accounts=accounts,
+        assume_role=check_role_name(role) if role else DEFAULT_ROLE,
+        external_id=external_id or None,
+        parallel=parallel or DEFAULT_PARALLEL,
     )
 
 

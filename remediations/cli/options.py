@@ -70,6 +70,57 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--sandbox", metavar="DIR", help="a local sandbox account (see `rafix sandbox init`)"
     )
+    org = parser.add_argument_group("several accounts (an AWS Organization)")
+    org.add_argument(
+        "--org",
+        action="store_true",
+        help="every ACTIVE account of the organisation the credentials can list (management "
+        "or delegated-administrator account)",
+    )
+    org.add_argument(
+        "--account",
+        metavar="ID",
+        action="append",
+        dest="accounts",
+        help="read this account (repeatable; with or without --org)",
+    )
+    org.add_argument(
+        "--assume-role",
+        metavar="NAME",
+        dest="assume_role",
+        help="the role each member account is read through (default OrganizationAccountAccessRole)",
+    )
+    org.add_argument(
+        "--external-id", metavar="ID", dest="external_id", help="the external ID that role needs"
+    )
+    org.add_argument(
+        "--parallel",
+        metavar="N",
+        type=parallel_count,
+        help="how many accounts are read at once (default 4)",
+    )
+
+
+def parallel_count(text: str) -> int:
+    """``--parallel N``: 1 to 64 accounts at once."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"between 1 and 64 accounts at once, not {value}")
+    return value
+
+
+def member_count(text: str) -> int:
+    """``sandbox init --accounts N``: 1 to 1000 member accounts."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"between 1 and 1000 member accounts, not {value}")
+    return value
 
 
 def add_common_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:

@@ -11,6 +11,7 @@ from remediations.cli.options import (
     add_output_option,
     add_source_options,
     epilog,
+    member_count,
 )
 
 _POSITIONAL_AFTER_FILES = {
@@ -143,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="plan fixes for this finding ID only (repeatable)",
     )
     p.add_argument(
+        "--include-suppressed",
+        action="store_true",
+        help="also plan fixes for findings that a suppression in the config file accepts",
+    )
+    p.add_argument(
         "--resource",
         metavar="ARN",
         action="append",
@@ -240,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
         "manage local sandbox accounts",
         "rafix sandbox init ./sb",
         "rafix sandbox init ./sb --from-file exports/*.json",
+        "rafix sandbox init ./org --accounts 3",
     )
     sandbox_sub = p.add_subparsers(
         dest="sandbox_command", metavar="ACTION", required=True, parser_class=RafixArgumentParser
@@ -253,9 +260,17 @@ def build_parser() -> argparse.ArgumentParser:
             "rafix sandbox init ./sb",
             "rafix sandbox init ./sb --from-file exports/*.json",
             "rafix sandbox init --from-file exports/*.json -- ./sb",
+            "rafix sandbox init ./org --accounts 3   # an organisation: management + 3 members",
         ),
     )
     init.add_argument("dir", metavar="DIR", nargs="?", help="the folder to create it in")
+    init.add_argument(
+        "--accounts",
+        metavar="N",
+        type=member_count,
+        help="an organisation: a management account (the demo, or the files' account) and N "
+        "member accounts of different shapes, read with `--sandbox DIR --org`",
+    )
     init.add_argument(
         "--from-file",
         metavar="FILE",
@@ -273,6 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--trust-anchor ARN --service s3",
         "rafix onboard --profile prod --workload billing --env prod --team payments "
         "--trust-anchor ARN --out plan.json",
+        "rafix onboard --profile prod --workload billing --env prod --team payments "
+        "--trust-anchor ARN --format terraform -o billing.tf",
     )
     p.description = (
         "Plan a dedicated role (hardened trust, permissions scoped to the "
@@ -347,11 +364,55 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--format",
-        choices=("text", "json"),
+        choices=("text", "json", "terraform", "cloudformation"),
         default="text",
-        help="text (default) or json (the same data, for automation)",
+        help="text (default) or json (the same data, for automation); terraform or "
+        "cloudformation write the role and profile as code instead of applying them",
     )
     p.add_argument("--yes", "-y", action="store_true", help="confirm without asking")
+
+    p = command(
+        "access",
+        "who can assume each Roles Anywhere role: CA -> trust anchor -> profile -> role",
+        "rafix access --sandbox ./sb",
+        "rafix access --profile prod --role arn:aws:iam::111122223333:role/app --format json",
+        "rafix access --from-file exports/ --subject 'CN=app.prod,OU=payments'",
+        "rafix access --profile prod --certificate app.pem",
+        "rafix access --sandbox ./sb --format mermaid -o access.mmd",
+    )
+    add_source_options(p)
+    p.add_argument(
+        "--role",
+        metavar="ARN",
+        action="append",
+        dest="roles",
+        default=[],
+        help="only this role (ARN or name; repeatable)",
+    )
+    reverse = p.add_mutually_exclusive_group()
+    reverse.add_argument(
+        "--certificate",
+        metavar="PEM",
+        help="which roles this certificate (PEM or DER file) can assume",
+    )
+    reverse.add_argument(
+        "--subject",
+        metavar="DN",
+        help="which roles a certificate with this subject can assume (e.g. 'CN=app,OU=team')",
+    )
+    p.add_argument("--issuer", metavar="DN", help="with --subject: the certificate's issuer")
+    p.add_argument(
+        "--trust-anchor",
+        metavar="ARN",
+        help="with --subject or --certificate: only paths through this trust anchor",
+    )
+    p.add_argument(
+        "--format",
+        choices=("table", "json", "dot", "mermaid"),
+        default="table",
+        help="table for people, json for scripts, dot or mermaid for a graph (default: table)",
+    )
+    add_output_option(p, what="the access map")
 
     p = command(
         "completion",
