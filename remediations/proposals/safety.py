@@ -34,8 +34,7 @@ def prove_safe(
     before = analyze_trust(baseline_doc)
     after = analyze_trust(patched)
     workload_seen = False
-    conditions = [*analyze_trust(original).conditions, *after.conditions]
-    for cert in witnesses(conditions, intended, anchors):
+    for cert in witnesses(original, patched, intended, anchors):
         if not after.admits(cert):
             continue
         if not before.admits(cert):

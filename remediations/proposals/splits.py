@@ -254,8 +254,7 @@ def prove_dedicated(
     admits (after phase 1), none the shared role refuses today, and no other workload's."""
     before, shared, after = analyze_trust(original), analyze_trust(base), analyze_trust(dedicated)
     seen = False
-    conditions = [*shared.conditions, *after.conditions]
-    for cert in witnesses(conditions, intended, anchors):
+    for cert in witnesses(base, dedicated, intended, anchors):
         admitted, ours = after.admits(cert), is_intended(cert, intended)
         if admitted and not before.admits(cert):
             raise FixRefused(

@@ -30,7 +30,7 @@ from remediations.iam.evaluator import (
     substitute,
     variable_keys,
 )
-from remediations.trust.facts import RA_PRINCIPAL, CertificateContext, ConditionUse
+from remediations.trust.facts import RA_PRINCIPAL, CertificateContext
 from remediations.trust.keys import ALWAYS_PRESENT, IP_KEYS, certificate_dimension
 
 #: A value no policy names (the fresh candidate of a key).
@@ -274,28 +274,35 @@ MAX_WITNESSES = 3000
 
 
 def _dimensions(
-    conditions: Iterable[ConditionUse], intended: dict[str, list[str]], anchors: Iterable[str]
+    docs: Iterable[dict[str, Any]], intended: dict[str, list[str]], anchors: Iterable[str]
 ) -> dict[str, list[str | None]]:
     """Candidate values per request key: absent, a fresh value, and every value the policies
     name (a matching witness for each wildcard pattern)."""
+    # The analyses are cached by document; imported here because the cache's analysis uses
+    # this module's Search.
+    from remediations.trust.cache import analyze_trust
+
     dims: dict[str, list[str | None]] = {"aws:sourcearn": []}
-    for use in conditions:
-        key = use.key.lower()
-        if use.category == "ip":
-            # The caller is Roles Anywhere: the workload's address never reaches the trust,
-            # so an IP key is modelled as one value outside every range (here: absent).
-            dims[key] = [None]
-            continue
-        if key == "sts:sourceidentity":
-            key = "aws:principaltag/x509subject/cn"
-        candidates = dims.setdefault(key, [None, CERTIFICATE_FRESH])
-        for value in use.values:
-            if "${" in value:
-                if key == "sts:rolesessionname":
-                    candidates.append("$cn")
+    for doc in docs:
+        for use in analyze_trust(doc).conditions:
+            key = use.key.lower()
+            if use.category == "ip":
+                # The caller is Roles Anywhere: the workload's address never reaches the trust,
+                # so an IP key is modelled as one value outside every range (here: absent).
+                dims[key] = [None]
                 continue
-            value = value.removeprefix("CN=") if use.key.lower() == "sts:sourceidentity" else value
-            candidates.append(witness_string(value))
+            if key == "sts:sourceidentity":
+                key = "aws:principaltag/x509subject/cn"
+            candidates = dims.setdefault(key, [None, CERTIFICATE_FRESH])
+            for value in use.values:
+                if "${" in value:
+                    if key == "sts:rolesessionname":
+                        candidates.append("$cn")
+                    continue
+                value = (
+                    value.removeprefix("CN=") if use.key.lower() == "sts:sourceidentity" else value
+                )
+                candidates.append(witness_string(value))
     for key, wanted in intended.items():
         full = "aws:sourcearn" if key == "source_arn" else f"aws:principaltag/{key}"
         dims.setdefault(full, [None, CERTIFICATE_FRESH]).extend(wanted)
@@ -311,13 +318,13 @@ def _dimensions(
 
 
 def witnesses(
-    conditions: Iterable[ConditionUse],
+    original: dict[str, Any],
+    patched: dict[str, Any],
     intended: dict[str, list[str]],
     anchors: Iterable[str] = (),
 ) -> Iterator[CertificateContext]:
-    """Witness certificates over the values the policies' ``conditions`` (every policy being
-    compared, in order) and the intended workload name (bounded, deterministic)."""
-    dims = _dimensions(conditions, intended, anchors)
+    """Witness certificates over the values both policies name (bounded, deterministic)."""
+    dims = _dimensions((original, patched), intended, anchors)
     keys = sorted(dims)
     total = 1
     for key in keys:
