@@ -23,7 +23,7 @@ from remediations.progress import Progress, StopCheck
 
 if TYPE_CHECKING:
     from remediations.apply.snapshots import SnapshotStore
-    from remediations.sources.aws import AccountSession
+    from remediations.sources.aws_session import AccountSession
     from remediations.sources.organization import OrgInventory
 
 FILES_LABEL = "files"
@@ -321,7 +321,7 @@ def open_account(source: Source) -> AccountSession:
         from remediations.sources.sandbox import open_sandbox
 
         return open_sandbox(source.directory, regions)
-    from remediations.sources.aws import AccountSession
+    from remediations.sources.aws_session import AccountSession
 
     return AccountSession(
         profile=source.profile,

@@ -32,7 +32,7 @@ from remediations.model import Inventory, SourceWarning
 from remediations.progress import Progress, Stage, StopCheck, stop_if_asked
 
 if TYPE_CHECKING:
-    from remediations.sources.aws import AccountSession
+    from remediations.sources.aws_session import AccountSession
 
 DEFAULT_ROLE = "OrganizationAccountAccessRole"
 #: The role session name: CloudTrail shows who read the account (``rafix``).
@@ -158,7 +158,7 @@ def list_accounts(management: AccountSession) -> list[OrgAccount]:
     """
     from botocore.exceptions import ClientError
 
-    from remediations.sources.aws import _guard
+    from remediations.sources.aws_errors import guard_call as _guard
 
     def run() -> list[dict[str, Any]]:
         client = management.client("organizations")
@@ -214,7 +214,7 @@ def assume_account(
     """
     from botocore.exceptions import ClientError
 
-    from remediations.sources.aws import _guard
+    from remediations.sources.aws_errors import guard_call as _guard
 
     arn = role_arn(management, account_id, role_name)
     request: dict[str, Any] = {"RoleArn": arn, "RoleSessionName": SESSION_NAME}
@@ -243,7 +243,7 @@ def _live_member(
 ) -> AccountSession:
     import boto3  # type: ignore[import-untyped]
 
-    from remediations.sources.aws import AccountSession
+    from remediations.sources.aws_session import AccountSession
 
     boto_session = boto3.Session(
         aws_access_key_id=credentials["AccessKeyId"],

@@ -43,7 +43,7 @@ def read_resource_tags(
         with open_sandbox(sandbox) as session:
             read_tags(session, inventory, wanted)
         return
-    from remediations.sources.aws import AccountSession
+    from remediations.sources.aws_session import AccountSession
 
     with AccountSession(profile=profile, endpoint_url=endpoint_url) as live:
         read_tags(live, inventory, wanted)

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from remediations.errors import SourceError
-from remediations.sources import aws
-from remediations.sources.aws import AccountSession, read_account, read_live_inventory
+from remediations.sources import aws, aws_session
+from remediations.sources.aws import read_account, read_live_inventory
+from remediations.sources.aws_session import AccountSession
 from remediations.sources.sandbox import open_sandbox
 from remediations.sources.sandbox.emulator import seed_record
 
@@ -22,7 +23,7 @@ ACCOUNT = "111122223333"
 @pytest.fixture
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Three attempts and no back-off sleeps, so that exhausting retries takes no time."""
-    monkeypatch.setattr(aws, "RETRIES", {"mode": "standard", "max_attempts": 3})
+    monkeypatch.setattr(aws_session, "RETRIES", {"mode": "standard", "max_attempts": 3})
     monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _seconds: None)
 
 
@@ -80,7 +81,7 @@ def test_api_calls_are_the_pagination_floor(sandbox_dir: Path) -> None:
         len(inventory.profiles)
         == sizes[("ListProfiles", "eu-west-1")] + sizes[("ListProfiles", "us-east-1")]
     )
-    expected = {key: max(1, math.ceil(n / aws.RA_PAGE_SIZE)) for key, n in sizes.items()}
+    expected = {key: max(1, math.ceil(n / aws_session.RA_PAGE_SIZE)) for key, n in sizes.items()}
     assert expected[("ListProfiles", "eu-west-1")] == 3
     ra_calls = {key: n for key, n in calls.items() if key[0] in {k[0] for k in expected}}
     assert ra_calls == expected
@@ -173,7 +174,7 @@ def test_region_discovery_intersects_availability_with_enabled_regions(
         warnings: list[Any] = []
         fallback = AccountSession(boto_session=sandbox.boto_session).regions(warnings)
         live_like.close()
-    assert set(fallback) == aws.NO_OPT_IN_REGIONS & available
+    assert set(fallback) == aws_session.NO_OPT_IN_REGIONS & available
     assert [w.where for w in warnings] == ["ec2:DescribeRegions"]
     assert AccountSession(regions=["eu-west-1", "eu-west-1"]).regions() == ["eu-west-1"]
 
@@ -261,8 +262,8 @@ def test_an_item_without_an_arn_is_skipped_with_a_warning_not_the_end_of_the_sca
         "profileId": "p1",
         "name": "good",
     }
-    part = aws._Part(items={"profiles": [good, {"name": "no-arn"}]}, coverage={"profiles"})
+    part = aws.Part(items={"profiles": [good, {"name": "no-arn"}]}, coverage={"profiles"})
     with open_sandbox(sandbox_dir) as session:
-        inventory = aws._assemble(session, ["eu-west-1"], [part], [])
+        inventory = aws.assemble(session, ["eu-west-1"], [part], [])
     assert list(inventory.profiles) == [good["profileArn"]]
     assert any("skipped" in str(w) and w.where == "profiles" for w in inventory.warnings)

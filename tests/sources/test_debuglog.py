@@ -11,7 +11,8 @@ import pytest
 
 from remediations.errors import SourceError
 from remediations.sources import debuglog
-from remediations.sources.aws import AccountSession, read_account
+from remediations.sources.aws import read_account
+from remediations.sources.aws_session import AccountSession
 from remediations.sources.debuglog import REDACTED, redact
 from tests.localserver import LocalServer
 

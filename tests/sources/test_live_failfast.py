@@ -11,8 +11,9 @@ import pytest
 
 from remediations.cli import main
 from remediations.errors import SourceError
-from remediations.sources import aws
-from remediations.sources.aws import AccountSession, read_account
+from remediations.sources import aws_session
+from remediations.sources.aws import read_account
+from remediations.sources.aws_session import AccountSession
 from remediations.sources.sandbox import open_sandbox
 from tests.localserver import LocalServer, refused_port
 
@@ -60,7 +61,7 @@ def test_a_refused_connection_is_tried_twice_then_one_clear_error(
         with pytest.raises(SourceError, match="cannot reach the endpoint") as error:
             read_account(session)
     assert "\n" not in str(error.value)
-    assert attempts and set(attempts.values()) == {aws.TRANSIENT_ATTEMPTS}
+    assert attempts and set(attempts.values()) == {aws_session.TRANSIENT_ATTEMPTS}
 
 
 def test_a_silent_endpoint_is_not_retried_after_a_read_timeout(
@@ -92,7 +93,7 @@ def test_http_500_is_tried_twice_then_one_clear_error(
         with pytest.raises(SourceError) as error:
             read_account(session)
     assert "\n" not in str(error.value)
-    assert attempts and set(attempts.values()) == {aws.TRANSIENT_ATTEMPTS}
+    assert attempts and set(attempts.values()) == {aws_session.TRANSIENT_ATTEMPTS}
     assert server.requests == sum(attempts.values())
 
 
@@ -116,7 +117,7 @@ def test_a_proxy_page_or_a_garbled_answer_is_one_clear_error(
 
 
 def test_throttling_keeps_the_adaptive_retries(sandbox_dir: Path, no_sleep: None) -> None:
-    throttled = aws.TRANSIENT_ATTEMPTS + 3  # well past what a broken endpoint gets
+    throttled = aws_session.TRANSIENT_ATTEMPTS + 3  # well past what a broken endpoint gets
     with open_sandbox(sandbox_dir) as session:
         session.faults.inject(
             "throttle", operation="ListProfiles", region="us-east-1", times=throttled
@@ -129,9 +130,12 @@ def test_throttling_keeps_the_adaptive_retries(sandbox_dir: Path, no_sleep: None
 
 def test_the_defaults_fail_an_unreachable_or_silent_endpoint_within_20_seconds() -> None:
     # botocore's back-off before retry n (n >= 1) is at most 2**(n-1) seconds.
-    backoff = sum(2 ** (n - 1) for n in range(1, aws.TRANSIENT_ATTEMPTS))
-    unreachable = aws.TRANSIENT_ATTEMPTS * aws.DEFAULT_CONNECT_TIMEOUT + backoff
-    silent = aws.DEFAULT_CONNECT_TIMEOUT + aws.READ_TIMEOUT_ATTEMPTS * aws.DEFAULT_READ_TIMEOUT
+    backoff = sum(2 ** (n - 1) for n in range(1, aws_session.TRANSIENT_ATTEMPTS))
+    unreachable = aws_session.TRANSIENT_ATTEMPTS * aws_session.DEFAULT_CONNECT_TIMEOUT + backoff
+    silent = (
+        aws_session.DEFAULT_CONNECT_TIMEOUT
+        + aws_session.READ_TIMEOUT_ATTEMPTS * aws_session.DEFAULT_READ_TIMEOUT
+    )
     assert unreachable < 20 and silent < 20
     session = AccountSession(boto_session=object())
     assert (session.connect_timeout, session.read_timeout) == (5.0, 12.0)

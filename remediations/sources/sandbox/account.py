@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from remediations.errors import ApplyError, InputError
 from remediations.model import JSON, Inventory, SourceWarning
-from remediations.sources.aws import AccountSession, read_account
+from remediations.sources.aws import read_account
+from remediations.sources.aws_session import AccountSession
 from remediations.sources.sandbox.emulator import RolesAnywhereEmulator
 from remediations.sources.sandbox.faults import Fault, FaultInjector, is_write
 
