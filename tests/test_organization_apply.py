@@ -158,7 +158,7 @@ def test_plan_of_one_account_picked_with_account(
 def test_an_unread_account_is_listed_in_the_export_and_its_scan(
     org: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    broken = list(read_org(org).accounts)[0]
+    broken = next(iter(read_org(org).accounts))
     path = org / "accounts" / broken / "state" / "iam.json"
     iam = json.loads(path.read_text())
     iam["RoleDetailList"] = [
