@@ -531,6 +531,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="plan fixes for this finding ID only (repeatable)",
     )
     p.add_argument(
+        "--include-suppressed",
+        action="store_true",
+        help="also plan fixes for findings that a suppression in the config file accepts",
+    )
+    p.add_argument(
         "--resource",
         metavar="ARN",
         action="append",
@@ -670,6 +675,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--trust-anchor ARN --service s3",
         "rafix onboard --profile prod --workload billing --env prod --team payments "
         "--trust-anchor ARN --out plan.json",
+        "rafix onboard --profile prod --workload billing --env prod --team payments "
+        "--trust-anchor ARN --format terraform -o billing.tf",
     )
     p.description = (
         "Plan a dedicated role (hardened trust, permissions scoped to the "
@@ -744,9 +751,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--format",
-        choices=("text", "json"),
+        choices=("text", "json", "terraform", "cloudformation"),
         default="text",
-        help="text (default) or json (the same data, for automation)",
+        help="text (default) or json (the same data, for automation); terraform or "
+        "cloudformation write the role and profile as code instead of applying them",
     )
     p.add_argument("--yes", "-y", action="store_true", help="confirm without asking")
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from remediations.access import AccessMap, CertificateQuery
 from remediations.answers import Answer, Question, values_from_answers
@@ -36,6 +36,8 @@ from remediations.model import Inventory, SourceWarning
 from remediations.organization import OrgInventory
 from remediations.plan import Plan
 from remediations.progress import Progress, StopCheck
+from remediations.selection import Selection, SuppressedFinding
+from remediations.selection import select_findings as apply_selection
 from remediations.settings import Settings
 from remediations.snapshots import SnapshotInfo, SnapshotStore
 from remediations.source import (
@@ -51,6 +53,9 @@ from remediations.source import (
     source_label,
     writable,
 )
+
+if TYPE_CHECKING:  # onboarding renders templates: imported only when used
+    from remediations.onboarding import Onboarding, OnboardRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,10 +226,13 @@ class Session:
         resources: Sequence[str] = (),
         answers: Sequence[Answer] = (),
         scan: ScanResult | None = None,
+        include_suppressed: bool = False,
     ) -> Plan:
         """The fixes for the findings (all, or those with an ID in ``findings`` and on a
         resource in ``resources``), using ``answers`` for what only the user knows.
 
+        Findings that an active suppression of the settings accepts are not planned (they are
+        listed in ``plan.suppressed``) unless ``include_suppressed``.
         The plan's ``questions`` say what else it needs; plan again with more answers.
         Nothing is written.
 
@@ -242,9 +250,21 @@ class Session:
         if isinstance(self.source, OrgSource):
             return self._plan_org(result, findings, resources, values)
         chosen = select_findings(result.findings, findings, resources)
+        accepted: list[SuppressedFinding] = []
+        if not include_suppressed and self.settings.suppress:
+            picked = apply_selection(chosen, Selection(suppressions=self.settings.suppress))
+            chosen, accepted = picked.findings, picked.suppressed
         plan = build_plan(
             result.inventory, propose(result.inventory, chosen, self.settings, values)
         )
+        plan.suppressed = [
+            {
+                "id": a.finding.id,
+                "resource_arn": a.finding.resource_arn,
+                "reason": a.suppression.reason,
+            }
+            for a in accepted
+        ]
         self._mark_managed(plan, result.inventory)
         return plan
 
@@ -308,6 +328,33 @@ class Session:
                 inventory, arns, profile=self.source.profile, endpoint_url=self.source.endpoint_url
             )
         mark_managed(plan, inventory)
+
+    def onboard(self, request: OnboardRequest, *, inventory: Inventory | None = None) -> Onboarding:
+        """The plan that onboards a new workload (its role, its team's profile), as an
+        ordinary plan for :meth:`preview` and :meth:`execute`; nothing is written.
+
+        ``onboarding.already_onboarded`` says the account already holds exactly what it makes.
+
+        Raises:
+            InputError: a name breaks the naming convention, a name is taken by something
+                else, the trust anchor is disabled or elsewhere, a service is unknown.
+        """
+        from remediations.onboarding import check_request, plan_onboarding
+
+        check_request(request, self.settings)  # refused before the account is read
+        return plan_onboarding(
+            request, inventory if inventory is not None else self.load(), self.settings
+        )
+
+    def render_code(self, plan: Plan, fmt: str, *, title: str = "rafix fixes") -> str:
+        """``plan`` as code: ``fmt`` is ``terraform`` (HCL) or ``cloudformation`` (YAML)."""
+        from remediations.iac import render_cloudformation, render_terraform
+
+        if fmt == "terraform":
+            return render_terraform(plan, title=title)
+        if fmt == "cloudformation":
+            return render_cloudformation(plan, title=title)
+        raise InputError(f"unknown code format {fmt!r}: terraform or cloudformation")
 
     # --- writing ---------------------------------------------------------------------------
 
