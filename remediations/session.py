@@ -247,16 +247,18 @@ class Session:
             raise InputError(f"--finding {unknown[0]}: unknown finding ID")
         values = values_from_answers(answers)
         result = scan if scan is not None else self.scan()
-        if isinstance(self.source, OrgSource):
-            return self._plan_org(result, findings, resources, values)
         chosen = select_findings(result.findings, findings, resources)
         accepted: list[SuppressedFinding] = []
         if not include_suppressed and self.settings.suppress:
             picked = apply_selection(chosen, Selection(suppressions=self.settings.suppress))
             chosen, accepted = picked.findings, picked.suppressed
-        plan = build_plan(
-            result.inventory, propose(result.inventory, chosen, self.settings, values)
-        )
+        if isinstance(self.source, OrgSource):
+            plan = self._plan_org(result, chosen, values)
+        else:
+            plan = build_plan(
+                result.inventory, propose(result.inventory, chosen, self.settings, values)
+            )
+            self._mark_managed(plan, result.inventory)
         plan.suppressed = [
             {
                 "id": a.finding.id,
@@ -265,23 +267,15 @@ class Session:
             }
             for a in accepted
         ]
-        self._mark_managed(plan, result.inventory)
         return plan
 
-    def _plan_org(
-        self,
-        result: ScanResult,
-        findings: Sequence[str],
-        resources: Sequence[str],
-        values: Any,
-    ) -> Plan:
+    def _plan_org(self, result: ScanResult, chosen: Sequence[Finding], values: Any) -> Plan:
         """One plan over the organisation: each account's fixes proposed from that account
         alone, grouped by account (``Plan.accounts``), changes numbered across the plan."""
         from remediations.plan import build_plan
         from remediations.proposals import propose
 
         assert isinstance(self.source, OrgSource)
-        chosen = select_findings(result.findings, findings, resources)
         merged = Plan(
             source=self.label,
             account_id=None,
