@@ -437,6 +437,9 @@ def _result(
             "security-severity": SECURITY_SEVERITY[finding.severity],
         },
     }
+    if finding.managed_by is not None:
+        # Code scanning shows it beside the alert: fix it in the stack or module, not the API.
+        result["properties"]["managedBy"] = finding.managed_by.to_json()
     if rule_index is not None:
         result["ruleIndex"] = rule_index
     return result
