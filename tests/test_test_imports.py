@@ -10,10 +10,6 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parent
 PROJECT = ("remediations", "tui", "tests")
 
-#: Private names still reached, each waiting for the public name its module will get when it is
-#: split (remove the entry with the split; the test fails when an entry is no longer needed).
-NOT_YET: frozenset[tuple[str, str]] = frozenset({})
-
 
 def _private(name: str) -> bool:
     return name.startswith("_") and not name.startswith("__")
@@ -71,8 +67,7 @@ def test_no_test_imports_another_test_module_or_a_private_name() -> None:
     seen = {
         (str(path.relative_to(TESTS)), name) for path in _test_files() for name in violations(path)
     }
-    assert seen - NOT_YET == set()
-    assert NOT_YET - seen == set(), "no longer needed: remove from NOT_YET"
+    assert seen == set()
 
 
 def test_the_check_sees_each_kind_of_violation(tmp_path: Path) -> None:
