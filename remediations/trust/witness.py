@@ -2,8 +2,8 @@
 
 Every "admits"/"open" fact of a trust analysis, and every proof that a patch only narrows a
 trust policy, is the evaluator's answer on a witness. For each condition key a policy mentions,
-the candidate values are the same everywhere: absent (when Roles Anywhere can leave the key out),
-a fresh value the policy never names, every literal it names, a witness string for each wildcard
+the candidates follow one set of rules: absent (when Roles Anywhere can leave the key out), a
+fresh value the policy never names, every literal it names, a witness string for each wildcard
 pattern (:func:`witness_string`), and nothing usable for IP keys (the caller is the service).
 
 - :class:`Search` finds one request context a policy allows (the analysis' questions), trying
