@@ -254,7 +254,7 @@ def _prove_dedicated(
     admits (after phase 1), none the shared role refuses today, and no other workload's."""
     before, shared, after = analyze_trust(original), analyze_trust(base), analyze_trust(dedicated)
     seen = False
-    for cert in witnesses(base, dedicated, intended, anchors):
+    for cert in witnesses(base, dedicated, intended, anchors, evaluated=(original,)):
         admitted, ours = after.admits(cert), _matches(cert, intended)
         if admitted and not before.admits(cert):
             raise _Refuse(
