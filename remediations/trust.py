@@ -692,6 +692,8 @@ def analyze_trust(document: dict[str, Any]) -> TrustAnalysis:
     """
     if not isinstance(document, dict):
         document = {}
+    if plainly_not_ra(document):
+        return _not_ra(document)  # cheaper than the exact-repeat lookup below
     try:
         exact = repr(document)
     except RecursionError:
@@ -711,6 +713,7 @@ def _analyze_shape(document: dict[str, Any]) -> TrustAnalysis:
     if plainly_not_ra(document):
         return _not_ra(document)
     abstract, names = _abstract(document)
+    abstract, had_sids = _without_sids(abstract)
     try:
         text = json.dumps(abstract, separators=(",", ":"))
     except (TypeError, ValueError, RecursionError):
@@ -720,7 +723,45 @@ def _analyze_shape(document: dict[str, Any]) -> TrustAnalysis:
         if len(_CACHE) >= _CACHE_LIMIT:
             _CACHE.clear()
         cached = _CACHE[text] = _analyze(abstract)
-    return _rebind(cached, document, names)
+    rebound = _rebind(cached, document, names)
+    if had_sids:
+        # Sids name statements and change no verdict: each document gets its own back, and
+        # its own compiled policy (the shared one was compiled without them).
+        rebound.__dict__["statement_sids"] = _statement_sids(document)
+        rebound.__dict__["compiled"] = None
+    return rebound
+
+
+def _without_sids(document: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The document without its statements' Sids (and whether it had any)."""
+    statement_value = document.get("Statement")
+    items = statement_value if isinstance(statement_value, list) else [statement_value]
+    if not any(isinstance(st, dict) and "Sid" in st for st in items):
+        return document, False
+
+    def strip(st: Any) -> Any:
+        if isinstance(st, dict) and "Sid" in st:
+            return {k: v for k, v in st.items() if k != "Sid"}
+        return st
+
+    stripped = [strip(st) for st in items]
+    return {
+        **document,
+        "Statement": stripped if isinstance(statement_value, list) else stripped[0],
+    }, True
+
+
+def _statement_sids(document: dict[str, Any]) -> dict[int, str | None]:
+    """Statement Sids by index, as :func:`remediations.evaluator.compile_policy` reads them."""
+    statement_value = document.get("Statement")
+    if statement_value is None:
+        return {}
+    items = statement_value if isinstance(statement_value, list) else [statement_value]
+    return {
+        index: sid if isinstance(sid := st.get("Sid"), str) else None
+        for index, st in enumerate(items)
+        if isinstance(st, dict)
+    }
 
 
 def plainly_not_ra(document: dict[str, Any]) -> bool:
