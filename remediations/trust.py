@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,7 @@ from remediations.evaluator import (
     has_wildcard,
     substitute,
     variable_keys,
+    wildcard_match,
 )
 from remediations.model import RA_SERVICE_PRINCIPAL, REQUIRED_ACTIONS
 
@@ -833,21 +835,29 @@ def _abstract(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
             names[found] = value
         return found
 
-    def rename(value: Any) -> Any:
-        if isinstance(value, str) and not has_wildcard(value):
-            return token(value)
-        if isinstance(value, list) and all(
-            isinstance(v, str) and not has_wildcard(v) for v in value
-        ):
-            return [token(v) for v in value]
-        return value
-
     source_arns = _source_arns_renamable(statement_value)
 
     def renamable(operator: str, key: str) -> bool:
         if key == "aws:sourcearn":
             return source_arns and operator in _SOURCE_ARN_OPERATORS
         return operator in _ABSTRACTABLE_OPERATORS and key.startswith(_ABSTRACTABLE_PREFIXES)
+
+    patterns, fixed = _key_relations(statement_value, renamable)
+
+    def literal_renamable(key: str, value: Any) -> bool:
+        return (
+            isinstance(value, str)
+            and not has_wildcard(value)
+            and _RESERVED not in value
+            and not any(wildcard_match(p, value) or _may_match_token(p) for p in patterns[key])
+        )
+
+    def rename(key: str, value: Any) -> Any:
+        if key in fixed:
+            return value
+        if isinstance(value, list):
+            return [token(v) if literal_renamable(key, v) else v for v in value]
+        return token(value) if literal_renamable(key, value) else value
 
     def statement(stmt: Any) -> Any:
         if not isinstance(stmt, dict) or not isinstance(stmt.get("Condition"), dict):
@@ -857,7 +867,9 @@ def _abstract(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
             if isinstance(block, dict):
                 op = str(operator).lower()
                 block = {
-                    key: rename(value) if renamable(op, str(key).lower()) else value
+                    key: rename(str(key).lower(), value)
+                    if renamable(op, str(key).lower())
+                    else value
                     for key, value in block.items()
                 }
             condition[operator] = block
@@ -870,6 +882,47 @@ def _abstract(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
     if not names:
         return document, {}
     return {**document, "Statement": abstract_statements}, names
+
+
+#: Text the witness search builds its own values from: a literal holding it is never renamed.
+_RESERVED = "rafix"
+#: The characters of a placeholder (``_TOKEN``).
+_TOKEN_CHARACTERS = frozenset("\x00rafix0123456789")
+
+
+def _key_relations(
+    statement_value: Any, renamable: Callable[[str, str], bool]
+) -> tuple[dict[str, list[str]], set[str]]:
+    """Per condition key (lower-case): its wildcard patterns, and the keys whose literals must
+    keep their text because one of their clauses is not renamed (another operator compares
+    them otherwise, e.g. ignoring case).
+
+    A literal renamed to a placeholder must stand in the same relation to every pattern of its
+    key as before (``StringEquals CN=prod-x`` beside ``StringLike CN=prod-*`` in a Deny): so
+    a literal that one of them matches, or beside a pattern that could match a placeholder,
+    keeps its text.
+    """
+    patterns: dict[str, list[str]] = defaultdict(list)
+    fixed: set[str] = set()
+    for stmt in statement_value if isinstance(statement_value, list) else [statement_value]:
+        condition = stmt.get("Condition") if isinstance(stmt, dict) else None
+        if not isinstance(condition, dict):
+            continue
+        for operator, block in condition.items():
+            for key, value in block.items() if isinstance(block, dict) else ():
+                lowered = str(key).lower()
+                if not renamable(str(operator).lower(), lowered):
+                    fixed.add(lowered)
+                for item in value if isinstance(value, list) else [value]:
+                    if isinstance(item, str) and has_wildcard(item):
+                        patterns[lowered].append(item)
+    return patterns, fixed
+
+
+def _may_match_token(pattern: str) -> bool:
+    """Whether a wildcard pattern could match some placeholder (all its literal characters
+    are ones a placeholder is made of)."""
+    return set(pattern.replace("*", "").replace("?", "")) <= _TOKEN_CHARACTERS
 
 
 def _source_arns_renamable(statement_value: Any) -> bool:
