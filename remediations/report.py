@@ -189,7 +189,7 @@ def _account_lines(findings: Sequence[Finding], accounts: Sequence[Any], width: 
     lines: list[str] = []
     for item in account_summaries(findings, accounts):
         label = item["account_id"] + (f" ({item['name']})" if item["name"] else "")
-        if item["management"]:
+        if item["management"] and item["name"] != "management":
             label += " [management]"
         if not item["read"]:
             text = f"{label}: not read"
