@@ -34,7 +34,8 @@ def prove_safe(
     before = analyze_trust(baseline_doc)
     after = analyze_trust(patched)
     workload_seen = False
-    for cert in witnesses(original, patched, intended, anchors):
+    evaluated = (baseline_doc, patched)
+    for cert in witnesses(original, patched, intended, anchors, evaluated=evaluated):
         if not after.admits(cert):
             continue
         if not before.admits(cert):

@@ -140,7 +140,11 @@ class TrustAnalysis:
 
     def admits(self, cert: CertificateContext) -> bool:
         """True when Roles Anywhere can assume the role for this certificate (all 3 actions)."""
-        policy = self.compiled if self.compiled is not None else compile_policy(self.document)
+        policy = self.compiled
+        if policy is None:
+            # A shared analysis rebound to this document: compile its own once, not per call.
+            policy = compile_policy(self.document)
+            object.__setattr__(self, "compiled", policy)
         context = certificate_request_context(cert)
         return all(
             policy.evaluate(action=a, principal=RA_PRINCIPAL, context=context) is Decision.ALLOW
