@@ -219,6 +219,8 @@ class Plan:
     )
     rafix_version: str = __version__
     schema: str = SCHEMA
+    #: Made with ``--repair-broken``: it may give access to roles no certificate can use today.
+    repair_broken: bool = False
 
     @property
     def questions(self) -> list[Question]:
@@ -243,6 +245,7 @@ class Plan:
             "changes": [c.to_json() for c in self.changes],
             "needs_input": [n.to_json() for n in self.needs_input],
             "not_fixable": [n.to_json() for n in self.not_fixable],
+            "repair_broken": self.repair_broken,
         }
 
     @classmethod
@@ -261,6 +264,7 @@ class Plan:
                 not_fixable=[NotFixable.from_json(n) for n in data.get("not_fixable") or []],
                 created_at=str(data.get("created_at", "")),
                 rafix_version=str(data.get("rafix_version", "")),
+                repair_broken=data.get("repair_broken") is True,
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"{where}: malformed plan ({type(exc).__name__}: {exc})") from None

@@ -144,12 +144,14 @@ class Session:
         resources: Sequence[str] = (),
         answers: Sequence[Answer] = (),
         scan: ScanResult | None = None,
+        repair_broken: bool = False,
     ) -> Plan:
         """The fixes for the findings (all, or those with an ID in ``findings`` and on a
         resource in ``resources``), using ``answers`` for what only the user knows.
 
         The plan's ``questions`` say what else it needs; plan again with more answers.
-        Nothing is written.
+        Nothing is written. With ``repair_broken``, roles no certificate can use today are
+        repaired too (each change says which certificates gain access); the plan records it.
 
         Raises:
             InputError: an unknown finding ID, or an answer with an unknown key or no value.
@@ -163,9 +165,11 @@ class Session:
         values = values_from_answers(answers)
         result = scan if scan is not None else self.scan()
         chosen = select_findings(result.findings, findings, resources)
-        plan = build_plan(
-            result.inventory, propose(result.inventory, chosen, self.settings, values)
+        proposals = propose(
+            result.inventory, chosen, self.settings, values, repair_broken=repair_broken
         )
+        plan = build_plan(result.inventory, proposals)
+        plan.repair_broken = repair_broken
         self._mark_managed(plan, result.inventory)
         return plan
 

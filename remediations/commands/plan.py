@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
         findings=list(getattr(args, "finding_ids", None) or []),
         resources=list(getattr(args, "resource_arns", None) or []),
         answers=answers,
+        repair_broken=bool(getattr(args, "repair_broken", False)),
     )
     out = getattr(args, "out", None)
     fmt = getattr(args, "format", "text")

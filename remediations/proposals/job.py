@@ -32,6 +32,8 @@ class _Job:
     arn: str
     findings: list[Finding]
     result: ProposalSet
+    #: ``--repair-broken``: roles no certificate can use today may be repaired.
+    repair_broken: bool = False
 
     @property
     def ids(self) -> set[str]:
