@@ -89,6 +89,7 @@ def session_analysis(ctx: ScanContext, profile: Profile) -> SessionPolicyAnalysi
             profile.managed_policy_arns,
             ctx.inventory.policies,
             ctx.policy_memo,
+            ctx.session_shapes,
         )
     return found
 

@@ -38,7 +38,7 @@ from remediations.catalog import CATALOG, FixKind
 from remediations.findings import RESOURCE_TYPES, Finding
 from remediations.model import Inventory
 from remediations.proposals.anchors import _propose_anchor, _propose_crl
-from remediations.proposals.job import _Job
+from remediations.proposals.job import ProfileIndex, _Job
 from remediations.proposals.profiles import ADMIN_POLICY_SUFFIX, _propose_profile
 from remediations.proposals.results import NeedsInput, NotFixable, ProposalSet, ProposedChange
 from remediations.proposals.results import _Refuse as _Refuse
@@ -155,13 +155,14 @@ def propose(
         "trust-anchor": _propose_anchor,
         "crl": _propose_crl,
     }
+    index = ProfileIndex(inventory)
     for (kind, arn), group in sorted(by_resource.items()):
         builder = builders.get(kind)
         if builder is None:
             continue
-        builder(_Job(inventory, settings, values, kind, arn, group, result, repair_broken))
+        builder(_Job(inventory, settings, values, kind, arn, group, result, index, repair_broken))
     # After the one-resource fixes: a split builds on their phase-1 states.
-    _propose_splits(inventory, settings, splits, result)
+    _propose_splits(inventory, settings, splits, result, index)
     return result
 
 

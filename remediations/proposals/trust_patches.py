@@ -543,12 +543,7 @@ class _TrustPatcher:
         )
 
     def profile_regions(self) -> set[str]:
-        return {
-            p.region
-            for p in self.job.inventory.profiles.values()
-            if self.role.arn in p.role_arns
-            or any(a.endswith(f"/{self.role.name}") for a in p.role_arns)
-        }
+        return {p.region for p in self.job.profiles.naming(self.role)}
 
     def _live(self, arn: str) -> bool:
         inventory = self.job.inventory
