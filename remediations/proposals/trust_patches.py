@@ -51,39 +51,18 @@ _NEGATED_TO_POSITIVE = {
 }
 
 
-def _propose_role(job: _Job) -> None:
-    role = job.inventory.roles.get(job.arn)
-    if role is None or role.trust_policy is None:
-        job.refuse("The role's trust policy could not be read.")
-        return
-    outcome = _patch_role(job, role, prove_each=False)
-    if outcome.fixed and outcome.patcher.summary:
-        try:
-            outcome.patcher.prove(outcome.fixed)
-        except (PolicyError, FixRefused):
-            # Some fix is unsafe or does not fit: redo them one by one, keeping the safe ones.
-            outcome = _patch_role(job, role, prove_each=True)
-    for exc, ids in outcome.needs:
-        job.need(exc, ids)
-    for reason, ids in outcome.refusals:
-        job.refuse(reason, ids)
-    if outcome.fixed and outcome.patcher.summary:
-        after = outcome.patcher.document()
-        job.emit(outcome.patcher.summary, {"trustPolicy": after}, outcome.fixed)
-
-
 @dataclass(slots=True)
 class _RoleOutcome:
-    patcher: _TrustPatcher
+    patcher: TrustPatcher
     fixed: set[str] = field(default_factory=set)
     needs: list[tuple[InputNeeded, set[str]]] = field(default_factory=list)
     refusals: list[tuple[str, set[str]]] = field(default_factory=list)
 
 
-def _patch_role(job: _Job, role: Role, *, prove_each: bool) -> _RoleOutcome:
+def patch_role(job: _Job, role: Role, *, prove_each: bool) -> _RoleOutcome:
     """Apply every fix the role's findings ask for; a fix that needs input or is refused leaves
     no trace in the document. With ``prove_each``, each fix must keep the patch safe."""
-    patcher = _TrustPatcher(job, role)
+    patcher = TrustPatcher(job, role)
     outcome = _RoleOutcome(patcher)
     for step, ids in patcher.steps():
         wanted = ids & job.ids
@@ -104,7 +83,7 @@ def _patch_role(job: _Job, role: Role, *, prove_each: bool) -> _RoleOutcome:
     return outcome
 
 
-class _TrustPatcher(TrustEdit):
+class TrustPatcher(TrustEdit):
     """A copy of a trust policy and the edits the findings ask for."""
 
     def __init__(self, job: _Job, role: Role) -> None:
@@ -116,6 +95,8 @@ class _TrustPatcher(TrustEdit):
         #: The workload the patch is for: values it pins (source_arn, subject/<RDN>, issuer/CN).
         self.intended: dict[str, list[str]] = {}
         self._anchors: list[str] | None = None
+        #: Repairing a broken role (``--repair-broken``): deleted anchors may be replaced.
+        self.repairing = False
 
     def checkpoint(self) -> tuple[Any, ...]:
         # One deepcopy keeps doc["Statement"] and self.statements the same objects.
@@ -143,6 +124,19 @@ class _TrustPatcher(TrustEdit):
             repair="RA-TRUST-MISSING-REQUIRED-ACTION" in fixed,
         )
 
+    def repair(self) -> None:
+        """Only what makes a broken role usable: the Version, the missing actions, the IP
+        conditions, live trust anchors for deleted ones."""
+        if self.analysis.legacy_version_with_variables:
+            self.fix_version()
+        if self.analysis.ip_conditions:
+            self.fix_source_ip()
+        # What is missing once the Version and IP conditions no longer hide the actions.
+        self.fix_missing_actions(analyze_trust(copy.deepcopy(self.document())).allowed_actions)
+        pinned = self.analysis.pinned_source_arns
+        if pinned and not any(self._live(a) for a in pinned):
+            self.fix_anchor()
+
     def steps(self) -> Iterator[tuple[Any, set[str]]]:
         yield self.fix_version, {"RA-TRUST-LEGACY-VERSION-WITH-VARIABLES"}
         yield self.fix_missing_actions, {"RA-TRUST-MISSING-REQUIRED-ACTION"}
@@ -168,8 +162,9 @@ class _TrustPatcher(TrustEdit):
         self.doc.update({"Version": VARIABLES_VERSION, **rest})
         self.summary.append(f"sets Version {old or '(none)'} -> {VARIABLES_VERSION}")
 
-    def fix_missing_actions(self) -> None:
-        missing = [a for a in REQUIRED_ACTIONS if a not in self.analysis.allowed_actions]
+    def fix_missing_actions(self, allowed: frozenset[str] | None = None) -> None:
+        allowed = self.analysis.allowed_actions if allowed is None else allowed
+        missing = [a for a in REQUIRED_ACTIONS if a not in allowed]
         if not missing:
             return
         compiled = {s.index: s for s in compile_policy(self.original).statements}
@@ -281,7 +276,6 @@ class _TrustPatcher(TrustEdit):
         return "rolesanywhere" not in inventory.coverage or arn in inventory.trust_anchors
 
     def fix_anchor(self) -> None:
-        ids = self.job.ids & _ANCHOR_IDS
         for index in self.ra_allows():
             current: list[tuple[str, str, list[str]]] = [
                 (op, key, vals)
@@ -295,14 +289,14 @@ class _TrustPatcher(TrustEdit):
             stale = [v for v in values if not has_wildcard(v) and not self._live(v)]
             if values and not wildcards and not stale:
                 continue
-            if stale and not live and not wildcards and "RA-TRUST-SOURCEARN-STALE" in ids:
+            if stale and not live and not wildcards and not self.repairing:
                 raise FixRefused(
                     "the role pins only trust anchors that no longer exist, so Roles Anywhere "
                     "cannot use it today; pinning a live anchor would open it. Check "
                     "RoleLastUsed and decide by hand"
                 )
             pins = list(live)
-            if not values or wildcards:
+            if not values or wildcards or not live:
                 pins += [a for a in self.anchors() if a not in pins]
             for op, key, _ in current:
                 self.remove(index, op, key)

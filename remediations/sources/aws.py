@@ -26,7 +26,12 @@ from remediations.errors import SourceError
 from remediations.model import JSON, Inventory, SourceWarning
 from remediations.progress import Progress, Stage, StopCheck, Tracker, stop_if_asked
 from remediations.sources.aws_errors import Denied, call_api, guard_call
-from remediations.sources.aws_session import IAM_PAGE_SIZE, RA_PAGE_SIZE, AccountSession
+from remediations.sources.aws_session import (
+    AWS_POLICY_PREFIX,
+    IAM_PAGE_SIZE,
+    RA_PAGE_SIZE,
+    AccountSession,
+)
 
 #: (model field, List operation, result key, IAM action, coverage name)
 _RA_LISTS = (
@@ -77,13 +82,19 @@ def _read_gaad(session: AccountSession, tracker: Tracker) -> Part:
             roles: list[JSON] = []
             policies: list[JSON] = []
             paginator = session.client("iam").get_paginator("get_account_authorization_details")
+            wanted = session.aws_managed_policy_arns
             pages = paginator.paginate(
-                Filter=["Role", "LocalManagedPolicy"],
+                Filter=["Role", "LocalManagedPolicy", *(["AWSManagedPolicy"] if wanted else [])],
                 PaginationConfig={"PageSize": IAM_PAGE_SIZE},
             )
             for page in pages:
                 roles.extend(to_jsonable(page.get("RoleDetailList") or []))
-                policies.extend(to_jsonable(page.get("Policies") or []))
+                policies.extend(
+                    p
+                    for p in to_jsonable(page.get("Policies") or [])
+                    if not str(p.get("Arn", "")).startswith(AWS_POLICY_PREFIX)
+                    or p.get("Arn") in wanted
+                )
                 tracker.check()
             return roles, policies
 
