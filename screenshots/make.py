@@ -27,10 +27,10 @@ sys.path.insert(0, str(HERE.parent))
 from textual.widgets import Input  # noqa: E402
 from textual.worker import WorkerFailed  # noqa: E402
 
-import remediations.apply as apply_module  # noqa: E402
-from remediations.sandbox import init_sandbox  # noqa: E402
+import remediations.apply.execute as apply_module  # noqa: E402
 from remediations.session import Session  # noqa: E402
 from remediations.source import SandboxSource  # noqa: E402
+from remediations.sources.sandbox import init_sandbox  # noqa: E402
 from tui.app import RafixApp  # noqa: E402
 from tui.screens.proposal import QuestionInput  # noqa: E402
 

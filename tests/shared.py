@@ -21,3 +21,31 @@ def ra_trust(cn: str | None = None) -> dict[str, Any]:
     if cn is not None:
         statement["Condition"] = {"StringEquals": {"aws:PrincipalTag/x509Subject/CN": cn}}
     return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+#: What ``tui/`` may import from the core: the facade and the typed data it hands out (the same
+#: rule as the import-linter contract in pyproject.toml, as an allow-list).
+APP_MAY_IMPORT = frozenset(
+    {
+        "remediations",
+        "remediations.access",
+        "remediations.answers",
+        "remediations.apply.results",
+        "remediations.apply.snapshots",
+        "remediations.catalog",
+        "remediations.diff",
+        "remediations.errors",
+        "remediations.findings",
+        "remediations.managed",
+        "remediations.model",
+        "remediations.onboarding",
+        "remediations.plan",
+        "remediations.progress",
+        "remediations.render_access",
+        "remediations.render_text",
+        "remediations.report",
+        "remediations.session",
+        "remediations.settings",
+        "remediations.source",
+    }
+)

@@ -14,12 +14,17 @@ import sys
 from pathlib import Path
 
 import remediations
+from tests.shared import APP_MAY_IMPORT
 
 ROOT = Path(__file__).resolve().parents[1]
 UI_MODULES = ("textual", "rich")
 AWS_MODULES = ("boto3", "botocore")
 #: The boto3 edge (ARCHITECTURE.md): the only modules allowed to import boto3/botocore/moto.
-AWS_EDGE = ("remediations.aws", "remediations.organization", "remediations.sandbox")
+AWS_EDGE = (
+    "remediations.sources.aws",
+    "remediations.sources.organization",
+    "remediations.sources.sandbox",
+)
 
 
 def core_modules() -> list[str]:
@@ -93,34 +98,6 @@ def test_offline_scan_loads_neither_boto3_nor_the_ui(tmp_path: Path) -> None:
         "the scan ran and found something"
     )
     assert not loaded & {*UI_MODULES, *AWS_MODULES}, sorted(loaded & {*UI_MODULES, *AWS_MODULES})
-
-
-#: What ``tui/`` may import from the core: the facade and the typed data it hands out (the same
-#: rule as the import-linter contract in pyproject.toml, as an allow-list).
-APP_MAY_IMPORT = frozenset(
-    {
-        "remediations",
-        "remediations.access",
-        "remediations.answers",
-        "remediations.apply",
-        "remediations.catalog",
-        "remediations.diff",
-        "remediations.errors",
-        "remediations.findings",
-        "remediations.managed",
-        "remediations.model",
-        "remediations.onboarding",
-        "remediations.plan",
-        "remediations.progress",
-        "remediations.render_access",
-        "remediations.render_text",
-        "remediations.report",
-        "remediations.session",
-        "remediations.settings",
-        "remediations.snapshots",
-        "remediations.source",
-    }
-)
 
 
 def test_the_app_imports_only_the_facade_and_typed_data() -> None:

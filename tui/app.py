@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.worker import Worker, WorkerState
 
-from remediations.apply import ApplyPreview, ApplyReport
+from remediations.apply.results import ApplyPreview, ApplyReport
 from remediations.findings import Finding
 from remediations.onboarding import Onboarding
 from remediations.plan import Plan

@@ -20,7 +20,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from remediations.apply import (
+from remediations.apply.results import (
     ApplyEvent,
     ApplyPreview,
     ApplyReport,

@@ -26,7 +26,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from remediations.answers import Answer, Question
-from remediations.apply import ApplyPreview
+from remediations.apply.results import ApplyPreview
 from remediations.findings import Finding
 from remediations.managed import drift_warning
 from remediations.plan import Plan

@@ -18,8 +18,8 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from remediations.apply import ApplyPreview, ApplyReport
-from remediations.snapshots import SnapshotInfo
+from remediations.apply.results import ApplyPreview, ApplyReport
+from remediations.apply.snapshots import SnapshotInfo
 from tui.widgets.diff_view import step_diff_content
 
 if TYPE_CHECKING:
