@@ -29,7 +29,6 @@ from remediations.onboarding import (
     OnboardRequest,
     anchor_issuer_cns,
     field_problem,
-    plan_onboarding,
     split_list,
     teams_of_profiles,
 )
@@ -149,7 +148,10 @@ class OnboardWizard(Screen[Plan | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="wizard", name="plan")
     def _plan(self, request: OnboardRequest, inventory: Inventory) -> Onboarding:
-        return plan_onboarding(request, inventory, self.settings)
+        # Through the facade, as `rafix onboard` plans: the request is checked, then planned
+        # on the inventory the wizard already read.
+        onboarding: Onboarding = self.session.onboard(request, inventory=inventory)
+        return onboarding
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "wizard":
