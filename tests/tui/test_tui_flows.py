@@ -563,3 +563,21 @@ async def test_the_access_screen_answers_which_roles_a_subject_can_assume(
         assert "ra-inventory-sync-prod" in answer and answer != every
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+@run_async
+async def test_an_account_read_from_files_plans_but_offers_no_apply(
+    sandbox_dir: Path, tmp_path: Path
+) -> None:
+    from remediations.source import FilesSource
+
+    files = tmp_path / "exported"
+    Session(SandboxSource(sandbox_dir)).export(files)
+    app = RafixApp(Session(FilesSource((files,))), remember_theme=False)
+    async with app.run_test(size=(120, 48)) as pilot:
+        proposal = await open_no_subject_fix(app, pilot)
+        await answer_cn(app, pilot, proposal, "payments-batch.prod")
+        assert proposal.plan is not None and proposal.plan.changes
+        assert not proposal.check_action("apply", ())
+        assert proposal.check_action("save", ())
+        assert "read from files" in text_of(app, "#proposal-text")
