@@ -122,7 +122,7 @@ def event_line(event: ApplyEvent) -> Content:
     """One line for an event of the core's execute."""
     if isinstance(event, SnapshotTaken):
         return Content.assemble(
-            ("snapshot ", "bold"), event.snapshot_id, (f"  {event.path}", "dim")
+            ("snapshot ", "bold"), event.snapshot_id, ("  taken: the account as it was", "dim")
         )
     if isinstance(event, ChangeStarted):
         return Content.assemble(
