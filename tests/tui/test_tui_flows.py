@@ -581,3 +581,24 @@ async def test_an_account_read_from_files_plans_but_offers_no_apply(
         assert not proposal.check_action("apply", ())
         assert proposal.check_action("save", ())
         assert "read from files" in text_of(app, "#proposal-text")
+
+
+@run_async
+async def test_an_organisation_shows_the_account_of_each_finding(tmp_path: Path) -> None:
+    from remediations.source import OrgSource
+    from remediations.sources.sandbox.organization import init_organization
+
+    init_organization(tmp_path / "org", 2)
+    app = RafixApp(Session(OrgSource(SandboxSource(tmp_path / "org"))), remember_theme=False)
+    async with app.run_test(size=(200, 48)) as pilot:
+        screen = await wait_loaded(app, pilot)
+        table = screen.query_one(FindingsTable)
+        assert "ACCOUNT" in table.header_text(table.size.width)
+        accounts = {f.account_id for f in app.scan_result.findings}
+        assert len(accounts) >= 2
+        # The account: filter narrows to one account's findings.
+        one = sorted(accounts)[0]
+        screen.set_filter(f"account:{one}")
+        await pilot.pause()
+        shown = [table.rows[e].finding for e in table.entries if isinstance(e, int)]
+        assert shown and {f.account_id for f in shown} == {one}

@@ -26,6 +26,8 @@ from tui.widgets.scrolling import set_virtual_size
 
 SEVERITY_WIDTH = 9
 REGION_WIDTH = 11
+#: The account column, shown only when the findings come from more than one account.
+ACCOUNT_WIDTH = 12
 
 
 def _cell(text: str, width: int) -> str:
@@ -98,12 +100,14 @@ class FindingsTable(ScrollView, can_focus=True):
         self.entries: list[Entry] = []
         self.marked: set[int] = set()
         self.sort_label = "severity"
+        self.account_width = 0
         self._cache: LRUCache[tuple[int, bool, int], Strip] = LRUCache(512)
 
     # --- data ------------------------------------------------------------------------------
 
     def set_rows(self, rows: Sequence[Row], entries: list[Entry]) -> None:
         self.rows = rows
+        self.account_width = ACCOUNT_WIDTH if len({r.account for r in rows}) > 1 else 0
         self.marked.clear()
         self.show(entries)
 
@@ -211,6 +215,8 @@ class FindingsTable(ScrollView, can_focus=True):
     def _widths(self, width: int) -> tuple[int, int, int]:
         """ID, resource and title widths for the table's width."""
         rest = width - 2 - SEVERITY_WIDTH - REGION_WIDTH - 4
+        if self.account_width:
+            rest -= self.account_width + 1
         id_width = min(38, max(14, rest * 2 // 5))
         resource_width = min(30, max(10, (rest - id_width) // 2))
         title_width = max(rest - id_width - resource_width, 0)
@@ -219,7 +225,7 @@ class FindingsTable(ScrollView, can_focus=True):
     def header_text(self, width: int) -> str:
         id_w, res_w, title_w = self._widths(width)
         labels = {"severity": "SEVERITY", "id": "ID", "resource": "RESOURCE"}
-        labels |= {"region": "REGION", "title": "TITLE"}
+        labels |= {"region": "REGION", "account": "ACCOUNT", "title": "TITLE"}
         mark = "▼"
         cells = []
         for key, w in (
@@ -227,8 +233,11 @@ class FindingsTable(ScrollView, can_focus=True):
             ("id", id_w),
             ("resource", res_w),
             ("region", REGION_WIDTH),
+            ("account", self.account_width),
             ("title", title_w),
         ):
+            if not w:
+                continue
             label = labels[key] + (mark if key == self.sort_label else "")
             cells.append(_cell(label, w))
         return "  " + " ".join(cells)
@@ -276,6 +285,7 @@ class FindingsTable(ScrollView, can_focus=True):
                         _cell(finding.id, id_w),
                         _cell(row.name or finding.resource_arn, res_w),
                         _cell(finding.region, REGION_WIDTH),
+                        *([_cell(row.account, self.account_width)] if self.account_width else []),
                         _cell(finding.title, title_w),
                     )
                 ),
