@@ -85,6 +85,12 @@ async def help_screen(pilot: Any) -> None:
     await pilot.pause()
 
 
+async def access(pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.press("A")
+    await settle(pilot)
+
+
 async def filtered(pilot: Any) -> None:
     await settle(pilot)
     await pilot.press("slash")
@@ -104,6 +110,7 @@ SHOTS: dict[str, tuple[tuple[int, int], Steps]] = {
     "applied": ((120, 40), applied),
     "snapshots": ((120, 40), snapshots),
     "help": ((120, 40), help_screen),
+    "access": ((120, 40), access),
 }
 
 
