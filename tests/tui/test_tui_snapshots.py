@@ -31,6 +31,8 @@ def fixed_sandbox(sandbox_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
     """The demo account at a fixed path, with snapshot ids and times that do not change."""
     fixed = tmp_path / "sb"
     shutil.copytree(sandbox_dir, fixed)
+    # Help names the config file: one path, however pytest names its temporary folders.
+    monkeypatch.setenv("XDG_CONFIG_HOME", "/nonexistent/rafix-snapshot-config")
     monkeypatch.setattr(
         "remediations.apply.execute.new_snapshot_id", lambda: "20261206T120000.000Z-a1b2c3"
     )
