@@ -529,8 +529,11 @@ async def test_the_detail_says_who_can_assume_the_role(sandbox_dir: Path) -> Non
     app = make_app(sandbox_dir)
     async with app.run_test(size=(160, 48)) as pilot:
         screen = await wait_loaded(app, pilot)
-        await pilot.pause(0.3)  # the paths are asked for once the cursor rests
-        await settle(app, pilot)
+        for _ in range(100):  # the paths are asked for once the cursor rests, in a worker
+            if "working out the paths" not in str(screen.query_one("#detail").render()):
+                break
+            await pilot.pause(0.1)
+            await settle(app, pilot)
         finding = screen.query_one(FindingsTable).current_finding
         assert finding is not None and finding.resource_arn == OPS_ADMIN
         detail = str(screen.query_one("#detail").render())
