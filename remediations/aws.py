@@ -268,6 +268,7 @@ class AccountSession:
                     SourceWarning(
                         "access denied; reading only the regions that need no opt-in",
                         where="ec2:DescribeRegions",
+                        incomplete=True,
                     )
                 )
             enabled = set(NO_OPT_IN_REGIONS)
@@ -383,7 +384,18 @@ def _call(fn: Callable[[], Any], action: str) -> Any:
 
 
 def _guard(fn: Callable[[], Any], action: str) -> Any:
-    """Turn what no retry can fix into one clear line (a SourceError)."""
+    """Turn what no retry can fix into one clear line (a SourceError), with anything shaped
+    like a credential taken out: a misbehaving endpoint may echo the request's headers (the
+    access key ID, the session token) in its error message."""
+    from remediations.debuglog import redact
+
+    try:
+        return _guard_once(fn, action)
+    except SourceError as exc:
+        raise SourceError(redact(str(exc))) from exc.__cause__
+
+
+def _guard_once(fn: Callable[[], Any], action: str) -> Any:
     from botocore.exceptions import (
         BotoCoreError,
         ClientError,
@@ -543,8 +555,11 @@ def _read_region(session: AccountSession, region: str, tracker: Tracker) -> _Par
     return part
 
 
-def _denied_warning(exc: _Denied, consequence: str) -> SourceWarning:
-    return SourceWarning(f"access denied ({exc.code}); {consequence}", where=exc.action)
+def _denied_warning(exc: _Denied, consequence: str, *, incomplete: bool = True) -> SourceWarning:
+    """A denied read; ``incomplete``: part of the account was not read (a scan is partial)."""
+    return SourceWarning(
+        f"access denied ({exc.code}); {consequence}", where=exc.action, incomplete=incomplete
+    )
 
 
 def read_account(
@@ -635,7 +650,7 @@ def _assemble(
         store: dict[str, Any] = getattr(inventory, attr)
         for d in items.get(attr, []):
             try:
-                obj = convert_item(d)
+                obj = convert_item(d, inventory.warnings)
             except convert.ShapeError as exc:
                 inventory.warnings.append(SourceWarning(f"{exc}; skipped", where=attr))
                 continue
@@ -705,7 +720,9 @@ def read_tags(session: AccountSession, inventory: Inventory, arns: Iterable[str]
         except _Denied as exc:
             denied.add(region)
             inventory.warnings.append(
-                _denied_warning(exc, "tags unknown: management as code not checked")
+                _denied_warning(
+                    exc, "tags unknown: management as code not checked", incomplete=False
+                )
             )
             continue
         except SourceError as exc:

@@ -256,10 +256,12 @@ def say(lines: Sequence[str], stream: TextIO | None = None) -> None:
     """Print lines as they happen (an apply's progress must show before it ends); diffs are
     coloured on a terminal unless ``--no-color``/``NO_COLOR``."""
     from remediations.console import color_diffs, use_color
+    from remediations.textsafe import for_terminal
 
     target = stream or sys.stdout
     paint = use_color(target)
     for line in lines:
+        line = for_terminal(line)
         print(color_diffs(line) if paint else line, file=target, flush=True)
 
 
@@ -395,6 +397,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--baseline",
         metavar="REPORT.json",
         help="report only findings not in this earlier `rafix scan --format json` report",
+    )
+    p.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="report even when part of the account could not be read (a denied list, a "
+        "truncated export); the report says what was not read. Without it such a scan exits 2",
     )
 
     p = command(
@@ -717,10 +725,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from remediations import console as output
 
     output.configure(quiet=bool(args.quiet), color=not args.no_color)
+    from remediations.debuglog import redact
+    from remediations.textsafe import shown
+
     try:
         return run_command(command, args)
     except RafixError as exc:
-        print(f"rafix: error: {exc}", file=sys.stderr)
+        print(f"rafix: error: {shown(redact(str(exc)))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("rafix: interrupted", file=sys.stderr)
@@ -731,7 +742,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("RAFIX_DEBUG") or getattr(args, "debug", False):
             raise
         print(
-            f"rafix: internal error: {type(exc).__name__}: {exc} (set RAFIX_DEBUG=1 for details)",
+            f"rafix: internal error: {type(exc).__name__}: {shown(redact(str(exc)))} "
+            "(set RAFIX_DEBUG=1 for details)",
             file=sys.stderr,
         )
         return 2

@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
+from remediations.textsafe import for_terminal, is_safe, shown
+
 _state = {"quiet": False, "color": True}
 
 
@@ -39,12 +41,12 @@ def use_color(stream: TextIO | None = None) -> bool:
 def note(text: str) -> None:
     """A line for the person at the terminal (stderr), unless ``--quiet``."""
     if not _state["quiet"]:
-        print(text, file=sys.stderr, flush=True)
+        print(for_terminal(text), file=sys.stderr, flush=True)
 
 
 def warn(text: str) -> None:
     """``rafix: warning: ...`` on stderr, unless ``--quiet``."""
-    note(f"rafix: warning: {text}")
+    note(f"rafix: warning: {shown(text)}")
 
 
 def warnings(items: Iterable[object]) -> None:
@@ -53,8 +55,19 @@ def warnings(items: Iterable[object]) -> None:
 
 
 def command_line(*words: str | None) -> str:
-    """A shell command from its words (None and "" dropped), each quoted as needed."""
-    return " ".join(shlex.quote(w) for w in words if w)
+    """A shell command from its words (None and "" dropped), each quoted as needed.
+
+    A word holding a control or invisible character is written in ANSI-C quoting
+    (``$'a\\nb'``, as bash, zsh and ksh read it), so the line still runs as printed and never
+    carries the character itself to the terminal."""
+    return " ".join(_quote(w) for w in words if w)
+
+
+def _quote(word: str) -> str:
+    if is_safe(word):
+        return shlex.quote(word)
+    escaped = shown(word.replace("\\", "\\\\").replace("'", "\\'"), limit=None)
+    return f"$'{escaped}'"
 
 
 def source_args(args: Any) -> list[str]:
@@ -105,7 +118,7 @@ class Progress:
             if now - self._last < 0.1 and done < total:
                 return
             self._last = now
-            text = f"{self.what}: {done}/{total} {step}"
+            text = f"{self.what}: {done}/{total} {shown(step)}"
             width = _width(self.stream) - 1
             if len(text) > width:
                 text = text[: max(width - 1, 0)] + "…"

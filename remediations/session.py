@@ -108,7 +108,12 @@ class Session:
         should_stop: StopCheck | None = None,
     ) -> Inventory:
         """Read the account (progress per region and API list for a live or sandbox source)."""
-        return load_inventory(self.source, on_progress=on_progress, should_stop=should_stop)
+        return load_inventory(
+            self.source,
+            on_progress=on_progress,
+            should_stop=should_stop,
+            limits=self.settings.input_limits(),
+        )
 
     def scan(
         self,

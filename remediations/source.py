@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from remediations.errors import ApplyError, InputError
+from remediations.inputs import InputLimits
 from remediations.model import Inventory
 from remediations.progress import Progress, StopCheck
 
@@ -113,8 +114,10 @@ def load_inventory(
     *,
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: StopCheck | None = None,
+    limits: InputLimits | None = None,
 ) -> Inventory:
-    """Read the account ``source`` names.
+    """Read the account ``source`` names (``limits``: on the size of and the wait for input
+    files, default the built-in ones).
 
     Raises:
         InputError / SourceError: the source cannot be read (one line says why).
@@ -123,7 +126,7 @@ def load_inventory(
     if isinstance(source, FilesSource):
         from remediations.sources.offline import load_files
 
-        inventory = load_files([str(p) for p in source.paths])
+        inventory = load_files([str(p) for p in source.paths], limits=limits)
         if source.regions:
             keep_regions(inventory, source.regions)
         return inventory
