@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from remediations.cli import main
 from remediations.console import command_line
-from remediations.errors import InputError, SourceError
+from remediations.errors import InputError
 from remediations.inputs import InputLimits, read_input
 from remediations.sandbox.faults import Fault, FaultInjector
 from remediations.sources.offline import load_files
@@ -116,7 +116,7 @@ def test_endless_devices_stop_at_the_cap(device: str) -> None:
 def test_fifo_with_no_writer_times_out(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo.json"
     os.mkfifo(fifo)
-    with pytest.raises(InputError, match="nothing to read for 0.2 s"):
+    with pytest.raises(InputError, match=r"nothing to read for 0\.2 s"):
         read_input(fifo, InputLimits(timeout=0.2))
 
 

@@ -88,7 +88,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def refuse_partial(
-    args: argparse.Namespace, not_read: Sequence[SourceWarning], warnings: Sequence[object]
+    args: argparse.Namespace,
+    not_read: Sequence[SourceWarning],
+    warnings: Sequence[SourceWarning],
 ) -> None:
     """A scan that did not read the whole account never looks clean: without
     ``--allow-partial`` it ends here (exit 2), every warning shown and nothing reported.
