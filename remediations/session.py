@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from remediations.answers import Answer, Question, values_from_answers
+from remediations.answers import Answer, Question, anchor_problem, values_from_answers
 from remediations.apply import ApplyEvent, ApplyPreview, ApplyReport
 from remediations.catalog import CATALOG
 from remediations.errors import ApplyError, InputError, RafixError
@@ -45,6 +45,7 @@ from remediations.source import (
     snapshot_store,
     source_label,
 )
+from remediations.textsafe import shown
 
 
 @dataclass(slots=True)
@@ -167,6 +168,7 @@ class Session:
             raise InputError(f"--finding {unknown[0]}: unknown finding ID")
         values = values_from_answers(answers)
         result = scan if scan is not None else self.scan()
+        _check_anchor_answers(values, result.inventory)
         chosen = select_findings(result.findings, findings, resources)
         plan = build_plan(
             result.inventory, propose(result.inventory, chosen, self.settings, values)
@@ -288,6 +290,28 @@ class Session:
         from remediations.sources.export import export_inventory
 
         return export_inventory(inventory if inventory is not None else self.load(), out_dir)
+
+
+def _check_anchor_answers(values: dict[str, str], inventory: Inventory) -> None:
+    """Every trust anchor ARN given is one of this account and of a region read (and, when
+    the account's Roles Anywhere resources were read, one that exists).
+
+    Raises:
+        InputError: naming the answer and why its ARN does not belong here.
+    """
+    read = "rolesanywhere" in inventory.coverage
+    for name, value in values.items():
+        if name.rsplit(".", 1)[-1] != "trust_anchor_arn":
+            continue
+        for arn in (v.strip() for v in value.split(",") if v.strip()):
+            problem = anchor_problem(
+                arn,
+                account_id=inventory.account_id,
+                regions=inventory.regions if read else (),
+                known=inventory.trust_anchors if read else None,
+            )
+            if problem:
+                raise InputError(f"--set {shown(name, limit=80)}: {shown(problem)}")
 
 
 def _account_id(account: Any) -> str | None:
