@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from remediations.errors import InputError
+from remediations.model import Inventory
 from remediations.textsafe import is_safe, shown
 
 #: The keys a fix can ask for (``--set`` keys).
@@ -206,3 +207,25 @@ def values_from_answers(answers: Sequence[Answer]) -> dict[str, str]:
             raise InputError(f"answer {shown(answer.name, limit=80)}: {problem}")
         values[answer.name] = answer.value.strip()
     return values
+
+
+def check_anchor_answers(values: dict[str, str], inventory: Inventory) -> None:
+    """Every trust anchor ARN given is one of this account and of a region read (and, when
+    the account's Roles Anywhere resources were read, one that exists).
+
+    Raises:
+        InputError: naming the answer and why its ARN does not belong here.
+    """
+    read = "rolesanywhere" in inventory.coverage
+    for name, value in values.items():
+        if name.rsplit(".", 1)[-1] != "trust_anchor_arn":
+            continue
+        for arn in (v.strip() for v in value.split(",") if v.strip()):
+            problem = anchor_problem(
+                arn,
+                account_id=inventory.account_id,
+                regions=inventory.regions if read else (),
+                known=inventory.trust_anchors if read else None,
+            )
+            if problem:
+                raise InputError(f"--set {shown(name, limit=80)}: {shown(problem)}")

@@ -23,7 +23,7 @@ from remediations.apply import (
     SnapshotTaken,
 )
 from remediations.model import Inventory, SourceWarning
-from remediations.plan import Plan
+from remediations.plan import Change, Plan
 from remediations.snapshots import SnapshotInfo
 from remediations.textsafe import shown as _e
 
@@ -46,7 +46,17 @@ def render_plan_text(plan: Plan) -> str:
     out: list[str] = []
     if not plan.changes:
         out.append("No changes proposed.\n")
-    for change in plan.changes:
+    groups = plan.changes_by_account() if plan.accounts else {"": plan.changes}
+    for account, changes in groups.items():
+        if account:
+            out.append(f"== account {account}: {len(changes)} change(s) ==\n")
+        _change_lines(out, changes)
+    _plan_tail(out, plan)
+    return "".join(out)
+
+
+def _change_lines(out: list[str], changes: Sequence[Change]) -> None:
+    for change in changes:
         phase = "" if change.phase == 1 else f" [phase {change.phase}]"
         out.append(
             f"{_e(change.id)}{phase}  {_e(change.resource_type)} {_e(change.resource_arn)}\n"
@@ -63,6 +73,9 @@ def render_plan_text(plan: Plan) -> str:
         out.append("  diff:\n")
         out.append(_indent(change.text_diff.rstrip("\n")))
         out.append("\n")
+
+
+def _plan_tail(out: list[str], plan: Plan) -> None:
     if plan.needs_input:
         out.append("Needs input (give it with --set and plan again):\n")
         for need in plan.needs_input:
@@ -76,17 +89,28 @@ def render_plan_text(plan: Plan) -> str:
             out.append(
                 f"  {_e(item.finding_id)} on {_e(item.resource_arn)}\n    {_e(item.reason)}\n"
             )
+    if plan.suppressed:
+        out.append("Accepted by suppressions in the config file (not planned):\n")
+        for accepted in plan.suppressed:
+            out.append(
+                f"  {_e(accepted['id'])} on {_e(accepted['resource_arn'])}\n"
+                f"    reason: {_e(accepted['reason'])}\n"
+            )
     counts = (
         f"{len(plan.changes)} change(s), {len(plan.needs_input)} need input, "
         f"{len(plan.not_fixable)} not fixable automatically"
     )
-    out.append(f"Plan: {counts}. Nothing was written to the account.\n")
+    if plan.accounts:
+        touched = len(plan.changes_by_account())
+        counts += f", in {touched} of {len(plan.accounts)} account(s)"
+        out.append(f"Plan: {counts}. Nothing was written to any account.\n")
+    else:
+        out.append(f"Plan: {counts}. Nothing was written to the account.\n")
     if plan.changes and not plan.applicable:
         out.append(
             f"This plan was made from {_e(plan.source or 'offline files')} for review: applying "
             "needs a plan made against a live or sandbox account.\n"
         )
-    return "".join(out)
 
 
 def render_plan_json(plan: Plan) -> str:
@@ -238,25 +262,39 @@ def render_report_text(report: ApplyReport) -> str:
 # --- snapshots -------------------------------------------------------------------------------
 
 
-def render_snapshots_text(snapshots: Sequence[SnapshotInfo], root: Path | None = None) -> str:
-    """One line per snapshot; an interrupted apply is marked so the user knows to act."""
+def render_snapshots_text(
+    snapshots: Sequence[SnapshotInfo], root: Path | None = None, *, accounts: bool = False
+) -> str:
+    """One line per snapshot; an interrupted apply is marked so the user knows to act.
+    ``accounts``: an organisation's snapshots, with an ACCOUNT column."""
     if not snapshots:
         return f"No snapshots in {_e(root)}.\n" if root is not None else "No snapshots.\n"
-    rows = [("ID", "CREATED", "RESOURCES", "PLAN")]
+    rows = [("ID", *(("ACCOUNT",) if accounts else ()), "CREATED", "RESOURCES", "PLAN")]
     for s in snapshots:
+        account = (s.account_id or "?",) if accounts else ()
         if s.damaged:
-            rows.append((_e(s.id), "?", "?", f"(damaged: {_e(s.damaged)})"))
+            rows.append((_e(s.id), *account, "?", "?", f"(damaged: {_e(s.damaged)})"))
             continue
         plan = _e(s.plan) + (" (interrupted)" if s.interrupted else "")
-        rows.append((_e(s.id), _e(s.created_at), str(len(s.resources)), plan))
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
+        rows.append((_e(s.id), *account, _e(s.created_at), str(len(s.resources)), plan))
+    columns = len(rows[0]) - 1
+    widths = [max(len(r[i]) for r in rows) for i in range(columns)]
+    lines = [
+        "  ".join(r[i].ljust(widths[i]) for i in range(columns)) + "  " + r[columns] for r in rows
+    ]
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
-def render_snapshots_json(snapshots: Sequence[SnapshotInfo]) -> str:
-    """The INTERFACE.md ``snapshots --format json`` document (damaged ones are left out)."""
-    document = {"snapshots": [s.summary() for s in snapshots if not s.damaged]}
+def render_snapshots_json(snapshots: Sequence[SnapshotInfo], *, accounts: bool = False) -> str:
+    """The INTERFACE.md ``snapshots --format json`` document (damaged ones are left out);
+    ``accounts``: each entry also names its ``account_id`` (an organisation's snapshots)."""
+    document = {
+        "snapshots": [
+            {**s.summary(), **({"account_id": s.account_id} if accounts else {})}
+            for s in snapshots
+            if not s.damaged
+        ]
+    }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -24,36 +24,77 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from remediations.answers import Answer, Question, anchor_problem, values_from_answers
-from remediations.apply import ApplyEvent, ApplyPreview, ApplyReport
+from remediations.access import AccessMap, CertificateQuery
+from remediations.answers import Answer, Question, check_anchor_answers, values_from_answers
+from remediations.apply import ApplyEvent, ApplyPreview, ApplyReport, Outcome
 from remediations.catalog import CATALOG
 from remediations.errors import ApplyError, InputError, RafixError
 from remediations.findings import Finding
 from remediations.model import Inventory, SourceWarning
+from remediations.organization import OrgInventory
 from remediations.plan import Plan
 from remediations.progress import Progress, StopCheck
+from remediations.selection import Selection, SuppressedFinding
+from remediations.selection import select_findings as apply_selection
 from remediations.settings import Settings
 from remediations.snapshots import SnapshotInfo, SnapshotStore
 from remediations.source import (
-    FilesSource,
+    LiveSource,
+    MemberSource,
+    OrgSource,
     SandboxSource,
     Source,
     load_inventory,
+    load_organization,
     open_account,
     snapshot_store,
     source_label,
+    writable,
 )
-from remediations.textsafe import shown
+
+if TYPE_CHECKING:  # onboarding renders templates: imported only when used
+    from remediations.onboarding import Onboarding, OnboardRequest
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    """One account of an organisation scan: read or not, and what was found in it."""
+
+    account_id: str
+    name: str = ""
+    management: bool = False
+    #: Why the account could not be read (one line), or None.
+    error: str | None = None
+    #: Findings per severity label.
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def read(self) -> bool:
+        return self.error is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "account_id": self.account_id,
+            "name": self.name,
+            "management": self.management,
+            "read": self.read,
+            "error": self.error,
+            "findings": dict(self.counts),
+        }
 
 
 @dataclass(slots=True)
 class ScanResult:
-    """What a scan saw and found."""
+    """What a scan saw and found. ``accounts`` lists each account of an organisation scan
+    (empty for one account)."""
 
     inventory: Inventory
     findings: list[Finding] = field(default_factory=list)
+    accounts: list[AccountSummary] = field(default_factory=list)
+    #: Each account's own inventory (organisation scans), for plans per account.
+    inventories: dict[str, Inventory] = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[SourceWarning]:
@@ -131,6 +172,8 @@ class Session:
         """
         from remediations.scan import run_checks
 
+        if isinstance(self.source, OrgSource):
+            return self._scan_org(on_progress, should_stop, pause_gc)
         inventory = self.load(on_progress=on_progress, should_stop=should_stop)
         findings = run_checks(
             inventory,
@@ -141,6 +184,44 @@ class Session:
         )
         return ScanResult(inventory, findings)
 
+    def _scan_org(
+        self,
+        on_progress: Callable[[Progress], None] | None,
+        should_stop: StopCheck | None,
+        pause_gc: bool,
+    ) -> ScanResult:
+        """Every account read concurrently, then checked on its own (a check never mixes
+        two accounts' resources); the findings of all, most severe first."""
+        from remediations.scan import run_checks
+
+        assert isinstance(self.source, OrgSource)
+        org = load_organization(self.source, on_progress=on_progress, should_stop=should_stop)
+        findings: list[Finding] = []
+        summaries: list[AccountSummary] = []
+        inventories: dict[str, Inventory] = {}
+        for result in org.accounts:
+            account = result.account
+            if result.inventory is None:
+                summaries.append(
+                    AccountSummary(
+                        account.account_id, account.name, account.management, result.error
+                    )
+                )
+                continue
+            found = run_checks(
+                result.inventory, self.settings, should_stop=should_stop, pause_gc=pause_gc
+            )
+            inventories[account.account_id] = result.inventory
+            counts: dict[str, int] = {}
+            for finding in found:
+                counts[finding.severity.label] = counts.get(finding.severity.label, 0) + 1
+            summaries.append(
+                AccountSummary(account.account_id, account.name, account.management, None, counts)
+            )
+            findings.extend(found)
+        findings.sort(key=lambda f: f.sort_key)
+        return ScanResult(org.merged(self.label), findings, summaries, inventories)
+
     # --- planning --------------------------------------------------------------------------
 
     def plan(
@@ -150,10 +231,13 @@ class Session:
         resources: Sequence[str] = (),
         answers: Sequence[Answer] = (),
         scan: ScanResult | None = None,
+        include_suppressed: bool = False,
     ) -> Plan:
         """The fixes for the findings (all, or those with an ID in ``findings`` and on a
         resource in ``resources``), using ``answers`` for what only the user knows.
 
+        Findings that an active suppression of the settings accepts are not planned (they are
+        listed in ``plan.suppressed``) unless ``include_suppressed``.
         The plan's ``questions`` say what else it needs; plan again with more answers.
         Nothing is written.
 
@@ -168,13 +252,60 @@ class Session:
             raise InputError(f"--finding {unknown[0]}: unknown finding ID")
         values = values_from_answers(answers)
         result = scan if scan is not None else self.scan()
-        _check_anchor_answers(values, result.inventory)
+        check_anchor_answers(values, result.inventory)
         chosen = select_findings(result.findings, findings, resources)
-        plan = build_plan(
-            result.inventory, propose(result.inventory, chosen, self.settings, values)
-        )
-        self._mark_managed(plan, result.inventory)
+        accepted: list[SuppressedFinding] = []
+        if not include_suppressed and self.settings.suppress:
+            picked = apply_selection(chosen, Selection(suppressions=self.settings.suppress))
+            chosen, accepted = picked.findings, picked.suppressed
+        if isinstance(self.source, OrgSource):
+            plan = self._plan_org(result, chosen, values)
+        else:
+            plan = build_plan(
+                result.inventory, propose(result.inventory, chosen, self.settings, values)
+            )
+            self._mark_managed(plan, result.inventory)
+        plan.suppressed = [
+            {
+                "id": a.finding.id,
+                "resource_arn": a.finding.resource_arn,
+                "reason": a.suppression.reason,
+            }
+            for a in accepted
+        ]
         return plan
+
+    def _plan_org(self, result: ScanResult, chosen: Sequence[Finding], values: Any) -> Plan:
+        """One plan over the organisation: each account's fixes proposed from that account
+        alone, grouped by account (``Plan.accounts``), changes numbered across the plan."""
+        from remediations.plan import build_plan
+        from remediations.proposals import propose
+
+        assert isinstance(self.source, OrgSource)
+        merged = Plan(
+            source=self.label,
+            account_id=None,
+            accounts=[a.account_id for a in result.accounts if a.read],
+        )
+        for account in merged.accounts:
+            inventory = result.inventories[account]
+            mine = [f for f in chosen if f.account_id == account]
+            plan = build_plan(inventory, propose(inventory, mine, self.settings, values))
+            self.member(account)._mark_managed(plan, inventory)
+            merged.changes.extend(plan.changes)
+            merged.needs_input.extend(plan.needs_input)
+            merged.not_fixable.extend(plan.not_fixable)
+        for number, change in enumerate(merged.changes, start=1):
+            change.id = f"c{number}"
+        return merged
+
+    def member(self, account_id: str) -> Session:
+        """The session of one account of this organisation (through ``--assume-role``)."""
+        if not isinstance(self.source, OrgSource):
+            raise InputError("one account of an organisation needs --org or --account ID")
+        return Session(
+            self.source.member(account_id), settings=self.settings, read_only=self.read_only
+        )
 
     def _mark_managed(self, plan: Plan, inventory: Inventory) -> None:
         """Read the tags of the Roles Anywhere resources the plan changes (a scan does not
@@ -183,15 +314,47 @@ class Session:
         from remediations.sources.tags import read_resource_tags
 
         arns = [c.resource_arn for c in plan.changes if c.resource_type != "role"]
-        if not arns or isinstance(self.source, FilesSource):
+        if not arns or not writable(self.source):
             return
-        if isinstance(self.source, SandboxSource):
+        if isinstance(self.source, OrgSource | MemberSource):
+            from remediations.aws import read_tags
+
+            with open_account(self.source) as account:
+                read_tags(account, inventory, arns)
+        elif isinstance(self.source, SandboxSource):
             read_resource_tags(inventory, arns, sandbox=self.source.directory)
-        else:
+        elif isinstance(self.source, LiveSource):
             read_resource_tags(
                 inventory, arns, profile=self.source.profile, endpoint_url=self.source.endpoint_url
             )
         mark_managed(plan, inventory)
+
+    def onboard(self, request: OnboardRequest, *, inventory: Inventory | None = None) -> Onboarding:
+        """The plan that onboards a new workload (its role, its team's profile), as an
+        ordinary plan for :meth:`preview` and :meth:`execute`; nothing is written.
+
+        ``onboarding.already_onboarded`` says the account already holds exactly what it makes.
+
+        Raises:
+            InputError: a name breaks the naming convention, a name is taken by something
+                else, the trust anchor is disabled or elsewhere, a service is unknown.
+        """
+        from remediations.onboarding import check_request, plan_onboarding
+
+        check_request(request, self.settings)  # refused before the account is read
+        return plan_onboarding(
+            request, inventory if inventory is not None else self.load(), self.settings
+        )
+
+    def render_code(self, plan: Plan, fmt: str, *, title: str = "rafix fixes") -> str:
+        """``plan`` as code: ``fmt`` is ``terraform`` (HCL) or ``cloudformation`` (YAML)."""
+        from remediations.iac import render_cloudformation, render_terraform
+
+        if fmt == "terraform":
+            return render_terraform(plan, title=title)
+        if fmt == "cloudformation":
+            return render_cloudformation(plan, title=title)
+        raise InputError(f"unknown code format {fmt!r}: terraform or cloudformation")
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -254,9 +417,116 @@ class Session:
                 preview, executor, self.store, on_event=on_event, should_stop=should_stop
             )
 
+    def preview_organization(
+        self, plan: Plan, *, phases: Sequence[int] = (1,), label: str = ""
+    ) -> list[AccountPreview]:
+        """The apply of an organisation plan, one preview per account it changes, in the
+        plan's account order; nothing is written.
+
+        Raises:
+            ApplyError: a plan of one account, or an account that cannot be read or refuses
+                the plan (the message names the account).
+        """
+        if not plan.accounts:
+            raise ApplyError("this plan is of one account; apply it without --org")
+        previews = []
+        for account, _changes in plan.changes_by_account().items():
+            member = self.member(account)
+            part = plan.for_account(account, member.label)
+            try:
+                preview = member.preview(part, phases=phases, label=label)
+            except RafixError as exc:
+                # Same kind of error (bad input exits 2, a refused apply 1), naming the account.
+                kind = InputError if isinstance(exc, InputError) else ApplyError
+                raise kind(f"account {account}: {exc}; nothing was written") from None
+            previews.append(AccountPreview(account, member, preview))
+        return previews
+
+    def execute_organization(
+        self,
+        previews: Sequence[AccountPreview],
+        *,
+        on_account: Callable[[str], None] | None = None,
+        on_event: Callable[[ApplyEvent], None] | None = None,
+        should_stop: StopCheck | None = None,
+    ) -> OrgApplyReport:
+        """Apply each account's preview in turn: snapshot, apply, verify. When an account
+        fails, its own changes are rolled back (its report says so) and the accounts after
+        it are left untouched.
+
+        Confirm with the user before calling this.
+        """
+        report = OrgApplyReport()
+        stopped = False
+        for item in previews:
+            if stopped:
+                report.accounts.append(AccountApply(item.account_id, "untouched"))
+                continue
+            if on_account is not None:
+                on_account(item.account_id)
+            try:
+                done = item.session.execute(
+                    item.preview, on_event=on_event, should_stop=should_stop
+                )
+            except RafixError as exc:
+                report.accounts.append(AccountApply(item.account_id, "failed", None, str(exc)))
+                stopped = True
+                continue
+            if done.ok:
+                status = "applied" if done.outcome is not Outcome.NOTHING else "unchanged"
+                report.accounts.append(AccountApply(item.account_id, status, done))
+                continue
+            status = {
+                Outcome.ROLLED_BACK: "rolled back",
+                Outcome.REFUSED: "refused",
+            }.get(done.outcome, "failed")
+            report.accounts.append(AccountApply(item.account_id, status, done, done.error))
+            stopped = True
+        return report
+
     def snapshots(self) -> list[SnapshotInfo]:
-        """The account's snapshots, newest first; damaged ones are listed as damaged."""
+        """The account's snapshots, newest first; damaged ones are listed as damaged. For an
+        organisation: every account's (each names its ``account_id``), newest first."""
+        if isinstance(self.source, OrgSource):
+            infos = [info for store in self._org_stores().values() for info in store.infos()]
+            wanted = set(self.source.accounts)
+            if wanted:
+                infos = [i for i in infos if i.account_id is None or i.account_id in wanted]
+            return sorted(infos, key=lambda i: i.id, reverse=True)
         return self.store.infos()
+
+    def _org_stores(self) -> dict[str, SnapshotStore]:
+        """Account ID (or "" for the one store a live organisation shares) -> its store."""
+        assert isinstance(self.source, OrgSource)
+        base = self.source.base
+        if isinstance(base, SandboxSource):
+            from remediations.sandbox.organization import is_organization, read_org
+
+            if is_organization(base.directory):
+                org = read_org(base.directory)
+                ids = self.source.accounts or (org.management_account_id, *org.accounts)
+                return {a: snapshot_store(self.source.member(a)) for a in ids}
+        return {"": self.store}
+
+    def snapshot_account(self, snapshot_id: str) -> str:
+        """The account a snapshot of this organisation belongs to.
+
+        Raises:
+            SnapshotError: no account of the organisation has it (or it is damaged).
+        """
+        from remediations.snapshots import SnapshotError
+
+        if not isinstance(self.source, OrgSource):
+            raise InputError("this needs --org or --account ID")
+        for account, store in self._org_stores().items():
+            try:
+                snapshot = store.load(snapshot_id)
+            except SnapshotError:
+                continue
+            found = account or str(getattr(snapshot, "account_id", "") or "")
+            if found:
+                return found
+        raise SnapshotError(f"{snapshot_id}: no account of the organisation has this snapshot")
 
     def preview_rollback(self, snapshot_id: str, *, force: bool = False) -> ApplyPreview:
         """The restore of a snapshot, as a preview for :meth:`execute`; nothing is written.
@@ -282,7 +552,57 @@ class Session:
                 read_only=self.read_only,
             )
 
+    def access(
+        self,
+        *,
+        roles: Sequence[str] = (),
+        query: CertificateQuery | None = None,
+        inventory: Inventory | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+        should_stop: StopCheck | None = None,
+    ) -> AccessMap:
+        """Who can assume each role that trusts Roles Anywhere: every path CA -> trust anchor
+        -> profile -> role with the certificate constraints it enforces (``remediations.access``).
+
+        Args:
+            roles: Only these roles (ARNs or names); default every role that trusts the service.
+            query: The reverse question: the map's ``matches`` list the roles this certificate
+                reaches (build it with ``CertificateQuery(subject=parse_dn("CN=..."))`` or
+                ``query_from_certificate(pem_bytes)``).
+            inventory: An inventory already read (e.g. ``ScanResult.inventory``); default: read
+                the account.
+        """
+        from remediations.access import build_access_map
+
+        if inventory is None:
+            inventory = self.load(on_progress=on_progress, should_stop=should_stop)
+        return build_access_map(inventory, roles=roles, query=query)
+
     # --- files -----------------------------------------------------------------------------
+
+    def load_organization(
+        self,
+        *,
+        on_progress: Callable[[Progress], None] | None = None,
+        should_stop: StopCheck | None = None,
+    ) -> OrgInventory:
+        """Read every account of an organisation source, each on its own (progress: one step
+        per account); an unreadable account is an ``AccountResult`` with its ``error``.
+
+        Raises:
+            InputError: the source is one account, not an organisation.
+        """
+        if not isinstance(self.source, OrgSource):
+            raise InputError("this reads several accounts: give --org or --account ID")
+        return load_organization(self.source, on_progress=on_progress, should_stop=should_stop)
+
+    def export_organization(self, out_dir: Path | str, org: OrgInventory) -> list[Path]:
+        """Write each account read into ``out_dir/ACCOUNT_ID/`` (the ``--from-file`` formats)
+        and ``out_dir/organization.json`` (the accounts, their names, which could not be
+        read), so that ``--from-file out_dir`` reads the organisation back."""
+        from remediations.sources.export import export_organization
+
+        return export_organization(org, out_dir)
 
     def export(self, out_dir: Path | str, *, inventory: Inventory | None = None) -> list[Path]:
         """Write the account in the ``--from-file`` formats (``iam.json``, ``anchors.json``,
@@ -292,26 +612,40 @@ class Session:
         return export_inventory(inventory if inventory is not None else self.load(), out_dir)
 
 
-def _check_anchor_answers(values: dict[str, str], inventory: Inventory) -> None:
-    """Every trust anchor ARN given is one of this account and of a region read (and, when
-    the account's Roles Anywhere resources were read, one that exists).
+@dataclass(frozen=True, slots=True)
+class AccountPreview:
+    """One account's part of an organisation apply: its session and its preview."""
 
-    Raises:
-        InputError: naming the answer and why its ARN does not belong here.
+    account_id: str
+    session: Session
+    preview: ApplyPreview
+
+
+@dataclass(frozen=True, slots=True)
+class AccountApply:
+    """How an organisation apply left one account.
+
+    ``status``: ``applied``, ``unchanged`` (nothing needed writing), ``rolled back`` (a change
+    failed; the account's changes were undone), ``failed`` (a change failed and not everything
+    could be restored, or the account could not be reached), ``refused`` (nothing written), or
+    ``untouched`` (an earlier account failed, so this one was not started).
     """
-    read = "rolesanywhere" in inventory.coverage
-    for name, value in values.items():
-        if name.rsplit(".", 1)[-1] != "trust_anchor_arn":
-            continue
-        for arn in (v.strip() for v in value.split(",") if v.strip()):
-            problem = anchor_problem(
-                arn,
-                account_id=inventory.account_id,
-                regions=inventory.regions if read else (),
-                known=inventory.trust_anchors if read else None,
-            )
-            if problem:
-                raise InputError(f"--set {shown(name, limit=80)}: {shown(problem)}")
+
+    account_id: str
+    status: str
+    report: ApplyReport | None = None
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class OrgApplyReport:
+    """An organisation apply, account by account, in the order they were applied."""
+
+    accounts: list[AccountApply] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(a.status in ("applied", "unchanged") for a in self.accounts)
 
 
 def _account_id(account: Any) -> str | None:
@@ -325,10 +659,19 @@ def _account_id(account: Any) -> str | None:
 
 #: The typed values a front end meets, importable from the facade itself.
 __all__ = [
+    "AccessMap",
+    "AccountApply",
+    "AccountPreview",
+    "AccountSummary",
     "Answer",
     "ApplyEvent",
     "ApplyPreview",
     "ApplyReport",
+    "CertificateQuery",
+    "MemberSource",
+    "OrgApplyReport",
+    "OrgInventory",
+    "OrgSource",
     "Progress",
     "Question",
     "ScanResult",

@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     """Scan the account named by the source options; 1 when a finding reaches ``--fail-on``."""
     session = session_from_args(args)
     selection = selection_from_args(args, session.settings.suppress)  # bad options: before reading
-    with output.Progress("reading the account") as progress:
+    what = "reading the accounts" if result_is_org(session.source) else "reading the account"
+    with output.Progress(what) as progress:
         progress.start("connecting")
         result = session.scan(on_progress=progress.callback(), pause_gc=True)
     chosen = select_findings(result.findings, selection)
@@ -74,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         in_baseline=chosen.in_baseline,
         warnings=warnings,
         width=TABLE_WIDTH if to_file else _terminal_width(),
+        accounts=result.accounts,
     )
     if to_file:
         write_output(destination, text, what="the report")
@@ -108,6 +110,12 @@ def refuse_partial(
         f"the scan is incomplete, so it reports nothing: {first}{more}. Fix the access or the "
         "export, or pass --allow-partial to report on what was read"
     )
+
+
+def result_is_org(source: Source) -> bool:
+    from remediations.source import is_organization
+
+    return is_organization(source)
 
 
 def _terminal_width() -> int:
