@@ -89,7 +89,7 @@ def value_problem(key: str, value: str) -> str | None:
 
 
 def _known_service(prefix: str) -> bool:
-    from remediations.service_prefixes import SERVICE_PREFIXES
+    from remediations.iam.service_prefixes import SERVICE_PREFIXES
 
     return bool(_SERVICE_PREFIX.match(prefix)) and prefix in SERVICE_PREFIXES
 

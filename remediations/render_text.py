@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from remediations.apply import (
+from remediations.apply.results import (
     ApplyEvent,
     ApplyPreview,
     ApplyReport,
@@ -22,9 +22,10 @@ from remediations.apply import (
     RolledBack,
     SnapshotTaken,
 )
+from remediations.apply.snapshots import SnapshotInfo
 from remediations.model import Inventory, SourceWarning
 from remediations.plan import Change, Plan
-from remediations.snapshots import SnapshotInfo
+from remediations.textsafe import command_line
 from remediations.textsafe import shown as _e
 
 
@@ -122,8 +123,6 @@ def render_plan_json(plan: Plan) -> str:
 
 def _rollback_command(snapshot_id: str | None, again: Sequence[str]) -> str:
     """``rafix rollback ID`` with the options that name the account: a hint that runs."""
-    from remediations.console import command_line
-
     return command_line("rafix", "rollback", str(snapshot_id), *again)
 
 

@@ -130,7 +130,7 @@ def render_table(
     if not_read:
         lines.append(f"PARTIAL SCAN: {len(not_read)} part(s) of the account were not read:")
         for w in not_read:
-            lines.extend(_wrap(str(w), "  - ", width, rest="    "))
+            lines.extend(wrap(str(w), "  - ", width, rest="    "))
         lines.append("")
     if findings:
         heads = [
@@ -153,7 +153,7 @@ def render_table(
                 line = f"{_ANSI[finding.severity]}{label}{_RESET}{line[len(label) :]}"
             lines.append(line)
             lines.extend(_resource_lines(finding.resource_arn, names, indent, width))
-            lines.extend(_wrap(finding.title, indent, width))
+            lines.extend(wrap(finding.title, indent, width))
         lines.append("")
     summary = summary_line(findings, suppressed=len(suppressed), in_baseline=in_baseline)
     if not_read:
@@ -169,14 +169,14 @@ def render_table(
         for item in suppressed:
             f, rule = item.finding, item.suppression
             until = f", until {rule.expires}" if rule.expires else ""
-            lines.extend(_wrap(f"{f.id} on {_display(f.resource_arn, names)}", "  - ", width))
-            lines.extend(_wrap(f"reason: {rule.reason}{until}", "    ", width))
+            lines.extend(wrap(f"{f.id} on {_display(f.resource_arn, names)}", "  - ", width))
+            lines.extend(wrap(f"reason: {rule.reason}{until}", "    ", width))
     others = [w for w in warnings if not any(w is n for n in not_read)]
     if others:
         lines.append("")
         lines.append(f"Warnings ({len(others)}):")
         for w in others:
-            lines.extend(_wrap(str(w), "  - ", width, rest="    "))
+            lines.extend(wrap(str(w), "  - ", width, rest="    "))
     return "\n".join(lines) + "\n"
 
 
@@ -216,7 +216,7 @@ def _account_lines(findings: Sequence[Finding], accounts: Sequence[Any], width: 
             text = f"{label}: {item['total']} finding{'s' if item['total'] != 1 else ''}" + (
                 f" ({', '.join(counts)})" if counts else ""
             )
-        lines.extend(_wrap(text, "  ", width, rest="    "))
+        lines.extend(wrap(text, "  ", width, rest="    "))
     return lines
 
 
@@ -243,7 +243,7 @@ def _resource_lines(
     name = short_name(arn, names)
     if arn.endswith("/" + name) or arn == name:
         return _wrap_arn(arn, indent, width)
-    lines = _wrap(name, indent, width)
+    lines = wrap(name, indent, width)
     return lines + _wrap_arn(arn, indent, width)
 
 
@@ -263,7 +263,7 @@ def _wrap_arn(arn: str, indent: str, width: int) -> list[str]:
     return [indent + line for line in lines]
 
 
-def _wrap(text: str, indent: str, width: int, rest: str | None = None) -> list[str]:
+def wrap(text: str, indent: str, width: int, rest: str | None = None) -> list[str]:
     """Word-boundary wrapping; a word longer than the line stays whole rather than split."""
     wrapped = textwrap.wrap(
         shown(text),

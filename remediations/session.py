@@ -28,18 +28,17 @@ from typing import TYPE_CHECKING, Any
 
 from remediations.access import AccessMap, CertificateQuery
 from remediations.answers import Answer, Question, check_anchor_answers, values_from_answers
-from remediations.apply import ApplyEvent, ApplyPreview, ApplyReport, Outcome
+from remediations.apply.results import ApplyEvent, ApplyPreview, ApplyReport, Outcome
+from remediations.apply.snapshots import SnapshotInfo, SnapshotStore
 from remediations.catalog import CATALOG
 from remediations.errors import ApplyError, InputError, RafixError
 from remediations.findings import Finding
 from remediations.model import Inventory, SourceWarning
-from remediations.organization import OrgInventory
 from remediations.plan import Plan
 from remediations.progress import Progress, StopCheck
 from remediations.selection import Selection, SuppressedFinding
 from remediations.selection import select_findings as apply_selection
 from remediations.settings import Settings
-from remediations.snapshots import SnapshotInfo, SnapshotStore
 from remediations.source import (
     LiveSource,
     MemberSource,
@@ -53,6 +52,7 @@ from remediations.source import (
     source_label,
     writable,
 )
+from remediations.sources.organization import OrgInventory
 
 if TYPE_CHECKING:  # onboarding renders templates: imported only when used
     from remediations.onboarding import Onboarding, OnboardRequest
@@ -170,7 +170,7 @@ class Session:
             pause_gc: Pause Python's cyclic garbage collector during the checks (faster;
                 process-wide, so only for a one-shot process such as the CLI).
         """
-        from remediations.scan import run_checks
+        from remediations.checks.run import run_checks
 
         if isinstance(self.source, OrgSource):
             return self._scan_org(on_progress, should_stop, pause_gc)
@@ -192,7 +192,7 @@ class Session:
     ) -> ScanResult:
         """Every account read concurrently, then checked on its own (a check never mixes
         two accounts' resources); the findings of all, most severe first."""
-        from remediations.scan import run_checks
+        from remediations.checks.run import run_checks
 
         assert isinstance(self.source, OrgSource)
         org = load_organization(self.source, on_progress=on_progress, should_stop=should_stop)
@@ -231,6 +231,7 @@ class Session:
         resources: Sequence[str] = (),
         answers: Sequence[Answer] = (),
         scan: ScanResult | None = None,
+        repair_broken: bool = False,
         include_suppressed: bool = False,
     ) -> Plan:
         """The fixes for the findings (all, or those with an ID in ``findings`` and on a
@@ -239,7 +240,8 @@ class Session:
         Findings that an active suppression of the settings accepts are not planned (they are
         listed in ``plan.suppressed``) unless ``include_suppressed``.
         The plan's ``questions`` say what else it needs; plan again with more answers.
-        Nothing is written.
+        Nothing is written. With ``repair_broken``, roles no certificate can use today are
+        repaired too (each change says which certificates gain access); the plan records it.
 
         Raises:
             InputError: an unknown finding ID, or an answer with an unknown key or no value.
@@ -259,12 +261,14 @@ class Session:
             picked = apply_selection(chosen, Selection(suppressions=self.settings.suppress))
             chosen, accepted = picked.findings, picked.suppressed
         if isinstance(self.source, OrgSource):
-            plan = self._plan_org(result, chosen, values)
+            plan = self._plan_org(result, chosen, values, repair_broken)
         else:
-            plan = build_plan(
-                result.inventory, propose(result.inventory, chosen, self.settings, values)
+            proposals = propose(
+                result.inventory, chosen, self.settings, values, repair_broken=repair_broken
             )
+            plan = build_plan(result.inventory, proposals)
             self._mark_managed(plan, result.inventory)
+        plan.repair_broken = repair_broken
         plan.suppressed = [
             {
                 "id": a.finding.id,
@@ -275,7 +279,13 @@ class Session:
         ]
         return plan
 
-    def _plan_org(self, result: ScanResult, chosen: Sequence[Finding], values: Any) -> Plan:
+    def _plan_org(
+        self,
+        result: ScanResult,
+        chosen: Sequence[Finding],
+        values: Any,
+        repair_broken: bool = False,
+    ) -> Plan:
         """One plan over the organisation: each account's fixes proposed from that account
         alone, grouped by account (``Plan.accounts``), changes numbered across the plan."""
         from remediations.plan import build_plan
@@ -290,7 +300,8 @@ class Session:
         for account in merged.accounts:
             inventory = result.inventories[account]
             mine = [f for f in chosen if f.account_id == account]
-            plan = build_plan(inventory, propose(inventory, mine, self.settings, values))
+            proposals = propose(inventory, mine, self.settings, values, repair_broken=repair_broken)
+            plan = build_plan(inventory, proposals)
             self.member(account)._mark_managed(plan, inventory)
             merged.changes.extend(plan.changes)
             merged.needs_input.extend(plan.needs_input)
@@ -317,7 +328,7 @@ class Session:
         if not arns or not writable(self.source):
             return
         if isinstance(self.source, OrgSource | MemberSource):
-            from remediations.aws import read_tags
+            from remediations.sources.aws import read_tags
 
             with open_account(self.source) as account:
                 read_tags(account, inventory, arns)
@@ -368,8 +379,8 @@ class Session:
             ApplyError: the plan cannot be applied here (offline files, another account,
                 damaged, an earlier phase missing) or the account cannot be read.
         """
-        from remediations.apply import preview_apply
-        from remediations.executor import Executor
+        from remediations.apply.executor import Executor
+        from remediations.apply.preview import preview_apply
 
         with open_account(self.source) as account:
             return preview_apply(
@@ -399,8 +410,8 @@ class Session:
             Cancelled: ``should_stop`` was True before the first write (after it, what was
                 applied is rolled back and the report says so).
         """
-        from remediations.apply import execute
-        from remediations.executor import Executor
+        from remediations.apply.execute import execute
+        from remediations.apply.executor import Executor
 
         if not preview.steps or self.read_only or preview.read_only or preview.refused:
             # Refusals and no-ops need no account (and a read-only session opens none to write).
@@ -500,7 +511,7 @@ class Session:
         assert isinstance(self.source, OrgSource)
         base = self.source.base
         if isinstance(base, SandboxSource):
-            from remediations.sandbox.organization import is_organization, read_org
+            from remediations.sources.sandbox.organization import is_organization, read_org
 
             if is_organization(base.directory):
                 org = read_org(base.directory)
@@ -514,7 +525,7 @@ class Session:
         Raises:
             SnapshotError: no account of the organisation has it (or it is damaged).
         """
-        from remediations.snapshots import SnapshotError
+        from remediations.apply.snapshots import SnapshotError
 
         if not isinstance(self.source, OrgSource):
             raise InputError("this needs --org or --account ID")
@@ -536,8 +547,8 @@ class Session:
             ApplyError: a resource changed since (unless ``force``), is gone, or the snapshot
                 is of another account.
         """
-        from remediations.apply import preview_rollback
-        from remediations.executor import Executor
+        from remediations.apply.executor import Executor
+        from remediations.apply.rollback import preview_rollback
 
         store = self.store
         store.load(snapshot_id)  # a missing or damaged snapshot is refused before connecting

@@ -16,6 +16,7 @@ passed through here: JSON escapes what it must and a script wants the value itse
 from __future__ import annotations
 
 import re
+import shlex
 
 #: C0 and C1 controls and DEL, zero-width and bidirectional formatting characters, line and
 #: paragraph separators, the byte-order mark and lone surrogates.
@@ -62,4 +63,20 @@ def is_safe(text: str) -> bool:
     return _UNSAFE_RE.search(text) is None
 
 
-__all__ = ["MAX_SHOWN", "for_terminal", "is_safe", "shown"]
+def command_line(*words: str | None) -> str:
+    """A shell command from its words (None and "" dropped), each quoted as needed.
+
+    A word holding a control or invisible character is written in ANSI-C quoting
+    (``$'a\\nb'``, as bash, zsh and ksh read it), so the line still runs as printed and never
+    carries the character itself to the terminal."""
+    return " ".join(_quote(w) for w in words if w)
+
+
+def _quote(word: str) -> str:
+    if is_safe(word):
+        return shlex.quote(word)
+    escaped = shown(word.replace("\\", "\\\\").replace("'", "\\'"), limit=None)
+    return f"$'{escaped}'"
+
+
+__all__ = ["MAX_SHOWN", "command_line", "for_terminal", "is_safe", "shown"]

@@ -26,10 +26,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from remediations.errors import InputError
+from remediations.iam.policy import MAX_DOCUMENT_CHARS, minified_length
 from remediations.inputs import InputLimits, read_input
 from remediations.model import JSON, Inventory, Role, SourceWarning
-from remediations.policy import MAX_DOCUMENT_CHARS, minified_length
 from remediations.sources.convert import (
     ARN_KEYS,
     ShapeError,
@@ -203,8 +205,13 @@ def read_json(
     """
     name = shown(path, limit=200)
     data = read_input(path, limits)
-    if not data.strip():
+    if not data or data.isspace():
         raise InputError(f"{name}: the file is empty")
+    if data[:2] not in (b"\xff\xfe", b"\xfe\xff") and data[:3] != b"\xef\xbb\xbf":
+        try:
+            return _fast_decode(data)
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            pass  # the standard parser accepts what this one refuses, or says what is wrong
     text = _decode(path, data)
     try:
         top = json.loads(text)
@@ -278,6 +285,12 @@ def repair_text(top: Any) -> list[tuple[str, str | None]]:
                 elif isinstance(value, (dict, list)):
                     stack.append((value, f"{where}[{index}]", arn))
     return found
+
+
+#: msgspec's JSON decoder: three times the speed of ``json`` on a large export, and what it
+#: accepts it reads exactly as ``json`` does (integers of any size included). What it refuses
+#: (NaN, numbers out of range, lone surrogates, bad UTF-8, malformed text) goes to ``json``.
+_fast_decode = msgspec.json.Decoder().decode
 
 
 def _decode(path: Path, data: bytes) -> str:
@@ -524,7 +537,7 @@ def _extra(item: JSON, merged: JSON) -> JSON:
     return {k: v for k, v in item.items() if merged.get(k) in (None, [], {})}
 
 
-#: :func:`remediations.policy.minified` with the encoder built once: ``json.dumps`` with
+#: :func:`remediations.iam.policy.minified` with the encoder built once: ``json.dumps`` with
 #: options builds one per call, which on a 10,000-role export costs more than the encoding.
 _MINIFY = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
