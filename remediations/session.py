@@ -416,7 +416,7 @@ class Session:
         if not preview.steps or self.read_only or preview.read_only or preview.refused:
             # Refusals and no-ops need no account (and a read-only session opens none to write).
             return execute(preview, None, self.store)
-        with open_account(self.source) as account:
+        with open_account(self.source, write=True) as account:
             account_id = _account_id(account)
             if preview.account_id and account_id and preview.account_id != account_id:
                 raise ApplyError(

@@ -301,8 +301,10 @@ def keep_regions(inventory: Inventory, regions: Sequence[str]) -> None:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def open_account(source: Source) -> AccountSession:
+def open_account(source: Source, *, write: bool = False) -> AccountSession:
     """The account behind ``source``, open (use as a context manager: closing saves a sandbox).
+
+    ``write``: the caller will write (an apply): a sandbox is opened under its exclusive lock.
 
     Raises:
         ApplyError: a files source (offline files cannot be written to).
@@ -323,7 +325,7 @@ def open_account(source: Source) -> AccountSession:
     if isinstance(source, SandboxSource):
         from remediations.sources.sandbox import open_sandbox
 
-        return open_sandbox(source.directory, regions)
+        return open_sandbox(source.directory, regions, exclusive=write)
     from remediations.sources.aws_session import AccountSession
 
     return AccountSession(

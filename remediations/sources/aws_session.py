@@ -253,6 +253,11 @@ class AccountSession:
         response = call_api(lambda: self.client("ec2").describe_regions(), "ec2:DescribeRegions")
         return {r["RegionName"] for r in response.get("Regions", [])}
 
+    def commit(self) -> None:
+        """Make what was written durable before an apply reports it: a live account already
+        holds it (a sandbox saves its state here)."""
+        return None
+
     def close(self) -> None:
         """Close every client, then run ``on_close`` (once)."""
         with self._lock:

@@ -214,22 +214,29 @@ def read_json(
             pass  # the standard parser accepts what this one refuses, or says what is wrong
     text = _decode(path, data)
     try:
-        top = json.loads(text)
+        top = _loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{name}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
         ) from None
     except RecursionError:
         raise InputError(f"{name}: not valid JSON (nested too deeply)") from None
-    except ValueError:
-        # A number of more digits than Python converts (4,300): read it again with such
-        # numbers kept as a huge value, which the fields that hold numbers report on.
-        top = json.loads(text, parse_int=_bounded_int)
     if _SURROGATE_ESCAPE.search(text):
         found = repair_text(top)
         if repaired is not None:
             repaired.extend(found)
     return top
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        # A number of more digits than Python converts (4,300): read it again with such
+        # numbers kept as a huge value, which the fields that hold numbers report on.
+        return json.loads(text, parse_int=_bounded_int)
 
 
 #: What a JSON integer of more digits than Python converts is read as.
