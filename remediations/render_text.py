@@ -23,6 +23,7 @@ from remediations.apply.results import (
     SnapshotTaken,
 )
 from remediations.apply.snapshots import SnapshotInfo
+from remediations.apply.widening import WIDENS
 from remediations.model import Inventory, SourceWarning
 from remediations.plan import Change, Plan
 from remediations.textsafe import command_line
@@ -171,6 +172,12 @@ def preview_lines(preview: ApplyPreview, *, again: Sequence[str] = ()) -> list[s
         if preview.account_id
         else _e(preview.source)
     )
+    widens = [s for s in preview.steps if any(line.startswith(WIDENS) for line in s.diff_lines)]
+    if widens:
+        out.append(
+            f"Warning: this {preview.kind} WIDENS ACCESS on {len(widens)} resource(s): "
+            f"{', '.join(_e(s.resource_arn) for s in widens)} (the lines marked below)."
+        )
     out.append(
         f"About to apply {len(preview.steps)} change(s) from {_e(preview.label)} to {where}:"
     )
@@ -285,13 +292,19 @@ def render_snapshots_text(
 
 
 def render_snapshots_json(snapshots: Sequence[SnapshotInfo], *, accounts: bool = False) -> str:
-    """The INTERFACE.md ``snapshots --format json`` document (damaged ones are left out);
-    ``accounts``: each entry also names its ``account_id`` (an organisation's snapshots)."""
+    """The INTERFACE.md ``snapshots --format json`` document; a damaged snapshot is listed
+    with ``damaged`` saying why (null for the others), so a script never mistakes a store
+    with damaged snapshots for an empty one; ``accounts``: each entry also names its
+    ``account_id`` (an organisation's snapshots)."""
     document = {
         "snapshots": [
-            {**s.summary(), **({"account_id": s.account_id} if accounts else {})}
+            {
+                **s.summary(),
+                "damaged": s.damaged,
+                "interrupted": s.interrupted,
+                **({"account_id": s.account_id} if accounts else {}),
+            }
             for s in snapshots
-            if not s.damaged
         ]
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
