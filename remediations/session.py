@@ -226,6 +226,7 @@ class Session:
         resources: Sequence[str] = (),
         answers: Sequence[Answer] = (),
         scan: ScanResult | None = None,
+        repair_broken: bool = False,
         include_suppressed: bool = False,
     ) -> Plan:
         """The fixes for the findings (all, or those with an ID in ``findings`` and on a
@@ -234,7 +235,8 @@ class Session:
         Findings that an active suppression of the settings accepts are not planned (they are
         listed in ``plan.suppressed``) unless ``include_suppressed``.
         The plan's ``questions`` say what else it needs; plan again with more answers.
-        Nothing is written.
+        Nothing is written. With ``repair_broken``, roles no certificate can use today are
+        repaired too (each change says which certificates gain access); the plan records it.
 
         Raises:
             InputError: an unknown finding ID, or an answer with an unknown key or no value.
@@ -253,12 +255,14 @@ class Session:
             picked = apply_selection(chosen, Selection(suppressions=self.settings.suppress))
             chosen, accepted = picked.findings, picked.suppressed
         if isinstance(self.source, OrgSource):
-            plan = self._plan_org(result, chosen, values)
+            plan = self._plan_org(result, chosen, values, repair_broken)
         else:
-            plan = build_plan(
-                result.inventory, propose(result.inventory, chosen, self.settings, values)
+            proposals = propose(
+                result.inventory, chosen, self.settings, values, repair_broken=repair_broken
             )
+            plan = build_plan(result.inventory, proposals)
             self._mark_managed(plan, result.inventory)
+        plan.repair_broken = repair_broken
         plan.suppressed = [
             {
                 "id": a.finding.id,
@@ -269,7 +273,13 @@ class Session:
         ]
         return plan
 
-    def _plan_org(self, result: ScanResult, chosen: Sequence[Finding], values: Any) -> Plan:
+    def _plan_org(
+        self,
+        result: ScanResult,
+        chosen: Sequence[Finding],
+        values: Any,
+        repair_broken: bool = False,
+    ) -> Plan:
         """One plan over the organisation: each account's fixes proposed from that account
         alone, grouped by account (``Plan.accounts``), changes numbered across the plan."""
         from remediations.plan import build_plan
@@ -284,7 +294,8 @@ class Session:
         for account in merged.accounts:
             inventory = result.inventories[account]
             mine = [f for f in chosen if f.account_id == account]
-            plan = build_plan(inventory, propose(inventory, mine, self.settings, values))
+            proposals = propose(inventory, mine, self.settings, values, repair_broken=repair_broken)
+            plan = build_plan(inventory, proposals)
             self.member(account)._mark_managed(plan, inventory)
             merged.changes.extend(plan.changes)
             merged.needs_input.extend(plan.needs_input)

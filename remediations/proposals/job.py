@@ -70,6 +70,8 @@ class _Job:
     findings: list[Finding]
     result: ProposalSet
     profiles: ProfileIndex
+    #: ``--repair-broken``: roles no certificate can use today may be repaired.
+    repair_broken: bool = False
 
     @property
     def ids(self) -> set[str]:
