@@ -172,6 +172,15 @@ class TrustAnalysis:
             object.__setattr__(self, "compiled", policy)
         return admits_all_actions(policy, certificate_request_context(cert))
 
+    def admits_request(self, context: Mapping[str, ContextValue]) -> bool:
+        """:meth:`admits` for a certificate's request context, built once by the caller
+        (:func:`certificate_request_context`) when several policies judge one certificate."""
+        policy = self.compiled
+        if policy is None:
+            policy = compile_policy(self.document)
+            object.__setattr__(self, "compiled", policy)
+        return admits_all_actions(policy, context)
+
     def describe_statement(self, index: int) -> str:
         """``statement 2 (Sid "X")`` style label for messages (1-based)."""
         sid = self.statement_sids.get(index)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import itertools
 import random
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from remediations.evaluator import compile_policy
@@ -14,7 +14,7 @@ from remediations.iam.conditions import ContextValue
 from remediations.model import REQUIRED_ACTIONS
 from remediations.policy import as_list
 from remediations.proposals.results import _Refuse
-from remediations.trust import CertificateContext, analyze_trust
+from remediations.trust import CertificateContext, analyze_trust, certificate_request_context
 
 _FRESH = "rafix-witness"
 _ROGUE_ANCHOR = "arn:aws:rolesanywhere:us-east-1:111122223333:trust-anchor/x"
@@ -41,9 +41,10 @@ def prove_safe(
     workload_seen = False
     evaluated = (baseline_doc, patched)
     for cert in witnesses(original, patched, intended, anchors, evaluated=evaluated):
-        if not after.admits(cert):
+        request = certificate_request_context(cert)
+        if not after.admits_request(request):
             continue
-        if not before.admits(cert):
+        if not before.admits_request(request):
             raise _Refuse(
                 "the patched trust policy would admit a certificate the current one refuses "
                 f"({describe_certificate(cert)})"
@@ -205,8 +206,13 @@ def witnesses(
             [intended_combo],
             (tuple(rng.choice(dims[k]) for k in keys) for _ in range(_MAX_WITNESSES)),
         )
+    build = _certificate_builder(keys)
+    seen: set[tuple[str | None, ...]] = set()
     for combo in combos:
-        yield _certificate(dict(zip(keys, combo, strict=True)))
+        if combo in seen:
+            continue  # a sampled repeat: its verdicts are those already checked
+        seen.add(combo)
+        yield build(combo)
 
 
 def _intended_value(
@@ -218,37 +224,60 @@ def _intended_value(
     return next((o for o in options if o not in (None, _FRESH)), options[0])
 
 
-def _certificate(values: dict[str, str | None]) -> CertificateContext:
-    subject: dict[str, str] = {}
-    issuer: dict[str, str] = {}
-    san: dict[str, str] = {}
-    extra: dict[str, Any] = {}
-    session: str | None = None
-    source_arn = values.get("aws:sourcearn") or ""
-    for key, value in values.items():
-        if key == "aws:sourcearn":
-            continue
-        if key == "sts:rolesessionname":
-            session = value
+def _certificate_builder(
+    keys: Sequence[str],
+) -> Callable[[tuple[str | None, ...]], CertificateContext]:
+    """:func:`_certificate` for combos of values of ``keys``, with where each key goes worked
+    out once (a proof builds thousands of witnesses over the same keys)."""
+    slots: list[tuple[str, str]] = []
+    for key in keys:
+        if key in ("aws:sourcearn", "sts:rolesessionname"):
+            slots.append((key, ""))
             continue
         tail = key.removeprefix("aws:principaltag/")
         field_name, _, rdn = tail.partition("/")
-        target = {"x509subject": subject, "x509issuer": issuer, "x509san": san}.get(field_name)
-        if target is not None and key.startswith("aws:principaltag/"):
-            if value is not None:
-                target[rdn.upper() if field_name != "x509san" else _san_name(rdn)] = value
+        if field_name in ("x509subject", "x509issuer", "x509san") and key.startswith(
+            "aws:principaltag/"
+        ):
+            slots.append((field_name, rdn.upper() if field_name != "x509san" else _san_name(rdn)))
         else:
-            extra[key] = value
-    if session == "$cn":
-        session = subject.get("CN")
-    return CertificateContext(
-        source_arn=source_arn,
-        subject=subject,
-        issuer=issuer,
-        san=san,
-        role_session_name=session,
-        extra=extra,
-    )
+            slots.append(("extra", key))
+
+    def build(combo: tuple[str | None, ...]) -> CertificateContext:
+        fields: dict[str, dict[str, Any]] = {
+            "x509subject": {},
+            "x509issuer": {},
+            "x509san": {},
+            "extra": {},
+        }
+        source_arn = ""
+        session: str | None = None
+        for (where, name), value in zip(slots, combo, strict=True):
+            if where == "aws:sourcearn":
+                source_arn = value or ""
+            elif where == "sts:rolesessionname":
+                session = value
+            elif where == "extra":
+                fields["extra"][name] = value
+            elif value is not None:
+                fields[where][name] = value
+        if session == "$cn":
+            session = fields["x509subject"].get("CN")
+        return CertificateContext(
+            source_arn=source_arn,
+            subject=fields["x509subject"],
+            issuer=fields["x509issuer"],
+            san=fields["x509san"],
+            role_session_name=session,
+            extra=fields["extra"],
+        )
+
+    return build
+
+
+def _certificate(values: dict[str, str | None]) -> CertificateContext:
+    """The witness certificate with these request values (lower-case keys)."""
+    return _certificate_builder(list(values))(tuple(values.values()))
 
 
 def _san_name(rdn: str) -> str:

@@ -30,7 +30,12 @@ from remediations.proposals.trust_patches import VARIABLES_VERSION
 from remediations.render import check_document, render
 from remediations.settings import Settings
 from remediations.state import detailed_role_state, resource_id, state_from_inventory
-from remediations.trust import TrustAnalysis, analyze_trust, canonical_subject_key
+from remediations.trust import (
+    TrustAnalysis,
+    analyze_trust,
+    canonical_subject_key,
+    certificate_request_context,
+)
 
 #: Findings fixed by moving workloads to dedicated roles (phase 2) and narrowing the shared
 #: role once their clients have switched (phase 3). Splits change which role each workload
@@ -261,8 +266,9 @@ def _prove_dedicated(
     before, shared, after = analyze_trust(original), analyze_trust(base), analyze_trust(dedicated)
     seen = False
     for cert in witnesses(base, dedicated, intended, anchors, evaluated=(original,)):
-        admitted, ours = after.admits(cert), _matches(cert, intended)
-        if admitted and not before.admits(cert):
+        request = certificate_request_context(cert)
+        admitted, ours = after.admits_request(request), _matches(cert, intended)
+        if admitted and not before.admits_request(request):
             raise _Refuse(
                 "the dedicated role would admit a certificate the shared role refuses "
                 f"({describe_certificate(cert)})"
@@ -271,7 +277,7 @@ def _prove_dedicated(
             raise _Refuse(
                 f"the dedicated role would admit another workload ({describe_certificate(cert)})"
             )
-        if ours and shared.admits(cert) and not admitted:
+        if ours and shared.admits_request(request) and not admitted:
             raise _Refuse(
                 "the dedicated role would refuse a certificate of the workload that the shared "
                 f"role admits ({describe_certificate(cert)})"
