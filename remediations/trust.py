@@ -165,21 +165,21 @@ class TrustAnalysis:
 
     def admits(self, cert: CertificateContext) -> bool:
         """True when Roles Anywhere can assume the role for this certificate (all 3 actions)."""
-        policy = self.compiled
-        if policy is None:
-            # A shared analysis rebound to this document: compile its own once, not per call.
-            policy = compile_policy(self.document)
-            object.__setattr__(self, "compiled", policy)
-        return admits_all_actions(policy, certificate_request_context(cert))
+        return admits_all_actions(self.policy(), certificate_request_context(cert))
 
     def admits_request(self, context: Mapping[str, ContextValue]) -> bool:
         """:meth:`admits` for a certificate's request context, built once by the caller
         (:func:`certificate_request_context`) when several policies judge one certificate."""
+        return admits_all_actions(self.policy(), context)
+
+    def policy(self) -> CompiledPolicy:
+        """The compiled document (compiled once: a shared analysis rebound to this document
+        compiles its own on first use)."""
         policy = self.compiled
         if policy is None:
             policy = compile_policy(self.document)
             object.__setattr__(self, "compiled", policy)
-        return admits_all_actions(policy, context)
+        return policy
 
     def describe_statement(self, index: int) -> str:
         """``statement 2 (Sid "X")`` style label for messages (1-based)."""

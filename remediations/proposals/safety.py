@@ -153,7 +153,7 @@ def _anchor_classes(
     anchor of the account multiplies the witnesses of every proof, and planning an account
     grew with the square of its size.
     """
-    clauses = [c for doc in docs for s in compile_policy(doc).statements for c in s.clauses]
+    clauses = [c for doc in docs for s in analyze_trust(doc).policy().statements for c in s.clauses]
     if any(
         not c.key or (c.uses_variables and "${aws:source" in repr(c.values).lower())
         for c in clauses
