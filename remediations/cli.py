@@ -914,6 +914,8 @@ def entry() -> NoReturn:
     tests and callers in a longer-lived process.
     """
     code = main()
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        raise SystemExit(code)  # a profiler or tracer writes its results as Python exits
     try:
         sys.stdout.flush()
         sys.stderr.flush()
