@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from remediations.aws import AccountSession, read_account
 from remediations.errors import ApplyError, InputError
+from remediations.jsontext import dumps_indented
 from remediations.model import JSON, Inventory, SourceWarning
 from remediations.sandbox.emulator import RolesAnywhereEmulator
 from remediations.sandbox.faults import Fault, FaultInjector, is_write
@@ -289,9 +290,7 @@ class SandboxSession(AccountSession):
         written = []
         for name in EXPORT_FILES:
             if name in docs:
-                write_output(
-                    folder / name, json.dumps(docs[name], indent=2) + "\n", what="the sandbox"
-                )
+                write_output(folder / name, dumps_indented(docs[name]) + "\n", what="the sandbox")
                 written.append(folder / name)
         tags = {
             arn: tags
