@@ -71,13 +71,38 @@ def _propose_splits(
     """Plan the two-phase split of every role with a multiple-subject or mixed-principal
     finding; a split that cannot be made safely is explained instead."""
     taken = {role.name.lower() for role in inventory.roles.values()}
+    changes = _Changes(result.changes)
     for arn, findings in sorted(groups.items()):
         ids = sorted({f.id for f in findings})
         try:
-            _split_role(_Split(inventory, settings, arn, ids, result, profiles), taken)
+            _split_role(_Split(inventory, settings, arn, ids, result, profiles, changes), taken)
         except (FixRefused, PolicyError) as exc:
             for fid in ids:
                 result.not_fixable.append(NotFixable(fid, arn, f"Refused: {exc}."))
+
+
+class _Changes:
+    """The first change of each (resource, phase) in a plan's growing list of changes,
+    looked up without scanning the list (every split looks up many)."""
+
+    def __init__(self, changes: list[ProposedChange]) -> None:
+        self._changes = changes
+        self._first: dict[tuple[str, int], ProposedChange] = {}
+        self._seen: list[ProposedChange] = []
+
+    def first(self, arn: str, phase: int) -> ProposedChange | None:
+        changes = self._changes
+        seen = self._seen
+        if len(changes) < len(seen) or any(
+            changes[i] is not seen[i] for i in (0, len(seen) - 1) if seen
+        ):
+            # Not only appended to since the last look: index it afresh.
+            self._first.clear()
+            seen.clear()
+        for change in changes[len(seen) :]:
+            self._first.setdefault((change.resource_arn, change.phase), change)
+            seen.append(change)
+        return self._first.get((arn, phase))
 
 
 @dataclass(slots=True)
@@ -90,11 +115,10 @@ class _Split:
     ids: list[str]
     result: ProposalSet
     profiles: ProfileIndex
+    changes: _Changes
 
     def change(self, arn: str, phase: int) -> ProposedChange | None:
-        return next(
-            (c for c in self.result.changes if c.resource_arn == arn and c.phase == phase), None
-        )
+        return self.changes.first(arn, phase)
 
     def why(self) -> str:
         return " ".join(f"{fid}: {CATALOG[fid].title}." for fid in self.ids)
