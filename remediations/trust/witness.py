@@ -25,12 +25,13 @@ from remediations.iam.evaluator import (
     CompiledStatement,
     ContextValue,
     Decision,
+    compile_policy,
     has_variables,
     has_wildcard,
     substitute,
     variable_keys,
 )
-from remediations.trust.facts import RA_PRINCIPAL, CertificateContext
+from remediations.trust.facts import RA_PRINCIPAL, CertificateContext, TrustAnalysis
 from remediations.trust.keys import ALWAYS_PRESENT, IP_KEYS, certificate_dimension
 
 #: A value no policy names (the fresh candidate of a key).
@@ -274,20 +275,16 @@ MAX_WITNESSES = 3000
 
 
 def _dimensions(
-    docs: Sequence[dict[str, Any]],
+    analyses: Sequence[TrustAnalysis],
     intended: dict[str, list[str]],
     anchors: Iterable[str],
     evaluated: Sequence[dict[str, Any]] = (),
 ) -> dict[str, list[str | None]]:
     """Candidate values per request key: absent, a fresh value, and every value the policies
     name (a matching witness for each wildcard pattern)."""
-    # The analyses are cached by document; imported here because the cache's analysis uses
-    # this module's Search.
-    from remediations.trust.cache import analyze_trust
-
     dims: dict[str, list[str | None]] = {"aws:sourcearn": []}
-    for doc in docs:
-        for use in analyze_trust(doc).conditions:
+    for analysis in analyses:
+        for use in analysis.conditions:
             key = use.key.lower()
             if use.category == "ip":
                 # The caller is Roles Anywhere: the workload's address never reaches the trust,
@@ -317,21 +314,15 @@ def _dimensions(
     model = next((a for a in named if a and a.count(":") >= 5), ROGUE_ANCHOR)
     named.append(model.rsplit("/", 1)[0] + "/rafix-rogue-anchor")
     dims["aws:sourcearn"] = _anchor_classes(
-        list(dict.fromkeys(named)), (*docs, *evaluated), intended.get("source_arn", ())
+        list(dict.fromkeys(named)),
+        (*(a.policy() for a in analyses), *(compile_policy(d) for d in evaluated)),
+        intended.get("source_arn", ()),
     )
     return {k: list(dict.fromkeys(v)) for k, v in dims.items()}
 
 
-def _policy_of(document: dict[str, Any]) -> CompiledPolicy:
-    """The compiled document, from its (cached) trust analysis: a proof asks for the same
-    policies again and again."""
-    from remediations.trust.cache import analyze_trust
-
-    return analyze_trust(document).policy()
-
-
 def _anchor_classes(
-    anchors: list[str | None], docs: Iterable[dict[str, Any]], intended: Sequence[str]
+    anchors: list[str | None], policies: Iterable[CompiledPolicy], intended: Sequence[str]
 ) -> list[str | None]:
     """The first anchor of each class of anchors that every evaluated policy treats alike.
 
@@ -343,7 +334,7 @@ def _anchor_classes(
     anchor of the account multiplies the witnesses of every proof, and planning an account
     grew with the square of its size.
     """
-    clauses = [c for doc in docs for s in _policy_of(doc).statements for c in s.clauses]
+    clauses = [c for policy in policies for s in policy.statements for c in s.clauses]
     if any(
         not c.key or (c.uses_variables and "${aws:source" in repr(c.values).lower())
         for c in clauses
@@ -370,14 +361,15 @@ _ANCHOR_KEYS = frozenset({"aws:sourcearn", "aws:sourceaccount"})
 
 
 def witnesses(
-    original: dict[str, Any],
-    patched: dict[str, Any],
+    original: TrustAnalysis,
+    patched: TrustAnalysis,
     intended: dict[str, list[str]],
     anchors: Iterable[str] = (),
     *,
     evaluated: Sequence[dict[str, Any]] = (),
 ) -> Iterator[CertificateContext]:
-    """Witness certificates over the values both policies name (bounded, deterministic).
+    """Witness certificates over the values both policies name (bounded, deterministic);
+    ``original`` and ``patched`` are their analyses (:func:`remediations.trust.analyze_trust`).
 
     ``evaluated``: other policies the caller judges the witnesses by (their treatment of
     trust anchors is respected when equivalent anchors are merged).
