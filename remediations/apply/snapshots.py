@@ -34,6 +34,7 @@ from remediations.apply.secret import keyed_checksum, same, snapshot_key
 from remediations.errors import InputError
 from remediations.files import write_atomic
 from remediations.model import JSON
+from remediations.source import Source, parse_source_label, snapshot_root
 
 SNAPSHOT_SCHEMA = "rafix.snapshot/v1"
 #: What a snapshot id may be (``new_snapshot_id``'s, and any plain name): never a path.
@@ -199,15 +200,8 @@ class Journal:
         return f"{done} call(s)" + (" (and one more in flight)" if started > done else "")
 
 
-def default_root() -> Path:
-    """``$XDG_STATE_HOME/rafix/snapshots`` (default ``~/.local/state/rafix/snapshots``)."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "rafix" / "snapshots"
-
-
 def root_for_source(source: str) -> Path:
     """Where the snapshots of an account live: inside the sandbox folder for a sandbox."""
-    from remediations.source import parse_source_label, snapshot_root
 
     return snapshot_root(parse_source_label(source))
 
@@ -456,3 +450,8 @@ def _parse(text: str, path: Path, key: bytes) -> Snapshot:
             f"snapshot {path} names itself {snapshot.id!r}, not its file name; refusing to use it"
         )
     return snapshot
+
+
+def snapshot_store(source: Source) -> SnapshotStore:
+    """The snapshot store of the account ``source`` names."""
+    return SnapshotStore(snapshot_root(source))

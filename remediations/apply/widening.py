@@ -104,7 +104,7 @@ def _certificate_opened(current: dict[str, Any], target: dict[str, Any]) -> str 
 
     try:
         now, then = analyze_trust(current), analyze_trust(target)
-        for cert in witnesses(current, target, {}, evaluated=(current, target)):
+        for cert in witnesses(now, then, {}, evaluated=(current, target)):
             if then.admits(cert) and not now.admits(cert):
                 return describe_certificate(cert)
     except Exception:  # a policy the analysis cannot read: say so rather than stay silent
