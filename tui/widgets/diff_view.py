@@ -94,7 +94,9 @@ def step_diff_content(
     diff of the JSON (side by side when ``width`` is at least :data:`SIDE_BY_SIDE`)."""
     parts: list[Content] = []
     for line in semantic:
-        parts.append(Content.assemble(("  ≡ ", "$accent"), line))
+        # The core's warning that a change lets in certificates refused today stands out.
+        style = "bold $error" if line.startswith("WIDENS ACCESS") else ""
+        parts.append(Content.assemble(("  ≡ ", "$accent"), (line, style)))
     lines = text_diff(before, after).splitlines()
     if lines:
         parts.append(
