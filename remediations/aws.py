@@ -472,22 +472,32 @@ def _read_gaad(session: AccountSession, tracker: Tracker) -> _Part:
     try:
         from remediations.sources.convert import to_jsonable
 
-        def run() -> tuple[list[JSON], list[JSON]]:
+        def run() -> tuple[list[JSON], list[JSON], list[JSON], list[JSON]]:
             roles: list[JSON] = []
             policies: list[JSON] = []
+            users: list[JSON] = []
+            groups: list[JSON] = []
             paginator = session.client("iam").get_paginator("get_account_authorization_details")
+            # Users and groups: who can administer Roles Anywhere (RA-GOV-ADMIN-SURFACE).
             pages = paginator.paginate(
-                Filter=["Role", "LocalManagedPolicy"],
+                Filter=["Role", "LocalManagedPolicy", "User", "Group"],
                 PaginationConfig={"PageSize": IAM_PAGE_SIZE},
             )
             for page in pages:
                 roles.extend(to_jsonable(page.get("RoleDetailList") or []))
                 policies.extend(to_jsonable(page.get("Policies") or []))
+                users.extend(to_jsonable(page.get("UserDetailList") or []))
+                groups.extend(to_jsonable(page.get("GroupDetailList") or []))
                 tracker.check()
-            return roles, policies
+            return roles, policies, users, groups
 
-        part.items["roles"], part.items["policies"] = _call(run, action)
-        part.coverage.add("iam")
+        (
+            part.items["roles"],
+            part.items["policies"],
+            part.items["users"],
+            part.items["groups"],
+        ) = _call(run, action)
+        part.coverage |= {"iam", "principals"}
     except _Denied as exc:
         part.warnings.append(_denied_warning(exc, "roles and their policies were not read"))
     tracker.step(action)
@@ -627,6 +637,12 @@ def _assemble(
     for d in items.get("policies", []):
         policy = convert.policy_from_api(d, inventory.warnings)
         inventory.policies[policy.arn] = policy
+    for d in items.get("users", []):
+        user = convert.user_from_api(d, inventory.warnings)
+        inventory.users[user.arn] = user
+    for d in items.get("groups", []):
+        group = convert.group_from_api(d, inventory.warnings)
+        inventory.groups[group.arn] = group
     from remediations.sources.offline import RA_LISTS
 
     # The same table the file reader uses; an item the service returned without the fields
