@@ -99,6 +99,57 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--sandbox", metavar="DIR", help="a local sandbox account (see `rafix sandbox init`)"
     )
+    org = parser.add_argument_group("several accounts (an AWS Organization)")
+    org.add_argument(
+        "--org",
+        action="store_true",
+        help="every ACTIVE account of the organisation the credentials can list (management "
+        "or delegated-administrator account)",
+    )
+    org.add_argument(
+        "--account",
+        metavar="ID",
+        action="append",
+        dest="accounts",
+        help="read this account (repeatable; with or without --org)",
+    )
+    org.add_argument(
+        "--assume-role",
+        metavar="NAME",
+        dest="assume_role",
+        help="the role each member account is read through (default OrganizationAccountAccessRole)",
+    )
+    org.add_argument(
+        "--external-id", metavar="ID", dest="external_id", help="the external ID that role needs"
+    )
+    org.add_argument(
+        "--parallel",
+        metavar="N",
+        type=_parallel,
+        help="how many accounts are read at once (default 4)",
+    )
+
+
+def _parallel(text: str) -> int:
+    """``--parallel N``: 1 to 64 accounts at once."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"between 1 and 64 accounts at once, not {value}")
+    return value
+
+
+def _member_count(text: str) -> int:
+    """``sandbox init --accounts N``: 1 to 1000 member accounts."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"between 1 and 1000 member accounts, not {value}")
+    return value
 
 
 def add_common_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -180,16 +231,64 @@ def source_from_args(args: argparse.Namespace) -> Source:
     regions = tuple(getattr(args, "regions", None) or ())
     if from_files and sandbox:
         raise InputError("--from-file and --sandbox are two different sources; give one of them")
+    base: FilesSource | SandboxSource | LiveSource
     if from_files:
-        return FilesSource(tuple(Path(f) for f in from_files), regions)
-    if sandbox:
-        return SandboxSource(Path(sandbox), regions)
-    return LiveSource(
-        profile=getattr(args, "profile", None),
-        regions=regions,
-        endpoint_url=getattr(args, "endpoint_url", None),
-        connect_timeout=getattr(args, "connect_timeout", None),
-        read_timeout=getattr(args, "read_timeout", None),
+        base = FilesSource(tuple(Path(f) for f in from_files), regions)
+    elif sandbox:
+        base = SandboxSource(Path(sandbox), regions)
+    else:
+        base = LiveSource(
+            profile=getattr(args, "profile", None),
+            regions=regions,
+            endpoint_url=getattr(args, "endpoint_url", None),
+            connect_timeout=getattr(args, "connect_timeout", None),
+            read_timeout=getattr(args, "read_timeout", None),
+        )
+    return org_from_args(args, base)
+
+
+def org_from_args(args: argparse.Namespace, base: Any) -> Source:
+    """``--org`` / ``--account``: the organisation (or the accounts) on top of ``base``; a
+    folder of per-account folders given to ``--from-file`` is an organisation by itself.
+
+    Raises:
+        InputError: a bad account ID or role name, or organisation options without them.
+    """
+    from remediations.organization import (
+        DEFAULT_PARALLEL,
+        DEFAULT_ROLE,
+        check_account_ids,
+        check_role_name,
+        is_org_folder,
+    )
+    from remediations.source import FilesSource, OrgSource
+
+    every = bool(getattr(args, "org", False))
+    accounts = check_account_ids(getattr(args, "accounts", None) or ())
+    role = getattr(args, "assume_role", None)
+    external_id = getattr(args, "external_id", None)
+    parallel = getattr(args, "parallel", None)
+    folder = isinstance(base, FilesSource) and is_org_folder(base.paths)
+    if not (every or accounts or folder):
+        given = [
+            name
+            for name, value in (
+                ("--assume-role", role),
+                ("--external-id", external_id),
+                ("--parallel", parallel),
+            )
+            if value is not None
+        ]
+        if given:
+            raise InputError(f"{given[0]} needs --org or --account ID")
+        return base  # type: ignore[no-any-return]
+    return OrgSource(
+        base,
+        all_accounts=every or not accounts,
+        accounts=accounts,
+        assume_role=check_role_name(role) if role else DEFAULT_ROLE,
+        external_id=external_id or None,
+        parallel=parallel or DEFAULT_PARALLEL,
     )
 
 
@@ -432,6 +531,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="plan fixes for this finding ID only (repeatable)",
     )
     p.add_argument(
+        "--include-suppressed",
+        action="store_true",
+        help="also plan fixes for findings that a suppression in the config file accepts",
+    )
+    p.add_argument(
         "--resource",
         metavar="ARN",
         action="append",
@@ -529,6 +633,7 @@ def build_parser() -> argparse.ArgumentParser:
         "manage local sandbox accounts",
         "rafix sandbox init ./sb",
         "rafix sandbox init ./sb --from-file exports/*.json",
+        "rafix sandbox init ./org --accounts 3",
     )
     sandbox_sub = p.add_subparsers(
         dest="sandbox_command", metavar="ACTION", required=True, parser_class=RafixArgumentParser
@@ -542,9 +647,17 @@ def build_parser() -> argparse.ArgumentParser:
             "rafix sandbox init ./sb",
             "rafix sandbox init ./sb --from-file exports/*.json",
             "rafix sandbox init --from-file exports/*.json -- ./sb",
+            "rafix sandbox init ./org --accounts 3   # an organisation: management + 3 members",
         ),
     )
     init.add_argument("dir", metavar="DIR", nargs="?", help="the folder to create it in")
+    init.add_argument(
+        "--accounts",
+        metavar="N",
+        type=_member_count,
+        help="an organisation: a management account (the demo, or the files' account) and N "
+        "member accounts of different shapes, read with `--sandbox DIR --org`",
+    )
     init.add_argument(
         "--from-file",
         metavar="FILE",
@@ -562,6 +675,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--trust-anchor ARN --service s3",
         "rafix onboard --profile prod --workload billing --env prod --team payments "
         "--trust-anchor ARN --out plan.json",
+        "rafix onboard --profile prod --workload billing --env prod --team payments "
+        "--trust-anchor ARN --format terraform -o billing.tf",
     )
     p.description = (
         "Plan a dedicated role (hardened trust, permissions scoped to the "
@@ -636,9 +751,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--format",
-        choices=("text", "json"),
+        choices=("text", "json", "terraform", "cloudformation"),
         default="text",
-        help="text (default) or json (the same data, for automation)",
+        help="text (default) or json (the same data, for automation); terraform or "
+        "cloudformation write the role and profile as code instead of applying them",
     )
     p.add_argument("--yes", "-y", action="store_true", help="confirm without asking")
 

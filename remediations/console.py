@@ -59,6 +59,26 @@ def command_line(*words: str | None) -> str:
 
 def source_args(args: Any) -> list[str]:
     """The options that name the account ``args`` read, for a hint to repeat them."""
+    return _base_source_args(args) + org_args(args)
+
+
+def org_args(args: Any) -> list[str]:
+    """``--org``, ``--account``, ``--assume-role``, ``--external-id``, ``--parallel`` as given."""
+    out: list[str] = ["--org"] if getattr(args, "org", False) else []
+    for account in getattr(args, "accounts", None) or []:
+        out += ["--account", account]
+    for option, name in (
+        ("--assume-role", "assume_role"),
+        ("--external-id", "external_id"),
+        ("--parallel", "parallel"),
+    ):
+        value = getattr(args, name, None)
+        if value is not None:
+            out += [option, str(value)]
+    return out
+
+
+def _base_source_args(args: Any) -> list[str]:
     out: list[str] = []
     sandbox = getattr(args, "sandbox", None)
     if sandbox:

@@ -83,9 +83,14 @@ class VerifyError(ApplyError):
     """A change did not become visible within the polling bound."""
 
 
+#: Calls that change nothing although their names do not say so: ``sts:AssumeRole`` issues
+#: credentials (how an organisation's member accounts are read).
+NOT_MUTATING = frozenset({"AssumeRole"})
+
+
 def is_mutating(operation: str) -> bool:
     """Whether a botocore operation name (``UpdateProfile``) can change the account."""
-    return not operation.startswith(READ_ONLY_PREFIXES)
+    return operation not in NOT_MUTATING and not operation.startswith(READ_ONLY_PREFIXES)
 
 
 def error_code(exc: BaseException) -> str:

@@ -62,6 +62,13 @@ class Finding:
     managed_by: ManagedBy | None = None
 
     @property
+    def account_id(self) -> str:
+        """The 12-digit account of the resource (from its ARN); "" when the ARN has none."""
+        parts = self.resource_arn.split(":", 5)
+        account = parts[4] if len(parts) > 4 else ""
+        return account if account.isdigit() else ""
+
+    @property
     def sort_key(self) -> tuple[int, str, str]:
         return (-int(self.severity), self.id, self.resource_arn)
 
@@ -72,6 +79,7 @@ class Finding:
             "resource_arn": self.resource_arn,
             "resource_type": self.resource_type,
             "region": self.region,
+            "account_id": self.account_id or None,
             "title": self.title,
             "detail": self.detail,
             "fix": self.fix,

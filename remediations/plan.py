@@ -214,6 +214,9 @@ class Plan:
     changes: list[Change] = field(default_factory=list)
     needs_input: list[NeedsInput] = field(default_factory=list)
     not_fixable: list[NotFixable] = field(default_factory=list)
+    #: Findings a suppression in the config file accepts, so nothing was planned for them:
+    #: ``{"id", "resource_arn", "reason"}`` each.
+    suppressed: list[dict[str, str]] = field(default_factory=list)
     created_at: str = field(
         default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     )
@@ -243,6 +246,7 @@ class Plan:
             "changes": [c.to_json() for c in self.changes],
             "needs_input": [n.to_json() for n in self.needs_input],
             "not_fixable": [n.to_json() for n in self.not_fixable],
+            "suppressed": [dict(s) for s in self.suppressed],
         }
 
     @classmethod
@@ -259,6 +263,9 @@ class Plan:
                 changes=[Change.from_json(c) for c in data.get("changes") or []],
                 needs_input=[NeedsInput.from_json(n) for n in data.get("needs_input") or []],
                 not_fixable=[NotFixable.from_json(n) for n in data.get("not_fixable") or []],
+                suppressed=[
+                    {k: str(v) for k, v in dict(s).items()} for s in data.get("suppressed") or []
+                ],
                 created_at=str(data.get("created_at", "")),
                 rafix_version=str(data.get("rafix_version", "")),
             )

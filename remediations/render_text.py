@@ -70,6 +70,12 @@ def render_plan_text(plan: Plan) -> str:
         out.append("Not fixed automatically:\n")
         for item in plan.not_fixable:
             out.append(f"  {item.finding_id} on {item.resource_arn}\n    {item.reason}\n")
+    if plan.suppressed:
+        out.append("Accepted by suppressions in the config file (not planned):\n")
+        for accepted in plan.suppressed:
+            out.append(
+                f"  {accepted['id']} on {accepted['resource_arn']}\n    reason: {accepted['reason']}\n"
+            )
     counts = (
         f"{len(plan.changes)} change(s), {len(plan.needs_input)} need input, "
         f"{len(plan.not_fixable)} not fixable automatically"

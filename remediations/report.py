@@ -103,6 +103,7 @@ def render_table(
     width: int = TABLE_WIDTH,
     suppressed: Sequence[Any] = (),
     in_baseline: int = 0,
+    accounts: Sequence[Any] = (),
 ) -> str:
     """One block per finding, for a terminal of ``width`` columns (80 by default):
 
@@ -116,6 +117,8 @@ def render_table(
         color: ANSI colours for severities; None decides from stdout and NO_COLOR.
         suppressed: ``remediations.selection.SuppressedFinding`` items to list and count.
         in_baseline: how many findings an earlier report (``--baseline``) already listed.
+        accounts: the accounts of an organisation scan (``session.AccountSummary``): a
+            summary line per account follows the total.
     """
     color = use_color() if color is None else color
     width = max(width, 40)
@@ -139,6 +142,10 @@ def render_table(
             lines.extend(_wrap(finding.title, indent, width))
         lines.append("")
     lines.append(summary_line(findings, suppressed=len(suppressed), in_baseline=in_baseline))
+    if accounts:
+        lines.append("")
+        lines.append(f"By account ({len(accounts)}):")
+        lines.extend(_account_lines(findings, accounts, width))
     if suppressed:
         lines.append("")
         lines.append(f"Suppressed ({len(suppressed)}):")
@@ -153,6 +160,46 @@ def render_table(
         for w in warnings:
             lines.extend(_wrap(str(w), "  - ", width, rest="    "))
     return "\n".join(lines) + "\n"
+
+
+def account_summaries(findings: Sequence[Finding], accounts: Sequence[Any]) -> list[dict[str, Any]]:
+    """Per account of an organisation scan: read or not, and its reported findings by
+    severity (after ``--severity``, ``--check``, suppressions and the baseline)."""
+    by_account: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_account.setdefault(finding.account_id, []).append(finding)
+    out = []
+    for account in accounts:
+        found = by_account.get(account.account_id, [])
+        out.append(
+            {
+                "account_id": account.account_id,
+                "name": account.name,
+                "management": account.management,
+                "read": account.error is None,
+                "error": account.error,
+                "total": len(found),
+                "by_severity": summary_counts(found),
+            }
+        )
+    return out
+
+
+def _account_lines(findings: Sequence[Finding], accounts: Sequence[Any], width: int) -> list[str]:
+    lines: list[str] = []
+    for item in account_summaries(findings, accounts):
+        label = item["account_id"] + (f" ({item['name']})" if item["name"] else "")
+        if item["management"]:
+            label += " [management]"
+        if not item["read"]:
+            text = f"{label}: not read"
+        else:
+            counts = [f"{n} {sev}" for sev, n in item["by_severity"].items() if n]
+            text = f"{label}: {item['total']} finding{'s' if item['total'] != 1 else ''}" + (
+                f" ({', '.join(counts)})" if counts else ""
+            )
+        lines.extend(_wrap(text, "  ", width, rest="    "))
+    return lines
 
 
 def _row(cells: tuple[str, ...], widths: list[int]) -> str:
@@ -221,8 +268,10 @@ def render_json(
     source: Mapping[str, Any] | None = None,
     suppressed: Sequence[Any] = (),
     in_baseline: int = 0,
+    accounts: Sequence[Any] = (),
 ) -> str:
-    """The INTERFACE.md document (schema ``rafix.findings/v1``) plus summary and warnings.
+    """The INTERFACE.md document (schema ``rafix.findings/v1``) plus summary and warnings;
+    an organisation scan adds ``accounts`` (each read or not, its findings by severity).
 
     Args:
         source: what was scanned (origin, account, regions, coverage), when known; scripts use
@@ -244,6 +293,8 @@ def render_json(
         "suppressed": [s.to_json() for s in suppressed],
         "warnings": [_warning_json(w) for w in warnings],
     }
+    if accounts:
+        document["accounts"] = account_summaries(findings, accounts)
     if source is not None:
         document["source"] = dict(source)
     return _one_item_per_line(document)
@@ -382,6 +433,7 @@ def _result(
             "severity": finding.severity.label,
             "resourceType": finding.resource_type,
             "region": finding.region,
+            "accountId": finding.account_id,
             "security-severity": SECURITY_SEVERITY[finding.severity],
         },
     }
@@ -413,7 +465,8 @@ def _suppressed_result(
 
 
 def fingerprint(finding: Finding) -> str:
-    """Stable per (ID, resource): the same problem on the same resource is the same alert."""
+    """Stable per (ID, resource): the same problem on the same resource is the same alert.
+    The resource's ARN names its account, so alerts stay apart and stable per account."""
     return hashlib.sha256(f"{finding.id}\n{finding.resource_arn}".encode()).hexdigest()[:32]
 
 
@@ -439,11 +492,13 @@ def resource_names(inventory: Inventory) -> dict[str, str]:
     return names
 
 
-def source_summary(inventory: Inventory) -> dict[str, Any]:
-    """What the scan saw, for the JSON report."""
+def source_summary(inventory: Inventory, accounts: Sequence[Any] = ()) -> dict[str, Any]:
+    """What the scan saw, for the JSON report (``account_ids``: every account read)."""
+    read = [a.account_id for a in accounts if a.error is None]
     return {
         "origin": inventory.origin,
         "account_id": inventory.account_id,
+        **({"account_ids": read} if accounts else {}),
         "regions": list(inventory.regions),
         "coverage": sorted(inventory.coverage),
     }
@@ -460,8 +515,10 @@ def render_findings(
     in_baseline: int = 0,
     warnings: Sequence[Warning_] | None = None,
     width: int = TABLE_WIDTH,
+    accounts: Sequence[Any] = (),
 ) -> str:
-    """The report in ``fmt`` (table | json | sarif); ``source_uri`` is SARIF's artifact.
+    """The report in ``fmt`` (table | json | sarif); ``source_uri`` is SARIF's artifact;
+    ``accounts``: the accounts of an organisation scan (``session.AccountSummary``).
 
     ``suppressed`` and ``in_baseline`` come from ``remediations.selection.select_findings``;
     ``warnings`` default to the inventory's (pass them with the selection's added).
@@ -472,9 +529,10 @@ def render_findings(
         return render_json(
             findings,
             warned,
-            source=source_summary(inventory),
+            source=source_summary(inventory, accounts),
             suppressed=suppressed,
             in_baseline=in_baseline,
+            accounts=accounts,
         )
     if fmt == "sarif":
         return render_sarif(
@@ -488,4 +546,5 @@ def render_findings(
         width=width,
         suppressed=suppressed,
         in_baseline=in_baseline,
+        accounts=accounts,
     )

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from remediations.access import AccessMap, CertificateQuery
 from remediations.answers import Answer, Question, values_from_answers
@@ -35,25 +35,65 @@ from remediations.findings import Finding
 from remediations.model import Inventory, SourceWarning
 from remediations.plan import Plan
 from remediations.progress import Progress, StopCheck
+from remediations.selection import Selection, SuppressedFinding
+from remediations.selection import select_findings as apply_selection
 from remediations.settings import Settings
 from remediations.snapshots import SnapshotInfo, SnapshotStore
 from remediations.source import (
-    FilesSource,
+    LiveSource,
+    MemberSource,
+    OrgSource,
     SandboxSource,
     Source,
     load_inventory,
+    load_organization,
     open_account,
     snapshot_store,
     source_label,
+    writable,
 )
+
+if TYPE_CHECKING:  # onboarding renders templates: imported only when used
+    from remediations.onboarding import Onboarding, OnboardRequest
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    """One account of an organisation scan: read or not, and what was found in it."""
+
+    account_id: str
+    name: str = ""
+    management: bool = False
+    #: Why the account could not be read (one line), or None.
+    error: str | None = None
+    #: Findings per severity label.
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def read(self) -> bool:
+        return self.error is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "account_id": self.account_id,
+            "name": self.name,
+            "management": self.management,
+            "read": self.read,
+            "error": self.error,
+            "findings": dict(self.counts),
+        }
 
 
 @dataclass(slots=True)
 class ScanResult:
-    """What a scan saw and found."""
+    """What a scan saw and found. ``accounts`` lists each account of an organisation scan
+    (empty for one account)."""
 
     inventory: Inventory
     findings: list[Finding] = field(default_factory=list)
+    accounts: list[AccountSummary] = field(default_factory=list)
+    #: Each account's own inventory (organisation scans), for plans per account.
+    inventories: dict[str, Inventory] = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[SourceWarning]:
@@ -126,6 +166,8 @@ class Session:
         """
         from remediations.scan import run_checks
 
+        if isinstance(self.source, OrgSource):
+            return self._scan_org(on_progress, should_stop, pause_gc)
         inventory = self.load(on_progress=on_progress, should_stop=should_stop)
         findings = run_checks(
             inventory,
@@ -136,6 +178,44 @@ class Session:
         )
         return ScanResult(inventory, findings)
 
+    def _scan_org(
+        self,
+        on_progress: Callable[[Progress], None] | None,
+        should_stop: StopCheck | None,
+        pause_gc: bool,
+    ) -> ScanResult:
+        """Every account read concurrently, then checked on its own (a check never mixes
+        two accounts' resources); the findings of all, most severe first."""
+        from remediations.scan import run_checks
+
+        assert isinstance(self.source, OrgSource)
+        org = load_organization(self.source, on_progress=on_progress, should_stop=should_stop)
+        findings: list[Finding] = []
+        summaries: list[AccountSummary] = []
+        inventories: dict[str, Inventory] = {}
+        for result in org.accounts:
+            account = result.account
+            if result.inventory is None:
+                summaries.append(
+                    AccountSummary(
+                        account.account_id, account.name, account.management, result.error
+                    )
+                )
+                continue
+            found = run_checks(
+                result.inventory, self.settings, should_stop=should_stop, pause_gc=pause_gc
+            )
+            inventories[account.account_id] = result.inventory
+            counts: dict[str, int] = {}
+            for finding in found:
+                counts[finding.severity.label] = counts.get(finding.severity.label, 0) + 1
+            summaries.append(
+                AccountSummary(account.account_id, account.name, account.management, None, counts)
+            )
+            findings.extend(found)
+        findings.sort(key=lambda f: f.sort_key)
+        return ScanResult(org.merged(self.label), findings, summaries, inventories)
+
     # --- planning --------------------------------------------------------------------------
 
     def plan(
@@ -145,10 +225,13 @@ class Session:
         resources: Sequence[str] = (),
         answers: Sequence[Answer] = (),
         scan: ScanResult | None = None,
+        include_suppressed: bool = False,
     ) -> Plan:
         """The fixes for the findings (all, or those with an ID in ``findings`` and on a
         resource in ``resources``), using ``answers`` for what only the user knows.
 
+        Findings that an active suppression of the settings accepts are not planned (they are
+        listed in ``plan.suppressed``) unless ``include_suppressed``.
         The plan's ``questions`` say what else it needs; plan again with more answers.
         Nothing is written.
 
@@ -158,15 +241,32 @@ class Session:
         from remediations.plan import build_plan
         from remediations.proposals import propose
 
+        if isinstance(self.source, OrgSource):
+            raise InputError(
+                "plan over several accounts is not available yet; plan one account at a time "
+                "(--sandbox DIR/accounts/ID, or the live account itself)"
+            )
         unknown = [i for i in findings if i not in CATALOG]
         if unknown:
             raise InputError(f"--finding {unknown[0]}: unknown finding ID")
         values = values_from_answers(answers)
         result = scan if scan is not None else self.scan()
         chosen = select_findings(result.findings, findings, resources)
+        accepted: list[SuppressedFinding] = []
+        if not include_suppressed and self.settings.suppress:
+            picked = apply_selection(chosen, Selection(suppressions=self.settings.suppress))
+            chosen, accepted = picked.findings, picked.suppressed
         plan = build_plan(
             result.inventory, propose(result.inventory, chosen, self.settings, values)
         )
+        plan.suppressed = [
+            {
+                "id": a.finding.id,
+                "resource_arn": a.finding.resource_arn,
+                "reason": a.suppression.reason,
+            }
+            for a in accepted
+        ]
         self._mark_managed(plan, result.inventory)
         return plan
 
@@ -177,15 +277,47 @@ class Session:
         from remediations.sources.tags import read_resource_tags
 
         arns = [c.resource_arn for c in plan.changes if c.resource_type != "role"]
-        if not arns or isinstance(self.source, FilesSource):
+        if not arns or not writable(self.source):
             return
-        if isinstance(self.source, SandboxSource):
+        if isinstance(self.source, OrgSource | MemberSource):
+            from remediations.aws import read_tags
+
+            with open_account(self.source) as account:
+                read_tags(account, inventory, arns)
+        elif isinstance(self.source, SandboxSource):
             read_resource_tags(inventory, arns, sandbox=self.source.directory)
-        else:
+        elif isinstance(self.source, LiveSource):
             read_resource_tags(
                 inventory, arns, profile=self.source.profile, endpoint_url=self.source.endpoint_url
             )
         mark_managed(plan, inventory)
+
+    def onboard(self, request: OnboardRequest, *, inventory: Inventory | None = None) -> Onboarding:
+        """The plan that onboards a new workload (its role, its team's profile), as an
+        ordinary plan for :meth:`preview` and :meth:`execute`; nothing is written.
+
+        ``onboarding.already_onboarded`` says the account already holds exactly what it makes.
+
+        Raises:
+            InputError: a name breaks the naming convention, a name is taken by something
+                else, the trust anchor is disabled or elsewhere, a service is unknown.
+        """
+        from remediations.onboarding import check_request, plan_onboarding
+
+        check_request(request, self.settings)  # refused before the account is read
+        return plan_onboarding(
+            request, inventory if inventory is not None else self.load(), self.settings
+        )
+
+    def render_code(self, plan: Plan, fmt: str, *, title: str = "rafix fixes") -> str:
+        """``plan`` as code: ``fmt`` is ``terraform`` (HCL) or ``cloudformation`` (YAML)."""
+        from remediations.iac import render_cloudformation, render_terraform
+
+        if fmt == "terraform":
+            return render_terraform(plan, title=title)
+        if fmt == "cloudformation":
+            return render_cloudformation(plan, title=title)
+        raise InputError(f"unknown code format {fmt!r}: terraform or cloudformation")
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -324,11 +456,14 @@ def _account_id(account: Any) -> str | None:
 #: The typed values a front end meets, importable from the facade itself.
 __all__ = [
     "AccessMap",
+    "AccountSummary",
     "Answer",
     "ApplyEvent",
     "ApplyPreview",
     "ApplyReport",
     "CertificateQuery",
+    "MemberSource",
+    "OrgSource",
     "Progress",
     "Question",
     "ScanResult",

@@ -23,6 +23,7 @@ from remediations.progress import Progress, StopCheck
 
 if TYPE_CHECKING:
     from remediations.aws import AccountSession
+    from remediations.organization import OrgInventory
     from remediations.snapshots import SnapshotStore
 
 FILES_LABEL = "files"
@@ -61,11 +62,58 @@ class LiveSource:
     read_timeout: float | None = None
 
 
-Source = FilesSource | SandboxSource | LiveSource
+@dataclass(frozen=True, slots=True)
+class OrgSource:
+    """Several accounts of an AWS Organization (``--org``, ``--account ID``).
+
+    ``base`` is where the organisation is reached: the management (or delegated
+    administrator) account, live or a sandbox organisation, or a folder of per-account
+    folders (``rafix export --org``). With ``all_accounts`` every ACTIVE account is read; else
+    only ``accounts``. Members are read through ``assume_role`` (with ``external_id``),
+    ``parallel`` accounts at a time.
+    """
+
+    base: FilesSource | SandboxSource | LiveSource
+    all_accounts: bool = True
+    accounts: tuple[str, ...] = ()
+    assume_role: str = "OrganizationAccountAccessRole"
+    external_id: str | None = None
+    parallel: int = 4
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return self.base.regions
+
+    def member(self, account_id: str) -> MemberSource:
+        """One account of the organisation, as a source of its own."""
+        return MemberSource(self, account_id)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberSource:
+    """One account of an organisation, reached as the organisation reaches it: the
+    management account with the caller's credentials, any other through the role."""
+
+    org: OrgSource
+    account_id: str
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return self.org.base.regions
+
+
+Source = FilesSource | SandboxSource | LiveSource | OrgSource | MemberSource
 
 
 def source_label(source: Source) -> str:
-    """``"files"``, ``"sandbox:/abs/dir"`` or ``"live"``: how plans and snapshots name it."""
+    """``"files"``, ``"sandbox:/abs/dir"`` or ``"live"``: how plans and snapshots name it.
+
+    An organisation is named by its base; one member of a sandbox organisation by its own
+    folder (``sandbox:/abs/dir/accounts/ID``), a sandbox account in its own right."""
+    if isinstance(source, OrgSource):
+        return source_label(source.base)
+    if isinstance(source, MemberSource):
+        return _member_label(source)
     if isinstance(source, FilesSource):
         return FILES_LABEL
     if isinstance(source, SandboxSource):
@@ -100,9 +148,38 @@ def same_account_source(label_a: str, label_b: str) -> bool:
         return label_a == label_b
 
 
+def _member_label(source: MemberSource) -> str:
+    base = source.org.base
+    if isinstance(base, SandboxSource):
+        return SANDBOX_PREFIX + str(_member_folder(base.directory, source.account_id))
+    return source_label(base)
+
+
+def _member_folder(directory: Path, account_id: str) -> Path:
+    """A member's sandbox folder (the organisation's own folder for the management)."""
+    from remediations.organization import account_folders
+
+    candidate = directory / "accounts" / account_id
+    if candidate.is_dir():
+        return candidate
+    for folder in account_folders(directory):
+        if folder.name == account_id:
+            return folder
+    return directory
+
+
 def writable(source: Source) -> bool:
     """Offline files cannot be written to; a sandbox and the live account can."""
+    if isinstance(source, OrgSource):
+        return writable(source.base)
+    if isinstance(source, MemberSource):
+        return writable(source.org.base)
     return not isinstance(source, FilesSource)
+
+
+def is_organization(source: Source) -> bool:
+    """Whether ``source`` reads several accounts."""
+    return isinstance(source, OrgSource)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -120,6 +197,12 @@ def load_inventory(
         InputError / SourceError: the source cannot be read (one line says why).
         Cancelled: ``should_stop`` returned True.
     """
+    if isinstance(source, OrgSource):
+        return load_organization(source, on_progress=on_progress, should_stop=should_stop).merged(
+            source_label(source)
+        )
+    if isinstance(source, MemberSource) and isinstance(source.org.base, FilesSource):
+        return _member_files(source)
     if isinstance(source, FilesSource):
         from remediations.sources.offline import load_files
 
@@ -133,6 +216,74 @@ def load_inventory(
         inventory = read_account(account, on_progress=on_progress, should_stop=should_stop)
         inventory.warnings[:0] = list(getattr(account, "seed_warnings", ()))
         return inventory
+
+
+def load_organization(
+    source: OrgSource,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: StopCheck | None = None,
+) -> OrgInventory:
+    """Read every account of the organisation ``source`` names (per account: an inventory,
+    or the one line saying why it could not be read).
+
+    Raises:
+        InputError / SourceError: the organisation cannot be listed at all.
+        Cancelled: ``should_stop`` returned True.
+    """
+    from remediations.organization import OrgAccount, read_org_folder, read_organization
+
+    base = source.base
+    if isinstance(base, FilesSource):
+        if len(base.paths) != 1 or not base.paths[0].is_dir():
+            raise InputError(
+                "--org with --from-file reads one folder of per-account folders "
+                "(as `rafix export --org --out DIR` writes it)"
+            )
+        return read_org_folder(
+            base.paths[0],
+            source.accounts,
+            base.regions,
+            on_progress=on_progress,
+            should_stop=should_stop,
+        )
+    with open_management(base) as management:
+        if source.all_accounts:
+            from remediations.organization import list_accounts
+
+            accounts = list_accounts(management)
+            if source.accounts:
+                listed = {a.account_id for a in accounts}
+                unknown = [a for a in source.accounts if a not in listed]
+                if unknown:
+                    raise InputError(
+                        f"--account {unknown[0]}: not an ACTIVE account of the organisation"
+                    )
+                accounts = [a for a in accounts if a.account_id in source.accounts]
+        else:
+            caller = management.account_id
+            accounts = [OrgAccount(a, management=a == caller) for a in source.accounts]
+        return read_organization(
+            management,
+            accounts,
+            role_name=source.assume_role,
+            external_id=source.external_id,
+            parallel=source.parallel,
+            on_progress=on_progress,
+            should_stop=should_stop,
+        )
+
+
+def _member_files(source: MemberSource) -> Inventory:
+    from remediations.organization import read_org_folder
+
+    base = source.org.base
+    assert isinstance(base, FilesSource)
+    org = read_org_folder(base.paths[0], (source.account_id,), base.regions)
+    result = org.accounts[0]
+    if result.inventory is None:
+        raise InputError(result.error or f"account {source.account_id}: cannot be read")
+    return result.inventory
 
 
 def keep_regions(inventory: Inventory, regions: Sequence[str]) -> None:
@@ -153,6 +304,13 @@ def open_account(source: Source) -> AccountSession:
     Raises:
         ApplyError: a files source (offline files cannot be written to).
     """
+    if isinstance(source, OrgSource):
+        raise ApplyError(
+            "an organisation is written one account at a time; this needs one account "
+            "(--account ID)"
+        )
+    if isinstance(source, MemberSource):
+        return _open_member(source)
     if isinstance(source, FilesSource):
         raise ApplyError(
             "--from-file is read-only: offline files cannot be changed; use --sandbox DIR or "
@@ -174,11 +332,66 @@ def open_account(source: Source) -> AccountSession:
     )
 
 
+def open_management(base: SandboxSource | LiveSource) -> AccountSession:
+    """The account an organisation is reached through: the live caller's account, or the
+    management account of a sandbox organisation (with its members behind AssumeRole).
+
+    Raises:
+        InputError: a sandbox folder that holds one account, not an organisation.
+    """
+    if isinstance(base, SandboxSource):
+        from remediations.sandbox.organization import is_organization, open_organization
+
+        if not is_organization(base.directory):
+            raise InputError(
+                f"{base.directory}: a sandbox of one account, not an organisation; create "
+                f"one with `rafix sandbox init DIR --accounts 3`"
+            )
+        return open_organization(base.directory, list(base.regions) or None)
+    return open_account(base)
+
+
+def _open_member(source: MemberSource) -> AccountSession:
+    """The member's session through the organisation (closing it closes the organisation)."""
+    from remediations.organization import assume_account
+
+    base = source.org.base
+    if isinstance(base, FilesSource):
+        raise ApplyError(
+            "--from-file is read-only: offline files cannot be changed; use --sandbox DIR or "
+            "the live account"
+        )
+    management = open_management(base)
+    try:
+        if source.account_id == management.account_id:
+            return management
+        member = assume_account(
+            management, source.account_id, source.org.assume_role, source.org.external_id
+        )
+    except BaseException:
+        management.close()
+        raise
+    closing = member.close
+
+    def close_both() -> None:
+        try:
+            closing()
+        finally:
+            management.close()
+
+    member.close = close_both  # type: ignore[method-assign]
+    return member
+
+
 def snapshot_root(source: Source) -> Path:
-    """Where the snapshots of an account live: ``DIR/snapshots`` for a sandbox, else
-    ``$XDG_STATE_HOME/rafix/snapshots``."""
+    """Where the snapshots of an account live: ``DIR/snapshots`` for a sandbox (a member of
+    a sandbox organisation: its own folder's), else ``$XDG_STATE_HOME/rafix/snapshots``."""
     from remediations.snapshots import default_root
 
+    if isinstance(source, MemberSource) and isinstance(source.org.base, SandboxSource):
+        return _member_folder(source.org.base.directory, source.account_id) / "snapshots"
+    if isinstance(source, OrgSource) and isinstance(source.base, SandboxSource):
+        return source.base.directory / "snapshots"
     if isinstance(source, SandboxSource):
         return source.directory / "snapshots"
     return default_root()
@@ -194,10 +407,14 @@ def snapshot_store(source: Source) -> SnapshotStore:
 __all__ = [
     "FilesSource",
     "LiveSource",
+    "MemberSource",
+    "OrgSource",
     "SandboxSource",
     "Source",
+    "is_organization",
     "keep_regions",
     "load_inventory",
+    "load_organization",
     "open_account",
     "parse_source_label",
     "same_account_source",

@@ -175,6 +175,39 @@ def test_bash_completion_completes_commands_options_and_choices(
     assert _bash_complete(script, "rafix", "completion", "f") == ["fish"]
 
 
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
+def test_zsh_completion_loads_and_completes_in_zsh(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The zsh script (bash completion through bashcompinit) loads in a bare zsh and offers
+    the options of the command typed, leaving the caller's PATH as it was."""
+    code, script_text, _ = run(capsys, "completion", "zsh")
+    assert code == 0
+    script = tmp_path / "rafix.zsh"
+    script.write_text(script_text)
+    probe = (
+        f"source {script}\n"
+        # bashcompinit's _bash_complete calls the function under `emulate -L sh` (0-based
+        # arrays); so does this probe.
+        "probe() { emulate -L sh; COMP_WORDS=(rafix scan --sev); COMP_CWORD=2; _rafix; }\n"
+        "probe\n"
+        'print -l -- "${COMPREPLY[@]}"\n'
+        'print -- "PATH=$PATH"\n'
+    )
+    done = subprocess.run(
+        ["zsh", "-f", "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    *offered, path_after = done.stdout.splitlines()
+    # zsh filters by the typed prefix itself (compadd); the options of `scan` are offered.
+    assert "--severity" in offered and "plan" not in offered
+    assert path_after == "PATH=/usr/bin:/bin"
+
+
 def test_zsh_and_fish_completion_are_generated_from_the_parser(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

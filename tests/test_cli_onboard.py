@@ -8,9 +8,11 @@ import shlex
 from pathlib import Path
 
 import pytest
+import yaml
 
 from remediations.cli import main
 from remediations.sandbox import read_inventory
+from tests import hcl_eval
 
 EU_ANCHOR = (
     "arn:aws:rolesanywhere:eu-west-1:111122223333:trust-anchor/3071b7f4-b645-5100-a7e7-85ac0dd169d6"
@@ -224,3 +226,72 @@ def test_every_option_has_help(capsys: pytest.CaptureFixture[str]) -> None:
         "--yes",
     ):
         assert option in out
+
+
+def test_onboarding_as_terraform_and_cloudformation_writes_code_not_the_account(
+    capsys: pytest.CaptureFixture[str], sandbox_dir: Path, tmp_path: Path
+) -> None:
+    """Teams that manage Roles Anywhere as code get the workload's role and profile as code:
+    the documents equal the onboarding plan's, and the account is not touched."""
+    state = {p.name: p.read_bytes() for p in (sandbox_dir / "state").iterdir()}
+    code, out, err = onboard(
+        capsys,
+        sandbox_dir,
+        "--workload",
+        "ledger",
+        "--service",
+        "dynamodb",
+        "--format",
+        "json",
+        "--out",
+        str(tmp_path / "plan.json"),
+    )
+    assert code == 0, err
+    changes = json.loads(out)["plan"]["changes"]
+    after = {c["resource_arn"]: c["after"] for c in changes}
+    role_after = after["arn:aws:iam::111122223333:role/ra-ledger-prod"]
+    [profile_after] = [a for arn, a in after.items() if ":profile/" in arn]
+
+    code, out, err = onboard(
+        capsys,
+        sandbox_dir,
+        "--workload",
+        "ledger",
+        "--service",
+        "dynamodb",
+        "--format",
+        "terraform",
+    )
+    assert code == 0, err
+    blocks = {(b.labels[0], b.labels[1]): b.attributes for b in hcl_eval.parse(out)}
+    role = blocks[("aws_iam_role", "ra-ledger-prod")]
+    assert role["name"] == "ra-ledger-prod"
+    assert role["assume_role_policy"] == role_after["trustPolicy"]
+    profile = blocks[("aws_rolesanywhere_profile", "ra-payments-prod")]
+    assert profile["session_policy"] == profile_after["sessionPolicy"]
+    assert profile["role_arns"] == ["arn:aws:iam::111122223333:role/ra-ledger-prod"]
+    assert profile["duration_seconds"] == 3600
+    assert profile["accept_role_session_name"] is False
+
+    target = tmp_path / "ledger.yaml"
+    code, out, err = onboard(
+        capsys,
+        sandbox_dir,
+        "--workload",
+        "ledger",
+        "--service",
+        "dynamodb",
+        "--format",
+        "cloudformation",
+        "-o",
+        str(target),
+    )
+    assert code == 0, err
+    assert out == "" and f"as CloudFormation to {target}" in err
+    template = yaml.safe_load(target.read_text(encoding="utf-8"))
+    types = {r["Type"]: r["Properties"] for r in template["Resources"].values()}
+    assert types["AWS::IAM::Role"]["AssumeRolePolicyDocument"] == role_after["trustPolicy"]
+    # CloudFormation takes a profile's session policy as a JSON string.
+    session_policy = json.loads(types["AWS::RolesAnywhere::Profile"]["SessionPolicy"])
+    assert session_policy == profile_after["sessionPolicy"]
+    assert {p.name: p.read_bytes() for p in (sandbox_dir / "state").iterdir()} == state

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 UI_MODULES = ("textual", "rich")
 AWS_MODULES = ("boto3", "botocore")
 #: The boto3 edge (ARCHITECTURE.md): the only modules allowed to import boto3/botocore/moto.
-AWS_EDGE = ("remediations.aws", "remediations.sandbox")
+AWS_EDGE = ("remediations.aws", "remediations.organization", "remediations.sandbox")
 
 
 def core_modules() -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -266,3 +267,54 @@ def test_selection_partitions_the_findings(
     kept_order = [f for f in findings() if f in result.findings]
     assert result.findings == kept_order
     assert all(selection.wants(f) for f in result.findings)
+
+
+def test_plan_leaves_accepted_risks_alone_unless_asked(
+    capsys: pytest.CaptureFixture[str], sandbox_dir: Path, tmp_path: Path
+) -> None:
+    """A suppression accepts a risk: ``rafix plan`` does not fix it (and says so), the plan file
+    lists it, and ``--include-suppressed`` plans it like any other finding."""
+    from remediations.cli import main
+
+    role = "arn:aws:iam::111122223333:role/ra-build-agents"
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[[rafix.suppress]]\n"
+        'id = "RA-TRUST-NO-SOURCEARN"\n'
+        f'resource = "{role}"\n'
+        'reason = "Build agents move anchors in Q1; SEC-9"\n',
+        encoding="utf-8",
+    )
+
+    def planned(*extra: str) -> tuple[dict[str, Any], str]:
+        code = main(["plan", "--sandbox", str(sandbox_dir), "--format", "json", *extra])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        return json.loads(out), err
+
+    def fixes(plan: dict[str, Any]) -> set[tuple[str, str]]:
+        return {(i, c["resource_arn"]) for c in plan["changes"] for i in c["finding_ids"]}
+
+    key = ("RA-TRUST-NO-SOURCEARN", role)
+    plain, _ = planned()
+    assert key in fixes(plain)
+    accepted, err = planned("--config", str(config))
+    assert key not in fixes(accepted)
+    assert fixes(accepted) == fixes(plain) - {key}
+    assert accepted["suppressed"] == [
+        {
+            "id": "RA-TRUST-NO-SOURCEARN",
+            "resource_arn": role,
+            "reason": "Build agents move anchors in Q1; SEC-9",
+        }
+    ]
+    assert "1 finding(s) accepted by suppressions" in err and "--include-suppressed" in err
+    code = main(["plan", "--sandbox", str(sandbox_dir), "--config", str(config)])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert (
+        f"Accepted by suppressions in the config file (not planned):\n  {key[0]} on {role}\n"
+        in text
+    )
+    both, _ = planned("--config", str(config), "--include-suppressed")
+    assert fixes(both) == fixes(plain) and both["suppressed"] == []

@@ -18,18 +18,21 @@ from remediations.apply import ApplyReport
 from remediations.cli import confirm_and_execute, explain_interrupt, session_from_args
 from remediations.console import command_line, note, source_args
 from remediations.errors import InputError
+from remediations.files import write_output
 from remediations.model import Inventory
 from remediations.onboarding import (
     ClientConfig,
     Onboarding,
     OnboardRequest,
     check_request,
-    plan_onboarding,
 )
 from remediations.session import Session
 from remediations.x509 import WorkloadCertificate, parse_workload_certificate
 
 SCHEMA = "rafix.onboarding/v1"
+
+#: ``--format`` values that write the workload's resources as code instead of applying them.
+CODE_FORMATS = {"terraform": "Terraform", "cloudformation": "CloudFormation"}
 
 
 def read_certificate(path: str) -> WorkloadCertificate:
@@ -90,12 +93,13 @@ def run(args: argparse.Namespace) -> int:
     settings = session.settings
     request = request_from_args(args)
     check_request(request, settings)  # a bad name or option: refused before reading the account
-    inventory = session.load()
-    onboarding = plan_onboarding(request, inventory, settings)
+    onboarding = session.onboard(request)
     plan = onboarding.plan
     fmt = getattr(args, "format", "text") or "text"
     key_dir = getattr(args, "key_dir", None) or "/etc/rolesanywhere"
     out = getattr(args, "out", None)
+    if fmt in CODE_FORMATS:
+        return _write_code(session, onboarding, fmt, out)
     if onboarding.already_onboarded:
         config = onboarding.client_config(key_dir=key_dir)
         _say_result(fmt, "already-onboarded", onboarding, config, None)
@@ -129,6 +133,27 @@ def run(args: argparse.Namespace) -> int:
     profile_arn = real_profile_arn(after, onboarding)
     config = onboarding.client_config(profile_arn=profile_arn, key_dir=key_dir)
     _say_result(fmt, "applied", onboarding, config, report.snapshot_id)
+    return 0
+
+
+def _write_code(session: Session, onboarding: Onboarding, fmt: str, out: str | None) -> int:
+    """``--format terraform|cloudformation``: the workload's resources as code to commit,
+    on stdout or in ``out``; nothing is written to the account."""
+    names = onboarding.names
+    text = session.render_code(
+        onboarding.plan, fmt, title=f"rafix onboarding of {names.cn} ({names.role_name})"
+    )
+    what = CODE_FORMATS[fmt]
+    if onboarding.already_onboarded:
+        note(
+            f"rafix: {names.role_name} and {names.profile_name} are already as this onboarding "
+            f"makes them; the {what} code below has nothing to add"
+        )
+    if out and out != "-":
+        write_output(out, text, what=f"the {what} code")
+        note(f"rafix: wrote the onboarding of {names.cn} as {what} to {out}")
+    else:
+        sys.stdout.write(text)
     return 0
 
 

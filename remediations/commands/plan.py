@@ -34,7 +34,13 @@ def run(args: argparse.Namespace) -> int:
         findings=list(getattr(args, "finding_ids", None) or []),
         resources=list(getattr(args, "resource_arns", None) or []),
         answers=answers,
+        include_suppressed=bool(getattr(args, "include_suppressed", False)),
     )
+    if plan.suppressed:
+        note(
+            f"rafix: {len(plan.suppressed)} finding(s) accepted by suppressions in the config file "
+            "were not planned (--include-suppressed plans them too)"
+        )
     out = getattr(args, "out", None)
     fmt = getattr(args, "format", "text")
     if fmt in CODE_FORMATS:

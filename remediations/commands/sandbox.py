@@ -21,6 +21,8 @@ def _init(args: argparse.Namespace) -> int:
     from remediations.session import Session
     from remediations.source import FilesSource
 
+    if getattr(args, "accounts", None):
+        return _init_org(args)
     created = init_sandbox(args.dir, getattr(args, "from_files", None), bool(args.force))
     state = FilesSource(tuple(Path(p) for p in created if p.name in STATE_FILES))
     inventory = Session(state).load()
@@ -31,5 +33,30 @@ def _init(args: argparse.Namespace) -> int:
     print(f"  snapshots: {args.dir}/snapshots/")
     scan = command_line("rafix", "scan", "--sandbox", args.dir)
     plan = command_line("rafix", "plan", "--sandbox", args.dir, "--out", "plan.json")
+    hint(f"Try: {scan}   or   {plan}")
+    return 0
+
+
+def _init_org(args: argparse.Namespace) -> int:
+    """``--accounts N``: an organisation of a management account and N members."""
+    from remediations.sandbox.organization import init_organization, read_org
+
+    init_organization(
+        args.dir,
+        int(args.accounts),
+        from_files=getattr(args, "from_files", None),
+        force=bool(args.force),
+    )
+    org = read_org(args.dir)
+    source = "the files given" if args.from_files else "the built-in demo account"
+    print(
+        f"Created a sandbox organisation in {args.dir}: management account "
+        f"{org.management_account_id} ({source}) and {len(org.accounts)} member account(s):"
+    )
+    for account_id, meta in org.accounts.items():
+        print(f"  {account_id}  {meta.get('name', '')}  ({meta.get('shape', '')})")
+    print(f"  each member in {args.dir}/accounts/ID/ (state/, snapshots/)")
+    scan = command_line("rafix", "scan", "--sandbox", args.dir, "--org")
+    plan = command_line("rafix", "plan", "--sandbox", args.dir, "--org", "--out", "plan.json")
     hint(f"Try: {scan}   or   {plan}")
     return 0

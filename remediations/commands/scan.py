@@ -50,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     """Scan the account named by the source options; 1 when a finding reaches ``--fail-on``."""
     session = session_from_args(args)
     selection = selection_from_args(args, session.settings.suppress)  # bad options: before reading
-    with output.Progress("reading the account") as progress:
+    what = "reading the accounts" if result_is_org(session.source) else "reading the account"
+    with output.Progress(what) as progress:
         progress.start("connecting")
         result = session.scan(on_progress=progress.callback(), pause_gc=True)
     chosen = select_findings(result.findings, selection)
@@ -71,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         in_baseline=chosen.in_baseline,
         warnings=warnings,
         width=TABLE_WIDTH if to_file else _terminal_width(),
+        accounts=result.accounts,
     )
     if to_file:
         write_output(destination, text, what="the report")
@@ -82,6 +84,12 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         sys.stdout.flush()
     return exit_code(chosen.findings, getattr(args, "fail_on", "low"))
+
+
+def result_is_org(source: Source) -> bool:
+    from remediations.source import is_organization
+
+    return is_organization(source)
 
 
 def _terminal_width() -> int:
