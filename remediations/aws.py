@@ -48,6 +48,7 @@ TRANSIENT_ATTEMPTS = 2
 #: read timeout; another wait as long would only double the time to the same error.
 READ_TIMEOUT_ATTEMPTS = 1
 RA_PAGE_SIZE = 500
+AWS_POLICY_PREFIX = "arn:aws:iam::aws:policy/"
 IAM_PAGE_SIZE = 1000
 #: Regions enabled in every account (no opt-in), for when EC2 DescribeRegions is denied.
 NO_OPT_IN_REGIONS = frozenset(
@@ -150,6 +151,9 @@ class AccountSession:
         read_timeout: float | None = None,
     ) -> None:
         self.profile = profile
+        #: AWS managed policies (``arn:aws:iam::aws:policy/...``) to read with their documents;
+        #: empty for a live account, whose AWS managed policies rafix knows by name.
+        self.aws_managed_policy_arns: frozenset[str] = frozenset()
         self.connect_timeout = _timeout(connect_timeout, DEFAULT_CONNECT_TIMEOUT)
         self.read_timeout = _timeout(read_timeout, DEFAULT_READ_TIMEOUT)
         self.requested_regions = list(dict.fromkeys(regions)) if regions else None
@@ -478,14 +482,26 @@ def _read_gaad(session: AccountSession, tracker: Tracker) -> _Part:
             users: list[JSON] = []
             groups: list[JSON] = []
             paginator = session.client("iam").get_paginator("get_account_authorization_details")
+            wanted = session.aws_managed_policy_arns
             # Users and groups: who can administer Roles Anywhere (RA-GOV-ADMIN-SURFACE).
             pages = paginator.paginate(
-                Filter=["Role", "LocalManagedPolicy", "User", "Group"],
+                Filter=[
+                    "Role",
+                    "LocalManagedPolicy",
+                    "User",
+                    "Group",
+                    *(["AWSManagedPolicy"] if wanted else []),
+                ],
                 PaginationConfig={"PageSize": IAM_PAGE_SIZE},
             )
             for page in pages:
                 roles.extend(to_jsonable(page.get("RoleDetailList") or []))
-                policies.extend(to_jsonable(page.get("Policies") or []))
+                policies.extend(
+                    p
+                    for p in to_jsonable(page.get("Policies") or [])
+                    if not str(p.get("Arn", "")).startswith(AWS_POLICY_PREFIX)
+                    or p.get("Arn") in wanted
+                )
                 users.extend(to_jsonable(page.get("UserDetailList") or []))
                 groups.extend(to_jsonable(page.get("GroupDetailList") or []))
                 tracker.check()

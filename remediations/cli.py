@@ -553,6 +553,14 @@ def build_parser() -> argparse.ArgumentParser:
         "cn, ou, uri, dns, issuer_cn, trust_anchor_arn, services; lists are comma-separated)",
     )
     p.add_argument(
+        "--repair-broken",
+        action="store_true",
+        dest="repair_broken",
+        help="also repair roles that no certificate can use today (missing actions, aws:SourceIp "
+        "pins, a legacy Version with ${...}, only deleted trust anchors pinned); each repair "
+        "says which certificates gain access",
+    )
+    p.add_argument(
         "--out",
         "--output",
         "-o",

@@ -10,9 +10,11 @@ from typing import Any
 from remediations.model import Crl, Inventory, Profile, Role, TrustAnchor
 from remediations.permissions import (
     Memo,
+    PrivilegeShapes,
     RolePrivilege,
     SessionPolicyAnalysis,
-    analyze_role_privilege,
+    SessionShapes,
+    shared_role_privilege,
 )
 from remediations.settings import Settings
 from remediations.trust import TrustAnalysis, analyze_trust, plainly_not_ra
@@ -24,12 +26,16 @@ class ScanContext:
         self.settings = settings or Settings()
         self._trust: dict[str, TrustAnalysis | None] = {}
         self._privilege: dict[str, RolePrivilege] = {}
-        self._privilege_by_inputs: dict[Hashable, RolePrivilege] = {}
+        self._privilege_shapes: PrivilegeShapes = {}
+        self._may_grant: dict[int, bool] = {}
         #: Per-policy-document results shared by the permission analyses of this scan.
         self.policy_memo: Memo = {}
         #: Session-policy analyses by (policy text, managed ARNs, account): profiles of one
         #: module share their session policy, and each analysis runs a few dozen probes.
         self.session_memo: dict[tuple[str | None, tuple[str, ...], str], SessionPolicyAnalysis] = {}
+        #: Session-policy analyses shared by documents of one shape (each profile's session
+        #: policy names its own resources, which the analysis does not depend on).
+        self.session_shapes: SessionShapes = {}
         #: Indexes the checks derive from the inventory, by a key naming what they hold (e.g.
         #: ``("accepting_roles", anchor_arn)``): several checks ask the same questions.
         self.memo: dict[Hashable, Any] = {}
@@ -48,20 +54,13 @@ class ScanContext:
             return self._privilege[role.arn]
         except KeyError:
             pass
-        # Roles of one module share their policies verbatim: the verdict depends only on the
-        # documents, the boundary and the partition/account the probes name.
-        parts = role.arn.split(":")
-        key = (
-            tuple(parts[1:2]),
-            tuple(parts[4:5]),
-            repr(role.inline_policies),
-            tuple(role.attached_policy_arns),
-            role.permissions_boundary_arn,
+        verdict = shared_role_privilege(
+            role,
+            self.inventory.policies,
+            self.policy_memo,
+            self._privilege_shapes,
+            self._may_grant,
         )
-        verdict = self._privilege_by_inputs.get(key)
-        if verdict is None:
-            verdict = analyze_role_privilege(role, self.inventory.policies, self.policy_memo)
-            self._privilege_by_inputs[key] = verdict
         self._privilege[role.arn] = verdict
         return verdict
 

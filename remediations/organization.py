@@ -382,12 +382,22 @@ def read_org_folder(
             f"--account {missing[0]}: {directory} has no folder for that account "
             f"(it has {', '.join(sorted(folders)) or 'none'})"
         )
-    chosen = list(accounts) or sorted(folders)
     meta = _read_org_meta(directory)
+    chosen = list(accounts) or sorted(folders)
+    # Accounts the export could not read: listed, with why, so a scan of it still says so.
+    unread = [] if accounts else [a for a in meta if a not in folders and not meta[a].get("read")]
     results: list[AccountResult] = []
+    for account_id in unread:
+        why = str(meta[account_id].get("error") or "not read")
+        results.append(
+            AccountResult(
+                OrgAccount(account_id, str(meta[account_id].get("name", ""))),
+                error=f"account {account_id}: not in the export ({why})",
+            )
+        )
     for index, account_id in enumerate(chosen, 1):
         stop_if_asked(should_stop)
-        files = sorted(folders[account_id].glob("*.json"))
+        files = sorted(p for p in folders[account_id].glob("*.json") if p.name != ORG_EXPORT_FILE)
         account = OrgAccount(
             account_id,
             str(meta.get(account_id, {}).get("name", "")),

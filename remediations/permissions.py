@@ -20,13 +20,19 @@ Rules (FINDINGS F-ROLE-01, F-PROF-01..03, section 2.9):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from remediations.iam.statements import Statement, compile_statements
+from remediations.iam.statements import (
+    Element,
+    Statement,
+    compile_statements,
+    statement_list,
+    strings,
+)
 from remediations.iam.statements import condition_is_vacuous as condition_is_vacuous
 from remediations.iam.wildcard import compile_wildcard
 from remediations.model import ManagedPolicy, Role
@@ -70,6 +76,8 @@ Compiled = tuple[Statement, ...]
 #: Compiled documents by ``id(document)``. A scan keeps one memo while its inventory (which
 #: owns the documents) is alive, so managed policies shared by many roles compile once.
 Memo = dict[int, Compiled]
+#: Session-policy analyses by the shape of the documents (see :func:`_session_shape`).
+SessionShapes = dict[Hashable, "SessionPolicyAnalysis"]
 
 
 def compile_document(doc: Mapping[str, Any], memo: Memo | None = None) -> Compiled:
@@ -149,6 +157,34 @@ def could_allow(docs: Sequence[Compiled], actions: Iterable[str]) -> bool:
         for doc in docs
         for stmt in doc
     )
+
+
+def may_allow_service(document: Mapping[str, Any], service: str) -> bool:
+    """Cheap over-approximation on a raw document: could some Allow statement whose condition
+    never fails cover an action of ``service``? (What the compiled statements' ``effect``,
+    ``vacuous`` and ``actions.may_cover_service`` say, without compiling the document.)"""
+    for raw in statement_list(document):
+        if not isinstance(raw, dict) or raw.get("Effect") != "Allow":
+            continue
+        if not condition_is_vacuous(raw.get("Condition")):
+            continue
+        for key, negated in (("Action", False), ("NotAction", True)):
+            if key not in raw:
+                continue
+            patterns = strings(raw[key])
+            if patterns is not None and (
+                negated or any(_service_may_be(p.partition(":")[0], service) for p in patterns)
+            ):
+                return True
+            break
+    return False
+
+
+def _service_may_be(pattern: str, service: str) -> bool:
+    """The service part of an action pattern matches ``service`` (lower-case)."""
+    if "*" in pattern or "?" in pattern:
+        return compile_wildcard(pattern, True).matches(service)
+    return pattern.lower() == service
 
 
 def has_allow(docs: Sequence[Compiled]) -> bool:
@@ -406,15 +442,10 @@ def analyze_role_privilege(
     ``memo`` (see :data:`Memo`) shares compiled documents between calls of one scan.
     """
     documents, unknown = _identity_documents(role, policies)
+    if not any(may_allow_service(d, "iam") for d in documents):
+        return RolePrivilege(None if unknown else False, unknown=tuple(unknown))
     docs = [compile_document(d, memo) for d in documents]
-    # Every privilege probe needs an IAM action allowed unconditionally: most roles have no
-    # statement that could, and skip the probes.
-    may_grant = any(
-        s.effect == "Allow" and s.vacuous and s.actions.may_cover_service("iam")
-        for doc in docs
-        for s in doc
-    )
-    probes = privilege_probes(*_arn_parts(role.arn)) if may_grant else ()
+    probes = privilege_probes(*_arn_parts(role.arn))
     grants = [p for p in probes if probe_granted(docs, p)]
     if not grants:
         # Unknown documents could hold the grant; known ones do not.
@@ -430,6 +461,88 @@ def analyze_role_privilege(
     if kept:
         return RolePrivilege(True, kept, tuple(unknown))
     return RolePrivilege(None if unknown else False, (), tuple(unknown), bounded=True)
+
+
+#: Shared verdicts of one scan (see :func:`shared_role_privilege`).
+PrivilegeShapes = dict[Hashable, RolePrivilege]
+
+
+def shared_role_privilege(
+    role: Role,
+    policies: Mapping[str, ManagedPolicy],
+    memo: Memo,
+    shapes: PrivilegeShapes,
+    may_grant: dict[int, bool],
+) -> RolePrivilege:
+    """:func:`analyze_role_privilege`, shared between roles whose documents have one shape.
+
+    Every privilege probe needs an IAM action allowed unconditionally: most roles have no
+    statement that could, which the raw documents tell without compiling them (``may_grant``
+    keeps that answer per document). The others are analysed once per shape
+    (:func:`_statement_shape`): the probes ask nothing else of a statement, so roles whose
+    policies name their own buckets, tables and roles share one analysis.
+    """
+    documents, unknown = _identity_documents(role, policies)
+    maybe = False
+    for doc in documents:
+        found = may_grant.get(id(doc))
+        if found is None:
+            found = may_grant[id(doc)] = may_allow_service(doc, "iam")
+        maybe = maybe or found
+    if not maybe:
+        return RolePrivilege(None if unknown else False, unknown=tuple(unknown))
+    partition, account = _arn_parts(role.arn)
+    actions, resources = _privilege_probe_terms(partition, account)
+    key = (
+        partition,
+        account,
+        tuple(
+            shape
+            for d in documents
+            for raw in statement_list(d)
+            if (shape := _statement_shape(raw, actions, resources)) is not None
+        ),
+        role.permissions_boundary_arn,
+        tuple(unknown),
+    )
+    verdict = shapes.get(key)
+    if verdict is None:
+        verdict = shapes[key] = analyze_role_privilege(role, policies, memo)
+    return verdict
+
+
+@lru_cache(maxsize=64)
+def _privilege_probe_terms(partition: str, account: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Every action and every resource the privilege probes name."""
+    probes = privilege_probes(partition, account)
+    return (
+        tuple(dict.fromkeys(a.lower() for p in probes for a in p.actions)),
+        tuple(dict.fromkeys(r for p in probes for r in p.resources)),
+    )
+
+
+def _statement_shape(
+    raw: Any, actions: tuple[str, ...], resources: tuple[str, ...]
+) -> Hashable | None:
+    """What the probes read of a statement: its effect, which probe actions and probe
+    resources it covers, and whether its condition can fail; None when it covers no probe
+    action (it bears on no probe). Not the Resources or actions it names: two statements with
+    one shape answer every probe alike."""
+    if not isinstance(raw, dict):
+        return None
+    effect = raw.get("Effect")
+    if effect not in ("Allow", "Deny"):
+        return None  # never applies (compile_document drops it)
+    element = Element.of(raw, "Action", ignore_case=True)
+    covered_actions = _covered_actions(element, actions)
+    if not covered_actions:
+        return None
+    return (
+        effect,
+        covered_actions,
+        condition_is_vacuous(raw.get("Condition")),
+        _covered(Element.of(raw, "Resource", ignore_case=False), resources),
+    )
 
 
 def role_privilege(role: Role, policies: Mapping[str, ManagedPolicy]) -> bool | None:
@@ -474,8 +587,13 @@ def analyze_session_policies(
     managed_policy_arns: Sequence[str],
     policies: Mapping[str, ManagedPolicy],
     memo: Memo | None = None,
+    shapes: SessionShapes | None = None,
 ) -> SessionPolicyAnalysis:
-    """Analyse the inline session policy and managed policy ARNs of a profile as one set."""
+    """Analyse the inline session policy and managed policy ARNs of a profile as one set.
+
+    ``shapes`` (one dict per scan) shares the analysis between profiles whose documents have
+    the same shape (:func:`_session_shape`); without it every call analyses afresh.
+    """
     documents: list[Mapping[str, Any]] = [session_policy] if session_policy is not None else []
     unknown: list[str] = []
     for arn in managed_policy_arns:
@@ -485,6 +603,93 @@ def analyze_session_policies(
         else:
             documents.append(resolved)
     docs = [compile_document(d, memo) for d in documents]
+    has_session_policy = session_policy is not None or bool(managed_policy_arns)
+    if shapes is None:
+        return _analyze_session(profile_arn, docs, has_session_policy, unknown)
+    key = (_session_shape(profile_arn, docs), has_session_policy, tuple(unknown))
+    found = shapes.get(key)
+    if found is None:
+        found = shapes[key] = _analyze_session(profile_arn, docs, has_session_policy, unknown)
+    return found
+
+
+@lru_cache(maxsize=64)
+def _session_probe_resources(partition: str, account: str) -> tuple[str, ...]:
+    """Every resource a session-policy probe names, for one partition and account."""
+    arn = f"arn:{partition}:rolesanywhere:rafix-probe-region:{account}:profile/rafix-probe"
+    probes = (*dangerous_session_probes(arn), *guardrail_probes(arn))
+    return tuple(dict.fromkeys(r for p in probes for r in p.resources))
+
+
+def _session_shape(profile_arn: str, docs: Sequence[Compiled]) -> Hashable:
+    """What the session-policy analysis reads of the documents, with the literals left out.
+
+    The probes ask of a statement only its effect, its actions, whether its condition can
+    fail, and whether it covers each probe resource, so documents that agree on those get
+    the same analysis whatever Resources they name. The probe resources depend only on the
+    profile's partition and account, which are part of the shape.
+    """
+    partition, account = _arn_parts(profile_arn)
+    resources = _session_probe_resources(partition, account)
+    return (
+        partition,
+        account,
+        tuple(
+            (
+                stmt.effect,
+                stmt.actions.patterns,
+                stmt.actions.negated,
+                stmt.vacuous,
+                _covered(stmt.resources, resources),
+            )
+            for doc in docs
+            for stmt in doc
+        ),
+    )
+
+
+def _covered_actions(element: Element, actions: tuple[str, ...]) -> tuple[int, ...]:
+    """The indexes of ``actions`` (lower-case) that an Action element covers. A pattern whose
+    service part is plain text covers only that service's actions, so most patterns of a
+    policy are set aside without matching them against each action."""
+    if element.patterns is None:
+        return ()
+    services = {a.partition(":")[0] for a in actions}
+    if not element.negated and not any(
+        service in services or "*" in service or "?" in service
+        for service in (p.partition(":")[0] for p in [*element.exact, *element.wild])
+    ):
+        return ()
+    return tuple(i for i, a in enumerate(actions) if element.covers(a))
+
+
+def _covered(element: Element, resources: tuple[str, ...]) -> tuple[int, ...]:
+    """The indexes of ``resources`` the element covers.
+
+    A Resource element of plain ARNs (or of patterns whose text before the first wildcard
+    starts none of the resources) covers none of them: the common case, told without
+    matching each pattern against each resource.
+    """
+    if element.patterns is None:
+        return ()
+    if (
+        not element.negated
+        and not element.ignore_case
+        and element.exact.isdisjoint(resources)
+        and not any(r.startswith(_literal_prefix(p)) for p in element.wild for r in resources)
+    ):
+        return ()
+    return tuple(i for i, r in enumerate(resources) if element.covers(r))
+
+
+def _literal_prefix(pattern: str) -> str:
+    """The text of a pattern before its first ``*`` or ``?``."""
+    return pattern.split("*", 1)[0].split("?", 1)[0]
+
+
+def _analyze_session(
+    profile_arn: str, docs: Sequence[Compiled], has_session_policy: bool, unknown: list[str]
+) -> SessionPolicyAnalysis:
     keeps_allow = has_allow(docs)
     dangerous = (
         tuple(p.label for p in dangerous_session_probes(profile_arn) if probe_granted(docs, p))
@@ -496,7 +701,7 @@ def analyze_session_policies(
         p.label for p in guards if could_allow(docs, _writes(p)) and not probe_denied(docs, p)
     )
     return SessionPolicyAnalysis(
-        has_session_policy=session_policy is not None or bool(managed_policy_arns),
+        has_session_policy=has_session_policy,
         dangerous_allowed=dangerous,
         missing_denies=missing,
         denies_iam=any(p.label == "iam:*" and probe_denied(docs, p) for p in guards),

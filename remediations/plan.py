@@ -222,6 +222,34 @@ class Plan:
     )
     rafix_version: str = __version__
     schema: str = SCHEMA
+    #: Made with ``--repair-broken``: it may give access to roles no certificate can use today.
+    repair_broken: bool = False
+    #: An organisation plan: the accounts it was made over (each change's account is in its
+    #: ARN); empty for a plan of one account.
+    accounts: list[str] = field(default_factory=list)
+
+    def account_of(self, change: Change) -> str:
+        """The account a change writes to (from its resource ARN)."""
+        parts = change.resource_arn.split(":", 5)
+        return parts[4] if len(parts) > 4 and parts[4].isdigit() else (self.account_id or "")
+
+    def changes_by_account(self) -> dict[str, list[Change]]:
+        """The changes grouped by account, in the order of ``accounts`` (then plan order)."""
+        groups: dict[str, list[Change]] = {a: [] for a in self.accounts}
+        for change in self.changes:
+            groups.setdefault(self.account_of(change), []).append(change)
+        return {a: c for a, c in groups.items() if c}
+
+    def for_account(self, account_id: str, source: str) -> Plan:
+        """The part of an organisation plan that writes to ``account_id``, as a plan of that
+        one account (made against ``source``, its label)."""
+        return Plan(
+            source=source,
+            account_id=account_id,
+            changes=[c for c in self.changes if self.account_of(c) == account_id],
+            created_at=self.created_at,
+            rafix_version=self.rafix_version,
+        )
 
     @property
     def questions(self) -> list[Question]:
@@ -243,9 +271,11 @@ class Plan:
             "rafix_version": self.rafix_version,
             "source": self.source,
             "account_id": self.account_id,
+            **({"accounts": list(self.accounts)} if self.accounts else {}),
             "changes": [c.to_json() for c in self.changes],
             "needs_input": [n.to_json() for n in self.needs_input],
             "not_fixable": [n.to_json() for n in self.not_fixable],
+            "repair_broken": self.repair_broken,
             "suppressed": [dict(s) for s in self.suppressed],
         }
 
@@ -268,6 +298,8 @@ class Plan:
                 ],
                 created_at=str(data.get("created_at", "")),
                 rafix_version=str(data.get("rafix_version", "")),
+                repair_broken=data.get("repair_broken") is True,
+                accounts=[str(a) for a in data.get("accounts") or []],
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"{where}: malformed plan ({type(exc).__name__}: {exc})") from None

@@ -24,7 +24,7 @@ from remediations.apply import (
     SnapshotTaken,
 )
 from remediations.model import Inventory, SourceWarning
-from remediations.plan import Plan
+from remediations.plan import Change, Plan
 from remediations.snapshots import SnapshotInfo
 
 
@@ -44,7 +44,17 @@ def render_plan_text(plan: Plan) -> str:
     out: list[str] = []
     if not plan.changes:
         out.append("No changes proposed.\n")
-    for change in plan.changes:
+    groups = plan.changes_by_account() if plan.accounts else {"": plan.changes}
+    for account, changes in groups.items():
+        if account:
+            out.append(f"== account {account}: {len(changes)} change(s) ==\n")
+        _change_lines(out, changes)
+    _plan_tail(out, plan)
+    return "".join(out)
+
+
+def _change_lines(out: list[str], changes: Sequence[Change]) -> None:
+    for change in changes:
         phase = "" if change.phase == 1 else f" [phase {change.phase}]"
         out.append(f"{change.id}{phase}  {change.resource_type} {change.resource_arn}\n")
         out.append(f"  fixes: {', '.join(change.finding_ids)}\n")
@@ -59,6 +69,9 @@ def render_plan_text(plan: Plan) -> str:
         out.append("  diff:\n")
         out.append(_indent(change.text_diff.rstrip("\n")))
         out.append("\n")
+
+
+def _plan_tail(out: list[str], plan: Plan) -> None:
     if plan.needs_input:
         out.append("Needs input (give it with --set and plan again):\n")
         for need in plan.needs_input:
@@ -80,13 +93,17 @@ def render_plan_text(plan: Plan) -> str:
         f"{len(plan.changes)} change(s), {len(plan.needs_input)} need input, "
         f"{len(plan.not_fixable)} not fixable automatically"
     )
-    out.append(f"Plan: {counts}. Nothing was written to the account.\n")
+    if plan.accounts:
+        touched = len(plan.changes_by_account())
+        counts += f", in {touched} of {len(plan.accounts)} account(s)"
+        out.append(f"Plan: {counts}. Nothing was written to any account.\n")
+    else:
+        out.append(f"Plan: {counts}. Nothing was written to the account.\n")
     if plan.changes and not plan.applicable:
         out.append(
             f"This plan was made from {plan.source or 'offline files'} for review: applying "
             "needs a plan made against a live or sandbox account.\n"
         )
-    return "".join(out)
 
 
 def render_plan_json(plan: Plan) -> str:
@@ -227,25 +244,39 @@ def render_report_text(report: ApplyReport) -> str:
 # --- snapshots -------------------------------------------------------------------------------
 
 
-def render_snapshots_text(snapshots: Sequence[SnapshotInfo], root: Path | None = None) -> str:
-    """One line per snapshot; an interrupted apply is marked so the user knows to act."""
+def render_snapshots_text(
+    snapshots: Sequence[SnapshotInfo], root: Path | None = None, *, accounts: bool = False
+) -> str:
+    """One line per snapshot; an interrupted apply is marked so the user knows to act.
+    ``accounts``: an organisation's snapshots, with an ACCOUNT column."""
     if not snapshots:
         return f"No snapshots in {root}.\n" if root is not None else "No snapshots.\n"
-    rows = [("ID", "CREATED", "RESOURCES", "PLAN")]
+    rows = [("ID", *(("ACCOUNT",) if accounts else ()), "CREATED", "RESOURCES", "PLAN")]
     for s in snapshots:
+        account = (s.account_id or "?",) if accounts else ()
         if s.damaged:
-            rows.append((s.id, "?", "?", f"(damaged: {s.damaged})"))
+            rows.append((s.id, *account, "?", "?", f"(damaged: {s.damaged})"))
             continue
         plan = s.plan + (" (interrupted)" if s.interrupted else "")
-        rows.append((s.id, s.created_at, str(len(s.resources)), plan))
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
+        rows.append((s.id, *account, s.created_at, str(len(s.resources)), plan))
+    columns = len(rows[0]) - 1
+    widths = [max(len(r[i]) for r in rows) for i in range(columns)]
+    lines = [
+        "  ".join(r[i].ljust(widths[i]) for i in range(columns)) + "  " + r[columns] for r in rows
+    ]
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
-def render_snapshots_json(snapshots: Sequence[SnapshotInfo]) -> str:
-    """The INTERFACE.md ``snapshots --format json`` document (damaged ones are left out)."""
-    document = {"snapshots": [s.summary() for s in snapshots if not s.damaged]}
+def render_snapshots_json(snapshots: Sequence[SnapshotInfo], *, accounts: bool = False) -> str:
+    """The INTERFACE.md ``snapshots --format json`` document (damaged ones are left out);
+    ``accounts``: each entry also names its ``account_id`` (an organisation's snapshots)."""
+    document = {
+        "snapshots": [
+            {**s.summary(), **({"account_id": s.account_id} if accounts else {})}
+            for s in snapshots
+            if not s.damaged
+        ]
+    }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -189,7 +189,7 @@ def _account_lines(findings: Sequence[Finding], accounts: Sequence[Any], width: 
     lines: list[str] = []
     for item in account_summaries(findings, accounts):
         label = item["account_id"] + (f" ({item['name']})" if item["name"] else "")
-        if item["management"]:
+        if item["management"] and item["name"] != "management":
             label += " [management]"
         if not item["read"]:
             text = f"{label}: not read"
@@ -437,6 +437,9 @@ def _result(
             "security-severity": SECURITY_SEVERITY[finding.severity],
         },
     }
+    if finding.managed_by is not None:
+        # Code scanning shows it beside the alert: fix it in the stack or module, not the API.
+        result["properties"]["managedBy"] = finding.managed_by.to_json()
     if rule_index is not None:
         result["ruleIndex"] = rule_index
     return result

@@ -28,11 +28,12 @@ from typing import TYPE_CHECKING, Any
 
 from remediations.access import AccessMap, CertificateQuery
 from remediations.answers import Answer, Question, values_from_answers
-from remediations.apply import ApplyEvent, ApplyPreview, ApplyReport
+from remediations.apply import ApplyEvent, ApplyPreview, ApplyReport, Outcome
 from remediations.catalog import CATALOG
 from remediations.errors import ApplyError, InputError, RafixError
 from remediations.findings import Finding
 from remediations.model import Inventory, SourceWarning
+from remediations.organization import OrgInventory
 from remediations.plan import Plan
 from remediations.progress import Progress, StopCheck
 from remediations.selection import Selection, SuppressedFinding
@@ -225,6 +226,7 @@ class Session:
         resources: Sequence[str] = (),
         answers: Sequence[Answer] = (),
         scan: ScanResult | None = None,
+        repair_broken: bool = False,
         include_suppressed: bool = False,
     ) -> Plan:
         """The fixes for the findings (all, or those with an ID in ``findings`` and on a
@@ -233,7 +235,8 @@ class Session:
         Findings that an active suppression of the settings accepts are not planned (they are
         listed in ``plan.suppressed``) unless ``include_suppressed``.
         The plan's ``questions`` say what else it needs; plan again with more answers.
-        Nothing is written.
+        Nothing is written. With ``repair_broken``, roles no certificate can use today are
+        repaired too (each change says which certificates gain access); the plan records it.
 
         Raises:
             InputError: an unknown finding ID, or an answer with an unknown key or no value.
@@ -241,11 +244,6 @@ class Session:
         from remediations.plan import build_plan
         from remediations.proposals import propose
 
-        if isinstance(self.source, OrgSource):
-            raise InputError(
-                "plan over several accounts is not available yet; plan one account at a time "
-                "(--sandbox DIR/accounts/ID, or the live account itself)"
-            )
         unknown = [i for i in findings if i not in CATALOG]
         if unknown:
             raise InputError(f"--finding {unknown[0]}: unknown finding ID")
@@ -256,9 +254,15 @@ class Session:
         if not include_suppressed and self.settings.suppress:
             picked = apply_selection(chosen, Selection(suppressions=self.settings.suppress))
             chosen, accepted = picked.findings, picked.suppressed
-        plan = build_plan(
-            result.inventory, propose(result.inventory, chosen, self.settings, values)
-        )
+        if isinstance(self.source, OrgSource):
+            plan = self._plan_org(result, chosen, values, repair_broken)
+        else:
+            proposals = propose(
+                result.inventory, chosen, self.settings, values, repair_broken=repair_broken
+            )
+            plan = build_plan(result.inventory, proposals)
+            self._mark_managed(plan, result.inventory)
+        plan.repair_broken = repair_broken
         plan.suppressed = [
             {
                 "id": a.finding.id,
@@ -267,8 +271,46 @@ class Session:
             }
             for a in accepted
         ]
-        self._mark_managed(plan, result.inventory)
         return plan
+
+    def _plan_org(
+        self,
+        result: ScanResult,
+        chosen: Sequence[Finding],
+        values: Any,
+        repair_broken: bool = False,
+    ) -> Plan:
+        """One plan over the organisation: each account's fixes proposed from that account
+        alone, grouped by account (``Plan.accounts``), changes numbered across the plan."""
+        from remediations.plan import build_plan
+        from remediations.proposals import propose
+
+        assert isinstance(self.source, OrgSource)
+        merged = Plan(
+            source=self.label,
+            account_id=None,
+            accounts=[a.account_id for a in result.accounts if a.read],
+        )
+        for account in merged.accounts:
+            inventory = result.inventories[account]
+            mine = [f for f in chosen if f.account_id == account]
+            proposals = propose(inventory, mine, self.settings, values, repair_broken=repair_broken)
+            plan = build_plan(inventory, proposals)
+            self.member(account)._mark_managed(plan, inventory)
+            merged.changes.extend(plan.changes)
+            merged.needs_input.extend(plan.needs_input)
+            merged.not_fixable.extend(plan.not_fixable)
+        for number, change in enumerate(merged.changes, start=1):
+            change.id = f"c{number}"
+        return merged
+
+    def member(self, account_id: str) -> Session:
+        """The session of one account of this organisation (through ``--assume-role``)."""
+        if not isinstance(self.source, OrgSource):
+            raise InputError("one account of an organisation needs --org or --account ID")
+        return Session(
+            self.source.member(account_id), settings=self.settings, read_only=self.read_only
+        )
 
     def _mark_managed(self, plan: Plan, inventory: Inventory) -> None:
         """Read the tags of the Roles Anywhere resources the plan changes (a scan does not
@@ -380,9 +422,116 @@ class Session:
                 preview, executor, self.store, on_event=on_event, should_stop=should_stop
             )
 
+    def preview_organization(
+        self, plan: Plan, *, phases: Sequence[int] = (1,), label: str = ""
+    ) -> list[AccountPreview]:
+        """The apply of an organisation plan, one preview per account it changes, in the
+        plan's account order; nothing is written.
+
+        Raises:
+            ApplyError: a plan of one account, or an account that cannot be read or refuses
+                the plan (the message names the account).
+        """
+        if not plan.accounts:
+            raise ApplyError("this plan is of one account; apply it without --org")
+        previews = []
+        for account, _changes in plan.changes_by_account().items():
+            member = self.member(account)
+            part = plan.for_account(account, member.label)
+            try:
+                preview = member.preview(part, phases=phases, label=label)
+            except RafixError as exc:
+                # Same kind of error (bad input exits 2, a refused apply 1), naming the account.
+                kind = InputError if isinstance(exc, InputError) else ApplyError
+                raise kind(f"account {account}: {exc}; nothing was written") from None
+            previews.append(AccountPreview(account, member, preview))
+        return previews
+
+    def execute_organization(
+        self,
+        previews: Sequence[AccountPreview],
+        *,
+        on_account: Callable[[str], None] | None = None,
+        on_event: Callable[[ApplyEvent], None] | None = None,
+        should_stop: StopCheck | None = None,
+    ) -> OrgApplyReport:
+        """Apply each account's preview in turn: snapshot, apply, verify. When an account
+        fails, its own changes are rolled back (its report says so) and the accounts after
+        it are left untouched.
+
+        Confirm with the user before calling this.
+        """
+        report = OrgApplyReport()
+        stopped = False
+        for item in previews:
+            if stopped:
+                report.accounts.append(AccountApply(item.account_id, "untouched"))
+                continue
+            if on_account is not None:
+                on_account(item.account_id)
+            try:
+                done = item.session.execute(
+                    item.preview, on_event=on_event, should_stop=should_stop
+                )
+            except RafixError as exc:
+                report.accounts.append(AccountApply(item.account_id, "failed", None, str(exc)))
+                stopped = True
+                continue
+            if done.ok:
+                status = "applied" if done.outcome is not Outcome.NOTHING else "unchanged"
+                report.accounts.append(AccountApply(item.account_id, status, done))
+                continue
+            status = {
+                Outcome.ROLLED_BACK: "rolled back",
+                Outcome.REFUSED: "refused",
+            }.get(done.outcome, "failed")
+            report.accounts.append(AccountApply(item.account_id, status, done, done.error))
+            stopped = True
+        return report
+
     def snapshots(self) -> list[SnapshotInfo]:
-        """The account's snapshots, newest first; damaged ones are listed as damaged."""
+        """The account's snapshots, newest first; damaged ones are listed as damaged. For an
+        organisation: every account's (each names its ``account_id``), newest first."""
+        if isinstance(self.source, OrgSource):
+            infos = [info for store in self._org_stores().values() for info in store.infos()]
+            wanted = set(self.source.accounts)
+            if wanted:
+                infos = [i for i in infos if i.account_id is None or i.account_id in wanted]
+            return sorted(infos, key=lambda i: i.id, reverse=True)
         return self.store.infos()
+
+    def _org_stores(self) -> dict[str, SnapshotStore]:
+        """Account ID (or "" for the one store a live organisation shares) -> its store."""
+        assert isinstance(self.source, OrgSource)
+        base = self.source.base
+        if isinstance(base, SandboxSource):
+            from remediations.sandbox.organization import is_organization, read_org
+
+            if is_organization(base.directory):
+                org = read_org(base.directory)
+                ids = self.source.accounts or (org.management_account_id, *org.accounts)
+                return {a: snapshot_store(self.source.member(a)) for a in ids}
+        return {"": self.store}
+
+    def snapshot_account(self, snapshot_id: str) -> str:
+        """The account a snapshot of this organisation belongs to.
+
+        Raises:
+            SnapshotError: no account of the organisation has it (or it is damaged).
+        """
+        from remediations.snapshots import SnapshotError
+
+        if not isinstance(self.source, OrgSource):
+            raise InputError("this needs --org or --account ID")
+        for account, store in self._org_stores().items():
+            try:
+                snapshot = store.load(snapshot_id)
+            except SnapshotError:
+                continue
+            found = account or str(getattr(snapshot, "account_id", "") or "")
+            if found:
+                return found
+        raise SnapshotError(f"{snapshot_id}: no account of the organisation has this snapshot")
 
     def preview_rollback(self, snapshot_id: str, *, force: bool = False) -> ApplyPreview:
         """The restore of a snapshot, as a preview for :meth:`execute`; nothing is written.
@@ -436,12 +585,72 @@ class Session:
 
     # --- files -----------------------------------------------------------------------------
 
+    def load_organization(
+        self,
+        *,
+        on_progress: Callable[[Progress], None] | None = None,
+        should_stop: StopCheck | None = None,
+    ) -> OrgInventory:
+        """Read every account of an organisation source, each on its own (progress: one step
+        per account); an unreadable account is an ``AccountResult`` with its ``error``.
+
+        Raises:
+            InputError: the source is one account, not an organisation.
+        """
+        if not isinstance(self.source, OrgSource):
+            raise InputError("this reads several accounts: give --org or --account ID")
+        return load_organization(self.source, on_progress=on_progress, should_stop=should_stop)
+
+    def export_organization(self, out_dir: Path | str, org: OrgInventory) -> list[Path]:
+        """Write each account read into ``out_dir/ACCOUNT_ID/`` (the ``--from-file`` formats)
+        and ``out_dir/organization.json`` (the accounts, their names, which could not be
+        read), so that ``--from-file out_dir`` reads the organisation back."""
+        from remediations.sources.export import export_organization
+
+        return export_organization(org, out_dir)
+
     def export(self, out_dir: Path | str, *, inventory: Inventory | None = None) -> list[Path]:
         """Write the account in the ``--from-file`` formats (``iam.json``, ``anchors.json``,
         ...) into ``out_dir``; returns the files written."""
         from remediations.sources.export import export_inventory
 
         return export_inventory(inventory if inventory is not None else self.load(), out_dir)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountPreview:
+    """One account's part of an organisation apply: its session and its preview."""
+
+    account_id: str
+    session: Session
+    preview: ApplyPreview
+
+
+@dataclass(frozen=True, slots=True)
+class AccountApply:
+    """How an organisation apply left one account.
+
+    ``status``: ``applied``, ``unchanged`` (nothing needed writing), ``rolled back`` (a change
+    failed; the account's changes were undone), ``failed`` (a change failed and not everything
+    could be restored, or the account could not be reached), ``refused`` (nothing written), or
+    ``untouched`` (an earlier account failed, so this one was not started).
+    """
+
+    account_id: str
+    status: str
+    report: ApplyReport | None = None
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class OrgApplyReport:
+    """An organisation apply, account by account, in the order they were applied."""
+
+    accounts: list[AccountApply] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(a.status in ("applied", "unchanged") for a in self.accounts)
 
 
 def _account_id(account: Any) -> str | None:
@@ -456,6 +665,8 @@ def _account_id(account: Any) -> str | None:
 #: The typed values a front end meets, importable from the facade itself.
 __all__ = [
     "AccessMap",
+    "AccountApply",
+    "AccountPreview",
     "AccountSummary",
     "Answer",
     "ApplyEvent",
@@ -463,6 +674,8 @@ __all__ = [
     "ApplyReport",
     "CertificateQuery",
     "MemberSource",
+    "OrgApplyReport",
+    "OrgInventory",
     "OrgSource",
     "Progress",
     "Question",

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,7 @@ from remediations.evaluator import (
     has_wildcard,
     substitute,
     variable_keys,
+    wildcard_match,
 )
 from remediations.model import RA_SERVICE_PRINCIPAL, REQUIRED_ACTIONS
 
@@ -163,7 +165,11 @@ class TrustAnalysis:
 
     def admits(self, cert: CertificateContext) -> bool:
         """True when Roles Anywhere can assume the role for this certificate (all 3 actions)."""
-        policy = self.compiled if self.compiled is not None else compile_policy(self.document)
+        policy = self.compiled
+        if policy is None:
+            # A shared analysis rebound to this document: compile its own once, not per call.
+            policy = compile_policy(self.document)
+            object.__setattr__(self, "compiled", policy)
         context = certificate_request_context(cert)
         return all(
             policy.evaluate(action=a, principal=RA_PRINCIPAL, context=context) is Decision.ALLOW
@@ -688,6 +694,8 @@ def analyze_trust(document: dict[str, Any]) -> TrustAnalysis:
     """
     if not isinstance(document, dict):
         document = {}
+    if plainly_not_ra(document):
+        return _not_ra(document)  # cheaper than the exact-repeat lookup below
     try:
         exact = repr(document)
     except RecursionError:
@@ -707,6 +715,7 @@ def _analyze_shape(document: dict[str, Any]) -> TrustAnalysis:
     if plainly_not_ra(document):
         return _not_ra(document)
     abstract, names = _abstract(document)
+    abstract, had_sids = _without_sids(abstract)
     try:
         text = json.dumps(abstract, separators=(",", ":"))
     except (TypeError, ValueError, RecursionError):
@@ -716,7 +725,45 @@ def _analyze_shape(document: dict[str, Any]) -> TrustAnalysis:
         if len(_CACHE) >= _CACHE_LIMIT:
             _CACHE.clear()
         cached = _CACHE[text] = _analyze(abstract)
-    return _rebind(cached, document, names)
+    rebound = _rebind(cached, document, names)
+    if had_sids:
+        # Sids name statements and change no verdict: each document gets its own back, and
+        # its own compiled policy (the shared one was compiled without them).
+        rebound.__dict__["statement_sids"] = _statement_sids(document)
+        rebound.__dict__["compiled"] = None
+    return rebound
+
+
+def _without_sids(document: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The document without its statements' Sids (and whether it had any)."""
+    statement_value = document.get("Statement")
+    items = statement_value if isinstance(statement_value, list) else [statement_value]
+    if not any(isinstance(st, dict) and "Sid" in st for st in items):
+        return document, False
+
+    def strip(st: Any) -> Any:
+        if isinstance(st, dict) and "Sid" in st:
+            return {k: v for k, v in st.items() if k != "Sid"}
+        return st
+
+    stripped = [strip(st) for st in items]
+    return {
+        **document,
+        "Statement": stripped if isinstance(statement_value, list) else stripped[0],
+    }, True
+
+
+def _statement_sids(document: dict[str, Any]) -> dict[int, str | None]:
+    """Statement Sids by index, as :func:`remediations.evaluator.compile_policy` reads them."""
+    statement_value = document.get("Statement")
+    if statement_value is None:
+        return {}
+    items = statement_value if isinstance(statement_value, list) else [statement_value]
+    return {
+        index: sid if isinstance(sid := st.get("Sid"), str) else None
+        for index, st in enumerate(items)
+        if isinstance(st, dict)
+    }
 
 
 def plainly_not_ra(document: dict[str, Any]) -> bool:
@@ -788,21 +835,29 @@ def _abstract(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
             names[found] = value
         return found
 
-    def rename(value: Any) -> Any:
-        if isinstance(value, str) and not has_wildcard(value):
-            return token(value)
-        if isinstance(value, list) and all(
-            isinstance(v, str) and not has_wildcard(v) for v in value
-        ):
-            return [token(v) for v in value]
-        return value
-
     source_arns = _source_arns_renamable(statement_value)
 
     def renamable(operator: str, key: str) -> bool:
         if key == "aws:sourcearn":
             return source_arns and operator in _SOURCE_ARN_OPERATORS
         return operator in _ABSTRACTABLE_OPERATORS and key.startswith(_ABSTRACTABLE_PREFIXES)
+
+    patterns, fixed = _key_relations(statement_value, renamable)
+
+    def literal_renamable(key: str, value: Any) -> bool:
+        return (
+            isinstance(value, str)
+            and not has_wildcard(value)
+            and _RESERVED not in value
+            and not any(wildcard_match(p, value) or _may_match_token(p) for p in patterns[key])
+        )
+
+    def rename(key: str, value: Any) -> Any:
+        if key in fixed:
+            return value
+        if isinstance(value, list):
+            return [token(v) if literal_renamable(key, v) else v for v in value]
+        return token(value) if literal_renamable(key, value) else value
 
     def statement(stmt: Any) -> Any:
         if not isinstance(stmt, dict) or not isinstance(stmt.get("Condition"), dict):
@@ -812,7 +867,9 @@ def _abstract(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
             if isinstance(block, dict):
                 op = str(operator).lower()
                 block = {
-                    key: rename(value) if renamable(op, str(key).lower()) else value
+                    key: rename(str(key).lower(), value)
+                    if renamable(op, str(key).lower())
+                    else value
                     for key, value in block.items()
                 }
             condition[operator] = block
@@ -825,6 +882,47 @@ def _abstract(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
     if not names:
         return document, {}
     return {**document, "Statement": abstract_statements}, names
+
+
+#: Text the witness search builds its own values from: a literal holding it is never renamed.
+_RESERVED = "rafix"
+#: The characters of a placeholder (``_TOKEN``).
+_TOKEN_CHARACTERS = frozenset("\x00rafix0123456789")
+
+
+def _key_relations(
+    statement_value: Any, renamable: Callable[[str, str], bool]
+) -> tuple[dict[str, list[str]], set[str]]:
+    """Per condition key (lower-case): its wildcard patterns, and the keys whose literals must
+    keep their text because one of their clauses is not renamed (another operator compares
+    them otherwise, e.g. ignoring case).
+
+    A literal renamed to a placeholder must stand in the same relation to every pattern of its
+    key as before (``StringEquals CN=prod-x`` beside ``StringLike CN=prod-*`` in a Deny): so
+    a literal that one of them matches, or beside a pattern that could match a placeholder,
+    keeps its text.
+    """
+    patterns: dict[str, list[str]] = defaultdict(list)
+    fixed: set[str] = set()
+    for stmt in statement_value if isinstance(statement_value, list) else [statement_value]:
+        condition = stmt.get("Condition") if isinstance(stmt, dict) else None
+        if not isinstance(condition, dict):
+            continue
+        for operator, block in condition.items():
+            for key, value in block.items() if isinstance(block, dict) else ():
+                lowered = str(key).lower()
+                if not renamable(str(operator).lower(), lowered):
+                    fixed.add(lowered)
+                for item in value if isinstance(value, list) else [value]:
+                    if isinstance(item, str) and has_wildcard(item):
+                        patterns[lowered].append(item)
+    return patterns, fixed
+
+
+def _may_match_token(pattern: str) -> bool:
+    """Whether a wildcard pattern could match some placeholder (all its literal characters
+    are ones a placeholder is made of)."""
+    return set(pattern.replace("*", "").replace("?", "")) <= _TOKEN_CHARACTERS
 
 
 def _source_arns_renamable(statement_value: Any) -> bool:

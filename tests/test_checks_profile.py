@@ -232,21 +232,26 @@ def test_vacuous_session_policy_is_permissive_high_for_admin_role() -> None:
     findings = session_findings(
         profile("p", [r], session_policy=ALLOW_ALL_FROM_ANYWHERE), roles=[r]
     )
-    (finding,) = findings
-    assert (finding.id, finding.severity) == (PERMISSIVE, Severity.HIGH)
+    by_id = {f.id: f for f in findings}
+    # Both catalog entries hold: it allows everything (F-PROF-02) and denies nothing (F-PROF-03).
+    assert set(by_id) == {PERMISSIVE, "RA-PROFILE-NO-GUARDRAIL-DENIES"}
+    finding = by_id[PERMISSIVE]
+    assert finding.severity is Severity.HIGH
     assert finding.evidence["grants_everything"] is True
 
 
 def test_permissive_session_policy_is_low_when_every_role_is_least_privilege() -> None:
     r = role("reader")
-    (finding,) = session_findings(profile("p", [r], managed=[ADMIN]), roles=[r])
+    found = session_findings(profile("p", [r], managed=[ADMIN]), roles=[r])
+    (finding,) = [f for f in found if f.id == PERMISSIVE]
     assert (finding.id, finding.severity) == (PERMISSIVE, Severity.LOW)
     assert "*:*" in finding.evidence["allowed"]
 
 
 def test_permissive_stays_high_when_a_role_cannot_be_decided() -> None:
     r = role("custom", attached=[f"arn:aws:iam::{ACCOUNT}:policy/unknown"])
-    (finding,) = session_findings(profile("p", [r], managed=[ADMIN]), roles=[r])
+    found = session_findings(profile("p", [r], managed=[ADMIN]), roles=[r])
+    (finding,) = [f for f in found if f.id == PERMISSIVE]
     assert finding.severity is Severity.HIGH
 
 
@@ -308,7 +313,8 @@ def test_unknown_managed_session_policy_is_not_judged() -> None:
         checks.session_scoping,
         inventory([r], [profile("p", [r], managed=[custom])], policies=[known]),
     )
-    assert [f.id for f in findings] == [PERMISSIVE]
+    # Allowing iam:* without a Deny is both permissive and missing the iam:* guardrail.
+    assert sorted(f.id for f in findings) == [GUARDRAILS, PERMISSIVE]
 
 
 # --- duration ----------------------------------------------------------------------------------

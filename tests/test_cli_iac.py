@@ -248,6 +248,18 @@ def test_scan_marks_findings_on_managed_roles(
     assert managed["ra-plain"] is None
     assert all("managed_by" in f and "id" in f and "resource_arn" in f for f in findings)
 
+    code, out, _ = rafix(capsys, "scan", "--sandbox", str(sandbox), "--format", "sarif")
+    assert code in (0, 1)
+    sarif_managed = {
+        r["locations"][0]["logicalLocations"][0]["name"]: r["properties"].get("managedBy")
+        for r in json.loads(out)["runs"][0]["results"]
+        if ":role/" in r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+    }
+    assert sarif_managed["ra-fred"]["tool"] == "cloudformation"
+    assert sarif_managed["ra-fred"]["stack"] == "ra-workloads"
+    assert sarif_managed["ra-devin"]["tool"] == "terraform"
+    assert sarif_managed["ra-plain"] is None
+
 
 def test_plan_reads_the_tags_of_the_roles_anywhere_resources_it_changes(
     capsys: pytest.CaptureFixture[str], sandbox: Path

@@ -165,7 +165,13 @@ def test_stale_arn_is_removed_but_a_stale_only_pin_is_refused() -> None:
     only_stale = inventory(trust(ra_statement(ArnEquals={"aws:SourceArn": stale})))
     refused = propose(only_stale, [finding("RA-TRUST-SOURCEARN-STALE")])
     assert not refused.changes
-    assert "no longer exist" in refused.not_fixable[0].reason
+    reason = refused.not_fixable[0].reason
+    assert "deleted" in reason and "--repair-broken" in reason and TA1 in reason
+    # Asked for, the repair pins the live anchor and says who gains access.
+    repaired = propose(only_stale, [finding("RA-TRUST-SOURCEARN-STALE")], repair_broken=True)
+    condition = only_change(repaired)["trustPolicy"]["Statement"][0]["Condition"]
+    assert condition == {"ArnEquals": {"aws:SourceArn": [TA1]}}
+    assert f"gives access to certificates of trust anchor(s) {TA1}" in repaired.changes[0].summary
 
 
 def test_subject_wildcard_is_narrowed_and_a_value_outside_it_is_refused() -> None:
@@ -240,7 +246,13 @@ def test_meaningless_ip_condition_is_removed_but_a_breaking_one_is_refused() -> 
     positive = trust(ra_statement(**pinned, IpAddress={"aws:SourceIp": "10.0.0.0/8"}))
     refused = propose(inventory(positive), [finding("RA-TRUST-SOURCEIP-CONDITION")])
     assert not refused.changes
-    assert "refuses" in refused.not_fixable[0].reason
+    assert "no certificate can use this role today" in refused.not_fixable[0].reason
+    assert "--repair-broken" in refused.not_fixable[0].reason
+    repaired = propose(
+        inventory(positive), [finding("RA-TRUST-SOURCEIP-CONDITION")], repair_broken=True
+    )
+    assert only_change(repaired)["trustPolicy"]["Statement"][0]["Condition"] == pinned
+    assert "repairs a broken role" in repaired.changes[0].summary
 
 
 def test_missing_actions_are_added_under_the_same_conditions() -> None:
@@ -251,9 +263,14 @@ def test_missing_actions_are_added_under_the_same_conditions() -> None:
         "Action": "sts:AssumeRole",
         "Condition": condition,
     }
-    result = propose(inventory(trust(statement)), [finding("RA-TRUST-MISSING-REQUIRED-ACTION")])
+    broken = [finding("RA-TRUST-MISSING-REQUIRED-ACTION")]
+    # The repair opens a role nobody can use today: only when asked for.
+    refused = propose(inventory(trust(statement)), broken)
+    assert not refused.changes and "--repair-broken" in refused.not_fixable[0].reason
+    result = propose(inventory(trust(statement)), broken, repair_broken=True)
     after = only_change(result)["trustPolicy"]["Statement"][0]
     assert after["Action"] == ACTIONS and after["Condition"] == condition
+    assert f"trust anchor(s) {TA1} with ANY subject" in result.changes[0].summary
 
 
 def test_legacy_version_is_set() -> None:

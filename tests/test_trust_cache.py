@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from remediations import trust
 from tests.shared import CORPUS
@@ -168,3 +169,73 @@ def test_the_not_ra_screen_never_hides_a_roles_anywhere_trust() -> None:
 def test_the_not_ra_screen_on_generated_policies(doc: dict[str, Any]) -> None:
     if trust.plainly_not_ra(doc):
         assert not trust._analyze(doc).trusts_ra
+
+
+_RA_ACTIONS = ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]
+#: Values that relate to one another: a literal a pattern matches, the same text in other case,
+#: a pattern that matches a placeholder's characters, the search's own reserved text.
+_VALUES = ["prod-x", "prod-*", "PROD-X", "x", "*x*", "a?c", "abc", "rafix", "*", "prod-y"]
+_KEYS = [
+    "aws:PrincipalTag/x509Subject/CN",
+    "aws:PrincipalTag/x509Subject/OU",
+    "aws:PrincipalTag/x509SAN/DNS",
+]
+_OPERATORS = [
+    "StringEquals",
+    "StringLike",
+    "StringNotEquals",
+    "StringNotLike",
+    "StringEqualsIgnoreCase",
+    "ForAnyValue:StringEquals",
+    "StringEqualsIfExists",
+]
+
+
+@st.composite
+def related_literal_policies(draw: st.DrawFn) -> dict[str, Any]:
+    """Statements whose conditions put literals and patterns of one key side by side."""
+    statements = []
+    for _ in range(draw(st.integers(1, 3))):
+        condition: dict[str, dict[str, Any]] = {}
+        for _ in range(draw(st.integers(1, 3))):
+            block = condition.setdefault(draw(st.sampled_from(_OPERATORS)), {})
+            values = draw(st.lists(st.sampled_from(_VALUES), min_size=1, max_size=3))
+            block[draw(st.sampled_from(_KEYS))] = values if len(values) > 1 else values[0]
+        statements.append(
+            {
+                "Effect": draw(st.sampled_from(["Allow", "Allow", "Deny"])),
+                "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+                "Action": _RA_ACTIONS,
+                "Condition": condition,
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def test_a_literal_beside_a_pattern_that_matches_it_keeps_its_meaning() -> None:
+    # Renaming prod-x would take it out of the Deny's prod-*: the role would look usable.
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+                "Action": _RA_ACTIONS,
+                "Condition": {"StringEquals": {"aws:PrincipalTag/x509Subject/CN": "prod-x"}},
+            },
+            {
+                "Effect": "Deny",
+                "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+                "Action": _RA_ACTIONS,
+                "Condition": {"StringLike": {"aws:PrincipalTag/x509Subject/CN": "prod-*"}},
+            },
+        ],
+    }
+    assert not trust.analyze_trust(doc).usable
+    assert_same_as_fresh(doc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=related_literal_policies())
+def test_literals_related_to_other_values_of_their_key(doc: dict[str, Any]) -> None:
+    assert_same_as_fresh(doc)

@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
         findings=list(getattr(args, "finding_ids", None) or []),
         resources=list(getattr(args, "resource_arns", None) or []),
         answers=answers,
+        repair_broken=bool(getattr(args, "repair_broken", False)),
         include_suppressed=bool(getattr(args, "include_suppressed", False)),
     )
     if plan.suppressed:

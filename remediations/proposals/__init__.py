@@ -38,7 +38,7 @@ from remediations.catalog import CATALOG, FixKind
 from remediations.findings import RESOURCE_TYPES, Finding
 from remediations.model import Inventory
 from remediations.proposals.anchors import _propose_anchor, _propose_crl
-from remediations.proposals.job import _Job
+from remediations.proposals.job import ProfileIndex, _Job
 from remediations.proposals.profiles import ADMIN_POLICY_SUFFIX, _propose_profile
 from remediations.proposals.results import NeedsInput, NotFixable, ProposalSet, ProposedChange
 from remediations.proposals.results import _Refuse as _Refuse
@@ -119,8 +119,16 @@ def propose(
     findings: list[Finding],
     settings: Settings | None = None,
     values: dict[str, str] | None = None,
+    *,
+    repair_broken: bool = False,
 ) -> ProposalSet:
-    """One change per resource for the findings that have a fix; the rest explained."""
+    """One change per resource for the findings that have a fix; the rest explained.
+
+    A role no certificate can use today (broken: missing required actions, an aws:SourceIp
+    pin, a legacy Version with ``${...}``, only deleted trust anchors pinned) is repaired only
+    with ``repair_broken``: the repair changes who can assume it from nobody to the workload it
+    pins, which a person must accept; without it the plan says what the repair would open.
+    """
     settings = settings or Settings()
     values = values or {}
     result = ProposalSet()
@@ -147,13 +155,14 @@ def propose(
         "trust-anchor": _propose_anchor,
         "crl": _propose_crl,
     }
+    index = ProfileIndex(inventory)
     for (kind, arn), group in sorted(by_resource.items()):
         builder = builders.get(kind)
         if builder is None:
             continue
-        builder(_Job(inventory, settings, values, kind, arn, group, result))
+        builder(_Job(inventory, settings, values, kind, arn, group, result, index, repair_broken))
     # After the one-resource fixes: a split builds on their phase-1 states.
-    _propose_splits(inventory, settings, splits, result)
+    _propose_splits(inventory, settings, splits, result, index)
     return result
 
 

@@ -218,7 +218,19 @@ def _fix_role_arns(
     job: _Job, profile: Profile, values: _Values, after: dict[str, Any], ids: set[str]
 ) -> list[str]:
     drop = set(_findings_evidence(job, ids, "role_arns"))
-    if not drop:
+    # A broken role that trusts Roles Anywhere stays listed: removing it would orphan it
+    # (RA-ROLE-ORPHANED), and its fix is the repair of its trust (--repair-broken).
+    kept_broken: list[str] = []
+    for arn in sorted(drop):
+        role = job.inventory.roles.get(arn)
+        if (
+            role is not None
+            and role.trust_policy is not None
+            and analyze_trust(role.trust_policy).trusts_ra
+        ):
+            kept_broken.append(arn)
+    drop -= set(kept_broken)
+    if not drop and not kept_broken:
         for arn in profile.role_arns:
             role = job.inventory.roles.get(arn)
             if (
@@ -231,11 +243,25 @@ def _fix_role_arns(
                     and role.trust_policy is not None
                     and "RA-PROFILE-ROLE-NOT-RA-TRUSTED" in ids
                 )
-                and not analyze_trust(role.trust_policy).usable
+                and not (analysis := analyze_trust(role.trust_policy)).usable
             ):
-                drop.add(arn)
+                if analysis.trusts_ra:
+                    kept_broken.append(arn)
+                else:
+                    drop.add(arn)
     kept = [a for a in after["roleArns"] if a not in drop]
     removed = [a for a in after["roleArns"] if a in drop]
+    if kept_broken and not removed:
+        how = (
+            "this plan repairs it"
+            if job.repair_broken
+            else "repair it with `rafix plan --repair-broken` (which says which certificates "
+            "gain access), or remove it from the profile and retire it by hand"
+        )
+        raise _Refuse(
+            f"{', '.join(kept_broken)} trusts Roles Anywhere but no certificate can use it "
+            f"today; removing it from the profile would leave it orphaned: {how}"
+        )
     after["roleArns"] = kept
     return [f"removes {arn} from roleArns" for arn in removed]
 

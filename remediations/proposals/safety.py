@@ -6,10 +6,11 @@ from __future__ import annotations
 import copy
 import itertools
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from remediations.evaluator import compile_policy
+from remediations.iam.conditions import ContextValue
 from remediations.model import REQUIRED_ACTIONS
 from remediations.policy import as_list
 from remediations.proposals.results import _Refuse
@@ -38,7 +39,8 @@ def prove_safe(
     before = analyze_trust(baseline_doc)
     after = analyze_trust(patched)
     workload_seen = False
-    for cert in witnesses(original, patched, intended, anchors):
+    evaluated = (baseline_doc, patched)
+    for cert in witnesses(original, patched, intended, anchors, evaluated=evaluated):
         if not after.admits(cert):
             continue
         if not before.admits(cert):
@@ -95,7 +97,10 @@ def describe_certificate(cert: CertificateContext) -> str:
 
 
 def _dimensions(
-    docs: Iterable[dict[str, Any]], intended: dict[str, list[str]], anchors: Iterable[str]
+    docs: Sequence[dict[str, Any]],
+    intended: dict[str, list[str]],
+    anchors: Iterable[str],
+    evaluated: Sequence[dict[str, Any]] = (),
 ) -> dict[str, list[str | None]]:
     """Candidate values per request key: absent, a fresh value, and every value the policies
     name (a matching witness for each wildcard pattern)."""
@@ -128,8 +133,49 @@ def _dimensions(
     # A trust anchor created later (by an attacker) in the same account and region.
     model = next((a for a in named if a and a.count(":") >= 5), _ROGUE_ANCHOR)
     named.append(model.rsplit("/", 1)[0] + "/rafix-rogue-anchor")
-    dims["aws:sourcearn"] = named
+    dims["aws:sourcearn"] = _anchor_classes(
+        list(dict.fromkeys(named)), (*docs, *evaluated), intended.get("source_arn", ())
+    )
     return {k: list(dict.fromkeys(v)) for k, v in dims.items()}
+
+
+def _anchor_classes(
+    anchors: list[str | None], docs: Iterable[dict[str, Any]], intended: Sequence[str]
+) -> list[str | None]:
+    """The first anchor of each class of anchors that every evaluated policy treats alike.
+
+    A witness's trust anchor reaches a policy only as ``aws:SourceArn`` and the
+    ``aws:SourceAccount`` it spells, so two anchors for which every clause on those keys (and
+    the intended workload's anchors) answers the same are interchangeable in every witness:
+    keeping one of each class keeps every verdict, and the first witness that fails is still
+    the same one (the first of its class fails too, and comes first). Without this, every
+    anchor of the account multiplies the witnesses of every proof, and planning an account
+    grew with the square of its size.
+    """
+    clauses = [c for doc in docs for s in compile_policy(doc).statements for c in s.clauses]
+    if any(
+        not c.key or (c.uses_variables and "${aws:source" in repr(c.values).lower())
+        for c in clauses
+    ):
+        return anchors  # malformed, or a variable that copies the anchor: keep every one
+    relevant = [c for c in clauses if c.key in _ANCHOR_KEYS]
+    seen: set[tuple[bool, ...]] = set()
+    kept: list[str | None] = []
+    for anchor in anchors:
+        context: dict[str, ContextValue] = {}
+        if anchor:
+            context["aws:sourcearn"] = anchor
+            parts = anchor.split(":")
+            if len(parts) > 4 and parts[4]:
+                context["aws:sourceaccount"] = parts[4]
+        signature = (anchor in intended, *(c.matches(context) for c in relevant))
+        if signature not in seen:
+            seen.add(signature)
+            kept.append(anchor)
+    return kept
+
+
+_ANCHOR_KEYS = frozenset({"aws:sourcearn", "aws:sourceaccount"})
 
 
 def witnesses(
@@ -137,9 +183,15 @@ def witnesses(
     patched: dict[str, Any],
     intended: dict[str, list[str]],
     anchors: Iterable[str] = (),
+    *,
+    evaluated: Sequence[dict[str, Any]] = (),
 ) -> Iterator[CertificateContext]:
-    """Witness certificates over the values both policies name (bounded, deterministic)."""
-    dims = _dimensions((original, patched), intended, anchors)
+    """Witness certificates over the values both policies name (bounded, deterministic).
+
+    ``evaluated``: other policies the caller judges the witnesses by (their treatment of
+    trust anchors is respected when equivalent anchors are merged).
+    """
+    dims = _dimensions((original, patched), intended, anchors, evaluated)
     keys = sorted(dims)
     total = 1
     for key in keys:

@@ -23,6 +23,7 @@ from remediations.model import (
     Role,
 )
 from remediations.policy import as_list
+from remediations.proposals.job import ProfileIndex
 from remediations.proposals.results import NotFixable, ProposalSet, ProposedChange, _Refuse
 from remediations.proposals.safety import _matches, describe_certificate, witnesses
 from remediations.proposals.trust_patches import VARIABLES_VERSION
@@ -56,7 +57,11 @@ Workload = tuple[str, str] | None
 
 
 def _propose_splits(
-    inventory: Inventory, settings: Settings, groups: dict[str, list[Finding]], result: ProposalSet
+    inventory: Inventory,
+    settings: Settings,
+    groups: dict[str, list[Finding]],
+    result: ProposalSet,
+    profiles: ProfileIndex,
 ) -> None:
     """Plan the two-phase split of every role with a multiple-subject or mixed-principal
     finding; a split that cannot be made safely is explained instead."""
@@ -64,7 +69,7 @@ def _propose_splits(
     for arn, findings in sorted(groups.items()):
         ids = sorted({f.id for f in findings})
         try:
-            _split_role(_Split(inventory, settings, arn, ids, result), taken)
+            _split_role(_Split(inventory, settings, arn, ids, result, profiles), taken)
         except (_Refuse, PolicyError) as exc:
             for fid in ids:
                 result.not_fixable.append(NotFixable(fid, arn, f"Refused: {exc}."))
@@ -79,6 +84,7 @@ class _Split:
     arn: str
     ids: list[str]
     result: ProposalSet
+    profiles: ProfileIndex
 
     def change(self, arn: str, phase: int) -> ProposedChange | None:
         return next(
@@ -254,7 +260,7 @@ def _prove_dedicated(
     admits (after phase 1), none the shared role refuses today, and no other workload's."""
     before, shared, after = analyze_trust(original), analyze_trust(base), analyze_trust(dedicated)
     seen = False
-    for cert in witnesses(base, dedicated, intended, anchors):
+    for cert in witnesses(base, dedicated, intended, anchors, evaluated=(original,)):
         admitted, ours = after.admits(cert), _matches(cert, intended)
         if admitted and not before.admits(cert):
             raise _Refuse(
@@ -310,9 +316,7 @@ def _dedicated_name(settings: Settings, role: Role, workload: Workload, taken: s
 def _add_to_profiles(split: _Split, new_arns: list[str]) -> None:
     """Phase 2: every profile that lists the shared role lists the new roles too (one change
     per profile, starting from where the profile's earlier phases leave it)."""
-    for profile in sorted(split.inventory.profiles.values(), key=lambda p: p.arn):
-        if split.arn not in profile.role_arns:
-            continue
+    for profile in split.profiles.listing(split.arn):
         change = split.change(profile.arn, SPLIT_CREATE_PHASE)
         if change is None:
             before = split.state_before(profile.arn, SPLIT_CREATE_PHASE)
@@ -398,9 +402,7 @@ def _narrow_shared_role(
     )
     if after_trust.trusts_ra:
         return
-    for profile in sorted(split.inventory.profiles.values(), key=lambda p: p.arn):
-        if split.arn not in profile.role_arns:
-            continue
+    for profile in split.profiles.listing(split.arn):
         existing = split.change(profile.arn, SPLIT_NARROW_PHASE)
         before = split.state_before(profile.arn, SPLIT_NARROW_PHASE)
         if before is None or split.arn not in before["roleArns"]:

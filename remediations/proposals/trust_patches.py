@@ -11,6 +11,7 @@ from typing import Any
 
 from remediations.errors import PolicyError
 from remediations.evaluator import compile_policy, has_wildcard, wildcard_match
+from remediations.findings import Finding
 from remediations.model import RA_SERVICE_PRINCIPAL, REQUIRED_ACTIONS, Role
 from remediations.policy import as_list
 from remediations.proposals.job import _Job
@@ -57,10 +58,55 @@ _POSITIVE = (
 )
 
 
+#: The findings whose fix repairs a role that no certificate can use (when the role is broken).
+REPAIR_IDS = frozenset(
+    {
+        "RA-TRUST-LEGACY-VERSION-WITH-VARIABLES",
+        "RA-TRUST-MISSING-REQUIRED-ACTION",
+        "RA-TRUST-SOURCEIP-CONDITION",
+        "RA-TRUST-SOURCEARN-STALE",
+    }
+)
+REPAIR_FLAG = "--repair-broken"
+
+
+def broken_reason(role: Role, inventory: Any) -> str | None:
+    """Why no certificate can use a role that trusts Roles Anywhere today, or None.
+
+    Broken: the three required actions are never allowed together (a missing action, an
+    ``aws:SourceIp`` pin that never matches, a legacy ``Version`` whose ``${...}`` stay
+    literal), or every trust anchor it pins is gone.
+    """
+    if role.trust_policy is None:
+        return None
+    analysis = analyze_trust(role.trust_policy)
+    if not analysis.trusts_ra:
+        return None
+    if not analysis.usable:
+        why = []
+        missing = [a for a in REQUIRED_ACTIONS if a not in analysis.allowed_actions]
+        if missing and not analysis.ip_conditions and not analysis.legacy_version_with_variables:
+            why.append(f"it does not allow {', '.join(missing)}")
+        if analysis.ip_conditions:
+            why.append("an aws:SourceIp-style condition never matches (the caller is the service)")
+        if analysis.legacy_version_with_variables:
+            why.append("without Version 2012-10-17 its ${...} variables are literal text")
+        return "; ".join(why) or "no request satisfies all three required actions"
+    if "rolesanywhere" in inventory.coverage and not analysis.open_to_any_anchor:
+        pinned = analysis.pinned_source_arns
+        if pinned and not any(a in inventory.trust_anchors for a in pinned):
+            return "every trust anchor it pins (aws:SourceArn) is deleted"
+    return None
+
+
 def _propose_role(job: _Job) -> None:
     role = job.inventory.roles.get(job.arn)
     if role is None or role.trust_policy is None:
         job.refuse("The role's trust policy could not be read.")
+        return
+    broken = broken_reason(role, job.inventory)
+    if broken is not None:
+        _propose_repair(job, role, broken)
         return
     outcome = _patch_role(job, role, prove_each=False)
     if outcome.fixed and outcome.patcher.summary:
@@ -76,6 +122,104 @@ def _propose_role(job: _Job) -> None:
     if outcome.fixed and outcome.patcher.summary:
         after = outcome.patcher.document()
         job.emit(outcome.patcher.summary, {"trustPolicy": after}, outcome.fixed)
+
+
+def _propose_repair(job: _Job, role: Role, broken: str) -> None:
+    """A broken role: repaired only with ``--repair-broken``, and the change says who gains
+    access. The repair is proved against what the policy's author meant (the policy with the
+    breaking parts repaired, nothing else), then the role's other findings are fixed on it."""
+    patcher = _TrustPatcher(job, role)
+    patcher.repairing = True
+    try:
+        patcher.repair()
+        repaired = copy.deepcopy(patcher.document())
+        check_document(repaired, "trust")
+    except _NeedInput as exc:
+        job.need(exc, job.ids)
+        return
+    except (_Refuse, PolicyError) as exc:
+        job.refuse(f"Refused: the role is broken ({broken}) and cannot be repaired: {exc}.")
+        return
+    who = admitted_certificates(repaired, job.inventory)
+    if not job.repair_broken:
+        job.refuse(
+            f"Not repaired: no certificate can use this role today ({broken}). Repairing it "
+            f"gives access to {who}: a change of access from nobody, which rafix makes only "
+            f"when asked (plan with {REPAIR_FLAG})."
+        )
+        return
+    summary = [*patcher.summary, f"repairs a broken role ({broken}): gives access to {who}"]
+    # The role as the author meant it; its remaining findings are fixed on top, proved safe.
+    fixed = set(job.ids)
+    base = copy.copy(role)
+    base.trust_policy = repaired
+    # Findings the repaired role would have (a broken role is not judged on the rest).
+    found = _findings_once_usable(job, base)
+    rest = (job.ids | {f.id for f in found}) - REPAIR_IDS
+    after = repaired
+    if rest:
+        sub = copy.copy(job)
+        sub.findings = [f for f in job.findings if f.id in rest] + [
+            f for f in found if f.id in rest and f.id not in job.ids
+        ]
+        outcome = _patch_role(sub, base, prove_each=True)
+        for wanted_input, ids in outcome.needs:
+            job.need(wanted_input, ids)
+        for reason, ids in outcome.refusals:
+            job.refuse(reason, ids)
+        fixed = (fixed - (rest - outcome.fixed)) & job.ids
+        if outcome.fixed and outcome.patcher.summary:
+            after = outcome.patcher.document()
+            summary += outcome.patcher.summary
+            who_after = admitted_certificates(after, job.inventory)
+            if who_after != who:
+                summary[len(patcher.summary)] = (
+                    f"repairs a broken role ({broken}): gives access to {who_after}"
+                )
+    job.emit(summary, {"trustPolicy": after}, fixed)
+
+
+def _findings_once_usable(job: _Job, role: Role) -> list[Finding]:
+    """The trust findings the scanner reports on the role with this (repaired) trust."""
+    from remediations.model import Inventory
+    from remediations.scan import run_checks
+
+    inventory = job.inventory
+    alone = Inventory(
+        account_id=inventory.account_id,
+        roles={role.arn: role},
+        policies=inventory.policies,
+        trust_anchors=inventory.trust_anchors,
+        profiles={a: p for a, p in inventory.profiles.items() if role.arn in p.role_arns},
+        regions=list(inventory.regions),
+        coverage=set(inventory.coverage),
+        origin=inventory.origin,
+    )
+    return [f for f in run_checks(alone, job.settings) if f.resource_arn == role.arn]
+
+
+def admitted_certificates(document: dict[str, Any], inventory: Any) -> str:
+    """Which certificates a trust policy admits, in words (for repairs)."""
+    analysis = analyze_trust(document)
+    parts = []
+    if analysis.open_to_any_anchor:
+        parts.append("certificates of ANY trust anchor of the account")
+    else:
+        parts.append(
+            "certificates of trust anchor(s) " + ", ".join(sorted(analysis.pinned_source_arns))
+        )
+    if analysis.open_to_any_subject:
+        parts.append("with ANY subject")
+    else:
+        pins = [
+            f"{key.split('/')[-1].upper()} {' or '.join(sorted(values))}"
+            for key, values in sorted(analysis.pinned_subjects.items())
+        ]
+        wild = [f"{key.split('/')[-1].upper()} like {p}" for key, p in analysis.subject_wildcards]
+        parts.append("with subject " + ", ".join(pins + wild))
+    if analysis.open_to_any_issuer:
+        parts.append("from any issuer")
+    return " ".join(parts)
 
 
 @dataclass(slots=True)
@@ -127,6 +271,8 @@ class _TrustPatcher:
         self.intended: dict[str, list[str]] = {}
         self._isolated: dict[int, int] = {}
         self._anchors: list[str] | None = None
+        #: Repairing a broken role (``--repair-broken``): deleted anchors may be replaced.
+        self.repairing = False
 
     def checkpoint(self) -> tuple[Any, ...]:
         # One deepcopy keeps doc["Statement"] and self.statements the same objects.
@@ -153,6 +299,19 @@ class _TrustPatcher:
             anchors=list(self.job.inventory.trust_anchors),
             repair="RA-TRUST-MISSING-REQUIRED-ACTION" in fixed,
         )
+
+    def repair(self) -> None:
+        """Only what makes a broken role usable: the Version, the missing actions, the IP
+        conditions, live trust anchors for deleted ones."""
+        if self.analysis.legacy_version_with_variables:
+            self.fix_version()
+        if self.analysis.ip_conditions:
+            self.fix_source_ip()
+        # What is missing once the Version and IP conditions no longer hide the actions.
+        self.fix_missing_actions(analyze_trust(copy.deepcopy(self.document())).allowed_actions)
+        pinned = self.analysis.pinned_source_arns
+        if pinned and not any(self._live(a) for a in pinned):
+            self.fix_anchor()
 
     def steps(self) -> Iterator[tuple[Any, set[str]]]:
         yield self.fix_version, {"RA-TRUST-LEGACY-VERSION-WITH-VARIABLES"}
@@ -277,8 +436,9 @@ class _TrustPatcher:
         self.doc.update({"Version": VARIABLES_VERSION, **rest})
         self.summary.append(f"sets Version {old or '(none)'} -> {VARIABLES_VERSION}")
 
-    def fix_missing_actions(self) -> None:
-        missing = [a for a in REQUIRED_ACTIONS if a not in self.analysis.allowed_actions]
+    def fix_missing_actions(self, allowed: frozenset[str] | None = None) -> None:
+        allowed = self.analysis.allowed_actions if allowed is None else allowed
+        missing = [a for a in REQUIRED_ACTIONS if a not in allowed]
         if not missing:
             return
         compiled = {s.index: s for s in compile_policy(self.original).statements}
@@ -383,19 +543,13 @@ class _TrustPatcher:
         )
 
     def profile_regions(self) -> set[str]:
-        return {
-            p.region
-            for p in self.job.inventory.profiles.values()
-            if self.role.arn in p.role_arns
-            or any(a.endswith(f"/{self.role.name}") for a in p.role_arns)
-        }
+        return {p.region for p in self.job.profiles.naming(self.role)}
 
     def _live(self, arn: str) -> bool:
         inventory = self.job.inventory
         return "rolesanywhere" not in inventory.coverage or arn in inventory.trust_anchors
 
     def fix_anchor(self) -> None:
-        ids = self.job.ids & _ANCHOR_IDS
         for index in self.ra_allows():
             current: list[tuple[str, str, list[str]]] = [
                 (op, key, vals)
@@ -409,14 +563,14 @@ class _TrustPatcher:
             stale = [v for v in values if not has_wildcard(v) and not self._live(v)]
             if values and not wildcards and not stale:
                 continue
-            if stale and not live and not wildcards and "RA-TRUST-SOURCEARN-STALE" in ids:
+            if stale and not live and not wildcards and not self.repairing:
                 raise _Refuse(
                     "the role pins only trust anchors that no longer exist, so Roles Anywhere "
                     "cannot use it today; pinning a live anchor would open it. Check "
                     "RoleLastUsed and decide by hand"
                 )
             pins = list(live)
-            if not values or wildcards:
+            if not values or wildcards or not live:
                 pins += [a for a in self.anchors() if a not in pins]
             for op, key, _ in current:
                 self.remove(index, op, key)

@@ -332,7 +332,7 @@ def open_sandbox(directory: str | Path, regions: list[str] | None = None) -> San
     """
     from moto import mock_aws
 
-    from remediations.sandbox.seed import load_state, seed_emulator, seed_iam
+    from remediations.sandbox.seed import AWS_POLICY_PREFIX, load_state, seed_emulator, seed_iam
 
     # Resolved, so that plans and snapshots name the sandbox the same way from any directory.
     folder = Path(directory).resolve()
@@ -352,6 +352,11 @@ def open_sandbox(directory: str | Path, regions: list[str] | None = None) -> San
         dispatcher = Dispatcher(account_id, emulator, FaultInjector())
         session = SandboxSession(
             folder, account_id, _boto_session(dispatcher), dispatcher, mock, regions, warnings
+        )
+        # The AWS managed policies the account's files hold are read back as they were given
+        # (the live reader skips AWS managed policies: rafix knows the common ones).
+        session.aws_managed_policy_arns = frozenset(
+            arn for arn in inventory.policies if arn.startswith(AWS_POLICY_PREFIX)
         )
     except BaseException:
         mock.stop()

@@ -67,6 +67,11 @@ def seed_iam(account_id: str, inventory: Inventory) -> list[SourceWarning]:
         if policy.document is None:
             warnings.append(_skip(policy.arn, "its document is missing or malformed"))
             continue
+        if policy.arn.startswith(AWS_POLICY_PREFIX):
+            # An AWS managed policy stays AWS managed (its ARN names account "aws"), with the
+            # document the export holds: a customer copy would plan differently (issue 9).
+            _seed_aws_managed(backend, policy.arn, policy.document)
+            continue
         path = policy.arn.split(":policy", 1)[-1].rsplit("/", 1)[0] + "/"
         try:
             backend.create_policy(
@@ -132,6 +137,27 @@ def _moto_role(account_id: str, role: Role) -> Any:
 
 
 _AWS_POLICY_DATA: dict[str, Any] = {}
+AWS_POLICY_PREFIX = "arn:aws:iam::aws:policy/"
+
+
+def _seed_aws_managed(backend: Any, arn: str, document: Any) -> Any:
+    """An AWS managed policy with the given document, under its own ARN."""
+    from moto.iam.models import AWSManagedPolicy
+
+    tail = arn.removeprefix(AWS_POLICY_PREFIX)
+    path, _, name = tail.rpartition("/")
+    moment = datetime(2015, 2, 6, 18, 39, 46).isoformat()
+    data = {
+        "DefaultVersionId": "v1",
+        "Path": f"/{path}/" if path else "/",
+        "Document": document,
+        "CreateDate": moment,
+        "UpdateDate": moment,
+    }
+    policy = AWSManagedPolicy.from_data(name, backend.account_id, "us-east-1", data)
+    backend.managed_policies[policy.arn] = policy
+    backend.aws_managed_policies.append(policy)
+    return policy
 
 
 def _aws_managed(backend: Any, arn: str, policies: dict[str, Any]) -> Any:
@@ -140,7 +166,7 @@ def _aws_managed(backend: Any, arn: str, policies: dict[str, Any]) -> Any:
     from moto.iam.aws_managed_policies import aws_managed_policies_data
     from moto.iam.models import AWSManagedPolicy
 
-    if not arn.startswith("arn:aws:iam::aws:policy/"):
+    if not arn.startswith(AWS_POLICY_PREFIX):
         return None
     if not _AWS_POLICY_DATA:
         _AWS_POLICY_DATA.update(json.loads(aws_managed_policies_data))

@@ -11,9 +11,12 @@ import base64
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from remediations.errors import InputError
+
+if TYPE_CHECKING:
+    from remediations.organization import OrgInventory
 from remediations.files import write_output
 from remediations.model import (
     JSON,
@@ -52,6 +55,41 @@ def export_inventory(inventory: Inventory, out_dir: str | Path) -> list[Path]:
             path, json.dumps(content, indent=4, ensure_ascii=False) + "\n", what="the export"
         )
         written.append(path)
+    return written
+
+
+def export_organization(org: OrgInventory, out_dir: str | Path) -> list[Path]:
+    """Each account read into ``out_dir/ACCOUNT_ID/`` and the list of accounts into
+    ``out_dir/organization.json`` (``--from-file out_dir`` reads the organisation back).
+
+    Returns:
+        The files written.
+    """
+    from remediations.organization import ORG_EXPORT_FILE
+
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"{out}: cannot create the output folder ({exc.strerror or exc})"
+        ) from None
+    written: list[Path] = []
+    listing = []
+    for result in org.accounts:
+        account = result.account
+        entry = {**account.to_json(), "read": result.inventory is not None, "error": result.error}
+        listing.append(entry)
+        if result.inventory is not None:
+            written += export_inventory(result.inventory, out / account.account_id)
+    path = out / ORG_EXPORT_FILE
+    document = {
+        "schema": "rafix.organization/v1",
+        "management_account_id": org.management_account_id,
+        "accounts": listing,
+    }
+    write_output(path, json.dumps(document, indent=2) + "\n", what="the export")
+    written.append(path)
     return written
 
 
