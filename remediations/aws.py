@@ -22,7 +22,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from remediations import debuglog
-from remediations.errors import SourceError
+from remediations.errors import RafixError, SourceError
 from remediations.model import JSON, Inventory, SourceWarning
 from remediations.progress import Progress, Stage, StopCheck, Tracker, stop_if_asked
 
@@ -617,7 +617,53 @@ def read_account(
                 if not future.cancelled() and future.exception() is not None:
                     future.result()  # raises it
         parts = [f.result() for f in futures]
-    return _assemble(session, regions, parts, warnings)
+    inventory = _assemble(session, regions, parts, warnings)
+    _read_pca_keys(session, inventory)
+    return inventory
+
+
+def _read_pca_keys(session: AccountSession, inventory: Inventory) -> None:
+    """The key algorithm and status of each ACM PCA behind a trust anchor (the access map's
+    post-quantum readiness, as Prowler's rolesanywhere_trust_anchor_pqc_pki reads it).
+
+    Optional: a PCA that cannot be described (denied, deleted, another account's, an endpoint
+    without ACM PCA) leaves the algorithm unknown, with one warning; the read goes on.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    by_pca: dict[str, list[Any]] = {}
+    for anchor in inventory.trust_anchors.values():
+        if anchor.source_type == "AWS_ACM_PCA" and anchor.acm_pca_arn:
+            by_pca.setdefault(anchor.acm_pca_arn, []).append(anchor)
+    for arn, anchors in sorted(by_pca.items()):
+        parts = arn.split(":")
+        region = parts[3] if len(parts) > 3 and parts[3] else None
+        action = "acm-pca:DescribeCertificateAuthority"
+
+        def describe(pca: str = arn, where: str | None = region) -> Any:
+            client = session.client("acm-pca", where)
+            return client.describe_certificate_authority(CertificateAuthorityArn=pca)
+
+        try:
+            answer = _call(describe, action)
+        except _Denied as exc:
+            inventory.warnings.append(
+                _denied_warning(exc, f"the key algorithm of {arn} is unknown")
+            )
+            continue
+        except (RafixError, ClientError, BotoCoreError) as exc:
+            if "ResourceNotFound" in str(exc) or "not found" in str(exc).lower():
+                continue  # another account's or a deleted CA (the sandbox has none): unknown
+            reason = str(exc).split("\n", 1)[0]
+            inventory.warnings.append(
+                SourceWarning(f"the key algorithm of {arn} is unknown ({reason})", where=action)
+            )
+            continue
+        authority = answer.get("CertificateAuthority") or {}
+        configuration = authority.get("CertificateAuthorityConfiguration") or {}
+        for anchor in anchors:
+            anchor.pca_key_algorithm = configuration.get("KeyAlgorithm")
+            anchor.pca_status = authority.get("Status")
 
 
 def _assemble(

@@ -92,6 +92,10 @@ class TrustAnchor:
     #: PEM text of the bundle (CERTIFICATE_BUNDLE), or None.
     certificate_pem: str | None = None
     acm_pca_arn: str | None = None
+    #: The ACM PCA's key algorithm (e.g. ``EC_prime256v1``, ``ML_DSA_65``) and status, when
+    #: a live read could describe it (acm-pca:DescribeCertificateAuthority); else None.
+    pca_key_algorithm: str | None = None
+    pca_status: str | None = None
     notification_settings: list[JSON] = field(default_factory=list)
     created_at: str | None = None
     updated_at: str | None = None
