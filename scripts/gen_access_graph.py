@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from remediations.render_access import render_access  # noqa: E402
-from remediations.sandbox import init_sandbox  # noqa: E402
 from remediations.session import Session  # noqa: E402
 from remediations.source import SandboxSource  # noqa: E402
+from remediations.sources.sandbox import init_sandbox  # noqa: E402
 
 OUT = ROOT / "screenshots" / "access-demo.png"
 

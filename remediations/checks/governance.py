@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 from remediations.catalog import spec
 from remediations.checks import check
 from remediations.findings import Finding, Severity
+from remediations.iam.permissions import resolve_policy
 from remediations.iam.statements import Statement, compile_statements
 from remediations.model import GLOBAL_REGION, JSON, Inventory, Role
-from remediations.permissions import resolve_policy
 
 if TYPE_CHECKING:
-    from remediations.context import ScanContext
+    from remediations.checks.context import ScanContext
 
 #: Writes that let a principal trust a new CA or point a profile at a role (FINDINGS F-GOV-01).
 ANCHOR_WRITES = (
@@ -226,7 +226,7 @@ def _when(value: Any) -> datetime | None:
 def _known_issuers(ctx: ScanContext) -> set[str] | None:
     """CNs of the issuing CAs of every enabled trust anchor; None when one is unknown (an AWS
     Private CA's name is not in the account's Roles Anywhere data)."""
-    from remediations.x509 import issuing_ca_cns
+    from remediations.iam.x509 import issuing_ca_cns
 
     found: set[str] = set()
     for anchor in ctx.inventory.trust_anchors.values():

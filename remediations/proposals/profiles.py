@@ -8,12 +8,17 @@ import re
 from typing import Any
 
 from remediations.errors import PolicyError
+from remediations.iam.policy import as_list
 from remediations.model import Inventory, Profile
-from remediations.policy import as_list
 from remediations.proposals.job import _Job
-from remediations.proposals.results import _NeedInput, _Refuse
+from remediations.proposals.render import (
+    check_document,
+    check_managed_arns,
+    render,
+    render_document,
+)
+from remediations.proposals.results import FixRefused, InputNeeded
 from remediations.proposals.values import _Values
-from remediations.render import check_document, check_managed_arns, render, render_document
 from remediations.state import state_from_inventory
 from remediations.trust import analyze_trust
 
@@ -55,11 +60,11 @@ def _propose_profile(job: _Job) -> None:
         try:
             summary += step(job, profile, values, after, wanted)
             fixed |= wanted
-        except _NeedInput as exc:
+        except InputNeeded as exc:
             after.clear()
             after.update(saved)  # a fix that waits for input leaves no trace
             job.need(exc, wanted)
-        except (_Refuse, PolicyError) as exc:
+        except (FixRefused, PolicyError) as exc:
             after.clear()
             after.update(saved)
             job.refuse(f"Refused: {exc}.", wanted)
@@ -136,13 +141,13 @@ def _allowed_actions(job: _Job, profile: Profile, values: _Values) -> list[str]:
         return ["*"]
     for service in services or []:
         if not _SERVICE.match(service):
-            raise _Refuse(f"{service!r} is not a service prefix such as s3 or sqs")
+            raise FixRefused(f"{service!r} is not a service prefix such as s3 or sqs")
     if services:
         return [f"{s}:*" for s in services]
     seen = _role_services(job.inventory, profile.role_arns)
     if seen:
         return [f"{s}:*" for s in seen]
-    raise _NeedInput(
+    raise InputNeeded(
         "services",
         f"Which AWS services does the workload of profile {profile.name} use? (comma list of "
         "prefixes such as s3,sqs; '*' allows all, which the scan still reports as permissive)",
@@ -258,7 +263,7 @@ def _fix_role_arns(
             else "repair it with `rafix plan --repair-broken` (which says which certificates "
             "gain access), or remove it from the profile and retire it by hand"
         )
-        raise _Refuse(
+        raise FixRefused(
             f"{', '.join(kept_broken)} trusts Roles Anywhere but no certificate can use it "
             f"today; removing it from the profile would leave it orphaned: {how}"
         )
@@ -285,7 +290,7 @@ def _fix_mappings(
 ) -> list[str]:
     keys = _findings_evidence(job, ids, "missing_keys")
     if not keys:
-        raise _Refuse("the finding does not say which attribute is dropped")
+        raise FixRefused("the finding does not say which attribute is dropped")
     mappings = {m["certificateField"]: m for m in after["attributeMappings"]}
     summary: list[str] = []
     for key in keys:
