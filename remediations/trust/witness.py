@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from remediations.iam.evaluator import (
@@ -31,7 +31,7 @@ from remediations.iam.evaluator import (
     substitute,
     variable_keys,
 )
-from remediations.trust.facts import RA_PRINCIPAL, CertificateContext
+from remediations.trust.facts import RA_PRINCIPAL, CertificateContext, TrustAnalysis
 from remediations.trust.keys import ALWAYS_PRESENT, IP_KEYS, certificate_dimension
 
 #: A value no policy names (the fresh candidate of a key).
@@ -275,20 +275,16 @@ MAX_WITNESSES = 3000
 
 
 def _dimensions(
-    docs: Sequence[dict[str, Any]],
+    analyses: Sequence[TrustAnalysis],
     intended: dict[str, list[str]],
     anchors: Iterable[str],
     evaluated: Sequence[dict[str, Any]] = (),
 ) -> dict[str, list[str | None]]:
     """Candidate values per request key: absent, a fresh value, and every value the policies
     name (a matching witness for each wildcard pattern)."""
-    # The analyses are cached by document; imported here because the cache's analysis uses
-    # this module's Search.
-    from remediations.trust.cache import analyze_trust
-
     dims: dict[str, list[str | None]] = {"aws:sourcearn": []}
-    for doc in docs:
-        for use in analyze_trust(doc).conditions:
+    for analysis in analyses:
+        for use in analysis.conditions:
             key = use.key.lower()
             if use.category == "ip":
                 # The caller is Roles Anywhere: the workload's address never reaches the trust,
@@ -318,13 +314,15 @@ def _dimensions(
     model = next((a for a in named if a and a.count(":") >= 5), ROGUE_ANCHOR)
     named.append(model.rsplit("/", 1)[0] + "/rafix-rogue-anchor")
     dims["aws:sourcearn"] = _anchor_classes(
-        list(dict.fromkeys(named)), (*docs, *evaluated), intended.get("source_arn", ())
+        list(dict.fromkeys(named)),
+        (*(a.policy() for a in analyses), *(compile_policy(d) for d in evaluated)),
+        intended.get("source_arn", ()),
     )
     return {k: list(dict.fromkeys(v)) for k, v in dims.items()}
 
 
 def _anchor_classes(
-    anchors: list[str | None], docs: Iterable[dict[str, Any]], intended: Sequence[str]
+    anchors: list[str | None], policies: Iterable[CompiledPolicy], intended: Sequence[str]
 ) -> list[str | None]:
     """The first anchor of each class of anchors that every evaluated policy treats alike.
 
@@ -336,7 +334,7 @@ def _anchor_classes(
     anchor of the account multiplies the witnesses of every proof, and planning an account
     grew with the square of its size.
     """
-    clauses = [c for doc in docs for s in compile_policy(doc).statements for c in s.clauses]
+    clauses = [c for policy in policies for s in policy.statements for c in s.clauses]
     if any(
         not c.key or (c.uses_variables and "${aws:source" in repr(c.values).lower())
         for c in clauses
@@ -363,14 +361,15 @@ _ANCHOR_KEYS = frozenset({"aws:sourcearn", "aws:sourceaccount"})
 
 
 def witnesses(
-    original: dict[str, Any],
-    patched: dict[str, Any],
+    original: TrustAnalysis,
+    patched: TrustAnalysis,
     intended: dict[str, list[str]],
     anchors: Iterable[str] = (),
     *,
     evaluated: Sequence[dict[str, Any]] = (),
 ) -> Iterator[CertificateContext]:
-    """Witness certificates over the values both policies name (bounded, deterministic).
+    """Witness certificates over the values both policies name (bounded, deterministic);
+    ``original`` and ``patched`` are their analyses (:func:`remediations.trust.analyze_trust`).
 
     ``evaluated``: other policies the caller judges the witnesses by (their treatment of
     trust anchors is respected when equivalent anchors are merged).
@@ -389,8 +388,13 @@ def witnesses(
             [intended_combo],
             (tuple(rng.choice(dims[k]) for k in keys) for _ in range(MAX_WITNESSES)),
         )
+    build = _certificate_builder(keys)
+    seen: set[tuple[str | None, ...]] = set()
     for combo in combos:
-        yield _certificate(dict(zip(keys, combo, strict=True)))
+        if combo in seen:
+            continue  # a sampled repeat: its verdicts are those already checked
+        seen.add(combo)
+        yield build(combo)
 
 
 def is_intended(cert: CertificateContext, intended: dict[str, list[str]]) -> bool:
@@ -429,37 +433,60 @@ def _intended_value(
     return next((o for o in options if o not in (None, CERTIFICATE_FRESH)), options[0])
 
 
-def _certificate(values: dict[str, str | None]) -> CertificateContext:
-    subject: dict[str, str] = {}
-    issuer: dict[str, str] = {}
-    san: dict[str, str] = {}
-    extra: dict[str, Any] = {}
-    session: str | None = None
-    source_arn = values.get("aws:sourcearn") or ""
-    for key, value in values.items():
-        if key == "aws:sourcearn":
-            continue
-        if key == "sts:rolesessionname":
-            session = value
+def _certificate_builder(
+    keys: Sequence[str],
+) -> Callable[[tuple[str | None, ...]], CertificateContext]:
+    """:func:`_certificate` for combos of values of ``keys``, with where each key goes worked
+    out once (a proof builds thousands of witnesses over the same keys)."""
+    slots: list[tuple[str, str]] = []
+    for key in keys:
+        if key in ("aws:sourcearn", "sts:rolesessionname"):
+            slots.append((key, ""))
             continue
         tail = key.removeprefix("aws:principaltag/")
         field_name, _, rdn = tail.partition("/")
-        target = {"x509subject": subject, "x509issuer": issuer, "x509san": san}.get(field_name)
-        if target is not None and key.startswith("aws:principaltag/"):
-            if value is not None:
-                target[rdn.upper() if field_name != "x509san" else _san_name(rdn)] = value
+        if field_name in ("x509subject", "x509issuer", "x509san") and key.startswith(
+            "aws:principaltag/"
+        ):
+            slots.append((field_name, rdn.upper() if field_name != "x509san" else _san_name(rdn)))
         else:
-            extra[key] = value
-    if session == "$cn":
-        session = subject.get("CN")
-    return CertificateContext(
-        source_arn=source_arn,
-        subject=subject,
-        issuer=issuer,
-        san=san,
-        role_session_name=session,
-        extra=extra,
-    )
+            slots.append(("extra", key))
+
+    def build(combo: tuple[str | None, ...]) -> CertificateContext:
+        fields: dict[str, dict[str, Any]] = {
+            "x509subject": {},
+            "x509issuer": {},
+            "x509san": {},
+            "extra": {},
+        }
+        source_arn = ""
+        session: str | None = None
+        for (where, name), value in zip(slots, combo, strict=True):
+            if where == "aws:sourcearn":
+                source_arn = value or ""
+            elif where == "sts:rolesessionname":
+                session = value
+            elif where == "extra":
+                fields["extra"][name] = value
+            elif value is not None:
+                fields[where][name] = value
+        if session == "$cn":
+            session = fields["x509subject"].get("CN")
+        return CertificateContext(
+            source_arn=source_arn,
+            subject=fields["x509subject"],
+            issuer=fields["x509issuer"],
+            san=fields["x509san"],
+            role_session_name=session,
+            extra=fields["extra"],
+        )
+
+    return build
+
+
+def _certificate(values: dict[str, str | None]) -> CertificateContext:
+    """The witness certificate with these request values (lower-case keys)."""
+    return _certificate_builder(list(values))(tuple(values.values()))
 
 
 def _san_name(rdn: str) -> str:

@@ -18,7 +18,7 @@ from remediations.cli.common import source_from_args
 from remediations.cli.parser import build_parser
 from remediations.findings import Finding, Severity
 from remediations.model import Inventory
-from remediations.source import load_inventory
+from remediations.sources.opening import load_inventory
 
 ACCOUNT = "111122223333"
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,11 +100,13 @@ def test_json_to_stdout_and_warnings_to_stderr(
     path.write_text(
         json.dumps({"RoleDetailList": [], "IsTruncated": True, "Marker": "m"}), encoding="utf-8"
     )
-    assert main(["scan", "--from-file", str(path), "--format", "json"]) == 1
+    assert main(["scan", "--from-file", str(path), "--format", "json", "--allow-partial"]) == 1
     out, err = capsys.readouterr()
     doc = json.loads(out)
     assert doc["schema"] == "rafix.findings/v1" and doc["findings"][0]["severity"] == "high"
     assert err.startswith(f"rafix: warning: {path}: the export is partial")
+    assert doc["complete"] is False
+    assert doc["not_read"][0]["where"] == str(path)
     assert doc["source"] == {
         "origin": "files",
         "account_id": None,
