@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from remediations.catalog import spec
 from remediations.checks import check
 from remediations.findings import Finding, Severity
-from remediations.iam.permissions import resolve_policy
+from remediations.iam.managed_policies import resolve_policy
 from remediations.iam.statements import Statement, compile_statements
 from remediations.model import GLOBAL_REGION, JSON, Inventory, Role
 

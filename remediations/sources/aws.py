@@ -254,7 +254,8 @@ def read_pca_keys(session: AccountSession, inventory: Inventory) -> None:
             answer = call_api(describe, action)
         except Denied as exc:
             inventory.warnings.append(
-                _denied_warning(exc, f"the key algorithm of {arn} is unknown")
+                # Only a detail of the access map: the scan itself is complete.
+                _denied_warning(exc, f"the key algorithm of {arn} is unknown", incomplete=False)
             )
             continue
         except (RafixError, ClientError, BotoCoreError) as exc:
