@@ -1,4 +1,4 @@
-"""No module of the core grows past about 500 lines: a longer one is several modules in one
+"""No module of the core grows much past 500 lines (10% leeway): a longer one is several modules in one
 (docs/ARCHITECTURE.md says where each part belongs)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 CORE = Path(__file__).resolve().parents[1] / "remediations"
-LIMIT = 520
+LIMIT = 550
 
 #: Modules over the limit today, each to be split along its seams (remove it from here then).
 OVER_THE_LIMIT = frozenset(
