@@ -1,5 +1,5 @@
-"""No module of the core grows much past 500 lines (10% leeway): a longer one is several modules in one
-(docs/ARCHITECTURE.md says where each part belongs)."""
+"""No module of the core grows much past 500 lines (10% leeway): a longer one is several
+modules in one (docs/ARCHITECTURE.md says where each part belongs)."""
 
 from __future__ import annotations
 
