@@ -114,6 +114,41 @@ def with_access_role(iam: Any, account_id: str, management: str) -> dict[str, An
     return document
 
 
+def add_chained_role(iam: dict[str, Any], account_id: str, source_role: str) -> None:
+    """A deploy role in the member that trusts a Roles Anywhere role of another account: a
+    certificate that reaches ``source_role`` reaches this role too (role chaining)."""
+    token = account_id[-4:]
+    name = f"deploy-from-{source_role.rsplit('/', 1)[-1]}-{token}"
+    iam.setdefault("RoleDetailList", []).append(
+        _role(
+            account_id,
+            name,
+            "2025-09-12T08:30:00Z",
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": source_role},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            },
+            inline={
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["s3:PutObject", "cloudfront:CreateInvalidation"],
+                        "Resource": "*",
+                    }
+                ],
+            },
+            tags={"purpose": "cross-account-deploy"},
+        )
+    )
+
+
 def member_account(account_id: str, shape: str, *, seed: int, size: int = 1) -> dict[str, Any]:
     """The documents of a member account of ``shape`` (see :data:`SHAPES`)."""
     if shape == "demo":

@@ -29,6 +29,7 @@ from remediations.sandbox.members import (
     MANAGEMENT_ACCOUNT_ID,
     SHAPES,
     TEAMS,
+    add_chained_role,
     member_account,
     member_ids,
     readdress,
@@ -134,6 +135,7 @@ def init_organization(
     if accounts_dir.is_dir():
         shutil.rmtree(accounts_dir)
     ids = member_ids(members, management)
+    chained = _first_ra_role(folder / "state" / "iam.json")
     listing = []
     for index, account_id in enumerate(ids):
         if index < len(member_documents):
@@ -143,6 +145,8 @@ def init_organization(
             shape = SHAPES[index % len(SHAPES)]
             documents = member_account(account_id, shape, seed=index, size=size)
         documents["iam.json"] = with_access_role(documents.get("iam.json"), account_id, management)
+        if shape == "generated" and chained:
+            add_chained_role(documents["iam.json"], account_id, chained)
         created += _write_account(folder / ACCOUNTS_DIR / account_id, account_id, documents)
         team = TEAMS[index % len(TEAMS)]
         listing.append(
@@ -164,6 +168,18 @@ def init_organization(
     write_output(path, json.dumps(org, indent=2) + "\n", what="the sandbox organisation")
     created.append(path)
     return created
+
+
+def _first_ra_role(iam_file: Path) -> str | None:
+    """The ARN of the management account's first Roles Anywhere role (a chaining source)."""
+    try:
+        roles = json.loads(iam_file.read_text(encoding="utf-8")).get("RoleDetailList") or []
+    except (OSError, ValueError, AttributeError):
+        return None
+    for role in roles:
+        if "rolesanywhere.amazonaws.com" in json.dumps(role.get("AssumeRolePolicyDocument")):
+            return str(role.get("Arn"))
+    return None
 
 
 def _write_account(folder: Path, account_id: str, documents: dict[str, Any]) -> list[Path]:
