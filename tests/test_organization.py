@@ -425,3 +425,14 @@ def test_live_list_and_assume_through_boto3(live_org: Any) -> None:
             assert "OrganizationAccountAccessRole" in names
         finally:
             member.close()
+
+
+def test_org_on_a_folder_of_one_account_is_refused(
+    org: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "one"
+    assert main(["export", "--sandbox", str(org), "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["scan", "--from-file", str(out), "--org"]) == 2
+    assert "no per-account folders" in capsys.readouterr().err
+    assert main(["scan", "--from-file", str(out)]) == 1  # one account, read as before
