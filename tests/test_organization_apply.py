@@ -189,7 +189,7 @@ def test_onboard_in_one_member_account(org: Path, capsys: pytest.CaptureFixture[
     options += ["--trust-anchor", anchor, "--service", "s3", "--yes"]
     code, _out, err = run(capsys, "onboard", "--sandbox", str(org), "--org", *options)
     assert code == 2 and "--account ID" in err
-    code, out, err = run(capsys, "onboard", "--sandbox", str(org), "--account", member, *options)
+    code, _out, err = run(capsys, "onboard", "--sandbox", str(org), "--account", member, *options)
     assert code == 0, err
     roles = json.loads((org / "accounts" / member / "state" / "iam.json").read_text())
     assert any(r["RoleName"] == "ra-ledger-sync-prod" for r in roles["RoleDetailList"])
