@@ -436,3 +436,19 @@ def test_org_on_a_folder_of_one_account_is_refused(
     assert main(["scan", "--from-file", str(out), "--org"]) == 2
     assert "no per-account folders" in capsys.readouterr().err
     assert main(["scan", "--from-file", str(out)]) == 1  # one account, read as before
+
+
+def test_a_suppression_for_one_account_leaves_the_others(
+    org: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    quiet = members(org)[0]
+    config = tmp_path / "rafix.toml"
+    config.write_text(
+        f'[[rafix.suppress]]\nid = "RA-*"\naccount = "{quiet}"\nreason = "sandbox account"\n'
+    )
+    _code, report, _err = scan_json(capsys, "--sandbox", str(org), "--org", "--config", str(config))
+    assert not any(f["account_id"] == quiet for f in report["findings"])
+    assert {s["account_id"] for s in report["suppressed"]} == {quiet}
+    assert any(f["account_id"] == MANAGEMENT for f in report["findings"])
+    summary = {a["account_id"]: a for a in report["accounts"]}
+    assert summary[quiet]["total"] == 0 and summary[quiet]["read"]
