@@ -233,37 +233,22 @@ def test_onboarding_as_terraform_and_cloudformation_writes_code_not_the_account(
 ) -> None:
     """Teams that manage Roles Anywhere as code get the workload's role and profile as code:
     the documents equal the onboarding plan's, and the account is not touched."""
+
+    def ledger(fmt: str, *extra: str) -> tuple[str, str]:
+        argv = ("--workload", "ledger", "--service", "dynamodb", "--format", fmt, *extra)
+        code, out, err = onboard(capsys, sandbox_dir, *argv)
+        assert code == 0, err
+        return out, err
+
     state = {p.name: p.read_bytes() for p in (sandbox_dir / "state").iterdir()}
-    code, out, err = onboard(
-        capsys,
-        sandbox_dir,
-        "--workload",
-        "ledger",
-        "--service",
-        "dynamodb",
-        "--format",
-        "json",
-        "--out",
-        str(tmp_path / "plan.json"),
-    )
-    assert code == 0, err
-    changes = json.loads(out)["plan"]["changes"]
+    changes = json.loads(ledger("json", "--out", str(tmp_path / "plan.json"))[0])["plan"]["changes"]
     after = {c["resource_arn"]: c["after"] for c in changes}
     role_after = after["arn:aws:iam::111122223333:role/ra-ledger-prod"]
     [profile_after] = [a for arn, a in after.items() if ":profile/" in arn]
 
-    code, out, err = onboard(
-        capsys,
-        sandbox_dir,
-        "--workload",
-        "ledger",
-        "--service",
-        "dynamodb",
-        "--format",
-        "terraform",
-    )
-    assert code == 0, err
-    blocks = {(b.labels[0], b.labels[1]): b.attributes for b in hcl_eval.parse(out)}
+    blocks = {
+        (b.labels[0], b.labels[1]): b.attributes for b in hcl_eval.parse(ledger("terraform")[0])
+    }
     role = blocks[("aws_iam_role", "ra-ledger-prod")]
     assert role["name"] == "ra-ledger-prod"
     assert role["assume_role_policy"] == role_after["trustPolicy"]
@@ -274,20 +259,10 @@ def test_onboarding_as_terraform_and_cloudformation_writes_code_not_the_account(
     assert profile["accept_role_session_name"] is False
 
     target = tmp_path / "ledger.yaml"
-    code, out, err = onboard(
-        capsys,
-        sandbox_dir,
-        "--workload",
-        "ledger",
-        "--service",
-        "dynamodb",
-        "--format",
-        "cloudformation",
-        "-o",
-        str(target),
+    assert ledger("cloudformation", "-o", str(target)) == (
+        "",
+        f"rafix: wrote the onboarding of ledger.prod as CloudFormation to {target}\n",
     )
-    assert code == 0, err
-    assert out == "" and f"as CloudFormation to {target}" in err
     template = yaml.safe_load(target.read_text(encoding="utf-8"))
     types = {r["Type"]: r["Properties"] for r in template["Resources"].values()}
     assert types["AWS::IAM::Role"]["AssumeRolePolicyDocument"] == role_after["trustPolicy"]
