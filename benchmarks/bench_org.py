@@ -29,11 +29,11 @@ from collections import Counter
 from pathlib import Path
 
 from remediations.model import Inventory
-from remediations.organization import list_accounts, read_organization
-from remediations.sandbox.org_session import OrgSandboxSession, open_organization
-from remediations.sandbox.organization import init_organization
 from remediations.session import Session
 from remediations.source import OrgSource, SandboxSource
+from remediations.sources.organization import list_accounts, read_organization
+from remediations.sources.sandbox.org_session import OrgSandboxSession, open_organization
+from remediations.sources.sandbox.organization import init_organization
 
 IAM_PAGE = 1000
 RA_PAGE = 500

@@ -1,6 +1,6 @@
 """Count the API calls of a live scan against a sandbox of the large synthetic account.
 
-    python benchmarks/count_live_calls.py [--roles 10000] [--profiles 600]
+    python benchmarks/count_live_calls.py [--roles 10000] [--seed 7]
 
 Builds the account with ``generate_account.py``, loads it into a sandbox (moto IAM plus the
 Roles Anywhere emulator), reads it through the same code as a live scan, and compares the
@@ -25,8 +25,8 @@ sys.path.insert(0, str(HERE))
 
 from generate_account import generate  # noqa: E402
 
-from remediations import aws  # noqa: E402
-from remediations.sandbox import init_sandbox, open_sandbox  # noqa: E402
+from remediations.sources import aws  # noqa: E402
+from remediations.sources.sandbox import init_sandbox, open_sandbox  # noqa: E402
 
 #: Response members that hold the listed items.
 LISTED = {
@@ -47,16 +47,16 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--roles", type=int, default=10_000)
-    parser.add_argument("--profiles", type=int, default=600)
+    parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="rafix-bench-") as tmp:
         files, sandbox = Path(tmp) / "files", Path(tmp) / "sandbox"
-        generate(files, args.roles, args.profiles)
+        counts = generate(files, args.roles, args.seed)
         start = time.perf_counter()
         init_sandbox(sandbox, from_files=sorted(files.glob("*.json")))
         print(
-            f"sandbox of {args.roles} roles and {args.profiles} profiles built in {time.perf_counter() - start:.1f} s"
+            f"sandbox of {args.roles} roles and {counts['profiles']} profiles built in {time.perf_counter() - start:.1f} s"
         )
 
         with open_sandbox(sandbox) as session:

@@ -13,9 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from deepdiff import DeepDiff
-
-from remediations.policy import as_list, canonical_json
+from remediations.iam.policy import as_list, canonical_json
 
 _ABSENT = "<absent>"
 _POLICY_FIELDS = ("trustPolicy", "sessionPolicy")
@@ -53,6 +51,10 @@ def semantic_diff(before: Any, after: Any) -> list[str]:
         return _lifecycle_lines("creates", after)
     if after is None and before is not None:
         return _lifecycle_lines("deletes", before)
+    # Imported here: deepdiff (and asyncio, which it pulls in) is a tenth of a second of
+    # start-up that a scan, which never diffs, should not pay.
+    from deepdiff import DeepDiff
+
     names: dict[str, str] = {}
     left = _normalize_state(before, names)
     right = _normalize_state(after, names)

@@ -2,7 +2,7 @@
 
 :class:`remediations.session.Session` delegates here when its source is an
 :class:`~remediations.source.OrgSource`: each account is read through its role
-(:mod:`remediations.organization`), checked and planned on its own, applied one account at a
+(:mod:`remediations.sources.organization`), checked and planned on its own, applied one account at a
 time (a failed account is rolled back and the accounts after it are left untouched), and its
 snapshots are kept in its own store.
 """
@@ -11,19 +11,58 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from remediations.apply import ApplyEvent, ApplyPreview, ApplyReport, Outcome
+from remediations.apply.results import ApplyEvent, ApplyPreview, ApplyReport, Outcome
+from remediations.apply.snapshots import SnapshotInfo, SnapshotStore
 from remediations.errors import ApplyError, InputError, RafixError
 from remediations.findings import Finding
 from remediations.model import Inventory
 from remediations.plan import Plan
 from remediations.progress import Progress, StopCheck
-from remediations.snapshots import SnapshotInfo, SnapshotStore
-from remediations.source import OrgSource, SandboxSource, load_organization, snapshot_store
+from remediations.settings import Settings
+from remediations.source import OrgSource, SandboxSource, Source, load_organization, snapshot_store
 
-if TYPE_CHECKING:
-    from remediations.session import ScanResult, Session
+
+class Session(Protocol):
+    """What this module needs of a ``remediations.session.Session`` (which sits a layer
+    above it and delegates here)."""
+
+    source: Source
+    settings: Settings
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def store(self) -> SnapshotStore: ...
+
+    def member(self, account_id: str) -> Session: ...
+
+    def _mark_managed(self, plan: Plan, inventory: Inventory) -> None: ...
+
+    def preview(
+        self, plan: Plan, *, phases: Sequence[int] = (1,), label: str = ""
+    ) -> ApplyPreview: ...
+
+    def execute(
+        self,
+        preview: ApplyPreview,
+        *,
+        on_event: Callable[[ApplyEvent], None] | None = None,
+        should_stop: StopCheck | None = None,
+    ) -> ApplyReport: ...
+
+
+@dataclass(slots=True)
+class OrgScan:
+    """An organisation scan: every account merged, the findings of all, per account a
+    summary and its own inventory (``session.ScanResult`` is built from it)."""
+
+    inventory: Inventory
+    findings: list[Finding]
+    accounts: list[AccountSummary]
+    inventories: dict[str, Inventory]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +133,10 @@ def scan_organization(
     on_progress: Callable[[Progress], None] | None,
     should_stop: StopCheck | None,
     pause_gc: bool,
-) -> ScanResult:
+) -> OrgScan:
     """Every account read concurrently, then checked on its own (a check never mixes
     two accounts' resources); the findings of all, most severe first."""
-    from remediations.scan import run_checks
-    from remediations.session import ScanResult
+    from remediations.checks.run import run_checks
 
     assert isinstance(session.source, OrgSource)
     org = load_organization(session.source, on_progress=on_progress, should_stop=should_stop)
@@ -124,11 +162,15 @@ def scan_organization(
         )
         findings.extend(found)
     findings.sort(key=lambda f: f.sort_key)
-    return ScanResult(org.merged(session.label), findings, summaries, inventories)
+    return OrgScan(org.merged(session.label), findings, summaries, inventories)
 
 
 def plan_organization(
-    session: Session, result: ScanResult, chosen: Sequence[Finding], values: Any
+    session: Session,
+    result: OrgScan | Any,
+    chosen: Sequence[Finding],
+    values: Any,
+    repair_broken: bool = False,
 ) -> Plan:
     """One plan over the organisation: each account's fixes proposed from that account
     alone, grouped by account (``Plan.accounts``), changes numbered across the plan."""
@@ -144,7 +186,8 @@ def plan_organization(
     for account in merged.accounts:
         inventory = result.inventories[account]
         mine = [f for f in chosen if f.account_id == account]
-        plan = build_plan(inventory, propose(inventory, mine, session.settings, values))
+        proposals = propose(inventory, mine, session.settings, values, repair_broken=repair_broken)
+        plan = build_plan(inventory, proposals)
         session.member(account)._mark_managed(plan, inventory)
         merged.changes.extend(plan.changes)
         merged.needs_input.extend(plan.needs_input)
@@ -235,7 +278,7 @@ def organization_stores(session: Session) -> dict[str, SnapshotStore]:
     assert isinstance(session.source, OrgSource)
     base = session.source.base
     if isinstance(base, SandboxSource):
-        from remediations.sandbox.organization import is_organization, read_org
+        from remediations.sources.sandbox.organization import is_organization, read_org
 
         if is_organization(base.directory):
             org = read_org(base.directory)
@@ -250,7 +293,7 @@ def snapshot_account(session: Session, snapshot_id: str) -> str:
     Raises:
         SnapshotError: no account of the organisation has it (or it is damaged).
     """
-    from remediations.snapshots import SnapshotError
+    from remediations.apply.snapshots import SnapshotError
 
     if not isinstance(session.source, OrgSource):
         raise InputError("this needs --org or --account ID")

@@ -222,6 +222,8 @@ class Plan:
     )
     rafix_version: str = __version__
     schema: str = SCHEMA
+    #: Made with ``--repair-broken``: it may give access to roles no certificate can use today.
+    repair_broken: bool = False
     #: An organisation plan: the accounts it was made over (each change's account is in its
     #: ARN); empty for a plan of one account.
     accounts: list[str] = field(default_factory=list)
@@ -273,6 +275,7 @@ class Plan:
             "changes": [c.to_json() for c in self.changes],
             "needs_input": [n.to_json() for n in self.needs_input],
             "not_fixable": [n.to_json() for n in self.not_fixable],
+            "repair_broken": self.repair_broken,
             "suppressed": [dict(s) for s in self.suppressed],
         }
 
@@ -295,6 +298,7 @@ class Plan:
                 ],
                 created_at=str(data.get("created_at", "")),
                 rafix_version=str(data.get("rafix_version", "")),
+                repair_broken=data.get("repair_broken") is True,
                 accounts=[str(a) for a in data.get("accounts") or []],
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -29,19 +29,18 @@ from typing import TYPE_CHECKING, Any
 from remediations import org_facade
 from remediations.access import AccessMap, CertificateQuery
 from remediations.answers import Answer, Question, values_from_answers
-from remediations.apply import ApplyEvent, ApplyPreview, ApplyReport
+from remediations.apply.results import ApplyEvent, ApplyPreview, ApplyReport
+from remediations.apply.snapshots import SnapshotInfo, SnapshotStore
 from remediations.catalog import CATALOG
 from remediations.errors import ApplyError, InputError, RafixError
 from remediations.findings import Finding
 from remediations.model import Inventory, SourceWarning
 from remediations.org_facade import AccountApply, AccountPreview, AccountSummary, OrgApplyReport
-from remediations.organization import OrgInventory
 from remediations.plan import Plan
 from remediations.progress import Progress, StopCheck
 from remediations.selection import Selection, SuppressedFinding
 from remediations.selection import select_findings as apply_selection
 from remediations.settings import Settings
-from remediations.snapshots import SnapshotInfo, SnapshotStore
 from remediations.source import (
     LiveSource,
     MemberSource,
@@ -55,6 +54,7 @@ from remediations.source import (
     source_label,
     writable,
 )
+from remediations.sources.organization import OrgInventory
 
 if TYPE_CHECKING:  # onboarding renders templates: imported only when used
     from remediations.onboarding import Onboarding, OnboardRequest
@@ -140,10 +140,11 @@ class Session:
             pause_gc: Pause Python's cyclic garbage collector during the checks (faster;
                 process-wide, so only for a one-shot process such as the CLI).
         """
-        from remediations.scan import run_checks
+        from remediations.checks.run import run_checks
 
         if isinstance(self.source, OrgSource):
-            return org_facade.scan_organization(self, on_progress, should_stop, pause_gc)
+            org = org_facade.scan_organization(self, on_progress, should_stop, pause_gc)
+            return ScanResult(org.inventory, org.findings, org.accounts, org.inventories)
         inventory = self.load(on_progress=on_progress, should_stop=should_stop)
         findings = run_checks(
             inventory,
@@ -163,6 +164,7 @@ class Session:
         resources: Sequence[str] = (),
         answers: Sequence[Answer] = (),
         scan: ScanResult | None = None,
+        repair_broken: bool = False,
         include_suppressed: bool = False,
     ) -> Plan:
         """The fixes for the findings (all, or those with an ID in ``findings`` and on a
@@ -171,7 +173,8 @@ class Session:
         Findings that an active suppression of the settings accepts are not planned (they are
         listed in ``plan.suppressed``) unless ``include_suppressed``.
         The plan's ``questions`` say what else it needs; plan again with more answers.
-        Nothing is written.
+        Nothing is written. With ``repair_broken``, roles no certificate can use today are
+        repaired too (each change says which certificates gain access); the plan records it.
 
         Raises:
             InputError: an unknown finding ID, or an answer with an unknown key or no value.
@@ -190,12 +193,14 @@ class Session:
             picked = apply_selection(chosen, Selection(suppressions=self.settings.suppress))
             chosen, accepted = picked.findings, picked.suppressed
         if isinstance(self.source, OrgSource):
-            plan = org_facade.plan_organization(self, result, chosen, values)
+            plan = org_facade.plan_organization(self, result, chosen, values, repair_broken)
         else:
-            plan = build_plan(
-                result.inventory, propose(result.inventory, chosen, self.settings, values)
+            proposals = propose(
+                result.inventory, chosen, self.settings, values, repair_broken=repair_broken
             )
+            plan = build_plan(result.inventory, proposals)
             self._mark_managed(plan, result.inventory)
+        plan.repair_broken = repair_broken
         plan.suppressed = [
             {
                 "id": a.finding.id,
@@ -224,7 +229,7 @@ class Session:
         if not arns or not writable(self.source):
             return
         if isinstance(self.source, OrgSource | MemberSource):
-            from remediations.aws import read_tags
+            from remediations.sources.aws import read_tags
 
             with open_account(self.source) as account:
                 read_tags(account, inventory, arns)
@@ -275,8 +280,8 @@ class Session:
             ApplyError: the plan cannot be applied here (offline files, another account,
                 damaged, an earlier phase missing) or the account cannot be read.
         """
-        from remediations.apply import preview_apply
-        from remediations.executor import Executor
+        from remediations.apply.executor import Executor
+        from remediations.apply.preview import preview_apply
 
         with open_account(self.source) as account:
             return preview_apply(
@@ -306,8 +311,8 @@ class Session:
             Cancelled: ``should_stop`` was True before the first write (after it, what was
                 applied is rolled back and the report says so).
         """
-        from remediations.apply import execute
-        from remediations.executor import Executor
+        from remediations.apply.execute import execute
+        from remediations.apply.executor import Executor
 
         if not preview.steps or self.read_only or preview.read_only or preview.refused:
             # Refusals and no-ops need no account (and a read-only session opens none to write).
@@ -374,8 +379,8 @@ class Session:
             ApplyError: a resource changed since (unless ``force``), is gone, or the snapshot
                 is of another account.
         """
-        from remediations.apply import preview_rollback
-        from remediations.executor import Executor
+        from remediations.apply.executor import Executor
+        from remediations.apply.rollback import preview_rollback
 
         store = self.store
         store.load(snapshot_id)  # a missing or damaged snapshot is refused before connecting

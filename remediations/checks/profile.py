@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 from remediations.catalog import spec
 from remediations.checks import check
 from remediations.findings import Finding, Severity
+from remediations.iam.permissions import SessionPolicyAnalysis, analyze_session_policies
 from remediations.model import Profile, Role
-from remediations.permissions import SessionPolicyAnalysis, analyze_session_policies
 from remediations.state import NEUTRAL_SESSION_POLICY
 
 if TYPE_CHECKING:
-    from remediations.context import ScanContext
+    from remediations.checks.context import ScanContext
     from remediations.trust import TrustAnalysis
 
 #: The API default when a profile has no durationSeconds.
@@ -89,6 +89,7 @@ def session_analysis(ctx: ScanContext, profile: Profile) -> SessionPolicyAnalysi
             profile.managed_policy_arns,
             ctx.inventory.policies,
             ctx.policy_memo,
+            ctx.session_shapes,
         )
     return found
 
@@ -123,9 +124,10 @@ def session_scoping(ctx: ScanContext) -> Iterator[Finding]:
             continue
         analysis = session_analysis(ctx, profile)
         least = bool(verdicts) and all(v is False for v in verdicts.values())
+        # Two catalog entries (F-PROF-02, F-PROF-03): each is reported when it holds.
         if analysis.dangerous_allowed:
             yield _permissive(profile, analysis, privileged, least)
-        elif analysis.keeps_allow and analysis.complete and analysis.missing_denies:
+        if analysis.keeps_allow and analysis.complete and analysis.missing_denies:
             yield _no_guardrails(profile, analysis)
 
 

@@ -9,11 +9,11 @@ then grants nothing and a Deny denies nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from remediations.iam.conditions import Clause, ContextValue, parse_conditions
-from remediations.iam.wildcard import Wildcard, compile_wildcard
+from remediations.iam.wildcard import Wildcard, compile_wildcard, fold_case
 
 #: The only Version under which ``${...}`` policy variables are substituted.
 VARIABLES_VERSION = "2012-10-17"
@@ -84,25 +84,55 @@ class Element:
 
     ``patterns`` is None when the statement has neither form (IAM rejects such a statement,
     so it covers nothing) or the element is not a string or a list.
+
+    Patterns without a wildcard are compared by set membership, and those with one are
+    compiled only when a value is first matched against them: most statements of a large
+    account are never asked about most of their Resources, and nearly every Resource of a
+    real account is its own literal, so compiling them all up front was most of the cost.
     """
 
     patterns: tuple[str, ...] | None
     negated: bool
-    matchers: tuple[Wildcard, ...]
+    ignore_case: bool
+    #: The patterns without ``*`` or ``?`` (case-folded when matching ignores case).
+    exact: frozenset[str]
+    #: The patterns with a wildcard, as written.
+    wild: tuple[str, ...]
+    #: ``wild`` compiled, filled on first use (an element is never shared across threads
+    #: while it is being filled: a race only compiles twice).
+    _compiled: list[tuple[Wildcard, ...]] = field(
+        default_factory=list, repr=False, compare=False, hash=False
+    )
 
     @classmethod
     def of(cls, statement: Mapping[str, Any], name: str, *, ignore_case: bool) -> Element:
         for key, negated in ((name, False), (f"Not{name}", True)):
             if key in statement:
                 patterns = strings(statement[key])
-                matchers = tuple(compile_wildcard(p, ignore_case) for p in patterns or ())
-                return cls(patterns, negated, matchers)
-        return cls(None, False, ())
+                exact: list[str] = []
+                wild: list[str] = []
+                for pattern in patterns or ():
+                    if "*" in pattern or "?" in pattern:
+                        wild.append(pattern)
+                    else:
+                        exact.append(fold_case(pattern) if ignore_case else pattern)
+                return cls(patterns, negated, ignore_case, frozenset(exact), tuple(wild))
+        return cls(None, False, ignore_case, frozenset(), ())
+
+    @property
+    def matchers(self) -> tuple[Wildcard, ...]:
+        """The wildcard patterns, compiled (once)."""
+        if not self._compiled:
+            self._compiled.append(tuple(compile_wildcard(p, self.ignore_case) for p in self.wild))
+        return self._compiled[0]
 
     def covers(self, value: str) -> bool:
         if self.patterns is None:
             return False
-        hit = any(m.matches(value) for m in self.matchers)
+        if self.exact and (fold_case(value) if self.ignore_case else value) in self.exact:
+            hit = True
+        else:
+            hit = bool(self.wild) and any(m.matches(value) for m in self.matchers)
         return not hit if self.negated else hit
 
     def may_cover_service(self, service: str) -> bool:

@@ -38,26 +38,21 @@ from remediations.catalog import CATALOG, FixKind
 from remediations.findings import RESOURCE_TYPES, Finding
 from remediations.model import Inventory
 from remediations.proposals.anchors import _propose_anchor, _propose_crl
-from remediations.proposals.job import _Job
+from remediations.proposals.job import ProfileIndex, _Job
 from remediations.proposals.profiles import ADMIN_POLICY_SUFFIX, _propose_profile
 from remediations.proposals.results import NeedsInput, NotFixable, ProposalSet, ProposedChange
-from remediations.proposals.results import _Refuse as _Refuse
-from remediations.proposals.safety import (
-    assume_role_view,
-    describe_certificate,
-    prove_safe,
-    witnesses,
-)
+from remediations.proposals.roles import propose_role
+from remediations.proposals.safety import assume_role_view, prove_safe
 from remediations.proposals.splits import (
     SPLIT_CREATE_PHASE,
     SPLIT_NARROW_PHASE,
     Workload,
     _propose_splits,
 )
-from remediations.proposals.splits import _prove_dedicated as _prove_dedicated
-from remediations.proposals.trust_patches import VARIABLES_VERSION, _propose_role
+from remediations.proposals.trust_patches import VARIABLES_VERSION
 from remediations.proposals.values import KNOWN_KEYS, parse_values, tag_value_problem
 from remediations.settings import Settings
+from remediations.trust.witness import describe_certificate, witnesses
 
 __all__ = [
     "ADMIN_POLICY_SUFFIX",
@@ -119,8 +114,16 @@ def propose(
     findings: list[Finding],
     settings: Settings | None = None,
     values: dict[str, str] | None = None,
+    *,
+    repair_broken: bool = False,
 ) -> ProposalSet:
-    """One change per resource for the findings that have a fix; the rest explained."""
+    """One change per resource for the findings that have a fix; the rest explained.
+
+    A role no certificate can use today (broken: missing required actions, an aws:SourceIp
+    pin, a legacy Version with ``${...}``, only deleted trust anchors pinned) is repaired only
+    with ``repair_broken``: the repair changes who can assume it from nobody to the workload it
+    pins, which a person must accept; without it the plan says what the repair would open.
+    """
     settings = settings or Settings()
     values = values or {}
     result = ProposalSet()
@@ -142,18 +145,19 @@ def propose(
         else:
             by_resource.setdefault((kind, finding.resource_arn), []).append(finding)
     builders = {
-        "role": _propose_role,
+        "role": propose_role,
         "profile": _propose_profile,
         "trust-anchor": _propose_anchor,
         "crl": _propose_crl,
     }
+    index = ProfileIndex(inventory)
     for (kind, arn), group in sorted(by_resource.items()):
         builder = builders.get(kind)
         if builder is None:
             continue
-        builder(_Job(inventory, settings, values, kind, arn, group, result))
+        builder(_Job(inventory, settings, values, kind, arn, group, result, index, repair_broken))
     # After the one-resource fixes: a split builds on their phase-1 states.
-    _propose_splits(inventory, settings, splits, result)
+    _propose_splits(inventory, settings, splits, result, index)
     return result
 
 

