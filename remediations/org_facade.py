@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from remediations.apply.results import ApplyEvent, ApplyPreview, ApplyReport, Outcome
-from remediations.apply.snapshots import SnapshotInfo, SnapshotStore
+from remediations.apply.snapshots import SnapshotInfo, SnapshotStore, snapshot_store
 from remediations.errors import ApplyError, InputError, RafixError
 from remediations.findings import Finding
 from remediations.model import Inventory
 from remediations.plan import Plan
 from remediations.progress import Progress, StopCheck
 from remediations.settings import Settings
-from remediations.source import OrgSource, SandboxSource, Source, load_organization, snapshot_store
+from remediations.source import OrgSource, SandboxSource, Source
+from remediations.sources.opening import load_organization
 
 
 class Session(Protocol):

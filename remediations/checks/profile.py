@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from remediations.catalog import spec
 from remediations.checks import check
 from remediations.findings import Finding, Severity
-from remediations.iam.permissions import SessionPolicyAnalysis, analyze_session_policies
+from remediations.iam.session_policies import SessionPolicyAnalysis, analyze_session_policies
 from remediations.model import Profile, Role
 from remediations.state import NEUTRAL_SESSION_POLICY
 
