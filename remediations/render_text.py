@@ -24,6 +24,7 @@ from remediations.apply.results import (
     SnapshotTaken,
 )
 from remediations.apply.snapshots import SnapshotInfo
+from remediations.jsontext import dumps_indented
 from remediations.model import Inventory, SourceWarning
 from remediations.plan import Change, Plan
 
@@ -107,7 +108,7 @@ def _plan_tail(out: list[str], plan: Plan) -> None:
 
 
 def render_plan_json(plan: Plan) -> str:
-    return json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(plan.to_json(), ensure_ascii=False) + "\n"
 
 
 # --- apply -----------------------------------------------------------------------------------

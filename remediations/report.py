@@ -12,7 +12,7 @@ import re
 import sys
 import textwrap
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -289,7 +289,7 @@ def render_json(
             "suppressed": len(suppressed),
             "in_baseline": in_baseline,
         },
-        "findings": [f.to_json() for f in findings],
+        "findings": _Encoded(findings),
         "suppressed": [s.to_json() for s in suppressed],
         "warnings": [_warning_json(w) for w in warnings],
     }
@@ -300,22 +300,47 @@ def render_json(
     return _one_item_per_line(document)
 
 
+class _Encoded:
+    """Findings as their JSON objects, made one at a time while the report is written (10,000
+    findings' dicts, and each step's copy of the text, no longer all live at once)."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        self.findings = findings
+
+    def __len__(self) -> int:
+        return len(self.findings)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (f.to_json() for f in self.findings)
+
+
 def _one_item_per_line(document: Mapping[str, Any]) -> str:
     """The document with each top-level key, and each item of a list value, on its own line.
 
     ``json.dumps(indent=...)`` runs the pure-Python encoder: on 10,000 findings that costs more
     than the whole analysis. Encoding each item compactly uses the C encoder and still reads
-    (and diffs) one finding per line.
+    (and diffs) one finding per line. The text is joined once from its pieces: building it
+    part by part copied a large report four times over.
     """
     encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-    parts = []
-    for key, value in document.items():
-        if isinstance(value, list) and value:
-            items = ",\n    ".join(map(encode, value))
-            parts.append(f"  {encode(key)}: [\n    {items}\n  ]")
-        else:
-            parts.append(f"  {encode(key)}: {encode(value)}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+    def pieces() -> Iterator[str]:
+        yield "{\n"
+        for number, (key, value) in enumerate(document.items()):
+            if number:
+                yield ",\n"
+            if isinstance(value, list | _Encoded) and len(value):
+                yield f"  {encode(key)}: [\n    "
+                for index, item in enumerate(value):
+                    if index:
+                        yield ",\n    "
+                    yield encode(item)
+                yield "\n  ]"
+            else:
+                yield f"  {encode(key)}: {encode(list(value) if isinstance(value, _Encoded) else value)}"
+        yield "\n}\n"
+
+    return "".join(pieces())
 
 
 def _warning_json(warning: Warning_) -> dict[str, Any]:

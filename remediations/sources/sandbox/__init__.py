@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from remediations.errors import InputError
+from remediations.jsontext import dumps_indented
 from remediations.model import Inventory
 
 if TYPE_CHECKING:
@@ -101,9 +102,7 @@ def init_sandbox(
     created = []
     for name, document in documents.items():
         path = state / name
-        write_output(
-            path, json.dumps(document, indent=2, ensure_ascii=False) + "\n", what="the sandbox"
-        )
+        write_output(path, dumps_indented(document, ensure_ascii=False) + "\n", what="the sandbox")
         created.append(path)
     os.chmod(snapshot_dir(folder), 0o700)
     return created

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from remediations.errors import ApplyError, InputError
+from remediations.jsontext import dumps_indented
 from remediations.model import JSON, Inventory, SourceWarning
 from remediations.sources.aws import read_account
 from remediations.sources.aws_session import AccountSession
@@ -290,9 +291,7 @@ class SandboxSession(AccountSession):
         written = []
         for name in EXPORT_FILES:
             if name in docs:
-                write_output(
-                    folder / name, json.dumps(docs[name], indent=2) + "\n", what="the sandbox"
-                )
+                write_output(folder / name, dumps_indented(docs[name]) + "\n", what="the sandbox")
                 written.append(folder / name)
         tags = {
             arn: tags
