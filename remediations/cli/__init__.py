@@ -51,10 +51,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from remediations.cli import console as output
 
     output.configure(quiet=bool(args.quiet), color=not args.no_color)
+    from remediations.sources.debuglog import redact
+    from remediations.textsafe import shown
+
     try:
         return run_command(command, args)
     except RafixError as exc:
-        print(f"rafix: error: {exc}", file=sys.stderr)
+        print(f"rafix: error: {shown(redact(str(exc)))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("rafix: interrupted", file=sys.stderr)
@@ -65,7 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("RAFIX_DEBUG") or getattr(args, "debug", False):
             raise
         print(
-            f"rafix: internal error: {type(exc).__name__}: {exc} (set RAFIX_DEBUG=1 for details)",
+            f"rafix: internal error: {type(exc).__name__}: {shown(redact(str(exc)))} "
+            "(set RAFIX_DEBUG=1 for details)",
             file=sys.stderr,
         )
         return 2

@@ -46,11 +46,16 @@ def snapshot_dir(directory: str | Path) -> Path:
     return Path(directory) / SNAPSHOT_DIR
 
 
-def open_sandbox(directory: str | Path, regions: list[str] | None = None) -> SandboxSession:
-    """Open the sandbox in ``directory``; use it as a context manager (closing saves)."""
+def open_sandbox(
+    directory: str | Path, regions: list[str] | None = None, *, exclusive: bool = False
+) -> SandboxSession:
+    """Open the sandbox in ``directory``; use it as a context manager (closing saves).
+
+    ``exclusive``: to write (an apply): no other rafix process reads or writes the sandbox
+    until this one has saved and closed it; otherwise a shared lock (readers run together)."""
     from remediations.sources.sandbox.account import open_sandbox as _open
 
-    return _open(directory, regions)
+    return _open(directory, regions, exclusive=exclusive)
 
 
 def read_inventory(directory: str | Path, regions: list[str] | None = None) -> Inventory:
