@@ -13,8 +13,6 @@ OVER_THE_LIMIT = frozenset(
     {
         "access.py",
         "report.py",
-        "session.py",
-        "sources/sandbox/organization.py",
     }
 )
 
