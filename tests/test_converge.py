@@ -215,3 +215,150 @@ def test_plan_repair_broken_is_a_cli_flag_and_recorded_in_the_plan_file(
     assert (first.repair_broken, second.repair_broken) == (False, True)
     assert all(c.resource_arn != role for c in first.changes)
     assert any(c.resource_arn == role for c in second.changes)
+
+
+# --- session policies that end their finding ------------------------------------------------
+
+ECR_REPLICATION = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": ["ecr:*"], "Resource": "*"},
+        {
+            "Effect": "Allow",
+            "Action": "iam:CreateServiceLinkedRole",
+            "Resource": "*",
+            "Condition": {"StringLike": {"iam:AWSServiceName": "replication.ecr.amazonaws.com"}},
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Resource": f"arn:aws:iam::{ACCOUNT}:role/cdk-*",
+        },
+    ],
+}
+
+
+def _unscoped(policy: dict[str, Any]) -> tuple[Inventory, str, str]:
+    inv, role, profile = account(trust())
+    inv.roles[role].inline_policies = [("work", policy)]
+    inv.profiles[profile].session_policy = None
+    inv.profiles[profile].session_policy_text = None
+    return inv, role, profile
+
+
+def _contradictions(document: dict[str, Any]) -> list[str]:
+    """Allow actions an unconditioned Deny of the same document covers entirely."""
+    from remediations.iam.wildcard import has_wildcard, wildcard_match
+    from remediations.policy import as_list
+
+    statements = [s for s in as_list(document.get("Statement")) if isinstance(s, dict)]
+    denies = [
+        str(a)
+        for s in statements
+        if s.get("Effect") == "Deny" and "Condition" not in s
+        for a in as_list(s.get("Action"))
+    ]
+    out = []
+    for statement in statements:
+        if statement.get("Effect") != "Allow":
+            continue
+        for action in map(str, as_list(statement.get("Action"))):
+            for deny in denies:
+                covered = (
+                    wildcard_match(deny, action, ignore_case=True)
+                    if not has_wildcard(action)
+                    else deny == "*"
+                    or (
+                        deny.endswith("*")
+                        and not has_wildcard(deny[:-1])
+                        and action.lower().startswith(deny[:-1].lower())
+                    )
+                )
+                if covered:
+                    out.append(f"{action} under Deny {deny}")
+    return out
+
+
+def test_the_session_policy_keeps_exact_identity_grants_and_never_allows_sts_or_iam_wholesale() -> (
+    None
+):
+    from remediations.permissions import analyze_session_policies
+
+    inv, _, profile = _unscoped(ECR_REPLICATION)
+    before = run_checks(inv, Settings())
+    result = propose(inv, before, Settings())
+    (change,) = [c for c in result.changes if c.resource_arn == profile]
+    policy = change.after["sessionPolicy"]
+    allowed = [a for s in policy["Statement"] if s["Effect"] == "Allow" for a in s["Action"]]
+    assert "ecr:*" in allowed and "iam:CreateServiceLinkedRole" in allowed
+    assert not {"iam:*", "sts:*", "*"} & set(allowed)
+    assert _contradictions(policy) == []
+    analysis = analyze_session_policies(profile, policy, [], inv.policies)
+    assert analysis.dangerous_allowed == () and analysis.missing_denies == ()
+    after = run_checks(inventory_after(inv, result.changes), Settings())
+    added = {(f.id, f.resource_arn) for f in after} - {(f.id, f.resource_arn) for f in before}
+    assert added == set()
+    assert not [f for f in after if f.resource_arn == profile and f.id in change.finding_ids]
+
+
+def test_a_grant_that_would_make_the_session_permissive_is_cut_and_said_so() -> None:
+    wide = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetObject", "sts:*"], "Resource": "*"},
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"},
+        ],
+    }
+    inv, _, profile = _unscoped(wide)
+    result = propose(inv, run_checks(inv, Settings()), Settings())
+    (change,) = [c for c in result.changes if c.resource_arn == profile]
+    assert "does not allow sts:*, iam:PassRole although a listed role grants it" in change.summary
+    policy = change.after["sessionPolicy"]
+    assert _contradictions(policy) == []
+    assert run_checks(inventory_after(inv, result.changes), Settings()) == [
+        f for f in run_checks(inv, Settings()) if f.resource_arn != profile
+    ]
+
+
+def test_services_may_not_name_an_identity_service() -> None:
+    inv, _, profile = _unscoped(ECR_REPLICATION)
+    result = propose(inv, run_checks(inv, Settings()), Settings(), {"services": "s3,iam"})
+    assert all(c.resource_arn != profile for c in result.changes)
+    (refusal,) = [n for n in result.not_fixable if n.resource_arn == profile]
+    assert "iam:*" in refusal.reason
+
+
+def test_accept_role_session_name_off_warns_that_clients_sending_one_are_refused() -> None:
+    inv, _, profile = account(trust())
+    inv.profiles[profile].accept_role_session_name = True
+    result = propose(inv, run_checks(inv, Settings()), Settings())
+    (change,) = [c for c in result.changes if c.resource_arn == profile]
+    assert "--role-session-name" in change.summary and "refuses" in change.summary
+
+
+def test_the_issuer_pin_names_only_the_issuing_ca_not_the_root_above_it() -> None:
+    from tests.pki import make_ca
+
+    root = make_ca("Example Root CA 2026")
+    issuing = make_ca("Example Issuing CA 07", issuer=root)
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": RA,
+                "Action": ACTIONS,
+                "Condition": {
+                    "StringEquals": {"aws:PrincipalTag/x509Subject/CN": "payroll-batch"},
+                    "ArnEquals": {"aws:SourceArn": ANCHOR},
+                },
+            }
+        ],
+    }
+    inv, role, _ = account(document)
+    inv.trust_anchors[ANCHOR].certificate_pem = issuing.pem + root.pem
+    inv.trust_anchors[ANCHOR].source_type = "CERTIFICATE_BUNDLE"
+    result = propose(inv, run_checks(inv, Settings()), Settings())
+    (change,) = [c for c in result.changes if c.resource_arn == role]
+    condition = change.after["trustPolicy"]["Statement"][0]["Condition"]
+    assert condition["StringEquals"]["aws:PrincipalTag/x509Issuer/CN"] == "Example Issuing CA 07"

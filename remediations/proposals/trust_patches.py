@@ -26,7 +26,7 @@ from remediations.trust import (
     analyze_trust,
     key_category,
 )
-from remediations.x509 import parse_certificate_bundle
+from remediations.x509 import issuing_ca_cns, parse_certificate_bundle
 
 VARIABLES_VERSION = "2012-10-17"
 
@@ -683,10 +683,13 @@ class _TrustPatcher:
                 parse_certificate_bundle(anchor.certificate_pem) if anchor.certificate_pem else None
             )
             cns = [c.rdn("CN") for c in bundle.certificates] if bundle else []
-            if not cns or not all(cns):
+            if not cns or not all(cns) or anchor.certificate_pem is None:
                 names = []
                 break
-            names += [cn for cn in cns if cn and cn not in names]
+            # Minimal: only the CAs that issue workload certificates (a root that issued an
+            # intermediate of the same bundle is not one of them).
+            issuing = issuing_ca_cns(anchor.certificate_pem) or [cn for cn in cns if cn]
+            names += [cn for cn in issuing if cn not in names]
         if not names:
             raise _NeedInput(
                 "issuer_cn",
