@@ -230,6 +230,29 @@ _ALWAYS_PRESENT = frozenset(
     {"aws:sourcearn", "aws:sourceaccount", "sts:sourceidentity", "sts:rolesessionname"}
 )
 _FRESH = "rafix-unnamed-value"
+#: Condition-key prefixes a Roles Anywhere CreateSession request can carry: global ``aws:``
+#: keys and ``sts:`` keys. Any other key (another service's, or no valid key at all such as
+#: ``${a}``) has no value in the request: IAM then matches no positive operator and every
+#: negated one, and a ``${...}`` of it resolves to nothing, so the statement does not take
+#: effect (IAM User Guide, "Policy variables with no value").
+_REQUEST_KEY_PREFIXES = ("aws:", "sts:")
+
+
+def request_may_carry(key: str) -> bool:
+    """Whether a CreateSession request can hold a value for this (lower-case) key."""
+    return key.startswith(_REQUEST_KEY_PREFIXES)
+
+
+def absent_keys(analysis: TrustAnalysis) -> list[str]:
+    """Condition keys and ``${...}`` variables of the Roles Anywhere statements that no
+    CreateSession request carries (see :func:`request_may_carry`)."""
+    out: list[str] = []
+    for use in analysis.conditions:
+        refs = [use.key, *(k for v in use.values for k in variable_keys(v))]
+        out += [r for r in refs if not request_may_carry(r.lower()) and r not in out]
+    return out
+
+
 _DEFAULT_ANCHOR_PARTS = ("arn", "aws", "rolesanywhere", "us-east-1", "111122223333")
 
 
@@ -357,6 +380,8 @@ class _Search:
     def _domain(self, key: str, values: list[str]) -> list[Candidate]:
         if key in _IP_KEYS:
             # The caller is the Roles Anywhere service, never the workload: no usable IP.
+            return [None]
+        if not request_may_carry(key):
             return [None]
         # Fresh first: a witness that names nothing also answers the "open" questions.
         domain: list[Candidate] = [BOUND] if key in self._var_keys else []

@@ -3,6 +3,8 @@ finding, broken roles are repaired only when asked, a sandbox copy plans like it
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -362,3 +364,142 @@ def test_the_issuer_pin_names_only_the_issuing_ca_not_the_root_above_it() -> Non
     (change,) = [c for c in result.changes if c.resource_arn == role]
     condition = change.after["trustPolicy"]["Statement"][0]["Condition"]
     assert condition["StringEquals"]["aws:PrincipalTag/x509Issuer/CN"] == "Example Issuing CA 07"
+
+
+# --- detection that agrees with the AWS documentation ---------------------------------------
+
+
+def _role_findings(document: dict[str, Any], inv: Inventory | None = None) -> dict[str, Any]:
+    inv2, role, _ = account(document)
+    if inv is not None:
+        inv2.trust_anchors = inv.trust_anchors
+    return {f.id: f for f in run_checks(inv2, Settings()) if f.resource_arn == role}
+
+
+def test_a_statement_whose_variables_have_no_value_admits_nobody_and_every_verdict_agrees() -> None:
+    """IAM: a variable with no value matches no StringEquals/StringLike, and the statement does
+    not take effect ("Policy variables with no value")."""
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": RA,
+                "Action": ACTIONS,
+                "Condition": {"StringEquals": {"sts:SourceIdentity": "${a}${b}"}},
+            }
+        ],
+    }
+    found = _role_findings(document)
+    assert set(found) == {"RA-TRUST-MISSING-REQUIRED-ACTION"}
+    assert "a, b" in found["RA-TRUST-MISSING-REQUIRED-ACTION"].detail
+    # An inverted operator matches a null value: the statement then applies to everyone.
+    inverted = copy.deepcopy(document)
+    inverted["Statement"][0]["Condition"] = {"StringNotEquals": {"sts:SourceIdentity": "${a}"}}
+    opened = _role_findings(inverted)
+    assert {"RA-TRUST-NO-SUBJECT-CONDITION", "RA-TRUST-NO-SOURCEARN"} <= set(opened)
+
+
+def _issuer_pattern_trust() -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": RA,
+                "Action": ACTIONS,
+                "Condition": {
+                    "ArnEquals": {"aws:SourceArn": ANCHOR},
+                    "StringEquals": {
+                        "aws:PrincipalTag/x509Subject/CN": "payroll-batch",
+                        "aws:PrincipalTag/x509Issuer/O": "Example",
+                    },
+                    "StringLike": {"aws:PrincipalTag/x509Issuer/CN": "Example Issuing CA-*"},
+                },
+            }
+        ],
+    }
+
+
+def _pathlen_ca(cn: str, path_length: int | None) -> str:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from tests.pki import NOW
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example"),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - dt.timedelta(days=30))
+        .not_valid_after(NOW + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+@pytest.mark.parametrize(("path_length", "reported"), [(0, False), (None, True), (1, True)])
+def test_an_issuer_pattern_is_a_pin_when_the_pinned_anchors_are_the_issuing_cas(
+    path_length: int | None, reported: bool
+) -> None:
+    inv, _, _ = account(_issuer_pattern_trust())
+    anchor = inv.trust_anchors[ANCHOR]
+    anchor.source_type = "CERTIFICATE_BUNDLE"
+    anchor.certificate_pem = _pathlen_ca("Example Issuing CA-07", path_length)
+    found = _role_findings(_issuer_pattern_trust(), inv)
+    assert ("RA-TRUST-ISSUER-NOT-PINNED" in found) is reported
+
+
+def _spiffe_role(inv: Inventory, name: str, uri: str) -> str:
+    arn = f"arn:aws:iam::{ACCOUNT}:role/{name}"
+    statement = {
+        "Effect": "Allow",
+        "Principal": RA,
+        "Action": ACTIONS,
+        "Condition": {
+            "ArnEquals": {"aws:SourceArn": ANCHOR},
+            "StringEquals": {"aws:PrincipalTag/x509Issuer/CN": "Example Issuing CA-07"},
+            "StringLike": {"aws:PrincipalTag/x509SAN/URI": uri},
+        },
+    }
+    inv.roles[arn] = Role(
+        arn=arn, name=name, trust_policy={"Version": "2012-10-17", "Statement": [statement]}
+    )
+    return arn
+
+
+@pytest.mark.parametrize(
+    ("second", "overlap"),
+    [
+        ("spiffe://example/Team1/App2/*", False),
+        ("spiffe://example/Team1/*", True),
+        ("spiffe://example/*/App1/*", True),
+        ("spiffe://example/Team2/App1/*", False),
+    ],
+)
+def test_fanout_is_decided_by_whether_the_patterns_can_match_a_common_value(
+    second: str, overlap: bool
+) -> None:
+    inv, role, profile = account(trust())
+    del inv.roles[role]
+    first = _spiffe_role(inv, "team1-app1", "spiffe://example/Team1/App1/*")
+    other = _spiffe_role(inv, "other-app", second)
+    inv.profiles[profile].role_arns = [first, other]
+    found = [
+        f.id
+        for f in run_checks(inv, Settings())
+        if f.resource_arn == profile and f.id == "RA-PROFILE-ROLE-FANOUT-WITHOUT-BINDING"
+    ]
+    assert bool(found) is overlap

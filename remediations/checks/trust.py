@@ -19,7 +19,7 @@ from remediations.evaluator import parse_operator, wildcard_match
 from remediations.findings import Finding, Severity
 from remediations.model import GLOBAL_REGION, REQUIRED_ACTIONS, Role
 from remediations.settings import MAX_SOURCE_IDENTITY_CN, STS_TAG_CHARSET
-from remediations.trust import SUBJECT_CATEGORIES, ConditionUse, TrustAnalysis
+from remediations.trust import SUBJECT_CATEGORIES, ConditionUse, TrustAnalysis, absent_keys
 
 #: Condition categories the certificate or trust anchor decides (FINDINGS F-TRUST-07).
 _FAIL_OPEN_CATEGORIES = frozenset({"subject", "issuer", "san", "source_identity", "source_arn"})
@@ -421,6 +421,29 @@ def source_arn_stale(ctx: ScanContext) -> Iterator[Finding]:
 # --- issuer ------------------------------------------------------------------------------------
 
 
+def _anchors_name_the_issuer(ctx: ScanContext, analysis: TrustAnalysis) -> bool:
+    """Every trust anchor the role pins (aws:SourceArn) is a bundle of CA certificates with
+    path length 0: each certificate they accept was issued by one of those named CAs, so an
+    issuer pattern cannot admit a CA the account did not name."""
+    from remediations.x509 import parse_certificate_bundle
+
+    if analysis.open_to_any_anchor or analysis.source_arn_wildcards:
+        return False
+    pinned = analysis.pinned_source_arns
+    if not pinned:
+        return False
+    for arn in pinned:
+        anchor = ctx.inventory.trust_anchors.get(arn)
+        if anchor is None or not anchor.certificate_pem:
+            return False
+        bundle = parse_certificate_bundle(anchor.certificate_pem)
+        if bundle.error or not bundle.certificates:
+            return False
+        if not all(c.is_ca and c.path_length == 0 for c in bundle.certificates):
+            return False
+    return True
+
+
 @check("RA-TRUST-ISSUER-NOT-PINNED")
 def issuer_not_pinned(ctx: ScanContext) -> Iterator[Finding]:
     single_anchor = len(ctx.inventory.trust_anchors) == 1
@@ -435,6 +458,8 @@ def issuer_not_pinned(ctx: ScanContext) -> Iterator[Finding]:
                 "issue certificates this role accepts."
             )
             severity = Severity.LOW if single_anchor else None
+        elif analysis.issuer_wildcards and _anchors_name_the_issuer(ctx, analysis):
+            continue
         elif analysis.issuer_wildcards:
             shown = ", ".join(f"{k} like {p!r}" for k, p in analysis.issuer_wildcards)
             unpinned = _sorted_ints(
@@ -620,6 +645,13 @@ def missing_required_action(ctx: ScanContext) -> Iterator[Finding]:
             detail = (
                 "Each required action is allowed, but under conditions no single certificate "
                 "meets, so CreateSession fails for this role."
+            )
+        absent = absent_keys(analysis)
+        if absent:
+            detail += (
+                f" Its conditions use {', '.join(absent)}, which a Roles Anywhere request never "
+                "carries: a key or ${...} variable with no value matches no positive operator "
+                "(IAM User Guide, policy variables with no value)."
             )
         yield _finding(
             "RA-TRUST-MISSING-REQUIRED-ACTION",

@@ -178,6 +178,21 @@ def _anchor_classes(
 _ANCHOR_KEYS = frozenset({"aws:sourcearn", "aws:sourceaccount"})
 
 
+def witness_space(
+    original: dict[str, Any],
+    patched: dict[str, Any],
+    intended: dict[str, list[str]],
+    anchors: Iterable[str] = (),
+) -> int | None:
+    """How many witnesses :func:`witnesses` tries when it tries them all; None when it would
+    only sample them (so "none of them" proves nothing)."""
+    dims = _dimensions((original, patched), intended, anchors)
+    total = 1
+    for values in dims.values():
+        total *= len(values)
+    return total if total <= _MAX_WITNESSES else None
+
+
 def witnesses(
     original: dict[str, Any],
     patched: dict[str, Any],

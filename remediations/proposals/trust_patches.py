@@ -23,6 +23,7 @@ from remediations.trust import (
     CERTIFICATE_CATEGORIES,
     SUBJECT_CATEGORIES,
     TrustAnalysis,
+    absent_keys,
     analyze_trust,
     key_category,
 )
@@ -84,8 +85,19 @@ def broken_reason(role: Role, inventory: Any) -> str | None:
         return None
     if not analysis.usable:
         why = []
+        absent = absent_keys(analysis)
+        if absent:
+            why.append(
+                f"its conditions use {', '.join(absent)}, which a Roles Anywhere request never "
+                "carries: with no value, no positive condition on it matches"
+            )
         missing = [a for a in REQUIRED_ACTIONS if a not in analysis.allowed_actions]
-        if missing and not analysis.ip_conditions and not analysis.legacy_version_with_variables:
+        if (
+            missing
+            and not absent
+            and not analysis.ip_conditions
+            and not analysis.legacy_version_with_variables
+        ):
             why.append(f"it does not allow {', '.join(missing)}")
         if analysis.ip_conditions:
             why.append("an aws:SourceIp-style condition never matches (the caller is the service)")
@@ -134,6 +146,8 @@ def _propose_repair(job: _Job, role: Role, broken: str) -> None:
         patcher.repair()
         repaired = copy.deepcopy(patcher.document())
         check_document(repaired, "trust")
+        if not analyze_trust(repaired).usable:
+            raise _Refuse("what its author meant cannot be read from it; rewrite it by hand")
     except _NeedInput as exc:
         job.need(exc, job.ids)
         return
