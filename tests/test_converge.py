@@ -379,7 +379,7 @@ def _role_findings(document: dict[str, Any], inv: Inventory | None = None) -> di
 def test_a_statement_whose_variables_have_no_value_admits_nobody_and_every_verdict_agrees() -> None:
     """IAM: a variable with no value matches no StringEquals/StringLike, and the statement does
     not take effect ("Policy variables with no value")."""
-    document = {
+    document: dict[str, Any] = {
         "Version": "2012-10-17",
         "Statement": [
             {
