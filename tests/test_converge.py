@@ -127,7 +127,9 @@ def test_the_old_contradiction_is_named_by_coherence_problems() -> None:
     _, role, profile = account(trust("sts:AssumeRole"))
     before_profile = {"roleArns": [role]}
     changes = [
-        ProposedChange(role, "role", "global", [], "repair", "", {"trustPolicy": {}}, {}),
+        ProposedChange(
+            role, "role", "global", [], "repair", "", {"trustPolicy": {}}, {"trustPolicy": trust()}
+        ),
         ProposedChange(
             profile, "profile", REGION, [], "drop", "", before_profile, {"roleArns": []}
         ),

@@ -38,6 +38,7 @@ from remediations.catalog import CATALOG, FixKind
 from remediations.findings import RESOURCE_TYPES, Finding
 from remediations.model import Inventory
 from remediations.proposals.anchors import _propose_anchor, _propose_crl
+from remediations.proposals.converge import withdraw_diverging
 from remediations.proposals.job import ProfileIndex, _Job
 from remediations.proposals.profiles import ADMIN_POLICY_SUFFIX, _propose_profile
 from remediations.proposals.results import NeedsInput, NotFixable, ProposalSet, ProposedChange
@@ -163,6 +164,8 @@ def propose(
         builder(_Job(inventory, settings, values, kind, arn, group, result, index, repair_broken))
     # After the one-resource fixes: a split builds on their phase-1 states.
     _propose_splits(inventory, settings, splits, result, index)
+    # The proof that a plain apply adds no finding: a fix that would is withdrawn, said so.
+    withdraw_diverging(inventory, settings, result)
     return result
 
 

@@ -300,6 +300,7 @@ def _allowed_actions(job: _Job, profile: Profile, values: _Values) -> list[str]:
     """
     services = values.get_list("services")
     if services == ["*"]:
+        job.result.opted_in.add(profile.arn)
         return ["*"]
     for service in services or []:
         if not _SERVICE.match(service):

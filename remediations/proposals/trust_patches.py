@@ -191,6 +191,7 @@ def _propose_repair(job: _Job, role: Role, broken: str) -> None:
                     f"repairs a broken role ({broken}): gives access to {who_after}"
                 )
     job.emit(summary, {"trustPolicy": after}, fixed)
+    job.result.opted_in.add(role.arn)
 
 
 def _findings_once_usable(job: _Job, role: Role) -> list[Finding]:
@@ -723,8 +724,23 @@ class _TrustPatcher:
                 raise _Refuse(f"the issuer CN {name[:60]!r} {problem}")
         value: str | list[str] = names[0] if len(names) == 1 else names
         for index in targets:
+            # An issuer CN pattern gives way to the exact pin (the prover checks it narrows):
+            # left beside it, the scan would still report the pattern.
+            replaced = [
+                (operator, key, values)
+                for operator, key, values in list(self.clauses(index))
+                if key.lower() == "aws:principaltag/x509issuer/cn"
+                and all(has_wildcard(v) for v in values)
+                and operator.split(":")[-1] in _POSITIVE
+            ]
+            for operator, key, _ in replaced:
+                self.remove(index, operator, key)
             self.add(index, render("trust_conditions_issuer.json.j2", issuer_cn=value))
-            self.summary.append(f"pins the issuer CN {', '.join(names)} in statement {index + 1}")
+            patterns = ", ".join(v for _, _, values in replaced for v in values)
+            self.summary.append(
+                f"pins the issuer CN {', '.join(names)} in statement {index + 1}"
+                + (f" (instead of the pattern {patterns})" if patterns else "")
+            )
         self.intended["x509issuer/cn"] = names
 
 
