@@ -56,7 +56,7 @@ from remediations.proposals.splits import (
     _propose_splits,
 )
 from remediations.proposals.splits import _prove_dedicated as _prove_dedicated
-from remediations.proposals.trust_patches import VARIABLES_VERSION, _propose_role
+from remediations.proposals.trust_patches import REPAIR_IDS, VARIABLES_VERSION, _propose_role
 from remediations.proposals.values import KNOWN_KEYS, parse_values, tag_value_problem
 from remediations.settings import Settings
 
@@ -112,7 +112,14 @@ def fix_method(finding_id: str) -> str:
         reason = (entry.fix_reason if entry else "") or "rafix has no automatic fix for it"
         return f"Not automatic: {reason}."
     kind = entry.resource
-    return f"Automatic (`rafix plan`, then `rafix apply`, phase 1): {_AUTOMATIC_BY_KIND[kind]}."
+    text = f"Automatic (`rafix plan`, then `rafix apply`, phase 1): {_AUTOMATIC_BY_KIND[kind]}."
+    if finding_id in REPAIR_IDS:
+        text += (
+            " When no certificate can use the role today (it is broken), the repair gives "
+            "access where there was none: only with `rafix plan --repair-broken`, and the change "
+            "says which certificates gain access."
+        )
+    return text
 
 
 def propose(
