@@ -25,8 +25,8 @@ sys.path.insert(0, str(HERE))
 
 from generate_account import generate  # noqa: E402
 
-from remediations import aws  # noqa: E402
-from remediations.sandbox import init_sandbox, open_sandbox  # noqa: E402
+from remediations.sources import aws  # noqa: E402
+from remediations.sources.sandbox import init_sandbox, open_sandbox  # noqa: E402
 
 #: Response members that hold the listed items.
 LISTED = {

@@ -2,7 +2,7 @@
 role), and the reverse question (which roles does this certificate reach?).
 
 Everything here is derived from the IAM evaluator's own compiled statements and clauses
-(:mod:`remediations.evaluator`), never from a second reading of policy text:
+(:mod:`remediations.iam.evaluator`), never from a second reading of policy text:
 
 - A *path* is one enabled profile listing the role and one enabled trust anchor of the same
   account and region. On it ``aws:SourceArn`` and ``aws:SourceAccount`` are fixed, and the
@@ -14,7 +14,7 @@ Everything here is derived from the IAM evaluator's own compiled statements and 
   clauses (NOT (a AND b) = NOT a OR NOT b), which splits the way in into *alternatives*.
 - Each alternative keeps its exact :class:`Requirement` list (clause, negated?): the map
   answers "does this certificate get in?" by evaluating those clauses, and tests check that
-  answer against :func:`remediations.evaluator.evaluate` for all three actions. The
+  answer against :func:`remediations.iam.evaluator.evaluate` for all three actions. The
   ``constraints`` shown to people (and in ``rafix access --format json``) summarise the
   requirements per attribute: the values or IAM patterns it must equal one of, or
   ``{"not": [...]}``.
@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from remediations.evaluator import (
+from remediations.iam.evaluator import (
     Clause,
     CompiledPolicy,
     CompiledStatement,
@@ -455,7 +455,7 @@ def query_from_certificate(data: bytes, trust_anchor_arn: str | None = None) -> 
     Raises:
         ValueError: not a certificate (the message says why in one line).
     """
-    from remediations.x509 import parse_workload_certificate
+    from remediations.iam.x509 import parse_workload_certificate
 
     cert = parse_workload_certificate(data)
     if cert.kind != "certificate":
@@ -719,7 +719,7 @@ def _bound_value(
     key: str, context: Mapping[str, ContextValue], requirements: Sequence[Requirement]
 ) -> str:
     """A value the positive ``${...}`` clauses on ``key`` accept in this context."""
-    from remediations.evaluator import substitute
+    from remediations.iam.evaluator import substitute
 
     for req in requirements:
         if req.key != key or req.negated or not req.clause.uses_variables:
@@ -823,7 +823,7 @@ def _constraints(
 
 
 def _under(value: str, patterns: Sequence[str]) -> bool:
-    from remediations.evaluator import wildcard_match
+    from remediations.iam.evaluator import wildcard_match
 
     return any(has_wildcard(p) and wildcard_match(p, value) for p in patterns)
 
@@ -868,7 +868,7 @@ def _any_certificate(
 
 def anchor_info(anchor: TrustAnchor) -> AnchorInfo:
     """The CA facts the map shows for a trust anchor."""
-    from remediations.x509 import issuing_ca_cns, parse_certificate_bundle
+    from remediations.iam.x509 import issuing_ca_cns, parse_certificate_bundle
 
     subject = algorithm = None
     size = None
@@ -1083,10 +1083,10 @@ def build_access_map(
     and with ``query`` the roles that certificate reaches.
 
     Args:
-        context: a :class:`~remediations.context.ScanContext` to share its caches (optional).
+        context: a :class:`~remediations.checks.context.ScanContext` to share its caches (optional).
     """
-    from remediations.context import ScanContext
-    from remediations.permissions import analyze_session_policies, resolve_policy
+    from remediations.checks.context import ScanContext
+    from remediations.iam.permissions import analyze_session_policies, resolve_policy
 
     ctx = context if context is not None else ScanContext(inventory)
     infos = {arn: anchor_info(a) for arn, a in sorted(inventory.trust_anchors.items())}
@@ -1237,7 +1237,7 @@ def _chains(
 ) -> Iterator[ChainLink]:
     """Roles the role's sessions can assume: the target's trust names this role (or its
     account, and the role's own policies allow sts:AssumeRole on the target)."""
-    from remediations.permissions import Applies, compile_document, evaluate_action
+    from remediations.iam.permissions import Applies, compile_document, evaluate_action
 
     partition = role.arn.split(":")[1] if role.arn.count(":") >= 5 else "aws"
     root = f"arn:{partition}:iam::{role.account_id}:root"

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from remediations.policy import as_list, canonical_json
+from remediations.iam.policy import as_list, canonical_json
 
 _ABSENT = "<absent>"
 _POLICY_FIELDS = ("trustPolicy", "sessionPolicy")

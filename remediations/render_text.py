@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from remediations.apply import (
+from remediations.apply.results import (
     ApplyEvent,
     ApplyPreview,
     ApplyReport,
@@ -23,9 +23,9 @@ from remediations.apply import (
     RolledBack,
     SnapshotTaken,
 )
+from remediations.apply.snapshots import SnapshotInfo
 from remediations.model import Inventory, SourceWarning
 from remediations.plan import Change, Plan
-from remediations.snapshots import SnapshotInfo
 
 
 def _indent(text: str, prefix: str = "    ") -> str:

@@ -139,7 +139,7 @@ def render_table(
                 line = f"{_ANSI[finding.severity]}{label}{_RESET}{line[len(label) :]}"
             lines.append(line)
             lines.extend(_resource_lines(finding.resource_arn, names, indent, width))
-            lines.extend(_wrap(finding.title, indent, width))
+            lines.extend(wrap(finding.title, indent, width))
         lines.append("")
     lines.append(summary_line(findings, suppressed=len(suppressed), in_baseline=in_baseline))
     if accounts:
@@ -152,13 +152,13 @@ def render_table(
         for item in suppressed:
             f, rule = item.finding, item.suppression
             until = f", until {rule.expires}" if rule.expires else ""
-            lines.extend(_wrap(f"{f.id} on {_display(f.resource_arn, names)}", "  - ", width))
-            lines.extend(_wrap(f"reason: {rule.reason}{until}", "    ", width))
+            lines.extend(wrap(f"{f.id} on {_display(f.resource_arn, names)}", "  - ", width))
+            lines.extend(wrap(f"reason: {rule.reason}{until}", "    ", width))
     if warnings:
         lines.append("")
         lines.append(f"Warnings ({len(warnings)}):")
         for w in warnings:
-            lines.extend(_wrap(str(w), "  - ", width, rest="    "))
+            lines.extend(wrap(str(w), "  - ", width, rest="    "))
     return "\n".join(lines) + "\n"
 
 
@@ -198,7 +198,7 @@ def _account_lines(findings: Sequence[Finding], accounts: Sequence[Any], width: 
             text = f"{label}: {item['total']} finding{'s' if item['total'] != 1 else ''}" + (
                 f" ({', '.join(counts)})" if counts else ""
             )
-        lines.extend(_wrap(text, "  ", width, rest="    "))
+        lines.extend(wrap(text, "  ", width, rest="    "))
     return lines
 
 
@@ -225,7 +225,7 @@ def _resource_lines(
     name = short_name(arn, names)
     if arn.endswith("/" + name) or arn == name:
         return _wrap_arn(arn, indent, width)
-    lines = _wrap(name, indent, width)
+    lines = wrap(name, indent, width)
     return lines + _wrap_arn(arn, indent, width)
 
 
@@ -245,7 +245,7 @@ def _wrap_arn(arn: str, indent: str, width: int) -> list[str]:
     return [indent + line for line in lines]
 
 
-def _wrap(text: str, indent: str, width: int, rest: str | None = None) -> list[str]:
+def wrap(text: str, indent: str, width: int, rest: str | None = None) -> list[str]:
     """Word-boundary wrapping; a word longer than the line stays whole rather than split."""
     wrapped = textwrap.wrap(
         text,

@@ -28,18 +28,17 @@ from typing import TYPE_CHECKING, Any
 
 from remediations.access import AccessMap, CertificateQuery
 from remediations.answers import Answer, Question, values_from_answers
-from remediations.apply import ApplyEvent, ApplyPreview, ApplyReport, Outcome
+from remediations.apply.results import ApplyEvent, ApplyPreview, ApplyReport, Outcome
+from remediations.apply.snapshots import SnapshotInfo, SnapshotStore
 from remediations.catalog import CATALOG
 from remediations.errors import ApplyError, InputError, RafixError
 from remediations.findings import Finding
 from remediations.model import Inventory, SourceWarning
-from remediations.organization import OrgInventory
 from remediations.plan import Plan
 from remediations.progress import Progress, StopCheck
 from remediations.selection import Selection, SuppressedFinding
 from remediations.selection import select_findings as apply_selection
 from remediations.settings import Settings
-from remediations.snapshots import SnapshotInfo, SnapshotStore
 from remediations.source import (
     LiveSource,
     MemberSource,
@@ -53,6 +52,7 @@ from remediations.source import (
     source_label,
     writable,
 )
+from remediations.sources.organization import OrgInventory
 
 if TYPE_CHECKING:  # onboarding renders templates: imported only when used
     from remediations.onboarding import Onboarding, OnboardRequest
@@ -165,7 +165,7 @@ class Session:
             pause_gc: Pause Python's cyclic garbage collector during the checks (faster;
                 process-wide, so only for a one-shot process such as the CLI).
         """
-        from remediations.scan import run_checks
+        from remediations.checks.run import run_checks
 
         if isinstance(self.source, OrgSource):
             return self._scan_org(on_progress, should_stop, pause_gc)
@@ -187,7 +187,7 @@ class Session:
     ) -> ScanResult:
         """Every account read concurrently, then checked on its own (a check never mixes
         two accounts' resources); the findings of all, most severe first."""
-        from remediations.scan import run_checks
+        from remediations.checks.run import run_checks
 
         assert isinstance(self.source, OrgSource)
         org = load_organization(self.source, on_progress=on_progress, should_stop=should_stop)
@@ -322,7 +322,7 @@ class Session:
         if not arns or not writable(self.source):
             return
         if isinstance(self.source, OrgSource | MemberSource):
-            from remediations.aws import read_tags
+            from remediations.sources.aws import read_tags
 
             with open_account(self.source) as account:
                 read_tags(account, inventory, arns)
@@ -373,8 +373,8 @@ class Session:
             ApplyError: the plan cannot be applied here (offline files, another account,
                 damaged, an earlier phase missing) or the account cannot be read.
         """
-        from remediations.apply import preview_apply
-        from remediations.executor import Executor
+        from remediations.apply.executor import Executor
+        from remediations.apply.preview import preview_apply
 
         with open_account(self.source) as account:
             return preview_apply(
@@ -404,8 +404,8 @@ class Session:
             Cancelled: ``should_stop`` was True before the first write (after it, what was
                 applied is rolled back and the report says so).
         """
-        from remediations.apply import execute
-        from remediations.executor import Executor
+        from remediations.apply.execute import execute
+        from remediations.apply.executor import Executor
 
         if not preview.steps or self.read_only or preview.read_only or preview.refused:
             # Refusals and no-ops need no account (and a read-only session opens none to write).
@@ -505,7 +505,7 @@ class Session:
         assert isinstance(self.source, OrgSource)
         base = self.source.base
         if isinstance(base, SandboxSource):
-            from remediations.sandbox.organization import is_organization, read_org
+            from remediations.sources.sandbox.organization import is_organization, read_org
 
             if is_organization(base.directory):
                 org = read_org(base.directory)
@@ -519,7 +519,7 @@ class Session:
         Raises:
             SnapshotError: no account of the organisation has it (or it is damaged).
         """
-        from remediations.snapshots import SnapshotError
+        from remediations.apply.snapshots import SnapshotError
 
         if not isinstance(self.source, OrgSource):
             raise InputError("this needs --org or --account ID")
@@ -541,8 +541,8 @@ class Session:
             ApplyError: a resource changed since (unless ``force``), is gone, or the snapshot
                 is of another account.
         """
-        from remediations.apply import preview_rollback
-        from remediations.executor import Executor
+        from remediations.apply.executor import Executor
+        from remediations.apply.rollback import preview_rollback
 
         store = self.store
         store.load(snapshot_id)  # a missing or damaged snapshot is refused before connecting

@@ -22,9 +22,9 @@ from remediations.model import Inventory
 from remediations.progress import Progress, StopCheck
 
 if TYPE_CHECKING:
-    from remediations.aws import AccountSession
-    from remediations.organization import OrgInventory
-    from remediations.snapshots import SnapshotStore
+    from remediations.apply.snapshots import SnapshotStore
+    from remediations.sources.aws_session import AccountSession
+    from remediations.sources.organization import OrgInventory
 
 FILES_LABEL = "files"
 LIVE_LABEL = "live"
@@ -157,7 +157,7 @@ def _member_label(source: MemberSource) -> str:
 
 def _member_folder(directory: Path, account_id: str) -> Path:
     """A member's sandbox folder (the organisation's own folder for the management)."""
-    from remediations.organization import account_folders
+    from remediations.sources.organization import account_folders
 
     candidate = directory / "accounts" / account_id
     if candidate.is_dir():
@@ -210,7 +210,7 @@ def load_inventory(
         if source.regions:
             keep_regions(inventory, source.regions)
         return inventory
-    from remediations.aws import read_account
+    from remediations.sources.aws import read_account
 
     with open_account(source) as account:
         inventory = read_account(account, on_progress=on_progress, should_stop=should_stop)
@@ -231,7 +231,7 @@ def load_organization(
         InputError / SourceError: the organisation cannot be listed at all.
         Cancelled: ``should_stop`` returned True.
     """
-    from remediations.organization import OrgAccount, read_org_folder, read_organization
+    from remediations.sources.organization import OrgAccount, read_org_folder, read_organization
 
     base = source.base
     if isinstance(base, FilesSource):
@@ -249,7 +249,7 @@ def load_organization(
         )
     with open_management(base) as management:
         if source.all_accounts:
-            from remediations.organization import list_accounts
+            from remediations.sources.organization import list_accounts
 
             accounts = list_accounts(management)
             if source.accounts:
@@ -275,7 +275,7 @@ def load_organization(
 
 
 def _member_files(source: MemberSource) -> Inventory:
-    from remediations.organization import read_org_folder
+    from remediations.sources.organization import read_org_folder
 
     base = source.org.base
     assert isinstance(base, FilesSource)
@@ -318,10 +318,10 @@ def open_account(source: Source) -> AccountSession:
         )
     regions = list(source.regions) or None
     if isinstance(source, SandboxSource):
-        from remediations.sandbox import open_sandbox
+        from remediations.sources.sandbox import open_sandbox
 
         return open_sandbox(source.directory, regions)
-    from remediations.aws import AccountSession
+    from remediations.sources.aws_session import AccountSession
 
     return AccountSession(
         profile=source.profile,
@@ -340,7 +340,7 @@ def open_management(base: SandboxSource | LiveSource) -> AccountSession:
         InputError: a sandbox folder that holds one account, not an organisation.
     """
     if isinstance(base, SandboxSource):
-        from remediations.sandbox.organization import is_organization, open_organization
+        from remediations.sources.sandbox.organization import is_organization, open_organization
 
         if not is_organization(base.directory):
             raise InputError(
@@ -353,7 +353,7 @@ def open_management(base: SandboxSource | LiveSource) -> AccountSession:
 
 def _open_member(source: MemberSource) -> AccountSession:
     """The member's session through the organisation (closing it closes the organisation)."""
-    from remediations.organization import assume_account
+    from remediations.sources.organization import assume_account
 
     base = source.org.base
     if isinstance(base, FilesSource):
@@ -386,7 +386,7 @@ def _open_member(source: MemberSource) -> AccountSession:
 def snapshot_root(source: Source) -> Path:
     """Where the snapshots of an account live: ``DIR/snapshots`` for a sandbox (a member of
     a sandbox organisation: its own folder's), else ``$XDG_STATE_HOME/rafix/snapshots``."""
-    from remediations.snapshots import default_root
+    from remediations.apply.snapshots import default_root
 
     if isinstance(source, MemberSource) and isinstance(source.org.base, SandboxSource):
         return _member_folder(source.org.base.directory, source.account_id) / "snapshots"
@@ -399,7 +399,7 @@ def snapshot_root(source: Source) -> Path:
 
 def snapshot_store(source: Source) -> SnapshotStore:
     """The snapshot store of the account ``source`` names."""
-    from remediations.snapshots import SnapshotStore
+    from remediations.apply.snapshots import SnapshotStore
 
     return SnapshotStore(snapshot_root(source))
 

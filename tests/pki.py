@@ -71,3 +71,20 @@ def make_crl(ca: Ca, next_update: datetime, *, pem: bool = True) -> bytes:
         .sign(ca.key, hashes.SHA256())
     )
     return crl.public_bytes(serialization.Encoding.PEM if pem else serialization.Encoding.DER)
+
+
+SHA256_WITH_RSA = bytes.fromhex("06092a864886f70d01010b")
+SHA1_WITH_RSA = bytes.fromhex("06092a864886f70d010105")
+
+
+def sha1_signed_pem(ca: Ca) -> str:
+    """The certificate relabelled as sha1WithRSAEncryption (cryptography no longer signs SHA-1;
+    the signature is then invalid, which parsing does not check)."""
+    der = ca.cert.public_bytes(serialization.Encoding.DER)
+    assert der.count(SHA256_WITH_RSA) == 2
+    patched = x509.load_der_x509_certificate(der.replace(SHA256_WITH_RSA, SHA1_WITH_RSA))
+    return patched.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def weak_rsa_ca(cn: str = "Legacy CA") -> Ca:
+    return make_ca(cn, key=rsa.generate_private_key(65537, 1024))

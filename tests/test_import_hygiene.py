@@ -19,7 +19,11 @@ ROOT = Path(__file__).resolve().parents[1]
 UI_MODULES = ("textual", "rich")
 AWS_MODULES = ("boto3", "botocore")
 #: The boto3 edge (ARCHITECTURE.md): the only modules allowed to import boto3/botocore/moto.
-AWS_EDGE = ("remediations.aws", "remediations.organization", "remediations.sandbox")
+AWS_EDGE = (
+    "remediations.sources.aws",
+    "remediations.sources.organization",
+    "remediations.sources.sandbox",
+)
 
 
 def core_modules() -> list[str]:
@@ -101,7 +105,8 @@ APP_MAY_IMPORT = frozenset(
     {
         "remediations",
         "remediations.answers",
-        "remediations.apply",
+        "remediations.apply.results",
+        "remediations.apply.snapshots",
         "remediations.catalog",
         "remediations.errors",
         "remediations.findings",
@@ -114,7 +119,6 @@ APP_MAY_IMPORT = frozenset(
         "remediations.report",
         "remediations.session",
         "remediations.settings",
-        "remediations.snapshots",
         "remediations.source",
     }
 )

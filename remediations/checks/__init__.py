@@ -13,7 +13,7 @@ from remediations.catalog import CATALOG
 from remediations.findings import Finding
 
 if TYPE_CHECKING:
-    from remediations.context import ScanContext
+    from remediations.checks.context import ScanContext
 
 CheckFn = Callable[["ScanContext"], Iterable[Finding]]
 
@@ -49,5 +49,9 @@ def checks_in(*modules: str) -> list[CheckFn]:
     """The registered check functions of the given check modules (e.g. "trust"), in
     registration order: tests run "every check of a module" without keeping a list by hand."""
     load_all()
-    wanted = {f"remediations.checks.{name}" for name in modules}
-    return [fn for _ids, fn in REGISTRY if fn.__module__ in wanted]
+    wanted = tuple(f"remediations.checks.{name}" for name in modules)
+    return [
+        fn
+        for _ids, fn in REGISTRY
+        if fn.__module__ in wanted or fn.__module__.startswith(tuple(w + "." for w in wanted))
+    ]

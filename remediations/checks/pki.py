@@ -16,19 +16,19 @@ from remediations.catalog import spec
 from remediations.checks import check
 from remediations.checks.profile import was_read
 from remediations.findings import Finding, Severity
-from remediations.model import Role, TrustAnchor
-from remediations.permissions import resource_matches
-from remediations.x509 import (
+from remediations.iam.permissions import resource_matches
+from remediations.iam.x509 import (
     BundleResult,
     CertificateInfo,
     days_until,
     parse_certificate_bundle,
     parse_crl,
 )
-from remediations.x509 import to_json as cert_json
+from remediations.iam.x509 import to_json as cert_json
+from remediations.model import Role, TrustAnchor
 
 if TYPE_CHECKING:
-    from remediations.context import ScanContext
+    from remediations.checks.context import ScanContext
     from remediations.trust import TrustAnalysis
 
 PCA = "AWS_ACM_PCA"

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 from remediations.catalog import spec
 from remediations.checks import check
 from remediations.findings import Finding, Severity
+from remediations.iam.permissions import SessionPolicyAnalysis, analyze_session_policies
 from remediations.model import Profile, Role
-from remediations.permissions import SessionPolicyAnalysis, analyze_session_policies
 from remediations.state import NEUTRAL_SESSION_POLICY
 
 if TYPE_CHECKING:
-    from remediations.context import ScanContext
+    from remediations.checks.context import ScanContext
     from remediations.trust import TrustAnalysis
 
 #: The API default when a profile has no durationSeconds.

@@ -13,7 +13,7 @@ from remediations.findings import Finding
 from remediations.model import GLOBAL_REGION
 
 if TYPE_CHECKING:
-    from remediations.context import ScanContext
+    from remediations.checks.context import ScanContext
 
 
 def _summary(grants: tuple[str, ...], shown: int = 3) -> str:

@@ -1,7 +1,7 @@
 """Condition blocks: operators, policy variables, value comparison and clauses (FINDINGS 3.4).
 
-Part of the IAM building blocks shared by the trust evaluator (:mod:`remediations.evaluator`)
-and the identity/session policy analysis (:mod:`remediations.permissions`). Nothing here
+Part of the IAM building blocks shared by the trust evaluator (:mod:`remediations.iam.evaluator`)
+and the identity/session policy analysis (:mod:`remediations.iam.permissions`). Nothing here
 raises on odd shapes: a malformed block becomes a clause with an unknown operator, which
 never matches.
 """

@@ -38,27 +38,22 @@ from remediations.catalog import CATALOG, FixKind
 from remediations.findings import RESOURCE_TYPES, Finding
 from remediations.model import Inventory
 from remediations.proposals.anchors import _propose_anchor, _propose_crl
-from remediations.proposals.converge import withdraw_diverging
 from remediations.proposals.job import ProfileIndex, _Job
 from remediations.proposals.profiles import ADMIN_POLICY_SUFFIX, _propose_profile
 from remediations.proposals.results import NeedsInput, NotFixable, ProposalSet, ProposedChange
-from remediations.proposals.results import _Refuse as _Refuse
-from remediations.proposals.safety import (
-    assume_role_view,
-    describe_certificate,
-    prove_safe,
-    witnesses,
-)
+from remediations.proposals.converge import withdraw_diverging
+from remediations.proposals.roles import REPAIR_IDS, propose_role
+from remediations.proposals.safety import assume_role_view, prove_safe
 from remediations.proposals.splits import (
     SPLIT_CREATE_PHASE,
     SPLIT_NARROW_PHASE,
     Workload,
     _propose_splits,
 )
-from remediations.proposals.splits import _prove_dedicated as _prove_dedicated
-from remediations.proposals.trust_patches import REPAIR_IDS, VARIABLES_VERSION, _propose_role
+from remediations.proposals.trust_patches import VARIABLES_VERSION
 from remediations.proposals.values import KNOWN_KEYS, parse_values, tag_value_problem
 from remediations.settings import Settings
+from remediations.trust.witness import describe_certificate, witnesses
 
 __all__ = [
     "ADMIN_POLICY_SUFFIX",
@@ -158,7 +153,7 @@ def propose(
         else:
             by_resource.setdefault((kind, finding.resource_arn), []).append(finding)
     builders = {
-        "role": _propose_role,
+        "role": propose_role,
         "profile": _propose_profile,
         "trust-anchor": _propose_anchor,
         "crl": _propose_crl,

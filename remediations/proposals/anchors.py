@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from remediations.iam.x509 import parse_crl
 from remediations.proposals.job import _Job
-from remediations.render import render
+from remediations.proposals.render import render
 from remediations.state import state_from_inventory
-from remediations.x509 import parse_crl
 
 _DEFAULT_THRESHOLDS = {"CA_CERTIFICATE_EXPIRY": 45, "END_ENTITY_CERTIFICATE_EXPIRY": 30}
 

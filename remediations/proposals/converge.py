@@ -100,7 +100,7 @@ def new_findings(
     before: Iterable[Finding] | None = None,
 ) -> list[Finding]:
     """Findings the scanner reports after the changes that it did not report before."""
-    from remediations.scan import run_checks
+    from remediations.checks.run import run_checks
 
     seen = {(f.id, f.resource_arn) for f in (before or run_checks(inventory, settings))}
     after = run_checks(inventory_after(inventory, changes), settings)
@@ -169,7 +169,7 @@ def withdraw_diverging(inventory: Inventory, settings: Settings, result: Any) ->
     is withdrawn too.
     """
     from remediations.plan import NotFixable
-    from remediations.scan import run_checks
+    from remediations.checks.run import run_checks
 
     chosen = [c for c in result.changes if c.phase == 1 and c.resource_arn in result.opted_in]
     phase_one = [c for c in result.changes if c.phase == 1 and c not in chosen]

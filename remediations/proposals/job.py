@@ -10,11 +10,11 @@ from remediations.catalog import CATALOG
 from remediations.findings import Finding
 from remediations.model import Inventory, Profile, Role
 from remediations.proposals.results import (
+    InputNeeded,
     NeedsInput,
     NotFixable,
     ProposalSet,
     ProposedChange,
-    _NeedInput,
 )
 from remediations.proposals.values import _Values
 from remediations.settings import Settings
@@ -84,7 +84,7 @@ class _Job:
         for fid in sorted(set(ids) if ids is not None else self.ids):
             self.result.not_fixable.append(NotFixable(fid, self.arn, reason))
 
-    def need(self, exc: _NeedInput, ids: Iterable[str]) -> None:
+    def need(self, exc: InputNeeded, ids: Iterable[str]) -> None:
         for fid in sorted(set(ids)):
             self.result.needs_input.append(
                 NeedsInput(fid, self.arn, exc.key, exc.question, exc.candidates)

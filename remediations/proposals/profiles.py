@@ -8,14 +8,19 @@ import re
 from typing import Any
 
 from remediations.errors import PolicyError
+from remediations.iam.permissions import resolve_policy
+from remediations.iam.policy import as_list
 from remediations.iam.wildcard import has_wildcard, wildcard_match
 from remediations.model import Inventory, Profile
-from remediations.permissions import resolve_policy
-from remediations.policy import as_list
 from remediations.proposals.job import _Job
-from remediations.proposals.results import _NeedInput, _Refuse
+from remediations.proposals.render import (
+    check_document,
+    check_managed_arns,
+    render,
+    render_document,
+)
+from remediations.proposals.results import FixRefused, InputNeeded
 from remediations.proposals.values import _Values
-from remediations.render import check_document, check_managed_arns, render, render_document
 from remediations.state import state_from_inventory
 from remediations.trust import analyze_trust
 
@@ -57,11 +62,11 @@ def _propose_profile(job: _Job) -> None:
         try:
             summary += step(job, profile, values, after, wanted)
             fixed |= wanted
-        except _NeedInput as exc:
+        except InputNeeded as exc:
             after.clear()
             after.update(saved)  # a fix that waits for input leaves no trace
             job.need(exc, wanted)
-        except (_Refuse, PolicyError) as exc:
+        except (FixRefused, PolicyError) as exc:
             after.clear()
             after.update(saved)
             job.refuse(f"Refused: {exc}.", wanted)
@@ -110,7 +115,7 @@ def _fix_session_policy(
         extra, notes = _identity_grants(job, profile, managed)
         if not allow:
             if not extra:
-                raise _NeedInput(
+                raise InputNeeded(
                     "services",
                     f"Which AWS services does the workload of profile {profile.name} use? "
                     "(its roles grant only identity and control-plane actions, which a session "
@@ -179,7 +184,7 @@ def _identity_grants(
     on purpose (``iam:CreateServiceLinkedRole`` for ECR replication, ``sts:AssumeRole`` on
     ``cdk-*``), minus any grant that would make the session policy permissive or cost it the
     ``iam:*`` guardrail: those are cut, and said so."""
-    from remediations.permissions import analyze_session_policies
+    from remediations.iam.permissions import analyze_session_policies
 
     grants: list[dict[str, Any]] = []
     for statement in _role_allow_statements(job.inventory, profile.role_arns):
@@ -267,19 +272,19 @@ def _role_allow_statements(inventory: Inventory, role_arns: list[str]) -> list[d
 def _check_converges(job: _Job, profile: Profile, after: dict[str, Any], ids: set[str]) -> None:
     """The proposed session policies must not be what the scan reports (a fix that does not
     end its finding, or adds one): refuse rather than propose it."""
-    from remediations.permissions import analyze_session_policies
+    from remediations.iam.permissions import analyze_session_policies
 
     analysis = analyze_session_policies(
         profile.arn, after.get("sessionPolicy"), after["managedPolicyArns"], job.inventory.policies
     )
     if analysis.dangerous_allowed and values_allow_all(job, profile) is False:
-        raise _Refuse(
+        raise FixRefused(
             "the session policy rafix can build still allows "
             + ", ".join(analysis.dangerous_allowed)
             + " (RA-PROFILE-PERMISSIVE-SESSION-POLICY); give the services with --set services=..."
         )
     if analysis.keeps_allow and analysis.complete and analysis.missing_denies:
-        raise _Refuse(
+        raise FixRefused(
             "the session policy rafix can build would still not deny "
             + ", ".join(analysis.missing_denies)
             + " (RA-PROFILE-NO-GUARDRAIL-DENIES)"
@@ -304,9 +309,9 @@ def _allowed_actions(job: _Job, profile: Profile, values: _Values) -> list[str]:
         return ["*"]
     for service in services or []:
         if not _SERVICE.match(service):
-            raise _Refuse(f"{service!r} is not a service prefix such as s3 or sqs")
+            raise FixRefused(f"{service!r} is not a service prefix such as s3 or sqs")
         if service in _IDENTITY_SERVICES:
-            raise _Refuse(
+            raise FixRefused(
                 f"{service}:* in a session policy is what RA-PROFILE-PERMISSIVE-SESSION-POLICY "
                 f"reports; leave {service} out of --set services (the roles' own {service} "
                 "grants are kept exactly when rafix reads them from the roles)"
@@ -319,7 +324,7 @@ def _allowed_actions(job: _Job, profile: Profile, values: _Values) -> list[str]:
         plain = [s for s in seen if s not in _IDENTITY_SERVICES]
         if plain or len(plain) != len(seen):
             return [f"{s}:*" for s in plain]
-    raise _NeedInput(
+    raise InputNeeded(
         "services",
         f"Which AWS services does the workload of profile {profile.name} use? (comma list of "
         "prefixes such as s3,sqs; '*' allows all, which the scan still reports as permissive)",
@@ -440,7 +445,7 @@ def _fix_role_arns(
             else "repair it with `rafix plan --repair-broken` (which says which certificates "
             "gain access), or remove it from the profile and retire it by hand"
         )
-        raise _Refuse(
+        raise FixRefused(
             f"{', '.join(kept_broken)} trusts Roles Anywhere but no certificate can use it "
             f"today; removing it from the profile would leave it orphaned: {how}"
         )
@@ -467,7 +472,7 @@ def _fix_mappings(
 ) -> list[str]:
     keys = _findings_evidence(job, ids, "missing_keys")
     if not keys:
-        raise _Refuse("the finding does not say which attribute is dropped")
+        raise FixRefused("the finding does not say which attribute is dropped")
     mappings = {m["certificateField"]: m for m in after["attributeMappings"]}
     summary: list[str] = []
     for key in keys:

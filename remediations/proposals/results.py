@@ -11,7 +11,9 @@ from remediations.plan import NeedsInput, NotFixable, ProposalSet, ProposedChang
 __all__ = ["NeedsInput", "NotFixable", "ProposalSet", "ProposedChange"]
 
 
-class _NeedInput(Exception):
+class InputNeeded(Exception):
+    """A fix that needs a value only the user knows (asked for with the candidates seen)."""
+
     def __init__(self, key: str, question: str, candidates: Iterable[str] = ()) -> None:
         super().__init__(question)
         self.key = key
@@ -19,5 +21,5 @@ class _NeedInput(Exception):
         self.candidates = tuple(dict.fromkeys(candidates))
 
 
-class _Refuse(Exception):
+class FixRefused(Exception):
     """A fix that cannot be made safely; the message is the reason."""

@@ -13,8 +13,9 @@ from typing import Any
 
 from remediations.catalog import CATALOG
 from remediations.errors import PolicyError
-from remediations.evaluator import has_wildcard, parse_operator
 from remediations.findings import Finding
+from remediations.iam.evaluator import has_wildcard, parse_operator
+from remediations.iam.policy import as_list
 from remediations.model import (
     GLOBAL_REGION,
     RA_SERVICE_PRINCIPAL,
@@ -22,15 +23,14 @@ from remediations.model import (
     Inventory,
     Role,
 )
-from remediations.policy import as_list
 from remediations.proposals.job import ProfileIndex
-from remediations.proposals.results import NotFixable, ProposalSet, ProposedChange, _Refuse
-from remediations.proposals.safety import _matches, describe_certificate, witnesses
+from remediations.proposals.render import check_document, render
+from remediations.proposals.results import FixRefused, NotFixable, ProposalSet, ProposedChange
 from remediations.proposals.trust_patches import VARIABLES_VERSION
-from remediations.render import check_document, render
 from remediations.settings import Settings
 from remediations.state import detailed_role_state, resource_id, state_from_inventory
 from remediations.trust import TrustAnalysis, analyze_trust, canonical_subject_key
+from remediations.trust.witness import describe_certificate, is_intended, witnesses
 
 #: Findings fixed by moving workloads to dedicated roles (phase 2) and narrowing the shared
 #: role once their clients have switched (phase 3). Splits change which role each workload
@@ -70,7 +70,7 @@ def _propose_splits(
         ids = sorted({f.id for f in findings})
         try:
             _split_role(_Split(inventory, settings, arn, ids, result, profiles), taken)
-        except (_Refuse, PolicyError) as exc:
+        except (FixRefused, PolicyError) as exc:
             for fid in ids:
                 result.not_fixable.append(NotFixable(fid, arn, f"Refused: {exc}."))
 
@@ -107,17 +107,17 @@ class _Split:
 def _split_role(split: _Split, taken: set[str]) -> None:
     role = split.inventory.roles.get(split.arn)
     if role is None or role.trust_policy is None:
-        raise _Refuse("the role's trust policy could not be read")
+        raise FixRefused("the role's trust policy could not be read")
     unreadable = [name for name, doc in role.inline_policies if doc is None]
     if unreadable:
-        raise _Refuse(f"inline policy {unreadable[0]} could not be read, so it cannot be copied")
+        raise FixRefused(f"inline policy {unreadable[0]} could not be read, so it cannot be copied")
     earlier = split.change(split.arn, 1)
     # Build on the phase-1 hardening of the shared role, if any: the new roles get it too.
     base = copy.deepcopy(earlier.after["trustPolicy"] if earlier and earlier.after else None)
     base = base or copy.deepcopy(role.trust_policy)
     analysis = analyze_trust(base)
     if analysis.wildcard_principal:
-        raise _Refuse(
+        raise FixRefused(
             'the trust allows Principal "*"; replace it first (RA-TRUST-WILDCARD-PRINCIPAL)'
         )
     workloads: list[Workload] = [None]
@@ -125,7 +125,7 @@ def _split_role(split: _Split, taken: set[str]) -> None:
     if "RA-TRUST-MULTIPLE-SUBJECTS" in split.ids:
         workloads = list[Workload](pinned)
         if len(workloads) < 2:
-            raise _Refuse(
+            raise FixRefused(
                 "the subjects are patterns, not values rafix can give one role each; pin each "
                 "workload's subject first"
             )
@@ -134,7 +134,7 @@ def _split_role(split: _Split, taken: set[str]) -> None:
     for workload in workloads:
         trust = _dedicated_trust(base, analysis, workload)
         check_document(trust, "trust", what="the dedicated role's trust policy")
-        _prove_dedicated(role.trust_policy, base, trust, _intended(workload), anchors)
+        prove_dedicated(role.trust_policy, base, trust, _intended(workload), anchors)
         # A mixed role's one pinned workload names its dedicated role.
         named = workload or (pinned[0] if len(pinned) == 1 else None)
         name = _dedicated_name(split.settings, role, named, taken)
@@ -249,7 +249,7 @@ def _restrict(statement: dict[str, Any], workload: tuple[str, str]) -> bool:
     return True
 
 
-def _prove_dedicated(
+def prove_dedicated(
     original: dict[str, Any],
     base: dict[str, Any],
     dedicated: dict[str, Any],
@@ -261,24 +261,24 @@ def _prove_dedicated(
     before, shared, after = analyze_trust(original), analyze_trust(base), analyze_trust(dedicated)
     seen = False
     for cert in witnesses(base, dedicated, intended, anchors, evaluated=(original,)):
-        admitted, ours = after.admits(cert), _matches(cert, intended)
+        admitted, ours = after.admits(cert), is_intended(cert, intended)
         if admitted and not before.admits(cert):
-            raise _Refuse(
+            raise FixRefused(
                 "the dedicated role would admit a certificate the shared role refuses "
                 f"({describe_certificate(cert)})"
             )
         if admitted and not ours:
-            raise _Refuse(
+            raise FixRefused(
                 f"the dedicated role would admit another workload ({describe_certificate(cert)})"
             )
         if ours and shared.admits(cert) and not admitted:
-            raise _Refuse(
+            raise FixRefused(
                 "the dedicated role would refuse a certificate of the workload that the shared "
                 f"role admits ({describe_certificate(cert)})"
             )
         seen = seen or admitted
     if not seen:
-        raise _Refuse("the dedicated role would admit no certificate at all")
+        raise FixRefused("the dedicated role would admit no certificate at all")
 
 
 def _slug(value: str) -> str:
@@ -310,7 +310,7 @@ def _dedicated_name(settings: Settings, role: Role, workload: Workload, taken: s
             name = f"{name[:55]}-{digest}"
         if name.lower() not in taken:
             return name
-    raise _Refuse(f"no free role name for {_workload_label(workload)}")
+    raise FixRefused(f"no free role name for {_workload_label(workload)}")
 
 
 def _add_to_profiles(split: _Split, new_arns: list[str]) -> None:
@@ -377,7 +377,7 @@ def _narrow_shared_role(
     after_trust = analyze_trust(narrowed)
     leftover = [w for w in moved if w is not None and _still_admitted(after_trust, w)]
     if leftover:
-        raise _Refuse(
+        raise FixRefused(
             f"{name} would still admit {_workload_label(leftover[0])} after phase "
             f"{SPLIT_NARROW_PHASE}"
         )

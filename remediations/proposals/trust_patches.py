@@ -10,24 +10,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from remediations.errors import PolicyError
-from remediations.evaluator import compile_policy, has_wildcard, wildcard_match
-from remediations.findings import Finding
-from remediations.model import RA_SERVICE_PRINCIPAL, REQUIRED_ACTIONS, Role
-from remediations.policy import as_list
+from remediations.iam.evaluator import compile_policy, has_wildcard, wildcard_match
+from remediations.iam.policy import as_list
+from remediations.iam.x509 import issuing_ca_cns, parse_certificate_bundle
+from remediations.model import REQUIRED_ACTIONS, Role
 from remediations.proposals.job import _Job
-from remediations.proposals.results import _NeedInput, _Refuse
+from remediations.proposals.render import check_document, render
+from remediations.proposals.results import FixRefused, InputNeeded
 from remediations.proposals.safety import prove_safe
+from remediations.proposals.trust_edit import POSITIVE_OPERATORS, TrustEdit
 from remediations.proposals.values import tag_value_problem
-from remediations.render import check_document, render
 from remediations.trust import (
     CERTIFICATE_CATEGORIES,
     SUBJECT_CATEGORIES,
     TrustAnalysis,
-    absent_keys,
     analyze_trust,
     key_category,
 )
-from remediations.x509 import issuing_ca_cns, parse_certificate_bundle
 
 VARIABLES_VERSION = "2012-10-17"
 
@@ -50,205 +49,20 @@ _NEGATED_TO_POSITIVE = {
     "arnnotequals": "ArnEquals",
     "arnnotlike": "ArnLike",
 }
-_POSITIVE = (
-    "StringEquals",
-    "StringEqualsIgnoreCase",
-    "StringLike",
-    "ArnEquals",
-    "ArnLike",
-)
-
-
-#: The findings whose fix repairs a role that no certificate can use (when the role is broken).
-REPAIR_IDS = frozenset(
-    {
-        "RA-TRUST-LEGACY-VERSION-WITH-VARIABLES",
-        "RA-TRUST-MISSING-REQUIRED-ACTION",
-        "RA-TRUST-SOURCEIP-CONDITION",
-        "RA-TRUST-SOURCEARN-STALE",
-    }
-)
-REPAIR_FLAG = "--repair-broken"
-
-
-def broken_reason(role: Role, inventory: Any) -> str | None:
-    """Why no certificate can use a role that trusts Roles Anywhere today, or None.
-
-    Broken: the three required actions are never allowed together (a missing action, an
-    ``aws:SourceIp`` pin that never matches, a legacy ``Version`` whose ``${...}`` stay
-    literal), or every trust anchor it pins is gone.
-    """
-    if role.trust_policy is None:
-        return None
-    analysis = analyze_trust(role.trust_policy)
-    if not analysis.trusts_ra:
-        return None
-    if not analysis.usable:
-        why = []
-        absent = absent_keys(analysis)
-        if absent:
-            why.append(
-                f"its conditions use {', '.join(absent)}, which a Roles Anywhere request never "
-                "carries: with no value, no positive condition on it matches"
-            )
-        missing = [a for a in REQUIRED_ACTIONS if a not in analysis.allowed_actions]
-        if (
-            missing
-            and not absent
-            and not analysis.ip_conditions
-            and not analysis.legacy_version_with_variables
-        ):
-            why.append(f"it does not allow {', '.join(missing)}")
-        if analysis.ip_conditions:
-            why.append("an aws:SourceIp-style condition never matches (the caller is the service)")
-        if analysis.legacy_version_with_variables:
-            why.append("without Version 2012-10-17 its ${...} variables are literal text")
-        return "; ".join(why) or "no request satisfies all three required actions"
-    if "rolesanywhere" in inventory.coverage and not analysis.open_to_any_anchor:
-        pinned = analysis.pinned_source_arns
-        if pinned and not any(a in inventory.trust_anchors for a in pinned):
-            return "every trust anchor it pins (aws:SourceArn) is deleted"
-    return None
-
-
-def _propose_role(job: _Job) -> None:
-    role = job.inventory.roles.get(job.arn)
-    if role is None or role.trust_policy is None:
-        job.refuse("The role's trust policy could not be read.")
-        return
-    broken = broken_reason(role, job.inventory)
-    if broken is not None:
-        _propose_repair(job, role, broken)
-        return
-    outcome = _patch_role(job, role, prove_each=False)
-    if outcome.fixed and outcome.patcher.summary:
-        try:
-            outcome.patcher.prove(outcome.fixed)
-        except (PolicyError, _Refuse):
-            # Some fix is unsafe or does not fit: redo them one by one, keeping the safe ones.
-            outcome = _patch_role(job, role, prove_each=True)
-    for exc, ids in outcome.needs:
-        job.need(exc, ids)
-    for reason, ids in outcome.refusals:
-        job.refuse(reason, ids)
-    if outcome.fixed and outcome.patcher.summary:
-        after = outcome.patcher.document()
-        job.emit(outcome.patcher.summary, {"trustPolicy": after}, outcome.fixed)
-
-
-def _propose_repair(job: _Job, role: Role, broken: str) -> None:
-    """A broken role: repaired only with ``--repair-broken``, and the change says who gains
-    access. The repair is proved against what the policy's author meant (the policy with the
-    breaking parts repaired, nothing else), then the role's other findings are fixed on it."""
-    patcher = _TrustPatcher(job, role)
-    patcher.repairing = True
-    try:
-        patcher.repair()
-        repaired = copy.deepcopy(patcher.document())
-        check_document(repaired, "trust")
-        if not analyze_trust(repaired).usable:
-            raise _Refuse("what its author meant cannot be read from it; rewrite it by hand")
-    except _NeedInput as exc:
-        job.need(exc, job.ids)
-        return
-    except (_Refuse, PolicyError) as exc:
-        job.refuse(f"Refused: the role is broken ({broken}) and cannot be repaired: {exc}.")
-        return
-    who = admitted_certificates(repaired, job.inventory)
-    if not job.repair_broken:
-        job.refuse(
-            f"Not repaired: no certificate can use this role today ({broken}). Repairing it "
-            f"gives access to {who}: a change of access from nobody, which rafix makes only "
-            f"when asked (plan with {REPAIR_FLAG})."
-        )
-        return
-    summary = [*patcher.summary, f"repairs a broken role ({broken}): gives access to {who}"]
-    # The role as the author meant it; its remaining findings are fixed on top, proved safe.
-    fixed = set(job.ids)
-    base = copy.copy(role)
-    base.trust_policy = repaired
-    # Findings the repaired role would have (a broken role is not judged on the rest).
-    found = _findings_once_usable(job, base)
-    rest = (job.ids | {f.id for f in found}) - REPAIR_IDS
-    after = repaired
-    if rest:
-        sub = copy.copy(job)
-        sub.findings = [f for f in job.findings if f.id in rest] + [
-            f for f in found if f.id in rest and f.id not in job.ids
-        ]
-        outcome = _patch_role(sub, base, prove_each=True)
-        for wanted_input, ids in outcome.needs:
-            job.need(wanted_input, ids)
-        for reason, ids in outcome.refusals:
-            job.refuse(reason, ids)
-        fixed = (fixed - (rest - outcome.fixed)) & job.ids
-        if outcome.fixed and outcome.patcher.summary:
-            after = outcome.patcher.document()
-            summary += outcome.patcher.summary
-            who_after = admitted_certificates(after, job.inventory)
-            if who_after != who:
-                summary[len(patcher.summary)] = (
-                    f"repairs a broken role ({broken}): gives access to {who_after}"
-                )
-    job.emit(summary, {"trustPolicy": after}, fixed)
-    job.result.opted_in.add(role.arn)
-
-
-def _findings_once_usable(job: _Job, role: Role) -> list[Finding]:
-    """The trust findings the scanner reports on the role with this (repaired) trust."""
-    from remediations.model import Inventory
-    from remediations.scan import run_checks
-
-    inventory = job.inventory
-    alone = Inventory(
-        account_id=inventory.account_id,
-        roles={role.arn: role},
-        policies=inventory.policies,
-        trust_anchors=inventory.trust_anchors,
-        profiles={a: p for a, p in inventory.profiles.items() if role.arn in p.role_arns},
-        regions=list(inventory.regions),
-        coverage=set(inventory.coverage),
-        origin=inventory.origin,
-    )
-    return [f for f in run_checks(alone, job.settings) if f.resource_arn == role.arn]
-
-
-def admitted_certificates(document: dict[str, Any], inventory: Any) -> str:
-    """Which certificates a trust policy admits, in words (for repairs)."""
-    analysis = analyze_trust(document)
-    parts = []
-    if analysis.open_to_any_anchor:
-        parts.append("certificates of ANY trust anchor of the account")
-    else:
-        parts.append(
-            "certificates of trust anchor(s) " + ", ".join(sorted(analysis.pinned_source_arns))
-        )
-    if analysis.open_to_any_subject:
-        parts.append("with ANY subject")
-    else:
-        pins = [
-            f"{key.split('/')[-1].upper()} {' or '.join(sorted(values))}"
-            for key, values in sorted(analysis.pinned_subjects.items())
-        ]
-        wild = [f"{key.split('/')[-1].upper()} like {p}" for key, p in analysis.subject_wildcards]
-        parts.append("with subject " + ", ".join(pins + wild))
-    if analysis.open_to_any_issuer:
-        parts.append("from any issuer")
-    return " ".join(parts)
 
 
 @dataclass(slots=True)
 class _RoleOutcome:
-    patcher: _TrustPatcher
+    patcher: TrustPatcher
     fixed: set[str] = field(default_factory=set)
-    needs: list[tuple[_NeedInput, set[str]]] = field(default_factory=list)
+    needs: list[tuple[InputNeeded, set[str]]] = field(default_factory=list)
     refusals: list[tuple[str, set[str]]] = field(default_factory=list)
 
 
-def _patch_role(job: _Job, role: Role, *, prove_each: bool) -> _RoleOutcome:
+def patch_role(job: _Job, role: Role, *, prove_each: bool) -> _RoleOutcome:
     """Apply every fix the role's findings ask for; a fix that needs input or is refused leaves
     no trace in the document. With ``prove_each``, each fix must keep the patch safe."""
-    patcher = _TrustPatcher(job, role)
+    patcher = TrustPatcher(job, role)
     outcome = _RoleOutcome(patcher)
     for step, ids in patcher.steps():
         wanted = ids & job.ids
@@ -260,31 +74,26 @@ def _patch_role(job: _Job, role: Role, *, prove_each: bool) -> _RoleOutcome:
             if prove_each and patcher.summary:
                 patcher.prove(outcome.fixed | wanted)
             outcome.fixed |= wanted
-        except _NeedInput as exc:
+        except InputNeeded as exc:
             patcher.restore(saved)
             outcome.needs.append((exc, wanted))
-        except (_Refuse, PolicyError) as exc:
+        except (FixRefused, PolicyError) as exc:
             patcher.restore(saved)
             outcome.refusals.append((f"Refused: {exc}.", wanted))
     return outcome
 
 
-class _TrustPatcher:
+class TrustPatcher(TrustEdit):
     """A copy of a trust policy and the edits the findings ask for."""
 
     def __init__(self, job: _Job, role: Role) -> None:
+        super().__init__(role.trust_policy or {})
         self.job = job
         self.role = role
         self.values = job.values(role.name)
-        self.original = role.trust_policy or {}
-        self.doc = copy.deepcopy(self.original)
-        self.single = isinstance(self.doc.get("Statement"), dict)
-        self.statements: list[Any] = as_list(self.doc.get("Statement"))
         self.analysis: TrustAnalysis = analyze_trust(self.original)
-        self.summary: list[str] = []
         #: The workload the patch is for: values it pins (source_arn, subject/<RDN>, issuer/CN).
         self.intended: dict[str, list[str]] = {}
-        self._isolated: dict[int, int] = {}
         self._anchors: list[str] | None = None
         #: Repairing a broken role (``--repair-broken``): deleted anchors may be replaced.
         self.repairing = False
@@ -295,13 +104,13 @@ class _TrustPatcher:
             copy.deepcopy((self.doc, self.statements)),
             list(self.summary),
             copy.deepcopy(self.intended),
-            dict(self._isolated),
+            dict(self.isolated),
             self._anchors,
         )
 
     def restore(self, saved: tuple[Any, ...]) -> None:
         (self.doc, self.statements), summary, intended, isolated, self._anchors = saved
-        self.summary, self.intended, self._isolated = summary, intended, isolated
+        self.summary, self.intended, self.isolated = summary, intended, isolated
 
     def prove(self, fixed: set[str]) -> None:
         """Raise when the document so far is not valid, too large, or not provably safe."""
@@ -338,109 +147,11 @@ class _TrustPatcher:
         yield self.fix_subject, {"RA-TRUST-NO-SUBJECT-CONDITION"}
         yield self.fix_issuer, {"RA-TRUST-ISSUER-NOT-PINNED"}
 
-    def document(self) -> dict[str, Any]:
-        doc = self.doc
-        if self.single and len(self.statements) == 1:
-            doc["Statement"] = self.statements[0]
-        else:
-            doc["Statement"] = self.statements
-        return doc
-
     # statements ----------------------------------------------------------------------------
 
     def ra_allows(self) -> list[int]:
         """Indexes (after isolation) of the Allow statements that apply to Roles Anywhere."""
         return [self.isolate(i) for i in self.analysis.ra_statement_indexes]
-
-    def isolate(self, index: int) -> int:
-        """Give Roles Anywhere its own statement when the statement also trusts others, so that
-        certificate conditions never apply to (and break) the other principals."""
-        if index in self._isolated:
-            return self._isolated[index]
-        statement = self.statements[index]
-        principal = statement.get("Principal")
-        if principal == "*" or (
-            isinstance(principal, dict) and "*" in as_list(principal.get("AWS"))
-        ):
-            raise _Refuse(
-                f'statement {index + 1} allows Principal "*"; replace it with explicit '
-                "principals first (RA-TRUST-WILDCARD-PRINCIPAL)"
-            )
-        target = index
-        if isinstance(principal, dict):
-            others = {k: v for k, v in principal.items() if k != "Service"}
-            services = [s for s in as_list(principal.get("Service")) if s != RA_SERVICE_PRINCIPAL]
-            if others or services:
-                if services:
-                    others["Service"] = services if len(services) > 1 else services[0]
-                ra_only = copy.deepcopy(statement)
-                ra_only["Principal"] = {"Service": RA_SERVICE_PRINCIPAL}
-                if isinstance(ra_only.get("Sid"), str):
-                    ra_only["Sid"] = ra_only["Sid"] + "RolesAnywhere"
-                statement["Principal"] = others
-                self.statements.append(ra_only)
-                target = len(self.statements) - 1
-                self.summary.append(
-                    f"gives Roles Anywhere its own statement (split from statement {index + 1})"
-                )
-        self._isolated[index] = target
-        return target
-
-    @staticmethod
-    def conditions(statement: dict[str, Any]) -> dict[str, Any]:
-        block = statement.get("Condition")
-        if not isinstance(block, dict):
-            block = {}
-            statement["Condition"] = block
-        return block
-
-    def clauses(self, index: int) -> Iterator[tuple[str, str, list[str]]]:
-        """(operator, key as written, values) of one statement."""
-        block = self.statements[index].get("Condition")
-        if not isinstance(block, dict):
-            return
-        for operator, keys in list(block.items()):
-            if isinstance(keys, dict):
-                for key, value in list(keys.items()):
-                    yield str(operator), str(key), [str(v) for v in as_list(value)]
-
-    def remove(self, index: int, operator: str, key: str) -> None:
-        block = self.conditions(self.statements[index])
-        keys = block.get(operator)
-        if isinstance(keys, dict):
-            keys.pop(key, None)
-            if not keys:
-                del block[operator]
-        if not block:
-            del self.statements[index]["Condition"]
-
-    def add(self, index: int, fragment: dict[str, Any]) -> None:
-        """Merge a rendered condition block into a statement (same key: values replaced)."""
-        block = self.conditions(self.statements[index])
-        for operator, keys in fragment.items():
-            existing = next((op for op in block if op.lower() == operator.lower()), operator)
-            target = block.setdefault(existing, {})
-            if not isinstance(target, dict):
-                raise _Refuse(f"statement {index + 1} has a malformed {existing} block")
-            for key, value in keys.items():
-                same = next((k for k in target if k.lower() == key.lower()), key)
-                target.pop(same, None)
-                target[key] = value
-
-    def statement_has(
-        self, index: int, categories: frozenset[str], positive_only: bool = True
-    ) -> bool:
-        for operator, key, values in self.clauses(index):
-            if key_category(key) not in categories:
-                continue
-            base = operator.split(":")[-1]
-            if positive_only and base not in _POSITIVE:
-                continue
-            if not all(has_wildcard(v) for v in values):
-                return True
-        return False
-
-    # fixes ---------------------------------------------------------------------------------
 
     def fix_version(self) -> None:
         if self.doc.get("Version") == VARIABLES_VERSION:
@@ -463,14 +174,14 @@ class _TrustPatcher:
             if i in compiled and compiled[i].covers_action("sts:AssumeRole")
         ]
         if not paths:
-            raise _Refuse(
+            raise FixRefused(
                 "no Roles Anywhere statement allows sts:AssumeRole to copy conditions from"
             )
         for original_index in paths:
             index = self.isolate(original_index)
             statement = self.statements[index]
             if "Action" not in statement:
-                raise _Refuse(f"statement {index + 1} uses NotAction; add the actions by hand")
+                raise FixRefused(f"statement {index + 1} uses NotAction; add the actions by hand")
             actions = [str(a) for a in as_list(statement["Action"])]
             statement["Action"] = actions + [a for a in missing if a not in actions]
         self.summary.append(f"allows {', '.join(missing)} under the sts:AssumeRole conditions")
@@ -479,7 +190,7 @@ class _TrustPatcher:
         removed = 0
         for use in self.analysis.ip_conditions:
             if use.effect != "Allow":
-                raise _Refuse(
+                raise FixRefused(
                     f"a Deny statement ({use.operator} {use.key}) uses an IP condition; "
                     "removing it changes who is denied: edit it by hand"
                 )
@@ -497,13 +208,13 @@ class _TrustPatcher:
             u for u in self.analysis.fail_open_conditions if u.category in CERTIFICATE_CATEGORIES
         ]
         if not uses:
-            raise _Refuse("the fail-open condition is not on a certificate key; fix it by hand")
+            raise FixRefused("the fail-open condition is not on a certificate key; fix it by hand")
         for number, use in enumerate(uses, start=1):
             index = self.isolate(use.statement_index)
             operator = use.operator.split(":")[-1]
             base = operator[: -len("IfExists")] if operator.endswith("IfExists") else operator
             if base == "Null":
-                raise _Refuse(f"a Null condition on {use.key} in an Allow; fix it by hand")
+                raise FixRefused(f"a Null condition on {use.key} in an Allow; fix it by hand")
             self.remove(index, use.operator, use.key)
             positive = _NEGATED_TO_POSITIVE.get(base.lower())
             if positive is None:
@@ -550,7 +261,7 @@ class _TrustPatcher:
             self._anchors = enabled
             return enabled
         where = f" in {', '.join(sorted(regions))}" if regions else ""
-        raise _NeedInput(
+        raise InputNeeded(
             "trust_anchor_arn",
             f"Which trust anchor(s) does the workload of role {self.role.name} use? "
             f"(comma list; {len(enabled)} enabled trust anchors{where})",
@@ -570,7 +281,7 @@ class _TrustPatcher:
                 (op, key, vals)
                 for op, key, vals in self.clauses(index)
                 if key.lower() == "aws:sourcearn"
-                and op.split(":")[-1].removesuffix("IfExists") in _POSITIVE
+                and op.split(":")[-1].removesuffix("IfExists") in POSITIVE_OPERATORS
             ]
             values = [v for _, _, vals in current for v in vals]
             wildcards = [v for v in values if has_wildcard(v)]
@@ -579,7 +290,7 @@ class _TrustPatcher:
             if values and not wildcards and not stale:
                 continue
             if stale and not live and not wildcards and not self.repairing:
-                raise _Refuse(
+                raise FixRefused(
                     "the role pins only trust anchors that no longer exist, so Roles Anywhere "
                     "cannot use it today; pinning a live anchor would open it. Check "
                     "RoleLastUsed and decide by hand"
@@ -628,10 +339,10 @@ class _TrustPatcher:
                 "dns": f"Which DNS SAN should role {self.role.name} accept?",
             }[value_key]
             candidates = self.subjects_seen(pattern) if value_key == "cn" else []
-            raise _NeedInput(value_key, question, candidates)
+            raise InputNeeded(value_key, question, candidates)
         problem = tag_value_problem(value)
         if problem:
-            raise _Refuse(f"the {value_key} {value[:60]!r} {problem}")
+            raise FixRefused(f"the {value_key} {value[:60]!r} {problem}")
         return value
 
     def fix_subject_wildcard(self) -> None:
@@ -644,7 +355,7 @@ class _TrustPatcher:
                 canonical = key.lower().removeprefix("aws:principaltag/")
                 value_key = _PIN_VALUE_KEYS.get(canonical)
                 if value_key is None:
-                    raise _Refuse(f"no exact value is known for {key}; pin it by hand")
+                    raise FixRefused(f"no exact value is known for {key}; pin it by hand")
                 pattern = next(v for v in values if has_wildcard(v))
                 exact = self.pin_value(value_key, pattern)
                 if canonical == "sts:sourceidentity":
@@ -672,7 +383,7 @@ class _TrustPatcher:
         if ou is not None:
             problem = tag_value_problem(ou)
             if problem:
-                raise _Refuse(f"the ou {ou[:60]!r} {problem}")
+                raise FixRefused(f"the ou {ou[:60]!r} {problem}")
             pins.append(("aws:PrincipalTag/x509Subject/OU", ou))
         for index in targets:
             self.add(index, render("trust_conditions_subject.json.j2", pins=pins))
@@ -706,7 +417,7 @@ class _TrustPatcher:
             issuing = issuing_ca_cns(anchor.certificate_pem) or [cn for cn in cns if cn]
             names += [cn for cn in issuing if cn not in names]
         if not names:
-            raise _NeedInput(
+            raise InputNeeded(
                 "issuer_cn",
                 f"Which issuing CA CN should role {self.role.name} accept? (the trust anchor's "
                 "CA certificate is not available)",
@@ -721,7 +432,7 @@ class _TrustPatcher:
         for name in names:
             problem = tag_value_problem(name)
             if problem:
-                raise _Refuse(f"the issuer CN {name[:60]!r} {problem}")
+                raise FixRefused(f"the issuer CN {name[:60]!r} {problem}")
         value: str | list[str] = names[0] if len(names) == 1 else names
         for index in targets:
             # An issuer CN pattern gives way to the exact pin (the prover checks it narrows):
@@ -731,7 +442,7 @@ class _TrustPatcher:
                 for operator, key, values in list(self.clauses(index))
                 if key.lower() == "aws:principaltag/x509issuer/cn"
                 and all(has_wildcard(v) for v in values)
-                and operator.split(":")[-1] in _POSITIVE
+                and operator.split(":")[-1] in POSITIVE_OPERATORS
             ]
             for operator, key, _ in replaced:
                 self.remove(index, operator, key)

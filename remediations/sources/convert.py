@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from remediations.errors import InputError, PolicyError
+from remediations.iam.policy import as_list, decode_policy_document
 from remediations.model import (
     GLOBAL_REGION,
     JSON,
@@ -35,7 +36,6 @@ from remediations.model import (
     Subject,
     TrustAnchor,
 )
-from remediations.policy import as_list, decode_policy_document
 
 Warnings = list[SourceWarning] | None
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from remediations.errors import InputError
 
 if TYPE_CHECKING:
-    from remediations.organization import OrgInventory
+    from remediations.sources.organization import OrgInventory
 from remediations.files import write_output
 from remediations.model import (
     JSON,
@@ -65,7 +65,7 @@ def export_organization(org: OrgInventory, out_dir: str | Path) -> list[Path]:
     Returns:
         The files written.
     """
-    from remediations.organization import ORG_EXPORT_FILE
+    from remediations.sources.organization import ORG_EXPORT_FILE
 
     out = Path(out_dir)
     try:

@@ -27,8 +27,8 @@ from typing import Any
 import msgspec
 
 from remediations.errors import InputError
+from remediations.iam.policy import MAX_DOCUMENT_CHARS, minified_length
 from remediations.model import JSON, Inventory, Role, SourceWarning
-from remediations.policy import MAX_DOCUMENT_CHARS, minified_length
 from remediations.sources.convert import (
     ShapeError,
     account_from_arn,
@@ -409,7 +409,7 @@ def _extra(item: JSON, merged: JSON) -> JSON:
     return {k: v for k, v in item.items() if merged.get(k) in (None, [], {})}
 
 
-#: :func:`remediations.policy.minified` with the encoder built once: ``json.dumps`` with
+#: :func:`remediations.iam.policy.minified` with the encoder built once: ``json.dumps`` with
 #: options builds one per call, which on a 10,000-role export costs more than the encoding.
 _MINIFY = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 

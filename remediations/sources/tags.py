@@ -35,15 +35,15 @@ def read_resource_tags(
     ]
     if not wanted or inventory.origin in ("", "files"):
         return
-    from remediations.aws import read_tags
+    from remediations.sources.aws import read_tags
 
     if sandbox is not None:
-        from remediations.sandbox import open_sandbox
+        from remediations.sources.sandbox import open_sandbox
 
         with open_sandbox(sandbox) as session:
             read_tags(session, inventory, wanted)
         return
-    from remediations.aws import AccountSession
+    from remediations.sources.aws_session import AccountSession
 
     with AccountSession(profile=profile, endpoint_url=endpoint_url) as live:
         read_tags(live, inventory, wanted)
