@@ -308,7 +308,7 @@ def _share_a_certificate(a: TrustAnalysis, b: TrustAnalysis, anchors: list[str])
     if not (a.subject_wildcards or b.subject_wildcards):
         return True  # concrete pins that are not disjoint: a shared value exists
     from remediations.iam.wildcard import common_match
-    from remediations.proposals.safety import witness_space, witnesses
+    from remediations.trust.witness import witness_space, witnesses
 
     common: dict[str, list[str]] = {}
     for key_a, pattern_a in a.subject_wildcards:

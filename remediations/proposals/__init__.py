@@ -38,10 +38,10 @@ from remediations.catalog import CATALOG, FixKind
 from remediations.findings import RESOURCE_TYPES, Finding
 from remediations.model import Inventory
 from remediations.proposals.anchors import _propose_anchor, _propose_crl
+from remediations.proposals.converge import withdraw_diverging
 from remediations.proposals.job import ProfileIndex, _Job
 from remediations.proposals.profiles import ADMIN_POLICY_SUFFIX, _propose_profile
 from remediations.proposals.results import NeedsInput, NotFixable, ProposalSet, ProposedChange
-from remediations.proposals.converge import withdraw_diverging
 from remediations.proposals.roles import REPAIR_IDS, propose_role
 from remediations.proposals.safety import assume_role_view, prove_safe
 from remediations.proposals.splits import (

@@ -168,8 +168,8 @@ def withdraw_diverging(inventory: Inventory, settings: Settings, result: Any) ->
     combination does, all of them are. A split (phases 2-3) that builds on a withdrawn change
     is withdrawn too.
     """
-    from remediations.plan import NotFixable
     from remediations.checks.run import run_checks
+    from remediations.plan import NotFixable
 
     chosen = [c for c in result.changes if c.phase == 1 and c.resource_arn in result.opted_in]
     phase_one = [c for c in result.changes if c.phase == 1 and c not in chosen]

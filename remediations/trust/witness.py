@@ -32,7 +32,12 @@ from remediations.iam.evaluator import (
     variable_keys,
 )
 from remediations.trust.facts import RA_PRINCIPAL, CertificateContext
-from remediations.trust.keys import ALWAYS_PRESENT, IP_KEYS, certificate_dimension, request_may_carry
+from remediations.trust.keys import (
+    ALWAYS_PRESENT,
+    IP_KEYS,
+    certificate_dimension,
+    request_may_carry,
+)
 
 #: A value no policy names (the fresh candidate of a key).
 FRESH = "rafix-unnamed-value"

@@ -252,8 +252,8 @@ def _unscoped(policy: dict[str, Any]) -> tuple[Inventory, str, str]:
 
 def _contradictions(document: dict[str, Any]) -> list[str]:
     """Allow actions an unconditioned Deny of the same document covers entirely."""
-    from remediations.iam.wildcard import has_wildcard, wildcard_match
     from remediations.iam.policy import as_list
+    from remediations.iam.wildcard import has_wildcard, wildcard_match
 
     statements = [s for s in as_list(document.get("Statement")) if isinstance(s, dict)]
     denies = [

@@ -1,5 +1,6 @@
 """The guarantees of a plan on a sandbox round trip, for every account built from
-``../shared/corpus`` (issue 9), as a new user runs them:
+``../shared/corpus`` and for generated accounts of many shapes (issue 9), as a new user runs
+them:
 
 ``rafix sandbox init DIR --from-file ...``; the sandbox copy plans exactly like its files;
 ``rafix plan`` + ``rafix apply --yes`` adds no finding and ends every finding it claims;
@@ -13,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
 
 from remediations.cli import main
+from remediations.model import Inventory
+from remediations.sources.export import export_inventory
 from remediations.state import NEUTRAL_SESSION_POLICY
+from tests.account_strategies import generated_accounts
 from tests.corpus_accounts import accounts, write_account
-
-pytestmark = pytest.mark.corpus
 
 #: Set by the service on every write (the API's own bookkeeping, not the account's state).
 VOLATILE = {"updatedAt", "createdAt", "CreateDate", "UpdateDate"}
@@ -93,6 +96,7 @@ def _findings(capsys: pytest.CaptureFixture[str], sandbox: Path) -> set[tuple[st
     return {(f["id"], f["resource_arn"]) for f in json.loads(out)["findings"]}
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name", sorted(accounts()) or ["(no corpus)"])
 def test_sandbox_round_trip_of_a_corpus_account(
     name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -100,11 +104,38 @@ def test_sandbox_round_trip_of_a_corpus_account(
     if name == "(no corpus)":
         pytest.skip("../shared/corpus is absent")
     files = write_account(name, tmp_path / "files")
+    round_trip(capsys, tmp_path, files, _answers(files))
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    derandomize=True,
+    # Each example is a whole sandbox round trip: report the first failure as found.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(account=generated_accounts())
+def test_sandbox_round_trip_of_generated_accounts(
+    account: tuple[Inventory, dict[str, str]],
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    inventory, values = account
+    folder = tmp_path_factory.mktemp("generated")
+    files = export_inventory(inventory, folder / "files")
+    answers = [a for key, value in sorted(values.items()) for a in ("--set", f"{key}={value}")]
+    round_trip(capsys, folder, files, answers)
+
+
+def round_trip(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, files: list[Path], answers: list[str]
+) -> None:
+    """sandbox init, plan (like the files), apply, scan, plan again, roll back, export."""
     sandbox = tmp_path / "sandbox"
     source = ("--sandbox", str(sandbox))
     rafix(capsys, "sandbox", "init", str(sandbox), "--from-file", *map(str, files))
     exported = _export(capsys, sandbox, tmp_path / "export-before")
-    answers = _answers(files)
 
     # The sandbox copy plans exactly like the files it was made from.
     from_files = tmp_path / "plan-files.json"
