@@ -1086,7 +1086,8 @@ def build_access_map(
         context: a :class:`~remediations.checks.context.ScanContext` to share its caches (optional).
     """
     from remediations.checks.context import ScanContext
-    from remediations.iam.permissions import analyze_session_policies, resolve_policy
+    from remediations.iam.managed_policies import resolve_policy
+    from remediations.iam.session_policies import analyze_session_policies
 
     ctx = context if context is not None else ScanContext(inventory)
     infos = {arn: anchor_info(a) for arn, a in sorted(inventory.trust_anchors.items())}

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from remediations.access import AccessMap, CertificateQuery
 from remediations.answers import Answer, Question, values_from_answers
 from remediations.apply.results import ApplyEvent, ApplyPreview, ApplyReport, Outcome
-from remediations.apply.snapshots import SnapshotInfo, SnapshotStore
+from remediations.apply.snapshots import SnapshotInfo, SnapshotStore, snapshot_store
 from remediations.catalog import CATALOG
 from remediations.errors import ApplyError, InputError, RafixError
 from remediations.findings import Finding
@@ -45,13 +45,10 @@ from remediations.source import (
     OrgSource,
     SandboxSource,
     Source,
-    load_inventory,
-    load_organization,
-    open_account,
-    snapshot_store,
     source_label,
     writable,
 )
+from remediations.sources.opening import load_inventory, load_organization, open_account
 from remediations.sources.organization import OrgInventory
 
 if TYPE_CHECKING:  # onboarding renders templates: imported only when used

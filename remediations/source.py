@@ -1,30 +1,25 @@
 """Where an account comes from, as a typed value: offline files, a sandbox, or live AWS.
 
 Front ends build a :data:`Source` (the CLI from its options, the app and the wizard directly)
-and hand it to :class:`remediations.session.Session`. The core functions of a source live here:
-reading its inventory (:func:`load_inventory`), opening it to write (:func:`open_account`) and
-finding its snapshot store (:func:`snapshot_store`). :func:`source_label` and
-:func:`parse_source_label` are the one place the ``"sandbox:DIR"`` labels that plans and
-snapshots record are written and read.
-
-Only the chosen branch is imported, so a files source never loads boto3.
+and hand it to :class:`remediations.session.Session`. This module is plain typed data:
+:func:`source_label` and :func:`parse_source_label` are the one place the ``"sandbox:DIR"``
+labels that plans and snapshots record are written and read, and :func:`snapshot_root` says
+where an account's snapshots live. Reading a source and opening it to write are in
+:mod:`remediations.sources.opening`; its snapshot store is
+:func:`remediations.apply.snapshots.snapshot_store`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from remediations.errors import ApplyError, InputError
-from remediations.model import Inventory
-from remediations.progress import Progress, StopCheck
+from remediations.errors import InputError
 
 if TYPE_CHECKING:
-    from remediations.apply.snapshots import SnapshotStore
-    from remediations.sources.aws_session import AccountSession
-    from remediations.sources.organization import OrgInventory
+    pass
 
 FILES_LABEL = "files"
 LIVE_LABEL = "live"
@@ -182,212 +177,18 @@ def is_organization(source: Source) -> bool:
     return isinstance(source, OrgSource)
 
 
-# --- reading ---------------------------------------------------------------------------------
+# --- snapshots -------------------------------------------------------------------------------
 
 
-def load_inventory(
-    source: Source,
-    *,
-    on_progress: Callable[[Progress], None] | None = None,
-    should_stop: StopCheck | None = None,
-) -> Inventory:
-    """Read the account ``source`` names.
-
-    Raises:
-        InputError / SourceError: the source cannot be read (one line says why).
-        Cancelled: ``should_stop`` returned True.
-    """
-    if isinstance(source, OrgSource):
-        return load_organization(source, on_progress=on_progress, should_stop=should_stop).merged(
-            source_label(source)
-        )
-    if isinstance(source, MemberSource) and isinstance(source.org.base, FilesSource):
-        return _member_files(source)
-    if isinstance(source, FilesSource):
-        from remediations.sources.offline import load_files
-
-        inventory = load_files([str(p) for p in source.paths])
-        if source.regions:
-            keep_regions(inventory, source.regions)
-        return inventory
-    from remediations.sources.aws import read_account
-
-    with open_account(source) as account:
-        inventory = read_account(account, on_progress=on_progress, should_stop=should_stop)
-        inventory.warnings[:0] = list(getattr(account, "seed_warnings", ()))
-        return inventory
-
-
-def load_organization(
-    source: OrgSource,
-    *,
-    on_progress: Callable[[Progress], None] | None = None,
-    should_stop: StopCheck | None = None,
-) -> OrgInventory:
-    """Read every account of the organisation ``source`` names (per account: an inventory,
-    or the one line saying why it could not be read).
-
-    Raises:
-        InputError / SourceError: the organisation cannot be listed at all.
-        Cancelled: ``should_stop`` returned True.
-    """
-    from remediations.sources.organization import OrgAccount, read_org_folder, read_organization
-
-    base = source.base
-    if isinstance(base, FilesSource):
-        if len(base.paths) != 1 or not base.paths[0].is_dir():
-            raise InputError(
-                "--org with --from-file reads one folder of per-account folders "
-                "(as `rafix export --org --out DIR` writes it)"
-            )
-        return read_org_folder(
-            base.paths[0],
-            source.accounts,
-            base.regions,
-            on_progress=on_progress,
-            should_stop=should_stop,
-        )
-    with open_management(base) as management:
-        if source.all_accounts:
-            from remediations.sources.organization import list_accounts
-
-            accounts = list_accounts(management)
-            if source.accounts:
-                listed = {a.account_id for a in accounts}
-                unknown = [a for a in source.accounts if a not in listed]
-                if unknown:
-                    raise InputError(
-                        f"--account {unknown[0]}: not an ACTIVE account of the organisation"
-                    )
-                accounts = [a for a in accounts if a.account_id in source.accounts]
-        else:
-            caller = management.account_id
-            accounts = [OrgAccount(a, management=a == caller) for a in source.accounts]
-        return read_organization(
-            management,
-            accounts,
-            role_name=source.assume_role,
-            external_id=source.external_id,
-            parallel=source.parallel,
-            on_progress=on_progress,
-            should_stop=should_stop,
-        )
-
-
-def _member_files(source: MemberSource) -> Inventory:
-    from remediations.sources.organization import read_org_folder
-
-    base = source.org.base
-    assert isinstance(base, FilesSource)
-    org = read_org_folder(base.paths[0], (source.account_id,), base.regions)
-    result = org.accounts[0]
-    if result.inventory is None:
-        raise InputError(result.error or f"account {source.account_id}: cannot be read")
-    return result.inventory
-
-
-def keep_regions(inventory: Inventory, regions: Sequence[str]) -> None:
-    """Files with regions: keep only the Roles Anywhere resources of those regions."""
-    wanted = set(regions)
-    for store in (inventory.trust_anchors, inventory.profiles, inventory.crls, inventory.subjects):
-        for arn in [arn for arn, obj in store.items() if obj.region not in wanted]:
-            del store[arn]
-    inventory.regions = [r for r in inventory.regions if r in wanted]
-
-
-# --- writing ---------------------------------------------------------------------------------
-
-
-def open_account(source: Source) -> AccountSession:
-    """The account behind ``source``, open (use as a context manager: closing saves a sandbox).
-
-    Raises:
-        ApplyError: a files source (offline files cannot be written to).
-    """
-    if isinstance(source, OrgSource):
-        raise ApplyError(
-            "an organisation is written one account at a time; this needs one account "
-            "(--account ID)"
-        )
-    if isinstance(source, MemberSource):
-        return _open_member(source)
-    if isinstance(source, FilesSource):
-        raise ApplyError(
-            "--from-file is read-only: offline files cannot be changed; use --sandbox DIR or "
-            "the live account"
-        )
-    regions = list(source.regions) or None
-    if isinstance(source, SandboxSource):
-        from remediations.sources.sandbox import open_sandbox
-
-        return open_sandbox(source.directory, regions)
-    from remediations.sources.aws_session import AccountSession
-
-    return AccountSession(
-        profile=source.profile,
-        regions=regions,
-        endpoint_url=source.endpoint_url,
-        connect_timeout=source.connect_timeout,
-        read_timeout=source.read_timeout,
-    )
-
-
-def open_management(base: SandboxSource | LiveSource) -> AccountSession:
-    """The account an organisation is reached through: the live caller's account, or the
-    management account of a sandbox organisation (with its members behind AssumeRole).
-
-    Raises:
-        InputError: a sandbox folder that holds one account, not an organisation.
-    """
-    if isinstance(base, SandboxSource):
-        from remediations.sources.sandbox.organization import is_organization, open_organization
-
-        if not is_organization(base.directory):
-            raise InputError(
-                f"{base.directory}: a sandbox of one account, not an organisation; create "
-                f"one with `rafix sandbox init DIR --accounts 3`"
-            )
-        return open_organization(base.directory, list(base.regions) or None)
-    return open_account(base)
-
-
-def _open_member(source: MemberSource) -> AccountSession:
-    """The member's session through the organisation (closing it closes the organisation)."""
-    from remediations.sources.organization import assume_account
-
-    base = source.org.base
-    if isinstance(base, FilesSource):
-        raise ApplyError(
-            "--from-file is read-only: offline files cannot be changed; use --sandbox DIR or "
-            "the live account"
-        )
-    management = open_management(base)
-    try:
-        if source.account_id == management.account_id:
-            return management
-        member = assume_account(
-            management, source.account_id, source.org.assume_role, source.org.external_id
-        )
-    except BaseException:
-        management.close()
-        raise
-    closing = member.close
-
-    def close_both() -> None:
-        try:
-            closing()
-        finally:
-            management.close()
-
-    member.close = close_both  # type: ignore[method-assign]
-    return member
+def default_root() -> Path:
+    """``$XDG_STATE_HOME/rafix/snapshots`` (default ``~/.local/state/rafix/snapshots``)."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "rafix" / "snapshots"
 
 
 def snapshot_root(source: Source) -> Path:
     """Where the snapshots of an account live: ``DIR/snapshots`` for a sandbox (a member of
     a sandbox organisation: its own folder's), else ``$XDG_STATE_HOME/rafix/snapshots``."""
-    from remediations.apply.snapshots import default_root
-
     if isinstance(source, MemberSource) and isinstance(source.org.base, SandboxSource):
         return _member_folder(source.org.base.directory, source.account_id) / "snapshots"
     if isinstance(source, OrgSource) and isinstance(source.base, SandboxSource):
@@ -397,13 +198,6 @@ def snapshot_root(source: Source) -> Path:
     return default_root()
 
 
-def snapshot_store(source: Source) -> SnapshotStore:
-    """The snapshot store of the account ``source`` names."""
-    from remediations.apply.snapshots import SnapshotStore
-
-    return SnapshotStore(snapshot_root(source))
-
-
 __all__ = [
     "FilesSource",
     "LiveSource",
@@ -411,15 +205,11 @@ __all__ = [
     "OrgSource",
     "SandboxSource",
     "Source",
+    "default_root",
     "is_organization",
-    "keep_regions",
-    "load_inventory",
-    "load_organization",
-    "open_account",
     "parse_source_label",
     "same_account_source",
     "snapshot_root",
-    "snapshot_store",
     "source_label",
     "writable",
 ]

@@ -30,6 +30,7 @@ from typing import Any
 from remediations.errors import InputError
 from remediations.files import write_atomic
 from remediations.model import JSON
+from remediations.source import Source, parse_source_label, snapshot_root
 
 SNAPSHOT_SCHEMA = "rafix.snapshot/v1"
 
@@ -178,15 +179,8 @@ class Journal:
         return f"{done} call(s)" + (" (and one more in flight)" if started > done else "")
 
 
-def default_root() -> Path:
-    """``$XDG_STATE_HOME/rafix/snapshots`` (default ``~/.local/state/rafix/snapshots``)."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "rafix" / "snapshots"
-
-
 def root_for_source(source: str) -> Path:
     """Where the snapshots of an account live: inside the sandbox folder for a sandbox."""
-    from remediations.source import parse_source_label, snapshot_root
 
     return snapshot_root(parse_source_label(source))
 
@@ -379,3 +373,8 @@ def _parse(text: str, path: Path) -> Snapshot:
         return Snapshot.from_json(body)
     except (KeyError, TypeError, AttributeError) as exc:
         raise SnapshotError(f"snapshot {path} lacks {exc}; refusing to use it") from None
+
+
+def snapshot_store(source: Source) -> SnapshotStore:
+    """The snapshot store of the account ``source`` names."""
+    return SnapshotStore(snapshot_root(source))

@@ -7,14 +7,8 @@ from collections.abc import Hashable
 from functools import cached_property
 from typing import Any
 
-from remediations.iam.permissions import (
-    Memo,
-    PrivilegeShapes,
-    RolePrivilege,
-    SessionPolicyAnalysis,
-    SessionShapes,
-    shared_role_privilege,
-)
+from remediations.iam.permissions import Memo, PrivilegeShapes, RolePrivilege, shared_role_privilege
+from remediations.iam.session_policies import SessionPolicyAnalysis, SessionShapes
 from remediations.model import Crl, Inventory, Profile, Role, TrustAnchor
 from remediations.settings import Settings
 from remediations.trust import TrustAnalysis, analyze_trust, plainly_not_ra

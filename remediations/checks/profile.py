@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from remediations.catalog import spec
 from remediations.checks import check
 from remediations.findings import Finding, Severity
-from remediations.iam.permissions import SessionPolicyAnalysis, analyze_session_policies
+from remediations.iam.session_policies import SessionPolicyAnalysis, analyze_session_policies
 from remediations.model import Profile, Role
 from remediations.state import NEUTRAL_SESSION_POLICY
 
@@ -320,12 +320,9 @@ def _share_a_certificate(a: TrustAnalysis, b: TrustAnalysis, anchors: list[str])
                 return True
             if isinstance(found, str):
                 common.setdefault(key_a, []).append(found)
-    if witness_space(a.document, b.document, common, anchors) is None:
+    if witness_space(a, b, common, anchors) is None:
         return True
-    return any(
-        a.admits(cert) and b.admits(cert)
-        for cert in witnesses(a.document, b.document, common, anchors)
-    )
+    return any(a.admits(cert) and b.admits(cert) for cert in witnesses(a, b, common, anchors))
 
 
 @check("RA-PROFILE-ROLE-FANOUT-WITHOUT-BINDING")

@@ -16,6 +16,9 @@ Rules (FINDINGS F-ROLE-01, F-PROF-01..03, section 2.9):
   set: their Allows are a union, a Deny in any of them applies to all. A set without any Allow
   grants nothing at all. Conditions that can never fail (``aws:SourceIp`` ``0.0.0.0/0``) are
   read as no condition.
+
+This module holds the matching, the probes and the role analysis; AWS managed policies are in
+``managed_policies.py``, session policies in ``session_policies.py``.
 """
 
 from __future__ import annotations
@@ -26,14 +29,15 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
+from remediations.iam.managed_policies import resolve_policy
 from remediations.iam.statements import (
     Element,
     Statement,
     compile_statements,
+    condition_is_vacuous,
     statement_list,
     strings,
 )
-from remediations.iam.statements import condition_is_vacuous as condition_is_vacuous
 from remediations.iam.wildcard import compile_wildcard
 from remediations.model import ManagedPolicy, Role
 
@@ -77,7 +81,6 @@ Compiled = tuple[Statement, ...]
 #: owns the documents) is alive, so managed policies shared by many roles compile once.
 Memo = dict[int, Compiled]
 #: Session-policy analyses by the shape of the documents (see :func:`_session_shape`).
-SessionShapes = dict[Hashable, "SessionPolicyAnalysis"]
 
 
 def compile_document(doc: Mapping[str, Any], memo: Memo | None = None) -> Compiled:
@@ -192,93 +195,10 @@ def has_allow(docs: Sequence[Compiled]) -> bool:
     return any(stmt.effect == "Allow" for doc in docs for stmt in doc)
 
 
-# --- managed policies -------------------------------------------------------------------------
-
-
-def _allow(*actions: str, condition: JSON | None = None) -> JSON:
-    stmt: JSON = {"Effect": "Allow", "Action": list(actions), "Resource": "*"}
-    if condition:
-        stmt["Condition"] = condition
-    return stmt
-
-
-def _doc(*stmts: JSON) -> JSON:
-    return {"Version": "2012-10-17", "Statement": list(stmts)}
-
-
-_PASS_TO_SERVICE = {"StringLike": {"iam:PassedToService": "*.amazonaws.com"}}
-_READ = ("*:Describe*", "*:Get*", "*:List*")
-
-#: Simplified equivalents of well-known AWS managed policies, keyed by name. They are exact for
-#: the questions this module asks (``*:*``, ``iam:*``, ``iam:PassRole``, ``sts:AssumeRole``,
-#: ``rolesanywhere:*``, ``organizations:*``, the guardrail denies), not for every action.
-AWS_MANAGED_POLICIES: dict[str, JSON] = {
-    "AdministratorAccess": _doc(_allow("*")),
-    "PowerUserAccess": _doc(
-        {
-            "Effect": "Allow",
-            "NotAction": ["iam:*", "organizations:*", "account:*"],
-            "Resource": "*",
-        },
-        _allow(
-            "iam:CreateServiceLinkedRole",
-            "iam:DeleteServiceLinkedRole",
-            "iam:ListRoles",
-            "organizations:DescribeOrganization",
-            "account:ListRegions",
-            "account:GetAccountInformation",
-        ),
-    ),
-    "IAMFullAccess": _doc(_allow("iam:*", "organizations:DescribeAccount")),
-    "IAMReadOnlyAccess": _doc(_allow("iam:Get*", "iam:List*", "iam:Generate*", "iam:Simulate*")),
-    "ReadOnlyAccess": _doc(_allow(*_READ)),
-    "ViewOnlyAccess": _doc(_allow("*:Describe*", "*:List*")),
-    "SecurityAudit": _doc(_allow(*_READ)),
-    "AmazonS3FullAccess": _doc(_allow("s3:*", "s3-object-lambda:*")),
-    "AmazonS3ReadOnlyAccess": _doc(_allow("s3:Get*", "s3:List*", "s3:Describe*")),
-    "AmazonDynamoDBFullAccess": _doc(
-        _allow("dynamodb:*", "cloudwatch:*", "application-autoscaling:*"),
-        _allow("iam:PassRole", condition=_PASS_TO_SERVICE),
-    ),
-    "AmazonEC2ReadOnlyAccess": _doc(_allow("ec2:Describe*", "elasticloadbalancing:Describe*")),
-    "AmazonSSMManagedInstanceCore": _doc(_allow("ssm:*", "ssmmessages:*", "ec2messages:*")),
-    "AWSRolesAnywhereReadOnly": _doc(_allow("rolesanywhere:Get*", "rolesanywhere:List*")),
-    "AWSRolesAnywhereFullAccess": _doc(
-        _allow("rolesanywhere:*"),
-        _allow(
-            "iam:PassRole",
-            condition={"StringEquals": {"iam:PassedToService": "rolesanywhere.amazonaws.com"}},
-        ),
-    ),
-}
-
-
-def _aws_managed_name(arn: str) -> str | None:
-    """``AdministratorAccess`` for ``arn:aws:iam::aws:policy/AdministratorAccess`` (any path)."""
-    parts = arn.split(":", 5)
-    if (
-        len(parts) != 6
-        or parts[2] != "iam"
-        or parts[4] != "aws"
-        or not parts[5].startswith("policy/")
-    ):
-        return None
-    return parts[5].rsplit("/", 1)[-1]
-
-
-def resolve_policy(arn: str, policies: Mapping[str, ManagedPolicy]) -> JSON | None:
-    """The document of a managed policy: the inventory's (GAAD) first, then the built-in table."""
-    known = policies.get(arn)
-    if known is not None and known.document is not None:
-        return known.document
-    name = _aws_managed_name(arn)
-    return AWS_MANAGED_POLICIES.get(name) if name else None
-
-
 # --- probes -----------------------------------------------------------------------------------
 
 
-def _arn_parts(arn: str) -> tuple[str, str]:
+def arn_parts(arn: str) -> tuple[str, str]:
     """(partition, account) of an ARN, with safe defaults for odd input."""
     parts = arn.split(":")
     partition = parts[1] if len(parts) > 1 and parts[1] else "aws"
@@ -349,7 +269,7 @@ def privilege_probes(partition: str, account: str) -> tuple[Probe, ...]:
 
 def dangerous_session_probes(profile_arn: str) -> tuple[Probe, ...]:
     """What a session policy must not allow (F-PROF-02)."""
-    partition, account = _arn_parts(profile_arn)
+    partition, account = arn_parts(profile_arn)
     return (
         _everything(partition, account),
         _service_wildcard("iam", partition, account),
@@ -379,7 +299,7 @@ GUARDRAIL_DENIES: tuple[str, ...] = (
 
 
 def guardrail_probes(profile_arn: str) -> tuple[Probe, ...]:
-    partition, account = _arn_parts(profile_arn)
+    partition, account = arn_parts(profile_arn)
     out = []
     for label in GUARDRAIL_DENIES:
         service, action = label.split(":", 1)
@@ -390,7 +310,7 @@ def guardrail_probes(profile_arn: str) -> tuple[Probe, ...]:
     return tuple(out)
 
 
-def _writes(probe: Probe) -> tuple[str, ...]:
+def writes(probe: Probe) -> tuple[str, ...]:
     """The actions whose Allow makes a guardrail Deny necessary: for ``iam:*``, an unnamed IAM
     action (a wildcard), PassRole and the escalation writes, not ``iam:Get*`` reads."""
     if probe.label == "iam:*":
@@ -445,7 +365,7 @@ def analyze_role_privilege(
     if not any(may_allow_service(d, "iam") for d in documents):
         return RolePrivilege(None if unknown else False, unknown=tuple(unknown))
     docs = [compile_document(d, memo) for d in documents]
-    probes = privilege_probes(*_arn_parts(role.arn))
+    probes = privilege_probes(*arn_parts(role.arn))
     grants = [p for p in probes if probe_granted(docs, p)]
     if not grants:
         # Unknown documents could hold the grant; known ones do not.
@@ -491,7 +411,7 @@ def shared_role_privilege(
         maybe = maybe or found
     if not maybe:
         return RolePrivilege(None if unknown else False, unknown=tuple(unknown))
-    partition, account = _arn_parts(role.arn)
+    partition, account = arn_parts(role.arn)
     actions, resources = _privilege_probe_terms(partition, account)
     key = (
         partition,
@@ -541,111 +461,13 @@ def _statement_shape(
         effect,
         covered_actions,
         condition_is_vacuous(raw.get("Condition")),
-        _covered(Element.of(raw, "Resource", ignore_case=False), resources),
+        covered_resources(Element.of(raw, "Resource", ignore_case=False), resources),
     )
 
 
 def role_privilege(role: Role, policies: Mapping[str, ManagedPolicy]) -> bool | None:
     """True when the role is privileged, False when it is not, None when it cannot be decided."""
     return analyze_role_privilege(role, policies).privileged
-
-
-# --- session policies -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SessionPolicyAnalysis:
-    """What a profile's session policies (inline + managed, as one set) let a session do."""
-
-    #: The profile has an inline session policy or managed policy ARNs.
-    has_session_policy: bool
-    #: Labels of dangerous probes the set allows (``*:*``, ``iam:*``, ``sts:AssumeRole on *``,
-    #: ``rolesanywhere:*``, ``organizations:*``).
-    dangerous_allowed: tuple[str, ...]
-    #: Guardrail actions (``GUARDRAIL_DENIES``) the set could allow and does not deny
-    #: unconditionally. An action no Allow covers needs no Deny: session policies only filter.
-    missing_denies: tuple[str, ...]
-    #: An unconditional Deny covers every IAM action.
-    denies_iam: bool
-    #: Some statement is an Allow; without one the session can do nothing at all.
-    keeps_allow: bool
-    #: Managed policy ARNs whose documents are unknown (the analysis may then miss grants).
-    unknown_policy_arns: tuple[str, ...]
-
-    @property
-    def grants_everything(self) -> bool:
-        return "*:*" in self.dangerous_allowed
-
-    @property
-    def complete(self) -> bool:
-        return not self.unknown_policy_arns
-
-
-def analyze_session_policies(
-    profile_arn: str,
-    session_policy: Mapping[str, Any] | None,
-    managed_policy_arns: Sequence[str],
-    policies: Mapping[str, ManagedPolicy],
-    memo: Memo | None = None,
-    shapes: SessionShapes | None = None,
-) -> SessionPolicyAnalysis:
-    """Analyse the inline session policy and managed policy ARNs of a profile as one set.
-
-    ``shapes`` (one dict per scan) shares the analysis between profiles whose documents have
-    the same shape (:func:`_session_shape`); without it every call analyses afresh.
-    """
-    documents: list[Mapping[str, Any]] = [session_policy] if session_policy is not None else []
-    unknown: list[str] = []
-    for arn in managed_policy_arns:
-        resolved = resolve_policy(arn, policies)
-        if resolved is None:
-            unknown.append(arn)
-        else:
-            documents.append(resolved)
-    docs = [compile_document(d, memo) for d in documents]
-    has_session_policy = session_policy is not None or bool(managed_policy_arns)
-    if shapes is None:
-        return _analyze_session(profile_arn, docs, has_session_policy, unknown)
-    key = (_session_shape(profile_arn, docs), has_session_policy, tuple(unknown))
-    found = shapes.get(key)
-    if found is None:
-        found = shapes[key] = _analyze_session(profile_arn, docs, has_session_policy, unknown)
-    return found
-
-
-@lru_cache(maxsize=64)
-def _session_probe_resources(partition: str, account: str) -> tuple[str, ...]:
-    """Every resource a session-policy probe names, for one partition and account."""
-    arn = f"arn:{partition}:rolesanywhere:rafix-probe-region:{account}:profile/rafix-probe"
-    probes = (*dangerous_session_probes(arn), *guardrail_probes(arn))
-    return tuple(dict.fromkeys(r for p in probes for r in p.resources))
-
-
-def _session_shape(profile_arn: str, docs: Sequence[Compiled]) -> Hashable:
-    """What the session-policy analysis reads of the documents, with the literals left out.
-
-    The probes ask of a statement only its effect, its actions, whether its condition can
-    fail, and whether it covers each probe resource, so documents that agree on those get
-    the same analysis whatever Resources they name. The probe resources depend only on the
-    profile's partition and account, which are part of the shape.
-    """
-    partition, account = _arn_parts(profile_arn)
-    resources = _session_probe_resources(partition, account)
-    return (
-        partition,
-        account,
-        tuple(
-            (
-                stmt.effect,
-                stmt.actions.patterns,
-                stmt.actions.negated,
-                stmt.vacuous,
-                _covered(stmt.resources, resources),
-            )
-            for doc in docs
-            for stmt in doc
-        ),
-    )
 
 
 def _covered_actions(element: Element, actions: tuple[str, ...]) -> tuple[int, ...]:
@@ -663,7 +485,7 @@ def _covered_actions(element: Element, actions: tuple[str, ...]) -> tuple[int, .
     return tuple(i for i, a in enumerate(actions) if element.covers(a))
 
 
-def _covered(element: Element, resources: tuple[str, ...]) -> tuple[int, ...]:
+def covered_resources(element: Element, resources: tuple[str, ...]) -> tuple[int, ...]:
     """The indexes of ``resources`` the element covers.
 
     A Resource element of plain ARNs (or of patterns whose text before the first wildcard
@@ -685,26 +507,3 @@ def _covered(element: Element, resources: tuple[str, ...]) -> tuple[int, ...]:
 def _literal_prefix(pattern: str) -> str:
     """The text of a pattern before its first ``*`` or ``?``."""
     return pattern.split("*", 1)[0].split("?", 1)[0]
-
-
-def _analyze_session(
-    profile_arn: str, docs: Sequence[Compiled], has_session_policy: bool, unknown: list[str]
-) -> SessionPolicyAnalysis:
-    keeps_allow = has_allow(docs)
-    dangerous = (
-        tuple(p.label for p in dangerous_session_probes(profile_arn) if probe_granted(docs, p))
-        if keeps_allow
-        else ()
-    )
-    guards = guardrail_probes(profile_arn)
-    missing = tuple(
-        p.label for p in guards if could_allow(docs, _writes(p)) and not probe_denied(docs, p)
-    )
-    return SessionPolicyAnalysis(
-        has_session_policy=has_session_policy,
-        dangerous_allowed=dangerous,
-        missing_denies=missing,
-        denies_iam=any(p.label == "iam:*" and probe_denied(docs, p) for p in guards),
-        keeps_allow=keeps_allow or bool(unknown),
-        unknown_policy_arns=tuple(unknown),
-    )

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from remediations.errors import PolicyError
-from remediations.iam.permissions import resolve_policy
+from remediations.iam.managed_policies import resolve_policy
 from remediations.iam.policy import as_list
 from remediations.model import Inventory, Profile, Role
 from remediations.onboarding.request import (

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from remediations.iam.permissions import resolve_policy
+from remediations.iam.managed_policies import resolve_policy
 from remediations.iam.policy import as_list
 from remediations.iam.service_prefixes import SERVICE_PREFIXES
 from remediations.iam.x509 import issuing_ca_cns, parse_certificate_bundle

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from remediations.errors import PolicyError
-from remediations.iam.permissions import resolve_policy
+from remediations.iam.managed_policies import resolve_policy
 from remediations.iam.policy import as_list
 from remediations.iam.wildcard import has_wildcard, wildcard_match
 from remediations.model import Inventory, Profile
@@ -184,7 +184,7 @@ def _identity_grants(
     on purpose (``iam:CreateServiceLinkedRole`` for ECR replication, ``sts:AssumeRole`` on
     ``cdk-*``), minus any grant that would make the session policy permissive or cost it the
     ``iam:*`` guardrail: those are cut, and said so."""
-    from remediations.iam.permissions import analyze_session_policies
+    from remediations.iam.session_policies import analyze_session_policies
 
     grants: list[dict[str, Any]] = []
     for statement in _role_allow_statements(job.inventory, profile.role_arns):
@@ -272,7 +272,7 @@ def _role_allow_statements(inventory: Inventory, role_arns: list[str]) -> list[d
 def _check_converges(job: _Job, profile: Profile, after: dict[str, Any], ids: set[str]) -> None:
     """The proposed session policies must not be what the scan reports (a fix that does not
     end its finding, or adds one): refuse rather than propose it."""
-    from remediations.iam.permissions import analyze_session_policies
+    from remediations.iam.session_policies import analyze_session_policies
 
     analysis = analyze_session_policies(
         profile.arn, after.get("sessionPolicy"), after["managedPolicyArns"], job.inventory.policies

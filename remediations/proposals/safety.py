@@ -35,7 +35,8 @@ def prove_safe(
     after = analyze_trust(patched)
     workload_seen = False
     evaluated = (baseline_doc, patched)
-    for cert in witnesses(original, patched, intended, anchors, evaluated=evaluated):
+    witnessed = analyze_trust(original)
+    for cert in witnesses(witnessed, after, intended, anchors, evaluated=evaluated):
         if not after.admits(cert):
             continue
         if not before.admits(cert):

@@ -260,7 +260,7 @@ def prove_dedicated(
     admits (after phase 1), none the shared role refuses today, and no other workload's."""
     before, shared, after = analyze_trust(original), analyze_trust(base), analyze_trust(dedicated)
     seen = False
-    for cert in witnesses(base, dedicated, intended, anchors, evaluated=(original,)):
+    for cert in witnesses(shared, after, intended, anchors, evaluated=(original,)):
         admitted, ours = after.admits(cert), is_intended(cert, intended)
         if admitted and not before.admits(cert):
             raise FixRefused(

@@ -430,3 +430,12 @@ def _ra_objects(inv: Inventory) -> list[Any]:
 def _json_type(value: Any) -> str:
     names = {list: "array", dict: "object", str: "string", bool: "boolean", type(None): "null"}
     return names.get(type(value), "number")
+
+
+def keep_regions(inventory: Inventory, regions: Sequence[str]) -> None:
+    """Files with regions: keep only the Roles Anywhere resources of those regions."""
+    wanted = set(regions)
+    for store in (inventory.trust_anchors, inventory.profiles, inventory.crls, inventory.subjects):
+        for arn in [arn for arn, obj in store.items() if obj.region not in wanted]:
+            del store[arn]
+    inventory.regions = [r for r in inventory.regions if r in wanted]

@@ -372,8 +372,7 @@ def read_org_folder(
     Raises:
         InputError: an ``--account`` with no folder there, or a file that cannot be read.
     """
-    from remediations.source import keep_regions
-    from remediations.sources.offline import load_files
+    from remediations.sources.offline import keep_regions, load_files
 
     folders = {p.name: p for p in account_folders(directory)}
     missing = [a for a in accounts if a not in folders]

@@ -31,7 +31,7 @@ from remediations.iam.evaluator import (
     substitute,
     variable_keys,
 )
-from remediations.trust.facts import RA_PRINCIPAL, CertificateContext
+from remediations.trust.facts import RA_PRINCIPAL, CertificateContext, TrustAnalysis
 from remediations.trust.keys import (
     ALWAYS_PRESENT,
     IP_KEYS,
@@ -282,20 +282,16 @@ MAX_WITNESSES = 3000
 
 
 def _dimensions(
-    docs: Sequence[dict[str, Any]],
+    analyses: Sequence[TrustAnalysis],
     intended: dict[str, list[str]],
     anchors: Iterable[str],
     evaluated: Sequence[dict[str, Any]] = (),
 ) -> dict[str, list[str | None]]:
     """Candidate values per request key: absent, a fresh value, and every value the policies
     name (a matching witness for each wildcard pattern)."""
-    # The analyses are cached by document; imported here because the cache's analysis uses
-    # this module's Search.
-    from remediations.trust.cache import analyze_trust
-
     dims: dict[str, list[str | None]] = {"aws:sourcearn": []}
-    for doc in docs:
-        for use in analyze_trust(doc).conditions:
+    for analysis in analyses:
+        for use in analysis.conditions:
             key = use.key.lower()
             if use.category == "ip":
                 # The caller is Roles Anywhere: the workload's address never reaches the trust,
@@ -325,7 +321,9 @@ def _dimensions(
     model = next((a for a in named if a and a.count(":") >= 5), ROGUE_ANCHOR)
     named.append(model.rsplit("/", 1)[0] + "/rafix-rogue-anchor")
     dims["aws:sourcearn"] = _anchor_classes(
-        list(dict.fromkeys(named)), (*docs, *evaluated), intended.get("source_arn", ())
+        list(dict.fromkeys(named)),
+        (*(a.document for a in analyses), *evaluated),
+        intended.get("source_arn", ()),
     )
     return {k: list(dict.fromkeys(v)) for k, v in dims.items()}
 
@@ -370,8 +368,8 @@ _ANCHOR_KEYS = frozenset({"aws:sourcearn", "aws:sourceaccount"})
 
 
 def witness_space(
-    original: dict[str, Any],
-    patched: dict[str, Any],
+    original: TrustAnalysis,
+    patched: TrustAnalysis,
     intended: dict[str, list[str]],
     anchors: Iterable[str] = (),
 ) -> int | None:
@@ -385,14 +383,15 @@ def witness_space(
 
 
 def witnesses(
-    original: dict[str, Any],
-    patched: dict[str, Any],
+    original: TrustAnalysis,
+    patched: TrustAnalysis,
     intended: dict[str, list[str]],
     anchors: Iterable[str] = (),
     *,
     evaluated: Sequence[dict[str, Any]] = (),
 ) -> Iterator[CertificateContext]:
-    """Witness certificates over the values both policies name (bounded, deterministic).
+    """Witness certificates over the values both policies name (bounded, deterministic);
+    ``original`` and ``patched`` are their analyses (:func:`remediations.trust.analyze_trust`).
 
     ``evaluated``: other policies the caller judges the witnesses by (their treatment of
     trust anchors is respected when equivalent anchors are merged).

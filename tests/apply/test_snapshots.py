@@ -16,10 +16,10 @@ from remediations.apply.snapshots import (
     SnapshotError,
     SnapshotResource,
     SnapshotStore,
-    default_root,
     new_snapshot_id,
     root_for_source,
 )
+from remediations.source import default_root
 
 ARN = "arn:aws:iam::111122223333:role/ra-x"
 

@@ -18,7 +18,7 @@ from remediations.cli.common import source_from_args
 from remediations.cli.parser import build_parser
 from remediations.findings import Finding, Severity
 from remediations.model import Inventory
-from remediations.source import load_inventory
+from remediations.sources.opening import load_inventory
 
 ACCOUNT = "111122223333"
 ROOT = Path(__file__).resolve().parents[2]

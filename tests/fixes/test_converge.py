@@ -286,7 +286,7 @@ def _contradictions(document: dict[str, Any]) -> list[str]:
 def test_the_session_policy_keeps_exact_identity_grants_and_never_allows_sts_or_iam_wholesale() -> (
     None
 ):
-    from remediations.iam.permissions import analyze_session_policies
+    from remediations.iam.session_policies import analyze_session_policies
 
     inv, _, profile = _unscoped(ECR_REPLICATION)
     before = run_checks(inv, Settings())

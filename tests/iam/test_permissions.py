@@ -9,14 +9,13 @@ import pytest
 
 from remediations.iam.permissions import (
     GUARDRAIL_DENIES,
-    SessionPolicyAnalysis,
     action_matches,
     analyze_role_privilege,
-    analyze_session_policies,
-    condition_is_vacuous,
     resource_matches,
     role_privilege,
 )
+from remediations.iam.session_policies import SessionPolicyAnalysis, analyze_session_policies
+from remediations.iam.statements import condition_is_vacuous
 from remediations.model import ManagedPolicy, Role
 from tests.builders import GUARDRAIL_TEMPLATE, allow, deny, doc
 

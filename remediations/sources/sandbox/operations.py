@@ -7,7 +7,6 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from remediations.sources.sandbox.service import (
     DEFAULT_DURATION_SECONDS,
@@ -17,6 +16,7 @@ from remediations.sources.sandbox.service import (
     MAX_TAGS,
     NOTIFICATION_EVENTS,
     SERVICE_PRINCIPAL,
+    AccountService,
     RegionState,
     ServiceError,
     invalid,
@@ -25,13 +25,9 @@ from remediations.sources.sandbox.service import (
 )
 from remediations.sources.sandbox.wire import page
 
-if TYPE_CHECKING:
-    from remediations.sources.sandbox.emulator import RolesAnywhereEmulator
-
-
 # --- operations ---------------------------------------------------------------------------
 
-Handler = Callable[["RolesAnywhereEmulator", RegionState, str, JSON], JSON]
+Handler = Callable[[AccountService, RegionState, str, JSON], JSON]
 OPERATIONS: dict[str, Handler] = {}
 
 
@@ -43,7 +39,7 @@ def operation(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def _arn(emu: RolesAnywhereEmulator, region: str, kind: str, ident: str) -> str:
+def _arn(emu: AccountService, region: str, kind: str, ident: str) -> str:
     return f"arn:aws:rolesanywhere:{region}:{emu.account_id}:{kind}/{ident}"
 
 
@@ -107,7 +103,7 @@ def _check_ca_certificate(pem: str) -> None:
 
 
 @operation("CreateTrustAnchor")
-def _create_anchor(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+def _create_anchor(emu: AccountService, state: RegionState, region: str, p: JSON) -> JSON:
     _check_source(p["source"])
     ident = str(uuid.uuid4())
     moment = now()
@@ -129,7 +125,7 @@ def _create_anchor(emu: RolesAnywhereEmulator, state: RegionState, region: str, 
 
 
 @operation("UpdateTrustAnchor")
-def _update_anchor(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+def _update_anchor(emu: AccountService, state: RegionState, region: str, p: JSON) -> JSON:
     anchor = _get(state.anchors, p["trustAnchorId"], "Trust anchor")
     if "source" in p:
         _check_source(p["source"])
@@ -156,9 +152,7 @@ def _merge_notifications(
 
 
 @operation("PutNotificationSettings")
-def _put_notifications(
-    emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON
-) -> JSON:
+def _put_notifications(emu: AccountService, state: RegionState, region: str, p: JSON) -> JSON:
     anchor = _get(state.anchors, p["trustAnchorId"], "Trust anchor")
     anchor["notificationSettings"] = _merge_notifications(
         anchor["notificationSettings"], p["notificationSettings"], emu.account_id
@@ -167,9 +161,7 @@ def _put_notifications(
 
 
 @operation("ResetNotificationSettings")
-def _reset_notifications(
-    emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON
-) -> JSON:
+def _reset_notifications(emu: AccountService, state: RegionState, region: str, p: JSON) -> JSON:
     anchor = _get(state.anchors, p["trustAnchorId"], "Trust anchor")
     defaults = {(s["event"], s["channel"]): s for s in default_notification_settings()}
     current = {(s["event"], s.get("channel", "ALL")): s for s in anchor["notificationSettings"]}
@@ -196,7 +188,7 @@ def _check_session_policy(text: str | None) -> None:
 
 
 @operation("CreateProfile")
-def _create_profile(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+def _create_profile(emu: AccountService, state: RegionState, region: str, p: JSON) -> JSON:
     _check_session_policy(p.get("sessionPolicy"))
     ident = str(uuid.uuid4())
     moment = now()
@@ -222,7 +214,7 @@ def _create_profile(emu: RolesAnywhereEmulator, state: RegionState, region: str,
 
 
 @operation("UpdateProfile")
-def _update_profile(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+def _update_profile(emu: AccountService, state: RegionState, region: str, p: JSON) -> JSON:
     profile = _get(state.profiles, p["profileId"], "Profile")
     _check_session_policy(p.get("sessionPolicy"))
     duration = p.get("durationSeconds")
@@ -246,7 +238,7 @@ def _mappings(profile: JSON) -> Iterator[JSON]:
 
 
 @operation("PutAttributeMapping")
-def _put_mapping(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+def _put_mapping(emu: AccountService, state: RegionState, region: str, p: JSON) -> JSON:
     """Replaces the rules of one certificate field (adds the field when it has none)."""
     profile = _get(state.profiles, p["profileId"], "Profile")
     others = [m for m in _mappings(profile) if m["certificateField"] != p["certificateField"]]
@@ -258,7 +250,7 @@ def _put_mapping(emu: RolesAnywhereEmulator, state: RegionState, region: str, p:
 
 
 @operation("DeleteAttributeMapping")
-def _delete_mapping(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+def _delete_mapping(emu: AccountService, state: RegionState, region: str, p: JSON) -> JSON:
     """Drops the given specifiers of a field, or the whole field when none are given."""
     profile = _get(state.profiles, p["profileId"], "Profile")
     kept = []
@@ -291,7 +283,7 @@ _ANCHOR_ARN = re.compile(r"^arn:aws[a-z-]*:rolesanywhere:([a-z0-9-]+):(\d{12}):t
 
 
 @operation("ImportCrl")
-def _import_crl(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+def _import_crl(emu: AccountService, state: RegionState, region: str, p: JSON) -> JSON:
     match = _ANCHOR_ARN.match(p["trustAnchorArn"])
     if not match or match.group(1) != region or match.group(2) != emu.account_id:
         raise invalid("trustAnchorArn must be a trust anchor of this account and region")
@@ -314,7 +306,7 @@ def _import_crl(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: 
 
 
 @operation("UpdateCrl")
-def _update_crl(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+def _update_crl(emu: AccountService, state: RegionState, region: str, p: JSON) -> JSON:
     crl = _get(state.crls, p["crlId"], "CRL")
     if "crlData" in p:
         _check_crl(p["crlData"])
@@ -360,21 +352,21 @@ def _register_common(kind: _Kind) -> None:
         store: dict[str, JSON] = getattr(state, kind.store)
         return store
 
-    def get(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+    def get(emu: AccountService, state: RegionState, region: str, p: JSON) -> JSON:
         return {kind.one: _get(items(state), p[kind.id_param], kind.label)}
 
-    def list_all(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+    def list_all(emu: AccountService, state: RegionState, region: str, p: JSON) -> JSON:
         found, token = page(list(items(state).values()), p)
         return {kind.many: found, "nextToken": token}
 
-    def delete(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+    def delete(emu: AccountService, state: RegionState, region: str, p: JSON) -> JSON:
         item = _get(items(state), p[kind.id_param], kind.label)
         del items(state)[p[kind.id_param]]
         state.tags.pop(item[kind.arn_field], None)
         return {kind.one: item}
 
     def set_enabled(enabled: bool) -> Handler:
-        def handler(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+        def handler(emu: AccountService, state: RegionState, region: str, p: JSON) -> JSON:
             item = _get(items(state), p[kind.id_param], kind.label)
             item["enabled"] = enabled
             return {kind.one: _touch(item)}
@@ -396,13 +388,13 @@ for _kind in _KINDS:
 
 
 @operation("ListSubjects")
-def _list_subjects(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+def _list_subjects(emu: AccountService, state: RegionState, region: str, p: JSON) -> JSON:
     items, token = page(list(state.subjects.values()), p)
     return {"subjects": items, "nextToken": token}
 
 
 @operation("GetSubject")
-def _get_subject(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+def _get_subject(emu: AccountService, state: RegionState, region: str, p: JSON) -> JSON:
     subject = _get(state.subjects, p["subjectId"], "Subject")
     return {"subject": {"credentials": [], "instanceProperties": [], **subject}}
 
@@ -418,14 +410,14 @@ def _tagged(state: RegionState, arn: str) -> JSON:
 
 
 @operation("ListTagsForResource")
-def _list_tags(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+def _list_tags(emu: AccountService, state: RegionState, region: str, p: JSON) -> JSON:
     _tagged(state, p["resourceArn"])
     tags = state.tags.get(p["resourceArn"], {})
     return {"tags": [{"key": k, "value": v} for k, v in tags.items()]}
 
 
 @operation("TagResource")
-def _tag(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+def _tag(emu: AccountService, state: RegionState, region: str, p: JSON) -> JSON:
     _tagged(state, p["resourceArn"])
     tags = {**state.tags.get(p["resourceArn"], {}), **{t["key"]: t["value"] for t in p["tags"]}}
     if len(tags) > MAX_TAGS:
@@ -435,7 +427,7 @@ def _tag(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -
 
 
 @operation("UntagResource")
-def _untag(emu: RolesAnywhereEmulator, state: RegionState, region: str, p: JSON) -> JSON:
+def _untag(emu: AccountService, state: RegionState, region: str, p: JSON) -> JSON:
     _tagged(state, p["resourceArn"])
     tags = state.tags.get(p["resourceArn"], {})
     for key in p["tagKeys"]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 JSON = dict[str, Any]
 Response = tuple[int, dict[str, str], bytes]
@@ -78,3 +78,10 @@ class RegionState:
             if item is not None and item[key] == arn:
                 return item
         return None
+
+
+class AccountService(Protocol):
+    """What an operation handler needs from the emulator: the account it answers for."""
+
+    @property
+    def account_id(self) -> str: ...
