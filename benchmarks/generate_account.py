@@ -540,7 +540,9 @@ def ca_certificate(seed: int, name: str, self_signed_leafish: bool) -> str:
 def anchors_for(
     rng: random.Random, seed: int, n_roles: int
 ) -> tuple[list[Json], dict[str, list[tuple[str, str]]]]:
-    per_region = max(2, min(40, n_roles // 1000))
+    # One CA per region per 1,000 roles, up to ten: a large account adds workloads much faster
+    # than CAs (and every anchor multiplies the roles its blast-radius finding lists).
+    per_region = max(2, min(10, n_roles // 1000))
     anchors: list[Json] = []
     by_region: dict[str, list[tuple[str, str]]] = {}
     for region in REGIONS:

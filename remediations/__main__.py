@@ -1,3 +1,3 @@
-from remediations.cli import main
+from remediations.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from remediations.errors import InputError
+from remediations.model import Inventory
+from remediations.textsafe import is_safe, shown
 
 #: The keys a fix can ask for (``--set`` keys).
 KNOWN_KEYS = ("cn", "ou", "uri", "dns", "issuer_cn", "trust_anchor_arn", "services")
@@ -25,7 +27,12 @@ TAG_KEYS = frozenset({"cn", "ou", "uri", "dns", "issuer_cn"})
 LIST_KEYS = frozenset({"trust_anchor_arn", "services"})
 _TAG_PUNCTUATION = frozenset("_.:/=+-@")
 _SERVICE_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_ANCHOR_ARN = re.compile(r"^arn:[a-z-]+:rolesanywhere:[a-z0-9-]+:\d{12}:trust-anchor/\S+$")
+#: A trust anchor ARN: partition, region, account, and an ID (a UUID at AWS) of letters,
+#: digits and dashes; nothing else (no quotes, no JSON, no spaces, no escapes).
+ANCHOR_ARN = re.compile(
+    r"^arn:(aws[a-z-]*):rolesanywhere:([a-z]{2}(?:-[a-z]+)+-\d{1,2}):(\d{12}):"
+    r"trust-anchor/[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
+)
 
 
 def tag_value_problem(value: str) -> str | None:
@@ -33,9 +40,14 @@ def tag_value_problem(value: str) -> str | None:
     if len(value) > 256:
         return f"is {len(value):,} characters (session tag values are limited to 256)"
     for ch in value:
-        if ch in _TAG_PUNCTUATION or unicodedata.category(ch)[0] in "LNZ":
+        if ch in _TAG_PUNCTUATION or ch == " " or unicodedata.category(ch)[0] in "LN":
             continue
-        return f"contains {ch!r}, outside the STS session-tag charset, so it can never match"
+        if unicodedata.category(ch) == "Zs":
+            continue
+        return (
+            f"contains '{shown(ch)}', outside the STS session-tag charset (letters, digits, "
+            "spaces and _.:/=+-@), so it can never match"
+        )
     return None
 
 
@@ -45,6 +57,12 @@ def value_problem(key: str, value: str) -> str | None:
         return f"unknown key {key!r} (one of: {', '.join(KNOWN_KEYS)})"
     if not value.strip():
         return "the value is empty"
+    unsafe = next((ch for ch in value if not is_safe(ch)), None)
+    if unsafe is not None:
+        return (
+            f"the value contains the control character '{shown(unsafe)}' (outside every "
+            "charset AWS accepts for it)"
+        )
     if key in TAG_KEYS:
         problem = tag_value_problem(value.strip())
         return f"the value {problem}" if problem else None
@@ -52,13 +70,52 @@ def value_problem(key: str, value: str) -> str | None:
     if not items:
         return "the list is empty"
     if key == "services":
-        bad = next((v for v in items if not _SERVICE_PREFIX.match(v)), None)
+        if items == ["*"]:
+            return None
+        bad = next((v for v in items if not _known_service(v)), None)
         if bad is not None:
-            return f"{bad!r} is not a service prefix (such as s3, sqs, dynamodb)"
+            return (
+                f"'{shown(bad, limit=80)}' is not an IAM service prefix (such as s3, sqs, "
+                "dynamodb; '*' alone allows every service)"
+            )
     if key == "trust_anchor_arn":
-        bad = next((v for v in items if not _ANCHOR_ARN.match(v)), None)
+        bad = next((v for v in items if not ANCHOR_ARN.match(v)), None)
         if bad is not None:
-            return f"{bad!r} is not a trust anchor ARN"
+            return (
+                f"'{shown(bad, limit=120)}' is not a trust anchor ARN "
+                "(arn:aws:rolesanywhere:REGION:ACCOUNT:trust-anchor/ID)"
+            )
+    return None
+
+
+def _known_service(prefix: str) -> bool:
+    from remediations.iam.service_prefixes import SERVICE_PREFIXES
+
+    return bool(_SERVICE_PREFIX.match(prefix)) and prefix in SERVICE_PREFIXES
+
+
+def anchor_problem(
+    arn: str,
+    *,
+    account_id: str | None,
+    regions: Iterable[str] = (),
+    known: Iterable[str] | None = None,
+) -> str | None:
+    """Why ``arn`` is not a trust anchor of this account and these regions, or None.
+
+    ``known``: the anchors the account holds, when its Roles Anywhere resources were read.
+    """
+    match = ANCHOR_ARN.match(arn)
+    if match is None:
+        return value_problem("trust_anchor_arn", arn)
+    _partition, region, account = match.groups()
+    if account_id and account != account_id:
+        return f"{arn} is in account {account}, not in this account ({account_id})"
+    wanted = set(regions)
+    if wanted and region not in wanted:
+        return f"{arn} is in {region}, not in a region read ({', '.join(sorted(wanted))})"
+    if known is not None and arn not in set(known):
+        return f"{arn} is not a trust anchor of this account"
     return None
 
 
@@ -118,10 +175,12 @@ def parse_values(items: Iterable[str]) -> dict[str, str]:
         key = name.rsplit(".", 1)[-1].strip()
         if key not in KNOWN_KEYS:
             raise InputError(
-                f"--set {item!r}: unknown key {key!r} (one of: {', '.join(KNOWN_KEYS)})"
+                f"--set {shown(name, limit=80)}: unknown key '{shown(key, limit=40)}' "
+                f"(one of: {', '.join(KNOWN_KEYS)})"
             )
-        if not value.strip():
-            raise InputError(f"--set {item!r}: the value is empty")
+        problem = value_problem(key, value)
+        if problem:
+            raise InputError(f"--set {shown(name, limit=80)}: {problem}")
         values[name.strip()] = value.strip()
     return values
 
@@ -143,12 +202,30 @@ def values_from_answers(answers: Sequence[Answer]) -> dict[str, str]:
     """
     values: dict[str, str] = {}
     for answer in answers:
-        if answer.key not in KNOWN_KEYS:
-            raise InputError(
-                f"answer {answer.name}: unknown key {answer.key!r} "
-                f"(one of: {', '.join(KNOWN_KEYS)})"
-            )
-        if not answer.value.strip():
-            raise InputError(f"answer {answer.name}: the value is empty")
+        problem = value_problem(answer.key, answer.value)
+        if problem:
+            raise InputError(f"answer {shown(answer.name, limit=80)}: {problem}")
         values[answer.name] = answer.value.strip()
     return values
+
+
+def check_anchor_answers(values: dict[str, str], inventory: Inventory) -> None:
+    """Every trust anchor ARN given is one of this account and of a region read (and, when
+    the account's Roles Anywhere resources were read, one that exists).
+
+    Raises:
+        InputError: naming the answer and why its ARN does not belong here.
+    """
+    read = "rolesanywhere" in inventory.coverage
+    for name, value in values.items():
+        if name.rsplit(".", 1)[-1] != "trust_anchor_arn":
+            continue
+        for arn in (v.strip() for v in value.split(",") if v.strip()):
+            problem = anchor_problem(
+                arn,
+                account_id=inventory.account_id,
+                regions=inventory.regions if read else (),
+                known=inventory.trust_anchors if read else None,
+            )
+            if problem:
+                raise InputError(f"--set {shown(name, limit=80)}: {shown(problem)}")

@@ -19,6 +19,7 @@ import stat
 import sys
 import tempfile
 from pathlib import Path
+from typing import TextIO
 
 from remediations.errors import InputError
 
@@ -104,7 +105,7 @@ def _replace_atomically(
             umask = _current_umask()
             os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
-            handle.write(text)
+            _write_text(handle, text)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -119,7 +120,7 @@ def _replace_atomically(
 
 def _write_in_place(target: Path, text: str, *, durable: bool) -> None:
     with open(target, "w", encoding="utf-8", errors="surrogateescape") as handle:
-        handle.write(text)
+        _write_text(handle, text)
         if durable:
             handle.flush()
             os.fsync(handle.fileno())
@@ -129,7 +130,16 @@ def _write_stream(target: Path, text: str) -> None:
     """A device, FIFO or socket: open for writing (no create, no truncate) and stream."""
     fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
     with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
-        handle.write(text)
+        _write_text(handle, text)
+
+
+#: Characters written at a time: a report of many megabytes is then never encoded whole.
+_CHUNK = 1 << 20
+
+
+def _write_text(handle: TextIO, text: str) -> None:
+    for start in range(0, len(text), _CHUNK):
+        handle.write(text[start : start + _CHUNK])
 
 
 def _current_umask() -> int:

@@ -137,6 +137,9 @@ class SourceWarning:
     where: str = ""
     #: The resource concerned, when there is one (e.g. a role with a malformed trust policy).
     resource_arn: str | None = None
+    #: Part of the account was not read at all (a denied list, a truncated export, a file that
+    #: could not be read): a scan with such a warning is partial and never passes as clean.
+    incomplete: bool = False
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
@@ -160,3 +163,9 @@ class Inventory:
     coverage: set[str] = field(default_factory=set)
     #: Where it came from, for messages and reports: "live", "sandbox:DIR", "files".
     origin: str = ""
+
+    @property
+    def not_read(self) -> list[SourceWarning]:
+        """What the source could not read at all (denied lists, truncated exports, unreadable
+        files): a scan with any is partial."""
+        return [w for w in self.warnings if w.incomplete]

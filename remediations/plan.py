@@ -23,6 +23,7 @@ from remediations.answers import Question, scope_name
 from remediations.diff import diff
 from remediations.errors import InputError
 from remediations.files import write_output
+from remediations.jsontext import dumps_indented
 from remediations.managed import ManagedBy, managed_resource, resource_name
 from remediations.model import Inventory
 from remediations.state import ApiCall, calls_to_reach, fingerprint
@@ -326,7 +327,7 @@ class Plan:
         Raises:
             InputError: the path cannot be written; nothing was changed there.
         """
-        text = json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
+        text = dumps_indented(self.to_json(), ensure_ascii=False) + "\n"
         write_output(path, text, private=True, durable=True, what="the plan")
 
 

@@ -7,7 +7,6 @@ JSON, SARIF) are in :mod:`remediations.report`.
 from __future__ import annotations
 
 import json
-import shlex
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,12 +23,18 @@ from remediations.apply.results import (
     SnapshotTaken,
 )
 from remediations.apply.snapshots import SnapshotInfo
+from remediations.apply.widening import WIDENS
+from remediations.jsontext import dumps_indented
 from remediations.model import Inventory, SourceWarning
 from remediations.plan import Change, Plan
+from remediations.textsafe import command_line
+from remediations.textsafe import shown as _e
 
 
 def _indent(text: str, prefix: str = "    ") -> str:
-    return "".join(prefix + line + "\n" for line in text.splitlines())
+    """Each line indented and shown safely (a value's own line breaks are escaped by whoever
+    joined the lines; here no line may carry a control character)."""
+    return "".join(prefix + _e(line, limit=None) + "\n" for line in text.split("\n"))
 
 
 def _lines(lines: Sequence[str]) -> str:
@@ -56,16 +61,18 @@ def render_plan_text(plan: Plan) -> str:
 def _change_lines(out: list[str], changes: Sequence[Change]) -> None:
     for change in changes:
         phase = "" if change.phase == 1 else f" [phase {change.phase}]"
-        out.append(f"{change.id}{phase}  {change.resource_type} {change.resource_arn}\n")
-        out.append(f"  fixes: {', '.join(change.finding_ids)}\n")
-        out.append(f"  {change.summary}\n")
+        out.append(
+            f"{_e(change.id)}{phase}  {_e(change.resource_type)} {_e(change.resource_arn)}\n"
+        )
+        out.append(f"  fixes: {_e(', '.join(change.finding_ids))}\n")
+        out.append(f"  {_e(change.summary)}\n")
         if change.phase > 1 or change.before is None:
             # Why a split is phased is what a reviewer must read before applying it.
-            out.append(f"  why: {change.why}\n")
+            out.append(f"  why: {_e(change.why)}\n")
         out.append("  changes:\n")
-        out.append(_indent("\n".join(change.semantic_diff)))
+        out.append(_indent("\n".join(_e(line) for line in change.semantic_diff)))
         out.append("  API calls:\n")
-        out.append(_indent("\n".join(c.describe() for c in change.calls) or "(none)"))
+        out.append(_indent("\n".join(_e(c.describe()) for c in change.calls) or "(none)"))
         out.append("  diff:\n")
         out.append(_indent(change.text_diff.rstrip("\n")))
         out.append("\n")
@@ -75,19 +82,22 @@ def _plan_tail(out: list[str], plan: Plan) -> None:
     if plan.needs_input:
         out.append("Needs input (give it with --set and plan again):\n")
         for need in plan.needs_input:
-            out.append(f"  {need.finding_id} on {need.resource_arn}\n")
-            out.append(f"    {need.question}\n    {need.set_option}\n")
+            out.append(f"  {_e(need.finding_id)} on {_e(need.resource_arn)}\n")
+            out.append(f"    {_e(need.question)}\n    {_e(need.set_option)}\n")
             if need.candidates:
-                out.append(f"    candidates: {', '.join(need.candidates)}\n")
+                out.append(f"    candidates: {', '.join(_e(c) for c in need.candidates)}\n")
     if plan.not_fixable:
         out.append("Not fixed automatically:\n")
         for item in plan.not_fixable:
-            out.append(f"  {item.finding_id} on {item.resource_arn}\n    {item.reason}\n")
+            out.append(
+                f"  {_e(item.finding_id)} on {_e(item.resource_arn)}\n    {_e(item.reason)}\n"
+            )
     if plan.suppressed:
         out.append("Accepted by suppressions in the config file (not planned):\n")
         for accepted in plan.suppressed:
             out.append(
-                f"  {accepted['id']} on {accepted['resource_arn']}\n    reason: {accepted['reason']}\n"
+                f"  {_e(accepted['id'])} on {_e(accepted['resource_arn'])}\n"
+                f"    reason: {_e(accepted['reason'])}\n"
             )
     counts = (
         f"{len(plan.changes)} change(s), {len(plan.needs_input)} need input, "
@@ -101,13 +111,13 @@ def _plan_tail(out: list[str], plan: Plan) -> None:
         out.append(f"Plan: {counts}. Nothing was written to the account.\n")
     if plan.changes and not plan.applicable:
         out.append(
-            f"This plan was made from {plan.source or 'offline files'} for review: applying "
+            f"This plan was made from {_e(plan.source or 'offline files')} for review: applying "
             "needs a plan made against a live or sandbox account.\n"
         )
 
 
 def render_plan_json(plan: Plan) -> str:
-    return json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(plan.to_json(), ensure_ascii=False) + "\n"
 
 
 # --- apply -----------------------------------------------------------------------------------
@@ -115,7 +125,7 @@ def render_plan_json(plan: Plan) -> str:
 
 def _rollback_command(snapshot_id: str | None, again: Sequence[str]) -> str:
     """``rafix rollback ID`` with the options that name the account: a hint that runs."""
-    return " ".join(shlex.quote(w) for w in ("rafix", "rollback", str(snapshot_id), *again))
+    return command_line("rafix", "rollback", str(snapshot_id), *again)
 
 
 def preview_lines(preview: ApplyPreview, *, again: Sequence[str] = ()) -> list[str]:
@@ -128,12 +138,13 @@ def preview_lines(preview: ApplyPreview, *, again: Sequence[str] = ()) -> list[s
     if preview.kind == "rollback":
         if preview.interrupted:
             out.append(
-                f"The apply that took snapshot {preview.rollback_of} was interrupted after "
-                f"{preview.interrupted_progress}; this rollback undoes it."
+                f"The apply that took snapshot {_e(preview.rollback_of)} was interrupted after "
+                f"{_e(preview.interrupted_progress)}; this rollback undoes it."
             )
         if not preview.steps:
             out.append(
-                f"Nothing to roll back: the account already matches snapshot {preview.rollback_of}."
+                "Nothing to roll back: the account already matches snapshot "
+                f"{_e(preview.rollback_of)}."
             )
             return out
     else:
@@ -148,23 +159,36 @@ def preview_lines(preview: ApplyPreview, *, again: Sequence[str] = ()) -> list[s
             return out
         for other in preview.other_unfinished:
             out.append(
-                f"Note: the apply that took snapshot {other.snapshot_id} ({other.plan}) was "
+                f"Note: the apply that took snapshot {_e(other.snapshot_id)} ({_e(other.plan)}) was "
                 f"interrupted; `{_rollback_command(other.snapshot_id, again)}` undoes it."
             )
         if preview.resume_of:
             out.append(
-                f"An earlier apply of this plan (snapshot {preview.resume_of}) was interrupted "
-                f"after {preview.resume_progress}; this apply finishes it "
+                f"An earlier apply of this plan (snapshot {_e(preview.resume_of)}) was interrupted "
+                f"after {_e(preview.resume_progress)}; this apply finishes it "
                 f"(`{_rollback_command(preview.resume_of, again)}` would undo it instead)."
             )
     where = (
-        f"account {preview.account_id} ({preview.source})" if preview.account_id else preview.source
+        f"account {_e(preview.account_id)} ({_e(preview.source)})"
+        if preview.account_id
+        else _e(preview.source)
     )
-    out.append(f"About to apply {len(preview.steps)} change(s) from {preview.label} to {where}:")
+    widens = [s for s in preview.steps if any(line.startswith(WIDENS) for line in s.diff_lines)]
+    if widens:
+        out.append(
+            f"Warning: this {preview.kind} WIDENS ACCESS on {len(widens)} resource(s): "
+            f"{', '.join(_e(s.resource_arn) for s in widens)} (the lines marked below)."
+        )
+    out.append(
+        f"About to apply {len(preview.steps)} change(s) from {_e(preview.label)} to {where}:"
+    )
     for step in preview.steps:
-        out.append(f"  [{step.change_id}] {step.resource_type} {step.resource_arn}: {step.summary}")
-        out.extend(f"      {line}" for line in step.diff_lines)
-        out.extend(f"      call {call.describe()}" for call in step.calls)
+        out.append(
+            f"  [{_e(step.change_id)}] {_e(step.resource_type)} {_e(step.resource_arn)}: "
+            f"{_e(step.summary)}"
+        )
+        out.extend(f"      {_e(line, limit=None)}" for line in step.diff_lines)
+        out.extend(f"      call {_e(call.describe())}" for call in step.calls)
     return out
 
 
@@ -180,23 +204,24 @@ def confirm_question(preview: ApplyPreview) -> str:
 def event_lines(event: ApplyEvent) -> list[str]:
     """The lines an apply event prints (none for the quiet ones: started, call made)."""
     if isinstance(event, SnapshotTaken):
-        return [f"Snapshot {event.snapshot_id} written to {event.path}."]
+        return [f"Snapshot {_e(event.snapshot_id)} written to {_e(event.path)}."]
     if isinstance(event, ChangeVerified):
-        return [f"  applied [{event.change_id}] {event.resource_arn}: verified"]
+        return [f"  applied [{_e(event.change_id)}] {_e(event.resource_arn)}: verified"]
     if isinstance(event, ChangeFailed):
         return [
-            f"  FAILED [{event.change_id}] {event.resource_arn}: {event.error}",
+            f"  FAILED [{_e(event.change_id)}] {_e(event.resource_arn)}: {_e(event.error)}",
             "Rolling back what was applied, in reverse order:",
         ]
     if isinstance(event, RolledBack):
         if event.already:
-            return [f"  {event.resource_arn}: as before"]
-        return [f"  rolled back {event.resource_arn}: verified"]
+            return [f"  {_e(event.resource_arn)}: as before"]
+        return [f"  rolled back {_e(event.resource_arn)}: verified"]
     if isinstance(event, RollbackFailed):
         if event.attempt is None:
-            return [f"  rollback of {event.resource_arn} failed: {event.error}"]
+            return [f"  rollback of {_e(event.resource_arn)} failed: {_e(event.error)}"]
         return [
-            f"  rollback of {event.resource_arn} failed (attempt {event.attempt}): {event.error}"
+            f"  rollback of {_e(event.resource_arn)} failed (attempt {event.attempt}): "
+            f"{_e(event.error)}"
         ]
     return []
 
@@ -209,7 +234,7 @@ def report_lines(report: ApplyReport, *, again: Sequence[str] = ()) -> list[str]
     """Where the account ended, after an apply or rollback (``again``: as for
     :func:`preview_lines`)."""
     if report.outcome is Outcome.REFUSED:
-        return [f"Refused: {report.error}"]
+        return [f"Refused: {_e(report.error)}"]
     if report.outcome is Outcome.NOTHING:
         if report.already_matched:
             return ["The account already matches this plan; nothing was written."]
@@ -221,15 +246,15 @@ def report_lines(report: ApplyReport, *, again: Sequence[str] = ()) -> list[str]
         ]
         if report.created and report.later_phase is not None:
             out.append(
-                f"Created {', '.join(report.created)}: switch each workload's --role-arn to "
+                f"Created {_e(', '.join(report.created))}: switch each workload's --role-arn to "
                 f"its new role, then apply the rest of this plan with --phase "
                 f"{report.later_phase}."
             )
         return out
     if report.outcome is Outcome.PARTIAL:
         return [
-            f"The account is NOT as before: {', '.join(report.differing)} differ(s) from "
-            f"snapshot {report.snapshot_id}. Retry with "
+            f"The account is NOT as before: {_e(', '.join(report.differing))} differ(s) from "
+            f"snapshot {_e(report.snapshot_id)}. Retry with "
             f"`{_rollback_command(report.snapshot_id, again)}`."
         ]
     return [
@@ -250,15 +275,15 @@ def render_snapshots_text(
     """One line per snapshot; an interrupted apply is marked so the user knows to act.
     ``accounts``: an organisation's snapshots, with an ACCOUNT column."""
     if not snapshots:
-        return f"No snapshots in {root}.\n" if root is not None else "No snapshots.\n"
+        return f"No snapshots in {_e(root)}.\n" if root is not None else "No snapshots.\n"
     rows = [("ID", *(("ACCOUNT",) if accounts else ()), "CREATED", "RESOURCES", "PLAN")]
     for s in snapshots:
         account = (s.account_id or "?",) if accounts else ()
         if s.damaged:
-            rows.append((s.id, *account, "?", "?", f"(damaged: {s.damaged})"))
+            rows.append((_e(s.id), *account, "?", "?", f"(damaged: {_e(s.damaged)})"))
             continue
-        plan = s.plan + (" (interrupted)" if s.interrupted else "")
-        rows.append((s.id, *account, s.created_at, str(len(s.resources)), plan))
+        plan = _e(s.plan) + (" (interrupted)" if s.interrupted else "")
+        rows.append((_e(s.id), *account, _e(s.created_at), str(len(s.resources)), plan))
     columns = len(rows[0]) - 1
     widths = [max(len(r[i]) for r in rows) for i in range(columns)]
     lines = [
@@ -268,13 +293,19 @@ def render_snapshots_text(
 
 
 def render_snapshots_json(snapshots: Sequence[SnapshotInfo], *, accounts: bool = False) -> str:
-    """The INTERFACE.md ``snapshots --format json`` document (damaged ones are left out);
-    ``accounts``: each entry also names its ``account_id`` (an organisation's snapshots)."""
+    """The INTERFACE.md ``snapshots --format json`` document; a damaged snapshot is listed
+    with ``damaged`` saying why (null for the others), so a script never mistakes a store
+    with damaged snapshots for an empty one; ``accounts``: each entry also names its
+    ``account_id`` (an organisation's snapshots)."""
     document = {
         "snapshots": [
-            {**s.summary(), **({"account_id": s.account_id} if accounts else {})}
+            {
+                **s.summary(),
+                "damaged": s.damaged,
+                "interrupted": s.interrupted,
+                **({"account_id": s.account_id} if accounts else {}),
+            }
             for s in snapshots
-            if not s.damaged
         ]
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -285,7 +316,7 @@ def render_snapshots_json(snapshots: Sequence[SnapshotInfo], *, accounts: bool =
 
 def warning_lines(warnings: Sequence[SourceWarning]) -> list[str]:
     """``rafix: warning: ...`` lines for what could not be read."""
-    return [f"rafix: warning: {warning}" for warning in warnings]
+    return [f"rafix: warning: {_e(warning)}" for warning in warnings]
 
 
 def describe_inventory(inventory: Inventory) -> str:

@@ -12,7 +12,7 @@ import re
 import sys
 import textwrap
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -20,6 +20,7 @@ from remediations import __version__
 from remediations.catalog import CATALOG, CheckSpec
 from remediations.findings import Finding, Severity
 from remediations.model import Inventory, SourceWarning
+from remediations.textsafe import shown
 
 JSON_SCHEMA = "rafix.findings/v1"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -103,6 +104,7 @@ def render_table(
     width: int = TABLE_WIDTH,
     suppressed: Sequence[Any] = (),
     in_baseline: int = 0,
+    not_read: Sequence[Warning_] = (),
     accounts: Sequence[Any] = (),
 ) -> str:
     """One block per finding, for a terminal of ``width`` columns (80 by default):
@@ -117,15 +119,27 @@ def render_table(
         color: ANSI colours for severities; None decides from stdout and NO_COLOR.
         suppressed: ``remediations.selection.SuppressedFinding`` items to list and count.
         in_baseline: how many findings an earlier report (``--baseline``) already listed.
+        not_read: what the source could not read (``--allow-partial``): listed first, and the
+            summary says the scan is partial.
         accounts: the accounts of an organisation scan (``session.AccountSummary``): a
             summary line per account follows the total.
     """
     color = use_color() if color is None else color
     width = max(width, 40)
     lines: list[str] = []
+    if not_read:
+        lines.append(f"PARTIAL SCAN: {len(not_read)} part(s) of the account were not read:")
+        for w in not_read:
+            lines.extend(wrap(str(w), "  - ", width, rest="    "))
+        lines.append("")
     if findings:
         heads = [
-            (f.severity.label.upper(), f.id, f.region or "-", _account(f.resource_arn) or "-")
+            (
+                f.severity.label.upper(),
+                shown(f.id),
+                shown(f.region or "-"),
+                _account(f.resource_arn) or "-",
+            )
             for f in findings
         ]
         header = ("SEVERITY", "ID", "REGION", "ACCOUNT")
@@ -141,7 +155,10 @@ def render_table(
             lines.extend(_resource_lines(finding.resource_arn, names, indent, width))
             lines.extend(wrap(finding.title, indent, width))
         lines.append("")
-    lines.append(summary_line(findings, suppressed=len(suppressed), in_baseline=in_baseline))
+    summary = summary_line(findings, suppressed=len(suppressed), in_baseline=in_baseline)
+    if not_read:
+        summary = summary.rstrip(".") + " in what was read (the scan is partial)."
+    lines.append(summary)
     if accounts:
         lines.append("")
         lines.append(f"By account ({len(accounts)}):")
@@ -154,10 +171,11 @@ def render_table(
             until = f", until {rule.expires}" if rule.expires else ""
             lines.extend(wrap(f"{f.id} on {_display(f.resource_arn, names)}", "  - ", width))
             lines.extend(wrap(f"reason: {rule.reason}{until}", "    ", width))
-    if warnings:
+    others = [w for w in warnings if not any(w is n for n in not_read)]
+    if others:
         lines.append("")
-        lines.append(f"Warnings ({len(warnings)}):")
-        for w in warnings:
+        lines.append(f"Warnings ({len(others)}):")
+        for w in others:
             lines.extend(wrap(str(w), "  - ", width, rest="    "))
     return "\n".join(lines) + "\n"
 
@@ -232,7 +250,7 @@ def _resource_lines(
 def _wrap_arn(arn: str, indent: str, width: int) -> list[str]:
     """An ARN on as few lines as fit, broken only after a ``:`` or ``/``."""
     room = max(width - len(indent), 20)
-    pieces = re.findall(r"[^:/]*[:/]|[^:/]+$", arn)
+    pieces = re.findall(r"[^:/]*[:/]|[^:/]+$", shown(arn))
     lines: list[str] = []
     current = ""
     for piece in pieces:
@@ -248,7 +266,7 @@ def _wrap_arn(arn: str, indent: str, width: int) -> list[str]:
 def wrap(text: str, indent: str, width: int, rest: str | None = None) -> list[str]:
     """Word-boundary wrapping; a word longer than the line stays whole rather than split."""
     wrapped = textwrap.wrap(
-        text,
+        shown(text),
         width=max(width, len(indent) + 20),
         initial_indent=indent,
         subsequent_indent=indent if rest is None else rest,
@@ -268,6 +286,7 @@ def render_json(
     source: Mapping[str, Any] | None = None,
     suppressed: Sequence[Any] = (),
     in_baseline: int = 0,
+    not_read: Sequence[Warning_] = (),
     accounts: Sequence[Any] = (),
 ) -> str:
     """The INTERFACE.md document (schema ``rafix.findings/v1``) plus summary and warnings;
@@ -279,6 +298,8 @@ def render_json(
         suppressed: ``remediations.selection.SuppressedFinding`` items, listed under
             ``suppressed`` (each finding with its ``reason`` and ``expires``).
         in_baseline: findings left out because ``--baseline`` already listed them.
+        not_read: what the source could not read: ``complete`` is false and ``not_read``
+            lists them (also among ``warnings``).
     """
     document: dict[str, Any] = {
         "schema": JSON_SCHEMA,
@@ -289,9 +310,11 @@ def render_json(
             "suppressed": len(suppressed),
             "in_baseline": in_baseline,
         },
-        "findings": [f.to_json() for f in findings],
+        "findings": _Encoded(findings),
         "suppressed": [s.to_json() for s in suppressed],
         "warnings": [_warning_json(w) for w in warnings],
+        "complete": not not_read,
+        "not_read": [_warning_json(w) for w in not_read],
     }
     if accounts:
         document["accounts"] = account_summaries(findings, accounts)
@@ -300,22 +323,47 @@ def render_json(
     return _one_item_per_line(document)
 
 
+class _Encoded:
+    """Findings as their JSON objects, made one at a time while the report is written (10,000
+    findings' dicts, and each step's copy of the text, no longer all live at once)."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        self.findings = findings
+
+    def __len__(self) -> int:
+        return len(self.findings)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (f.to_json() for f in self.findings)
+
+
 def _one_item_per_line(document: Mapping[str, Any]) -> str:
     """The document with each top-level key, and each item of a list value, on its own line.
 
     ``json.dumps(indent=...)`` runs the pure-Python encoder: on 10,000 findings that costs more
     than the whole analysis. Encoding each item compactly uses the C encoder and still reads
-    (and diffs) one finding per line.
+    (and diffs) one finding per line. The text is joined once from its pieces: building it
+    part by part copied a large report four times over.
     """
     encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-    parts = []
-    for key, value in document.items():
-        if isinstance(value, list) and value:
-            items = ",\n    ".join(map(encode, value))
-            parts.append(f"  {encode(key)}: [\n    {items}\n  ]")
-        else:
-            parts.append(f"  {encode(key)}: {encode(value)}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+    def pieces() -> Iterator[str]:
+        yield "{\n"
+        for number, (key, value) in enumerate(document.items()):
+            if number:
+                yield ",\n"
+            if isinstance(value, list | _Encoded) and len(value):
+                yield f"  {encode(key)}: [\n    "
+                for index, item in enumerate(value):
+                    if index:
+                        yield ",\n    "
+                    yield encode(item)
+                yield "\n  ]"
+            else:
+                yield f"  {encode(key)}: {encode(list(value) if isinstance(value, _Encoded) else value)}"
+        yield "\n}\n"
+
+    return "".join(pieces())
 
 
 def _warning_json(warning: Warning_) -> dict[str, Any]:
@@ -338,6 +386,7 @@ def render_sarif(
     names: Mapping[str, str] | None = None,
     warnings: Sequence[Warning_] = (),
     suppressed: Sequence[Any] = (),
+    not_read: Sequence[Warning_] = (),
 ) -> str:
     """SARIF 2.1.0 for GitHub code scanning: one rule per catalog ID, one result per finding.
 
@@ -350,6 +399,8 @@ def render_sarif(
             default each resource gets a stable pseudo-path ``aws/<account>/<resource>``.
         names: resource ARN -> display name, for the results' logical locations.
         warnings: source warnings, reported as tool execution notifications.
+        not_read: what the source could not read: notifications of level ``error``, and the
+            run's ``properties`` say ``partial`` with the list under ``notRead``.
     """
     specs = list(CATALOG.values())
     index = {spec.id: i for i, spec in enumerate(specs)}
@@ -373,11 +424,16 @@ def render_sarif(
                     {
                         "executionSuccessful": True,
                         "toolExecutionNotifications": [
-                            {"level": "warning", "message": {"text": str(w)}} for w in warnings
+                            {
+                                "level": "error" if any(w is n for n in not_read) else "warning",
+                                "message": {"text": str(w)},
+                            }
+                            for w in warnings
                         ],
                     }
                 ],
                 "columnKind": "unicodeCodePoints",
+                "properties": {"partial": bool(not_read), "notRead": [str(w) for w in not_read]},
             }
         ],
     }
@@ -528,6 +584,7 @@ def render_findings(
     """
     names = resource_names(inventory)
     warned = list(inventory.warnings if warnings is None else warnings)
+    not_read = [w for w in warned if isinstance(w, SourceWarning) and w.incomplete]
     if fmt == "json":
         return render_json(
             findings,
@@ -535,11 +592,17 @@ def render_findings(
             source=source_summary(inventory, accounts),
             suppressed=suppressed,
             in_baseline=in_baseline,
+            not_read=not_read,
             accounts=accounts,
         )
     if fmt == "sarif":
         return render_sarif(
-            findings, source_uri=source_uri, names=names, warnings=warned, suppressed=suppressed
+            findings,
+            source_uri=source_uri,
+            names=names,
+            warnings=warned,
+            suppressed=suppressed,
+            not_read=not_read,
         )
     return render_table(
         findings,
@@ -549,5 +612,6 @@ def render_findings(
         width=width,
         suppressed=suppressed,
         in_baseline=in_baseline,
+        not_read=not_read,
         accounts=accounts,
     )

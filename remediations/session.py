@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from remediations.access import AccessMap, CertificateQuery
-from remediations.answers import Answer, Question, values_from_answers
+from remediations.answers import Answer, Question, check_anchor_answers, values_from_answers
 from remediations.apply.results import ApplyEvent, ApplyPreview, ApplyReport, Outcome
 from remediations.apply.snapshots import SnapshotInfo, SnapshotStore, snapshot_store
 from remediations.catalog import CATALOG
@@ -147,7 +147,12 @@ class Session:
         should_stop: StopCheck | None = None,
     ) -> Inventory:
         """Read the account (progress per region and API list for a live or sandbox source)."""
-        return load_inventory(self.source, on_progress=on_progress, should_stop=should_stop)
+        return load_inventory(
+            self.source,
+            on_progress=on_progress,
+            should_stop=should_stop,
+            limits=self.settings.input_limits(),
+        )
 
     def scan(
         self,
@@ -246,6 +251,7 @@ class Session:
             raise InputError(f"--finding {unknown[0]}: unknown finding ID")
         values = values_from_answers(answers)
         result = scan if scan is not None else self.scan()
+        check_anchor_answers(values, result.inventory)
         chosen = select_findings(result.findings, findings, resources)
         accepted: list[SuppressedFinding] = []
         if not include_suppressed and self.settings.suppress:
@@ -407,7 +413,7 @@ class Session:
         if not preview.steps or self.read_only or preview.read_only or preview.refused:
             # Refusals and no-ops need no account (and a read-only session opens none to write).
             return execute(preview, None, self.store)
-        with open_account(self.source) as account:
+        with open_account(self.source, write=True) as account:
             account_id = _account_id(account)
             if preview.account_id and account_id and preview.account_id != account_id:
                 raise ApplyError(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from remediations.errors import InputError
+from remediations.inputs import InputLimits, read_input
 from remediations.selection import Suppression, parse_suppressions
 
 #: The STS session-tag value charset; a CN outside it fails to map (HELPER-188).
@@ -50,6 +51,12 @@ class Settings:
     #: CA expiry windows (days) for RA-TA-CA-EXPIRING.
     ca_expiry_high_days: int = 14
     ca_expiry_medium_days: int = 45
+    #: The largest input file rafix reads (``--from-file``, plans, baselines), in MiB;
+    #: ``RAFIX_MAX_INPUT_MIB`` overrides it.
+    max_input_mib: float = 256
+    #: Seconds a pipe or FIFO given as input may stay silent before rafix gives up (0: wait
+    #: for ever); ``RAFIX_INPUT_TIMEOUT`` overrides it.
+    input_timeout_seconds: float = 30
     #: Accepted risks (``[[rafix.suppress]]``): findings they match leave the report's findings.
     suppress: tuple[Suppression, ...] = ()
     #: The config file these settings came from (None: the defaults).
@@ -59,6 +66,10 @@ class Settings:
 
     def normalized_fingerprints(self) -> frozenset[str]:
         return frozenset(f.replace(":", "").lower() for f in self.approved_ca_fingerprints)
+
+    def input_limits(self) -> InputLimits:
+        """The size and time limits on input files (the environment overrides these)."""
+        return InputLimits.resolve(self.max_input_mib, self.input_timeout_seconds)
 
 
 def default_config_path() -> Path:
@@ -86,9 +97,9 @@ def load_settings(path: str | None = None) -> Settings:
     if not path:
         return Settings()
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the config file ({exc.strerror})") from None
+        data = tomllib.loads(read_input(path, InputLimits.resolve()).decode("utf-8"))
+    except InputError as exc:
+        raise InputError(f"{exc} (the config file)") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not valid TOML ({exc})") from None
     table: Any = data.get("rafix", data)
@@ -104,6 +115,13 @@ def load_settings(path: str | None = None) -> Settings:
         values["suppress"] = parse_suppressions(values["suppress"], path)
     if "approved_ca_fingerprints" in values:
         values["approved_ca_fingerprints"] = frozenset(values["approved_ca_fingerprints"])
+    for key, positive in (("max_input_mib", True), ("input_timeout_seconds", False)):
+        if key in values:
+            value = values[key]
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not ok or not (value > 0 if positive else value >= 0) or value == float("inf"):
+                need = "a number above 0" if positive else "a number of seconds, 0 or more"
+                raise InputError(f"{path}: {key} must be {need}")
     for key in ("cn_pattern", "ou_pattern"):
         if values.get(key):
             try:

@@ -19,7 +19,11 @@ def sandbox_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Tests never read the config file of whoever runs them (``~/.config/rafix``)."""
+def _no_user_config(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Tests never read the config file of whoever runs them (``~/.config/rafix``), nor
+    create or read their snapshot key and lock files (``~/.local/state/rafix``)."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("xdg-state")))
     monkeypatch.delenv("RAFIX_CONFIG", raising=False)

@@ -4,6 +4,7 @@ change, and on any failure restore every touched resource (see the package docst
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from remediations.apply.executor import CallFailed, Executor, VerifyError
@@ -35,9 +36,10 @@ from remediations.apply.snapshots import (
     utc_now,
 )
 from remediations.apply.verify import all_as_planned, read_current, stale_message, stale_resources
-from remediations.errors import Cancelled
+from remediations.errors import ApplyError, Cancelled
+from remediations.locks import account_locks, default_lock_dir
 from remediations.progress import StopCheck
-from remediations.state import ApiCall, calls_to_reach, equivalent
+from remediations.state import ApiCall, calls_to_reach, equivalent, is_detailed
 
 ROLLBACK_ATTEMPTS = 3
 READ_ONLY_REFUSAL = "read-only mode: these are the calls it would make; nothing was written"
@@ -94,6 +96,46 @@ def execute(
         return report
     if should_stop is not None and should_stop():
         raise Cancelled("apply cancelled; nothing was written")
+    with _local_locks(preview):
+        return _write(preview, executor, store, run, should_stop)
+
+
+def _local_locks(preview: ApplyPreview) -> AbstractContextManager[None]:
+    """A live account's local write locks, per region the apply writes (a sandbox is
+    already held under its own lock by whoever opened it)."""
+    if preview.source != "live":
+        return nullcontext()
+    regions = {
+        "global" if s.resource_type in _GLOBAL_TYPES else _region(s.resource_arn)
+        for s in preview.steps
+    }
+    return account_locks(default_lock_dir(), preview.source, preview.account_id, regions)
+
+
+_GLOBAL_TYPES = frozenset({"role"})  # IAM is global; Roles Anywhere is regional
+
+
+def _region(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 5 and parts[3] else "global"
+
+
+def _commit(executor: Executor) -> None:
+    """Make what was written durable (a sandbox saves its state) before it is reported."""
+    commit = getattr(executor.account, "commit", None)
+    if callable(commit):
+        commit()
+
+
+def _write(
+    preview: ApplyPreview,
+    executor: Executor,
+    store: SnapshotStore,
+    run: _Run,
+    should_stop: StopCheck | None,
+) -> ApplyReport:
+    """The part of :func:`execute` that writes, under the account's lock."""
+    report = run.report
     current = read_current(preview.steps, executor)
     stale = stale_resources(preview.steps, current, preview.touched)
     if stale:
@@ -119,6 +161,9 @@ def execute(
         except Exception as exc:  # whatever failed, what was applied must be undone
             return _fail(step, exc, started, executor, store, snapshot, run)
         current[step.resource_arn] = step.after
+    # "As planned" only once it is durable: a sandbox that cannot save is not as planned (the
+    # journal stays unfinished, so `rafix snapshots` shows the apply as interrupted).
+    _commit(executor)
     store.journal_append(snapshot.id, JournalEntry("finished", outcome=AS_PLANNED))
     report.outcome = AS_PLANNED
     report.created = [
@@ -161,9 +206,11 @@ def _apply_step(
     if equivalent(kind, current, step.after):
         calls: Sequence[ApiCall] = ()
     elif equivalent(kind, current, step.before):
-        calls = step.calls
+        calls = calls_to_reach(kind, arn, step.before, step.after)  # as the preview showed
     else:  # resuming a change that was cut short: only what is still missing
         calls = calls_to_reach(kind, arn, current, step.after)
+    if calls:
+        _check_unchanged(step, current, executor)
     _run_calls(step.change_id, arn, calls, executor, store, snapshot.id, run)
     read = executor.wait_for(kind, arn, step.after)
     if not equivalent(kind, read, step.after):
@@ -177,6 +224,26 @@ def _apply_step(
         store.save(snapshot)
     run.report.applied.append(step.change_id)
     run.emit(ChangeVerified(step.change_id, arn))
+
+
+def _check_unchanged(step: PreviewStep, expected: Any, executor: Executor) -> None:
+    """Read the resource again just before writing it: another writer (a second process, a
+    person in the console) since this apply read it means this write would overwrite theirs.
+
+    Raises:
+        ConcurrentChange: the resource is no longer as this apply last saw it.
+    """
+    kind, arn = step.resource_type, step.resource_arn
+    fresh = executor.read_state(kind, arn, detailed=is_detailed(kind, step.before, step.after))
+    if not equivalent(kind, fresh, expected):
+        raise ConcurrentChange(
+            f"{arn} changed while this apply ran (another writer?); nothing more is written "
+            "and what this apply changed is rolled back"
+        )
+
+
+class ConcurrentChange(ApplyError):
+    """A resource changed between this apply's read and its write."""
 
 
 def _run_calls(
@@ -221,6 +288,7 @@ def _fail(
     ]
     report.differing = [a for a in _first_touch_order(started) if a not in restored]
     report.outcome = PARTIAL if report.differing else AS_BEFORE
+    _commit(executor)
     store.journal_append(snapshot.id, JournalEntry("finished", outcome=report.outcome))
     return report
 

@@ -104,12 +104,15 @@ def error_code(exc: BaseException) -> str:
 
 
 def error_message(exc: BaseException) -> str:
+    """The server's message of a failed call, on one line, credentials redacted."""
+    from remediations.sources.debuglog import redact
+
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
         message = response.get("Error", {}).get("Message")
         if message:
-            return str(message).splitlines()[0]
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            return redact(str(message).splitlines()[0])
+    return redact(str(exc).splitlines()[0]) if str(exc) else type(exc).__name__
 
 
 class Executor:

@@ -19,11 +19,42 @@ from remediations.apply.verify import (
 from remediations.errors import ApplyError, InputError
 from remediations.plan import Change, Plan
 from remediations.source import parse_source_label, same_account_source, source_label
-from remediations.state import fingerprint
+from remediations.state import ApiCall, calls_to_reach, fingerprint
 
 
 def _diff_lines(change: Change) -> tuple[str, ...]:
-    return tuple(change.semantic_diff)
+    """What the change does, worked out from its states (never the text the file carries)."""
+    from remediations.diff import semantic_diff
+
+    return tuple(semantic_diff(change.before, change.after))
+
+
+def derived_calls(change: Change) -> list[ApiCall]:
+    """The calls a change's before and after states need: the only calls an apply makes.
+
+    Raises:
+        ApplyError: the file's calls are not those (an AttachRolePolicy appended, a parameter
+            changed): a plan is reviewed by reading its diff, so nothing else may run.
+    """
+    try:
+        calls = calls_to_reach(
+            change.resource_type, change.resource_arn, change.before, change.after
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ApplyError(
+            f"plan change {change.id} ({change.resource_arn}): its states cannot be applied "
+            f"({exc}); the plan file was edited or damaged; nothing was written"
+        ) from None
+    if [c.to_json() for c in calls] != [c.to_json() for c in change.calls]:
+        expected = {json.dumps(c.to_json(), sort_keys=True) for c in calls}
+        extra = [c for c in change.calls if json.dumps(c.to_json(), sort_keys=True) not in expected]
+        what = f"; it adds {extra[0].describe()}" if extra else ""
+        raise ApplyError(
+            f"plan change {change.id} ({change.resource_arn}): its API calls are not the ones "
+            f"its before and after states need{what}; the plan file was edited or damaged; "
+            "nothing was written. Make the plan again"
+        )
+    return calls
 
 
 def steps_of(plan: Plan, phases: Iterable[int] = (1,)) -> list[PreviewStep]:
@@ -43,6 +74,7 @@ def steps_of(plan: Plan, phases: Iterable[int] = (1,)) -> list[PreviewStep]:
                 f"plan change {change.id} ({change.resource_arn}): its before-state does not "
                 "match its fingerprint; the plan file was edited or damaged"
             )
+        calls = derived_calls(change)
         steps.append(
             PreviewStep(
                 change_id=change.id,
@@ -52,7 +84,7 @@ def steps_of(plan: Plan, phases: Iterable[int] = (1,)) -> list[PreviewStep]:
                 summary=change.summary,
                 before=change.before,
                 after=change.after,
-                calls=tuple(change.calls),
+                calls=tuple(calls),
                 diff_lines=_diff_lines(change),
             )
         )

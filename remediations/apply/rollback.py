@@ -7,6 +7,7 @@ from remediations.apply.executor import Executor
 from remediations.apply.preview import check_target, plan_key
 from remediations.apply.results import ApplyPreview, PreviewStep
 from remediations.apply.snapshots import Snapshot, SnapshotResource, SnapshotStore
+from remediations.apply.widening import widening
 from remediations.errors import ApplyError
 from remediations.model import JSON
 from remediations.state import NEUTRAL_SESSION_POLICY, calls_to_reach, equivalent
@@ -113,6 +114,15 @@ def _restore_step(
             "the profile had no session policy; the API cannot remove one, so rafix sets "
             "a neutral one (Allow * on *), which grants exactly what no policy granted"
         )
+    if entry.resource_type == "trust-anchor" and before.get("notificationSettings") != current.get(
+        "notificationSettings"
+    ):
+        details.append(
+            "notification settings rafix restores are recorded as configured by this account "
+            "(configuredBy becomes the account ID, where the service's own defaults say "
+            "rolesanywhere.amazonaws.com); the settings themselves are as before"
+        )
+    details[:0] = widening(entry.resource_type, current, entry.before)
     return PreviewStep(
         change_id=f"r{index}",
         phase=1,

@@ -5,8 +5,10 @@ snapshots/``, default ``~/.local/state/rafix/snapshots/``; ``DIR/snapshots/`` fo
 account). It holds, per resource: its type, ARN, the state before the apply (everything needed
 to restore it), the state the plan aimed at and, once the change was applied and verified, the
 state read back after it (so a rollback can tell whether someone changed the resource since).
-It also names the plan it came from. The body is covered by a SHA-256 checksum that
-:meth:`SnapshotStore.load` verifies: a tampered or truncated snapshot is refused, never used.
+It also names the plan it came from. The body is covered by an HMAC-SHA256 checksum keyed with
+a per-user secret (:mod:`remediations.apply.secret`) that :meth:`SnapshotStore.load` verifies:
+a tampered, truncated or re-checksummed snapshot is refused, never used; so is one whose id is
+not its file name, and a store folder that is a symbolic link.
 
 The journal, ``<id>.journal`` next to it, is append-only JSON lines: one line when a call starts,
 one when it is done, one when the apply finishes. A journal without its ``finished`` line is an
@@ -18,21 +20,40 @@ directory that only the owner can enter (0700).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import re
 import secrets
+import stat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from remediations.apply.secret import keyed_checksum, same, snapshot_key
 from remediations.errors import InputError
 from remediations.files import write_atomic
 from remediations.model import JSON
 from remediations.source import Source, parse_source_label, snapshot_root
 
 SNAPSHOT_SCHEMA = "rafix.snapshot/v1"
+#: What a snapshot id may be (``new_snapshot_id``'s, and any plain name): never a path.
+SNAPSHOT_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]{0,99}$")
+
+
+def check_snapshot_id(snapshot_id: str) -> str:
+    """``snapshot_id`` when it can only name a file in the store (no ``/``, no ``..``).
+
+    Raises:
+        SnapshotError: anything else.
+    """
+    if not SNAPSHOT_ID.match(snapshot_id or "") or ".." in snapshot_id:
+        from remediations.textsafe import shown
+
+        raise SnapshotError(
+            f"'{shown(snapshot_id, limit=80)}' is not a snapshot id (see `rafix snapshots`)"
+        )
+    return snapshot_id
 
 
 class SnapshotError(InputError):
@@ -201,9 +222,9 @@ def utc_now() -> str:
     return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
 
 
-def _checksum(body: JSON) -> str:
+def _checksum(body: JSON, key: bytes) -> str:
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return keyed_checksum(text, key)
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -214,20 +235,60 @@ def atomic_write(path: Path, text: str) -> None:
 class SnapshotStore:
     """The snapshots and journals of one account, in one directory."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, key: bytes | None = None) -> None:
         self.root = root
+        self._key = key
+
+    @property
+    def key(self) -> bytes:
+        """The per-user secret that keys the checksums (created on first use)."""
+        if self._key is None:
+            self._key = snapshot_key()
+        return self._key
+
+    def checksum(self, body: JSON) -> str:
+        """The keyed checksum a snapshot body is saved with."""
+        return _checksum(body, self.key)
+
+    def _check_root(self) -> bool:
+        """Whether the store folder exists; a symbolic link (or a file) there is refused, so
+        that nothing is written, read or chmod-ed through it.
+
+        Raises:
+            SnapshotError: the folder is a symbolic link or not a folder.
+        """
+        try:
+            info = os.lstat(self.root)
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise SnapshotError(
+                f"{self.root}: cannot use the snapshot folder ({exc.strerror})"
+            ) from None
+        if stat.S_ISLNK(info.st_mode):
+            raise SnapshotError(
+                f"{self.root}: the snapshot folder is a symbolic link; refusing to use it "
+                "(make it a real folder, owner-only)"
+            )
+        if not stat.S_ISDIR(info.st_mode):
+            raise SnapshotError(f"{self.root}: the snapshot folder is not a folder")
+        return True
 
     def _ensure_root(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(self.root, 0o700)
+        if not self._check_root():
+            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self._check_root()  # not replaced by a link meanwhile
+        fd = os.open(self.root, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_DIRECTORY)
+        try:
+            os.fchmod(fd, 0o700)
+        finally:
+            os.close(fd)
 
     def path(self, snapshot_id: str) -> Path:
-        if not snapshot_id or "/" in snapshot_id or snapshot_id.startswith("."):
-            raise SnapshotError(f"{snapshot_id!r} is not a snapshot id (see `rafix snapshots`)")
-        return self.root / f"{snapshot_id}.json"
+        return self.root / f"{check_snapshot_id(snapshot_id)}.json"
 
     def journal_path(self, snapshot_id: str) -> Path:
-        return self.root / f"{snapshot_id}.journal"
+        return self.root / f"{check_snapshot_id(snapshot_id)}.journal"
 
     # --- snapshots -------------------------------------------------------------------------
 
@@ -235,7 +296,11 @@ class SnapshotStore:
         """Write (or rewrite) a snapshot atomically, with its checksum."""
         self._ensure_root()
         body = snapshot.to_json()
-        document = {"schema": SNAPSHOT_SCHEMA, "checksum": _checksum(body), "snapshot": body}
+        document = {
+            "schema": SNAPSHOT_SCHEMA,
+            "checksum": self.checksum(body),
+            "snapshot": body,
+        }
         path = self.path(snapshot.id)
         atomic_write(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         return path
@@ -247,6 +312,7 @@ class SnapshotStore:
             SnapshotError: it does not exist, is not JSON (truncated) or fails its checksum.
         """
         path = self.path(snapshot_id)
+        self._check_root()
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -255,28 +321,28 @@ class SnapshotStore:
             ) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise SnapshotError(f"cannot read snapshot {path}: {exc}") from None
-        return _parse(text, path)
+        return _parse(text, path, self.key)
 
     def list_snapshots(self) -> list[Snapshot]:
         """Every readable snapshot, newest first (a damaged one is skipped, not fatal)."""
-        if not self.root.is_dir():
+        if not self._check_root():
             return []
         out = []
         for path in self.root.glob("*.json"):
             try:
-                out.append(_parse(path.read_text(encoding="utf-8"), path))
+                out.append(_parse(path.read_text(encoding="utf-8"), path, self.key))
             except (SnapshotError, OSError, UnicodeDecodeError):
                 continue
         return sorted(out, key=lambda s: (s.created_at, s.id), reverse=True)
 
     def infos(self) -> list[SnapshotInfo]:
         """Every snapshot, newest first, damaged ones included (marked, listed last)."""
-        if not self.root.is_dir():
+        if not self._check_root():
             return []
         out = []
         for path in self.root.glob("*.json"):
             try:
-                s = _parse(path.read_text(encoding="utf-8"), path)
+                s = _parse(path.read_text(encoding="utf-8"), path, self.key)
             except (SnapshotError, OSError, UnicodeDecodeError) as exc:
                 reason = str(exc) if isinstance(exc, SnapshotError) else "unreadable"
                 out.append(SnapshotInfo(path.stem, damaged=reason))
@@ -355,7 +421,7 @@ def _entry_json(entry: JournalEntry) -> dict[str, Any]:
     }
 
 
-def _parse(text: str, path: Path) -> Snapshot:
+def _parse(text: str, path: Path, key: bytes) -> Snapshot:
     try:
         document = json.loads(text)
     except json.JSONDecodeError:
@@ -365,14 +431,25 @@ def _parse(text: str, path: Path) -> Snapshot:
     if not isinstance(document, dict) or document.get("schema") != SNAPSHOT_SCHEMA:
         raise SnapshotError(f"{path} is not a rafix snapshot ({SNAPSHOT_SCHEMA})")
     body = document.get("snapshot")
-    if not isinstance(body, dict) or document.get("checksum") != _checksum(body):
+    checksum = document.get("checksum")
+    if (
+        not isinstance(body, dict)
+        or not isinstance(checksum, str)
+        or not same(checksum, _checksum(body, key))
+    ):
         raise SnapshotError(
-            f"snapshot {path} fails its checksum (changed or damaged); refusing to use it"
+            f"snapshot {path} fails its checksum (changed, damaged, or written by an older "
+            "rafix or another user); refusing to use it"
         )
     try:
-        return Snapshot.from_json(body)
+        snapshot = Snapshot.from_json(body)
     except (KeyError, TypeError, AttributeError) as exc:
         raise SnapshotError(f"snapshot {path} lacks {exc}; refusing to use it") from None
+    if snapshot.id != path.name.removesuffix(".json"):
+        raise SnapshotError(
+            f"snapshot {path} names itself {snapshot.id!r}, not its file name; refusing to use it"
+        )
+    return snapshot
 
 
 def snapshot_store(source: Source) -> SnapshotStore:

@@ -156,10 +156,12 @@ def say(lines: Sequence[str], stream: TextIO | None = None) -> None:
     """Print lines as they happen (an apply's progress must show before it ends); diffs are
     coloured on a terminal unless ``--no-color``/``NO_COLOR``."""
     from remediations.cli.console import color_diffs, use_color
+    from remediations.textsafe import for_terminal
 
     target = stream or sys.stdout
     paint = use_color(target)
     for line in lines:
+        line = for_terminal(line)
         print(color_diffs(line) if paint else line, file=target, flush=True)
 
 

@@ -9,12 +9,14 @@ stderr is a terminal. Every hint is a command line that runs as printed
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, TextIO
+
+from remediations.textsafe import command_line as command_line
+from remediations.textsafe import for_terminal, shown
 
 _state = {"quiet": False, "color": True}
 
@@ -39,22 +41,17 @@ def use_color(stream: TextIO | None = None) -> bool:
 def note(text: str) -> None:
     """A line for the person at the terminal (stderr), unless ``--quiet``."""
     if not _state["quiet"]:
-        print(text, file=sys.stderr, flush=True)
+        print(for_terminal(text), file=sys.stderr, flush=True)
 
 
 def warn(text: str) -> None:
     """``rafix: warning: ...`` on stderr, unless ``--quiet``."""
-    note(f"rafix: warning: {text}")
+    note(f"rafix: warning: {shown(text)}")
 
 
 def warnings(items: Iterable[object]) -> None:
     for item in items:
         warn(str(item))
-
-
-def command_line(*words: str | None) -> str:
-    """A shell command from its words (None and "" dropped), each quoted as needed."""
-    return " ".join(shlex.quote(w) for w in words if w)
 
 
 def source_args(args: Any) -> list[str]:
@@ -125,7 +122,7 @@ class Progress:
             if now - self._last < 0.1 and done < total:
                 return
             self._last = now
-            text = f"{self.what}: {done}/{total} {step}"
+            text = f"{self.what}: {done}/{total} {shown(step)}"
             width = _width(self.stream) - 1
             if len(text) > width:
                 text = text[: max(width - 1, 0)] + "…"

@@ -108,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="REPORT.json",
         help="report only findings not in this earlier `rafix scan --format json` report",
     )
+    p.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="report even when part of the account could not be read (a denied list, a "
+        "truncated export); the report says what was not read. Without it such a scan exits 2",
+    )
 
     p = command(
         "export",

@@ -479,7 +479,7 @@ def _covered_actions(element: Element, actions: tuple[str, ...]) -> tuple[int, .
     services = {a.partition(":")[0] for a in actions}
     if not element.negated and not any(
         service in services or "*" in service or "?" in service
-        for service in (p.partition(":")[0] for p in [*element.exact, *element.wild])
+        for service in (p.partition(":")[0].lower() for p in [*element.exact, *element.wild])
     ):
         return ()
     return tuple(i for i, a in enumerate(actions) if element.covers(a))

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from remediations.errors import PolicyError
+from remediations.jsontext import dumps_indented
 
 #: AWS refuses larger trust policies by default (quota L-C07B4B0D, adjustable to 8,192).
 TRUST_POLICY_DEFAULT_LIMIT = 2048
@@ -60,7 +61,7 @@ def canonical_json(doc: Any, *, indent: int | None = 2) -> str:
     """Stable text for diffs and fingerprints: sorted keys, UTF-8 kept as is."""
     if indent is None:
         return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return json.dumps(doc, sort_keys=True, indent=indent, ensure_ascii=False)
+    return dumps_indented(doc, indent=indent, sort_keys=True, ensure_ascii=False)
 
 
 def minified(doc: Any) -> str:

@@ -12,7 +12,7 @@ from remediations.iam.evaluator import compile_policy
 from remediations.iam.policy import as_list
 from remediations.model import REQUIRED_ACTIONS
 from remediations.proposals.results import FixRefused
-from remediations.trust import analyze_trust
+from remediations.trust import analyze_trust, certificate_request_context
 from remediations.trust.witness import describe_certificate, is_intended, witnesses
 
 
@@ -37,9 +37,10 @@ def prove_safe(
     evaluated = (baseline_doc, patched)
     witnessed = analyze_trust(original)
     for cert in witnesses(witnessed, after, intended, anchors, evaluated=evaluated):
-        if not after.admits(cert):
+        request = certificate_request_context(cert)
+        if not after.admits_request(request):
             continue
-        if not before.admits(cert):
+        if not before.admits_request(request):
             raise FixRefused(
                 "the patched trust policy would admit a certificate the current one refuses "
                 f"({describe_certificate(cert)})"

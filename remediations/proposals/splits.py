@@ -29,7 +29,12 @@ from remediations.proposals.results import FixRefused, NotFixable, ProposalSet, 
 from remediations.proposals.trust_patches import VARIABLES_VERSION
 from remediations.settings import Settings
 from remediations.state import detailed_role_state, resource_id, state_from_inventory
-from remediations.trust import TrustAnalysis, analyze_trust, canonical_subject_key
+from remediations.trust import (
+    TrustAnalysis,
+    analyze_trust,
+    canonical_subject_key,
+    certificate_request_context,
+)
 from remediations.trust.witness import describe_certificate, is_intended, witnesses
 
 #: Findings fixed by moving workloads to dedicated roles (phase 2) and narrowing the shared
@@ -66,13 +71,38 @@ def _propose_splits(
     """Plan the two-phase split of every role with a multiple-subject or mixed-principal
     finding; a split that cannot be made safely is explained instead."""
     taken = {role.name.lower() for role in inventory.roles.values()}
+    changes = _Changes(result.changes)
     for arn, findings in sorted(groups.items()):
         ids = sorted({f.id for f in findings})
         try:
-            _split_role(_Split(inventory, settings, arn, ids, result, profiles), taken)
+            _split_role(_Split(inventory, settings, arn, ids, result, profiles, changes), taken)
         except (FixRefused, PolicyError) as exc:
             for fid in ids:
                 result.not_fixable.append(NotFixable(fid, arn, f"Refused: {exc}."))
+
+
+class _Changes:
+    """The first change of each (resource, phase) in a plan's growing list of changes,
+    looked up without scanning the list (every split looks up many)."""
+
+    def __init__(self, changes: list[ProposedChange]) -> None:
+        self._changes = changes
+        self._first: dict[tuple[str, int], ProposedChange] = {}
+        self._seen: list[ProposedChange] = []
+
+    def first(self, arn: str, phase: int) -> ProposedChange | None:
+        changes = self._changes
+        seen = self._seen
+        if len(changes) < len(seen) or any(
+            changes[i] is not seen[i] for i in (0, len(seen) - 1) if seen
+        ):
+            # Not only appended to since the last look: index it afresh.
+            self._first.clear()
+            seen.clear()
+        for change in changes[len(seen) :]:
+            self._first.setdefault((change.resource_arn, change.phase), change)
+            seen.append(change)
+        return self._first.get((arn, phase))
 
 
 @dataclass(slots=True)
@@ -85,11 +115,10 @@ class _Split:
     ids: list[str]
     result: ProposalSet
     profiles: ProfileIndex
+    changes: _Changes
 
     def change(self, arn: str, phase: int) -> ProposedChange | None:
-        return next(
-            (c for c in self.result.changes if c.resource_arn == arn and c.phase == phase), None
-        )
+        return self.changes.first(arn, phase)
 
     def why(self) -> str:
         return " ".join(f"{fid}: {CATALOG[fid].title}." for fid in self.ids)
@@ -261,8 +290,9 @@ def prove_dedicated(
     before, shared, after = analyze_trust(original), analyze_trust(base), analyze_trust(dedicated)
     seen = False
     for cert in witnesses(shared, after, intended, anchors, evaluated=(original,)):
-        admitted, ours = after.admits(cert), is_intended(cert, intended)
-        if admitted and not before.admits(cert):
+        request = certificate_request_context(cert)
+        admitted, ours = after.admits_request(request), is_intended(cert, intended)
+        if admitted and not before.admits_request(request):
             raise FixRefused(
                 "the dedicated role would admit a certificate the shared role refuses "
                 f"({describe_certificate(cert)})"
@@ -271,7 +301,7 @@ def prove_dedicated(
             raise FixRefused(
                 f"the dedicated role would admit another workload ({describe_certificate(cert)})"
             )
-        if ours and shared.admits(cert) and not admitted:
+        if ours and shared.admits_request(request) and not admitted:
             raise FixRefused(
                 "the dedicated role would refuse a certificate of the workload that the shared "
                 f"role admits ({describe_certificate(cert)})"

@@ -155,8 +155,11 @@ def _read_region(session: AccountSession, region: str, tracker: Tracker) -> Part
     return part
 
 
-def _denied_warning(exc: Denied, consequence: str) -> SourceWarning:
-    return SourceWarning(f"access denied ({exc.code}); {consequence}", where=exc.action)
+def _denied_warning(exc: Denied, consequence: str, *, incomplete: bool = True) -> SourceWarning:
+    """A denied read; ``incomplete``: part of the account was not read (a scan is partial)."""
+    return SourceWarning(
+        f"access denied ({exc.code}); {consequence}", where=exc.action, incomplete=incomplete
+    )
 
 
 def read_account(
@@ -247,7 +250,7 @@ def assemble(
         store: dict[str, Any] = getattr(inventory, attr)
         for d in items.get(attr, []):
             try:
-                obj = convert_item(d)
+                obj = convert_item(d, inventory.warnings)
             except convert.ShapeError as exc:
                 inventory.warnings.append(SourceWarning(f"{exc}; skipped", where=attr))
                 continue
@@ -317,7 +320,9 @@ def read_tags(session: AccountSession, inventory: Inventory, arns: Iterable[str]
         except Denied as exc:
             denied.add(region)
             inventory.warnings.append(
-                _denied_warning(exc, "tags unknown: management as code not checked")
+                _denied_warning(
+                    exc, "tags unknown: management as code not checked", incomplete=False
+                )
             )
             continue
         except SourceError as exc:

@@ -54,7 +54,18 @@ def call_api(fn: Callable[[], Any], action: str) -> Any:
 
 
 def guard_call(fn: Callable[[], Any], action: str) -> Any:
-    """Turn what no retry can fix into one clear line (a SourceError)."""
+    """Turn what no retry can fix into one clear line (a SourceError), with anything shaped
+    like a credential taken out: a misbehaving endpoint may echo the request's headers (the
+    access key ID, the session token) in its error message."""
+    from remediations.sources.debuglog import redact
+
+    try:
+        return _guard_once(fn, action)
+    except SourceError as exc:
+        raise SourceError(redact(str(exc))) from exc.__cause__
+
+
+def _guard_once(fn: Callable[[], Any], action: str) -> Any:
     from botocore.exceptions import (
         BotoCoreError,
         ClientError,

@@ -238,6 +238,7 @@ class AccountSession:
                     SourceWarning(
                         "access denied; reading only the regions that need no opt-in",
                         where="ec2:DescribeRegions",
+                        incomplete=True,
                     )
                 )
             enabled = set(NO_OPT_IN_REGIONS)
@@ -251,6 +252,11 @@ class AccountSession:
     def _enabled_regions(self) -> set[str]:
         response = call_api(lambda: self.client("ec2").describe_regions(), "ec2:DescribeRegions")
         return {r["RegionName"] for r in response.get("Regions", [])}
+
+    def commit(self) -> None:
+        """Make what was written durable before an apply reports it: a live account already
+        holds it (a sandbox saves its state here)."""
+        return None
 
     def close(self) -> None:
         """Close every client, then run ``on_close`` (once)."""

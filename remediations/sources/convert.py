@@ -86,6 +86,10 @@ def account_from_arn(arn: str) -> str | None:
 # --- IAM ---------------------------------------------------------------------------------
 
 
+#: The keys that hold a resource's ARN in the API shapes rafix reads.
+ARN_KEYS = ("Arn", "trustAnchorArn", "profileArn", "crlArn", "subjectArn")
+
+
 def role_from_api(d: JSON, warnings: Warnings = None) -> Role:
     """A role from a GAAD ``RoleDetail`` or a ListRoles/GetRole ``Role``."""
     arn = _required_str(d, "Arn", "role")
@@ -95,7 +99,9 @@ def role_from_api(d: JSON, warnings: Warnings = None) -> Role:
         name=str(get("RoleName") or arn.rsplit("/", 1)[-1]),
         role_id=str(get("RoleId") or ""),
         path=str(get("Path") or "/"),
-        max_session_duration=_optional_int(get("MaxSessionDuration")),
+        max_session_duration=_duration(
+            get("MaxSessionDuration"), "MaxSessionDuration", arn, warnings
+        ),
         inline_policies=_inline_policies(get("RolePolicyList"), arn, warnings),
         attached_policy_arns=[
             p["PolicyArn"]
@@ -170,7 +176,7 @@ def _document(value: Any, what: str, name: str, arn: str, warnings: Warnings) ->
 # --- Roles Anywhere ------------------------------------------------------------------------
 
 
-def anchor_from_api(d: JSON) -> TrustAnchor:
+def anchor_from_api(d: JSON, warnings: Warnings = None) -> TrustAnchor:
     """A trust anchor from a ``TrustAnchorDetail``."""
     arn = _required_str(d, "trustAnchorArn", "trust anchor")
     source = _mapping(d.get("source"))
@@ -193,7 +199,7 @@ def anchor_from_api(d: JSON) -> TrustAnchor:
     )
 
 
-def profile_from_api(d: JSON) -> Profile:
+def profile_from_api(d: JSON, warnings: Warnings = None) -> Profile:
     """A profile from a ``ProfileDetail``; a malformed session policy sets ``session_policy_error``."""
     arn = _required_str(d, "profileArn", "profile")
     profile = Profile(
@@ -208,7 +214,7 @@ def profile_from_api(d: JSON) -> Profile:
         require_instance_properties=d.get("requireInstanceProperties") is True,
         raw=d,
     )
-    profile.duration_seconds = _optional_int(d.get("durationSeconds"))
+    profile.duration_seconds = _duration(d.get("durationSeconds"), "durationSeconds", arn, warnings)
     mappings = d.get("attributeMappings")
     if isinstance(mappings, list):
         profile.attribute_mappings = [m for m in mappings if isinstance(m, dict)]
@@ -226,7 +232,7 @@ def _set_session_policy(profile: Profile, value: Any) -> None:
         profile.session_policy_error = str(exc)
 
 
-def crl_from_api(d: JSON) -> Crl:
+def crl_from_api(d: JSON, warnings: Warnings = None) -> Crl:
     """A CRL from a ``CrlDetail``; ``crlData`` is base64 text (CLI) or PEM text."""
     arn = _required_str(d, "crlArn", "CRL")
     return Crl(
@@ -257,7 +263,7 @@ def _blob(value: Any) -> bytes | None:
         return value.encode("utf-8", "replace")
 
 
-def subject_from_api(d: JSON) -> Subject:
+def subject_from_api(d: JSON, warnings: Warnings = None) -> Subject:
     """A subject from a ``SubjectSummary`` (ListSubjects) or ``SubjectDetail`` (GetSubject)."""
     arn = _required_str(d, "subjectArn", "subject")
     return Subject(
@@ -295,6 +301,36 @@ def _strings(value: Any) -> list[str]:
 
 def _optional_int(value: Any) -> int | None:
     return value if type(value) is int else None  # bool is an int subclass: excluded
+
+
+#: The longest session AWS allows (profiles' durationSeconds, roles' MaxSessionDuration).
+MAX_AWS_SESSION_SECONDS = 43200
+#: Past this a duration is no number AWS returns (it would not even fit its 32-bit field).
+_DURATION_CEILING = 2**31 - 1
+
+
+def _duration(value: Any, key: str, arn: str, warnings: Warnings) -> int | None:
+    """A session duration in seconds; a negative one or one past any integer AWS returns
+    (a 4,300-digit number) is read as AWS's longest, with a warning about that resource."""
+    number = _optional_int(value)
+    if number is None or 0 <= number <= _DURATION_CEILING:
+        return number
+    if warnings is not None:
+        size = (
+            "negative"
+            if number < 0
+            else "more than 50 digits long"
+            if number >= 10**50
+            else f"{len(str(number))} digits long"
+        )
+        warnings.append(
+            SourceWarning(
+                f"{arn}: {key} is {size}, "
+                f"which AWS never returns; read as {MAX_AWS_SESSION_SECONDS:,} (its longest)",
+                resource_arn=arn,
+            )
+        )
+    return MAX_AWS_SESSION_SECONDS
 
 
 def _optional_str(value: Any) -> str | None:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import gc
 import json
+import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,8 +30,10 @@ import msgspec
 
 from remediations.errors import InputError
 from remediations.iam.policy import MAX_DOCUMENT_CHARS, minified_length
+from remediations.inputs import InputLimits, read_input
 from remediations.model import JSON, Inventory, Role, SourceWarning
 from remediations.sources.convert import (
+    ARN_KEYS,
     ShapeError,
     account_from_arn,
     anchor_from_api,
@@ -39,10 +43,11 @@ from remediations.sources.convert import (
     role_from_api,
     subject_from_api,
 )
+from remediations.textsafe import shown
 
 GAAD_KEYS = ("RoleDetailList", "Policies", "UserDetailList", "GroupDetailList")
 #: Roles Anywhere list keys -> (inventory attribute, converter, coverage key).
-RA_LISTS: dict[str, tuple[str, Callable[[JSON], Any], str]] = {
+RA_LISTS: dict[str, tuple[str, Callable[..., Any], str]] = {
     "trustAnchors": ("trust_anchors", anchor_from_api, "trust_anchors"),
     "profiles": ("profiles", profile_from_api, "profiles"),
     "crls": ("crls", crl_from_api, "crls"),
@@ -73,17 +78,22 @@ class UnknownShape(InputError):
     """A JSON file that is not AWS CLI output rafix reads (a report, a template, ...)."""
 
 
-def load_files(paths: Sequence[str | Path]) -> Inventory:
+def load_files(paths: Sequence[str | Path], *, limits: InputLimits | None = None) -> Inventory:
     """Read and merge AWS CLI JSON outputs; a directory stands for every ``*.json`` in it.
 
     In a directory, a JSON file of another kind (rafix's own report, a plan, a template) is
     skipped, and one warning per directory names what was skipped; a file named explicitly
-    must be AWS CLI output.
+    must be AWS CLI output. A file of a directory that cannot be read (unreadable, not JSON,
+    over the size limit) is skipped with a warning that marks the scan partial; a file named
+    explicitly that cannot be read is an :class:`InputError`.
+
+    Args:
+        limits: the largest file and the longest wait for a pipe (default: the defaults).
     """
-    reader = _Reader()
+    reader = _Reader(limits or InputLimits())
     with _gc_paused():
         for item in paths:
-            in_folder = Path(item).is_dir()
+            in_folder = _is_dir(Path(item))
             skipped: list[Path] = []
             for path in _expand([item]):
                 try:
@@ -92,6 +102,12 @@ def load_files(paths: Sequence[str | Path]) -> Inventory:
                     if not in_folder:
                         raise
                     skipped.append(path)
+                except InputError as exc:
+                    if not in_folder:
+                        raise
+                    reader.inventory.warnings.append(
+                        SourceWarning(f"{exc}; skipped", incomplete=True)
+                    )
             if skipped:
                 names = ", ".join(p.name for p in skipped[:5])
                 more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
@@ -129,15 +145,21 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _is_dir(path: Path) -> bool:
+    """Whether ``path`` is a folder; a path the system cannot even look up (too long, a loop
+    of links) is an :class:`InputError`."""
+    try:
+        return path.is_dir()
+    except OSError as exc:
+        raise InputError(f"{shown(path, limit=200)}: cannot read ({exc.strerror or exc})") from None
+
+
 def _expand(paths: Iterable[str | Path]) -> list[Path]:
     files: list[Path] = []
     for item in paths:
         path = Path(item)
-        if path.is_dir():
-            found = sorted(p for p in path.glob("*.json") if p.is_file())
-            if not found:
-                raise InputError(f"{path}: no *.json files in this directory")
-            files.extend(found)
+        if _is_dir(path):
+            files.extend(_folder_files(path))
         else:
             files.append(path)
     if not files:
@@ -145,18 +167,46 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def read_json(path: Path) -> Any:
-    """The parsed JSON of a file, or an :class:`InputError` saying why it cannot be read."""
+def _folder_files(path: Path) -> list[Path]:
+    """The regular ``*.json`` files of a folder, sorted; an unreadable folder says so (a
+    glob would quietly find nothing in it)."""
+    name = shown(path, limit=200)
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory") from None
+        with os.scandir(path) as entries:
+            found = sorted(
+                Path(e.path) for e in entries if e.name.endswith(".json") and _regular(e)
+            )
+    except PermissionError:
+        raise InputError(f"{name}: cannot read this folder (permission denied)") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise InputError(f"{name}: cannot read this folder ({exc.strerror or exc})") from None
+    if not found:
+        raise InputError(f"{name}: no *.json files in this directory")
+    return found
+
+
+def _regular(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def read_json(
+    path: Path,
+    limits: InputLimits | None = None,
+    repaired: list[tuple[str, str | None]] | None = None,
+) -> Any:
+    """The parsed JSON of a file, or an :class:`InputError` saying why it cannot be read.
+
+    Text that is not valid Unicode (a lone surrogate such as ``\\ud800``, which only a JSON
+    escape can bring in) is replaced with U+FFFD (:func:`repair_text`), so that no later step
+    meets a string it cannot print or encode; ``repaired`` receives where.
+    """
+    name = shown(path, limit=200)
+    data = read_input(path, limits)
     if not data or data.isspace():
-        raise InputError(f"{path}: the file is empty")
+        raise InputError(f"{name}: the file is empty")
     if data[:2] not in (b"\xff\xfe", b"\xfe\xff") and data[:3] != b"\xef\xbb\xbf":
         try:
             return _fast_decode(data)
@@ -164,13 +214,84 @@ def read_json(path: Path) -> Any:
             pass  # the standard parser accepts what this one refuses, or says what is wrong
     text = _decode(path, data)
     try:
-        return json.loads(text)
+        top = _loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
-            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+            f"{name}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
         ) from None
     except RecursionError:
-        raise InputError(f"{path}: not valid JSON (nested too deeply)") from None
+        raise InputError(f"{name}: not valid JSON (nested too deeply)") from None
+    if _SURROGATE_ESCAPE.search(text):
+        found = repair_text(top)
+        if repaired is not None:
+            repaired.extend(found)
+    return top
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        # A number of more digits than Python converts (4,300): read it again with such
+        # numbers kept as a huge value, which the fields that hold numbers report on.
+        return json.loads(text, parse_int=_bounded_int)
+
+
+#: What a JSON integer of more digits than Python converts is read as.
+HUGE_NUMBER = 10**100
+
+
+def _bounded_int(text: str) -> int:
+    return (
+        int(text)
+        if len(text.lstrip("-")) < 4000
+        else -HUGE_NUMBER
+        if text[0] == "-"
+        else HUGE_NUMBER
+    )
+
+
+#: A JSON escape of a surrogate code point: only those can put one in the parsed text.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def repair_text(top: Any) -> list[tuple[str, str | None]]:
+    """Replace lone surrogates in every string (keys too) of ``top`` with U+FFFD, in place.
+
+    Returns where each repaired value was (a JSON path) and the ARN of the resource it was
+    in, when the value was inside one.
+    """
+    found: list[tuple[str, str | None]] = []
+    stack: list[tuple[Any, str, str | None]] = [(top, "", None)]
+    while stack:
+        node, where, arn = stack.pop()
+        if isinstance(node, dict):
+            arn = next((v for k in ARN_KEYS if isinstance(v := node.get(k), str)), arn)
+            for key in list(node):
+                value = node[key]
+                if isinstance(key, str) and _SURROGATE.search(key):
+                    del node[key]
+                    key = _SURROGATE.sub("\ufffd", key)
+                    node[key] = value
+                    found.append((f"{where}.{key}", arn))
+                if isinstance(value, str):
+                    if _SURROGATE.search(value):
+                        node[key] = _SURROGATE.sub("\ufffd", value)
+                        found.append((f"{where}.{key}", arn))
+                elif isinstance(value, (dict, list)):
+                    stack.append((value, f"{where}.{key}", arn))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                if isinstance(value, str):
+                    if _SURROGATE.search(value):
+                        node[index] = _SURROGATE.sub("\ufffd", value)
+                        found.append((f"{where}[{index}]", arn))
+                elif isinstance(value, (dict, list)):
+                    stack.append((value, f"{where}[{index}]", arn))
+    return found
 
 
 #: msgspec's JSON decoder: three times the speed of ``json`` on a large export, and what it
@@ -217,7 +338,8 @@ def _wrong_kind(top: JSON) -> str | None:
 class _Reader:
     """Accumulates files into one inventory, merging roles seen in several files."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: InputLimits) -> None:
+        self.limits = limits
         self.inventory = Inventory(origin="files")
         #: ARN -> merged raw role dict, in first-seen order.
         self.role_raws: dict[str, JSON] = {}
@@ -234,7 +356,15 @@ class _Reader:
         self.inventory.warnings.append(SourceWarning(message, where=str(path), resource_arn=arn))
 
     def read(self, path: Path) -> None:
-        top = read_json(path)
+        repaired: list[tuple[str, str | None]] = []
+        top = read_json(path, self.limits, repaired)
+        for where, arn in repaired:
+            self.warn(
+                path,
+                f"{where.lstrip('.')}: text that is not valid Unicode (a lone surrogate) "
+                "was replaced with U+FFFD",
+                arn and _SURROGATE.sub("\ufffd", arn),
+            )
         if not isinstance(top, dict):
             raise UnknownShape(
                 f"{path}: the top level is a JSON {_json_type(top)}, not an object; {EXPECTED}"
@@ -286,10 +416,13 @@ class _Reader:
 
     def _check_truncated(self, path: Path, top: JSON) -> None:
         if top.get("IsTruncated") is True or top.get("NextToken") or top.get("nextToken"):
-            self.warn(
-                path,
-                "the export is partial (the output was truncated: IsTruncated/NextToken); "
-                "resources beyond it are not scanned. Re-run the command without --max-items",
+            self.inventory.warnings.append(
+                SourceWarning(
+                    "the export is partial (the output was truncated: IsTruncated/NextToken); "
+                    "resources beyond it are not scanned. Re-run the command without --max-items",
+                    where=str(path),
+                    incomplete=True,
+                )
             )
 
     def _read_gaad(self, path: Path, top: JSON) -> None:
@@ -330,11 +463,13 @@ class _Reader:
         self.hits += 1
         store: dict[str, Any] = getattr(self.inventory, attr)
         for index, item in enumerate(items):
+            warnings: list[SourceWarning] = []
             try:
-                obj = convert(item)
+                obj = convert(item, warnings)
             except ShapeError as exc:
                 self.warn(path, f"{list_key}[{index}]: {exc}; skipped")
                 continue
+            self._adopt(path, warnings)
             store[obj.arn] = obj
             error = getattr(obj, "session_policy_error", None)
             if error:

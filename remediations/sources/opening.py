@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from remediations.errors import ApplyError, InputError
+from remediations.inputs import InputLimits
 from remediations.model import Inventory
 from remediations.progress import Progress, StopCheck
 from remediations.source import (
@@ -34,8 +35,10 @@ def load_inventory(
     *,
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: StopCheck | None = None,
+    limits: InputLimits | None = None,
 ) -> Inventory:
-    """Read the account ``source`` names.
+    """Read the account ``source`` names (``limits``: on the size of and the wait for input
+    files, default the built-in ones).
 
     Raises:
         InputError / SourceError: the source cannot be read (one line says why).
@@ -50,7 +53,7 @@ def load_inventory(
     if isinstance(source, FilesSource):
         from remediations.sources.offline import load_files
 
-        inventory = load_files([str(p) for p in source.paths])
+        inventory = load_files([str(p) for p in source.paths], limits=limits)
         if source.regions:
             keep_regions(inventory, source.regions)
         return inventory
@@ -133,8 +136,10 @@ def _member_files(source: MemberSource) -> Inventory:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def open_account(source: Source) -> AccountSession:
+def open_account(source: Source, *, write: bool = False) -> AccountSession:
     """The account behind ``source``, open (use as a context manager: closing saves a sandbox).
+
+    ``write``: the caller will write (an apply): a sandbox is opened under its exclusive lock.
 
     Raises:
         ApplyError: a files source (offline files cannot be written to).
@@ -155,7 +160,7 @@ def open_account(source: Source) -> AccountSession:
     if isinstance(source, SandboxSource):
         from remediations.sources.sandbox import open_sandbox
 
-        return open_sandbox(source.directory, regions)
+        return open_sandbox(source.directory, regions, exclusive=write)
     from remediations.sources.aws_session import AccountSession
 
     return AccountSession(

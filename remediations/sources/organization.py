@@ -92,7 +92,11 @@ class OrgInventory:
         for result in self.accounts:
             if result.inventory is None:
                 merged.warnings.append(
-                    SourceWarning(result.error or "not read", where=result.account.account_id)
+                    SourceWarning(
+                        result.error or "not read",
+                        where=result.account.account_id,
+                        incomplete=True,
+                    )
                 )
                 continue
             inv = result.inventory
@@ -110,6 +114,7 @@ class OrgInventory:
                     if w.where
                     else inv.account_id or result.account.account_id,
                     w.resource_arn,
+                    w.incomplete,
                 )
                 for w in inv.warnings
             )
@@ -349,9 +354,12 @@ def read_organization(
 
 def account_folders(directory: Path) -> list[Path]:
     """The per-account folders (named by 12-digit account ID) of an exported organisation."""
-    if not directory.is_dir():
+    try:
+        if not directory.is_dir():
+            return []
+        return sorted(p for p in directory.iterdir() if p.is_dir() and ACCOUNT_ID.match(p.name))
+    except OSError:  # too long, unreadable: not an organisation; the file reader says why
         return []
-    return sorted(p for p in directory.iterdir() if p.is_dir() and ACCOUNT_ID.match(p.name))
 
 
 def is_org_folder(paths: Sequence[Path]) -> bool:

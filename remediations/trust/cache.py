@@ -83,9 +83,8 @@ def analyze_trust(document: dict[str, Any]) -> TrustAnalysis:
 
 
 def _analyze_shape(document: dict[str, Any]) -> TrustAnalysis:
-    """The analysis of a document not seen before, shared with documents of its shape."""
-    if plainly_not_ra(document):
-        return _not_ra(document)
+    """The analysis of a document not seen before (and not :func:`plainly_not_ra`), shared
+    with documents of its shape."""
     abstract, names = _abstract(document)
     abstract, had_sids = _without_sids(abstract)
     try:
@@ -160,9 +159,20 @@ def plainly_not_ra(document: dict[str, Any]) -> bool:
             for block in condition.values():
                 if not isinstance(block, dict):
                     return False
-                if "x509" in json.dumps(block).lower():
+                if _mentions_x509(block):
                     return False
     return True
+
+
+def _mentions_x509(value: Any) -> bool:
+    """Some key or string in the value names x509 (in any case)."""
+    if isinstance(value, str):
+        return "x509" in value.lower()
+    if isinstance(value, dict):
+        return any(_mentions_x509(k) or _mentions_x509(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_mentions_x509(v) for v in value)
+    return False
 
 
 def _not_ra(document: dict[str, Any]) -> TrustAnalysis:

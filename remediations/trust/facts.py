@@ -3,13 +3,13 @@ conditions a policy puts on it, and what the analysis found."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from remediations.iam.evaluator import (
     CompiledPolicy,
     ContextValue,
-    Decision,
     compile_policy,
 )
 from remediations.model import RA_SERVICE_PRINCIPAL, REQUIRED_ACTIONS
@@ -140,21 +140,54 @@ class TrustAnalysis:
 
     def admits(self, cert: CertificateContext) -> bool:
         """True when Roles Anywhere can assume the role for this certificate (all 3 actions)."""
+        return admits_all_actions(self.policy(), certificate_request_context(cert))
+
+    def admits_request(self, context: Mapping[str, ContextValue]) -> bool:
+        """:meth:`admits` for a certificate's request context, built once by the caller
+        (:func:`certificate_request_context`) when several policies judge one certificate."""
+        return admits_all_actions(self.policy(), context)
+
+    def policy(self) -> CompiledPolicy:
+        """The compiled document (compiled once: a shared analysis rebound to this document
+        compiles its own on first use)."""
         policy = self.compiled
         if policy is None:
-            # A shared analysis rebound to this document: compile its own once, not per call.
             policy = compile_policy(self.document)
             object.__setattr__(self, "compiled", policy)
-        context = certificate_request_context(cert)
-        return all(
-            policy.evaluate(action=a, principal=RA_PRINCIPAL, context=context) is Decision.ALLOW
-            for a in REQUIRED_ACTIONS
-        )
+        return policy
 
     def describe_statement(self, index: int) -> str:
         """``statement 2 (Sid "X")`` style label for messages (1-based)."""
         sid = self.statement_sids.get(index)
         return f'statement {index + 1} (Sid "{sid}")' if sid else f"statement {index + 1}"
+
+
+def admits_all_actions(policy: CompiledPolicy, context: Mapping[str, ContextValue]) -> bool:
+    """``policy.evaluate`` allows Roles Anywhere every required action in ``context``.
+
+    The same decisions as evaluating each action on its own, with each statement's condition
+    evaluated once for the three actions (the witness proofs of a plan ask this thousands of
+    times per role).
+    """
+    matched: dict[int, bool] = {}
+    for action in REQUIRED_ACTIONS:
+        allowed = False
+        for index, statement in enumerate(policy.statements):
+            if not statement.effect or (statement.effect == "Allow" and allowed):
+                continue
+            if not (statement.covers_action(action) and statement.covers_principal(RA_PRINCIPAL)):
+                continue
+            hit = matched.get(index)
+            if hit is None:
+                hit = matched[index] = statement.conditions_match(context)
+            if not hit:
+                continue
+            if statement.effect == "Deny":
+                return False
+            allowed = True
+        if not allowed:
+            return False
+    return True
 
 
 def certificate_request_context(cert: CertificateContext) -> dict[str, ContextValue]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from remediations.iam.evaluator import (
@@ -322,14 +322,14 @@ def _dimensions(
     named.append(model.rsplit("/", 1)[0] + "/rafix-rogue-anchor")
     dims["aws:sourcearn"] = _anchor_classes(
         list(dict.fromkeys(named)),
-        (*(a.document for a in analyses), *evaluated),
+        (*(a.policy() for a in analyses), *(compile_policy(d) for d in evaluated)),
         intended.get("source_arn", ()),
     )
     return {k: list(dict.fromkeys(v)) for k, v in dims.items()}
 
 
 def _anchor_classes(
-    anchors: list[str | None], docs: Iterable[dict[str, Any]], intended: Sequence[str]
+    anchors: list[str | None], policies: Iterable[CompiledPolicy], intended: Sequence[str]
 ) -> list[str | None]:
     """The first anchor of each class of anchors that every evaluated policy treats alike.
 
@@ -341,7 +341,7 @@ def _anchor_classes(
     anchor of the account multiplies the witnesses of every proof, and planning an account
     grew with the square of its size.
     """
-    clauses = [c for doc in docs for s in compile_policy(doc).statements for c in s.clauses]
+    clauses = [c for policy in policies for s in policy.statements for c in s.clauses]
     if any(
         not c.key or (c.uses_variables and "${aws:source" in repr(c.values).lower())
         for c in clauses
@@ -410,8 +410,13 @@ def witnesses(
             [intended_combo],
             (tuple(rng.choice(dims[k]) for k in keys) for _ in range(MAX_WITNESSES)),
         )
+    build = _certificate_builder(keys)
+    seen: set[tuple[str | None, ...]] = set()
     for combo in combos:
-        yield _certificate(dict(zip(keys, combo, strict=True)))
+        if combo in seen:
+            continue  # a sampled repeat: its verdicts are those already checked
+        seen.add(combo)
+        yield build(combo)
 
 
 def is_intended(cert: CertificateContext, intended: dict[str, list[str]]) -> bool:
@@ -450,37 +455,60 @@ def _intended_value(
     return next((o for o in options if o not in (None, CERTIFICATE_FRESH)), options[0])
 
 
-def _certificate(values: dict[str, str | None]) -> CertificateContext:
-    subject: dict[str, str] = {}
-    issuer: dict[str, str] = {}
-    san: dict[str, str] = {}
-    extra: dict[str, Any] = {}
-    session: str | None = None
-    source_arn = values.get("aws:sourcearn") or ""
-    for key, value in values.items():
-        if key == "aws:sourcearn":
-            continue
-        if key == "sts:rolesessionname":
-            session = value
+def _certificate_builder(
+    keys: Sequence[str],
+) -> Callable[[tuple[str | None, ...]], CertificateContext]:
+    """:func:`_certificate` for combos of values of ``keys``, with where each key goes worked
+    out once (a proof builds thousands of witnesses over the same keys)."""
+    slots: list[tuple[str, str]] = []
+    for key in keys:
+        if key in ("aws:sourcearn", "sts:rolesessionname"):
+            slots.append((key, ""))
             continue
         tail = key.removeprefix("aws:principaltag/")
         field_name, _, rdn = tail.partition("/")
-        target = {"x509subject": subject, "x509issuer": issuer, "x509san": san}.get(field_name)
-        if target is not None and key.startswith("aws:principaltag/"):
-            if value is not None:
-                target[rdn.upper() if field_name != "x509san" else _san_name(rdn)] = value
+        if field_name in ("x509subject", "x509issuer", "x509san") and key.startswith(
+            "aws:principaltag/"
+        ):
+            slots.append((field_name, rdn.upper() if field_name != "x509san" else _san_name(rdn)))
         else:
-            extra[key] = value
-    if session == "$cn":
-        session = subject.get("CN")
-    return CertificateContext(
-        source_arn=source_arn,
-        subject=subject,
-        issuer=issuer,
-        san=san,
-        role_session_name=session,
-        extra=extra,
-    )
+            slots.append(("extra", key))
+
+    def build(combo: tuple[str | None, ...]) -> CertificateContext:
+        fields: dict[str, dict[str, Any]] = {
+            "x509subject": {},
+            "x509issuer": {},
+            "x509san": {},
+            "extra": {},
+        }
+        source_arn = ""
+        session: str | None = None
+        for (where, name), value in zip(slots, combo, strict=True):
+            if where == "aws:sourcearn":
+                source_arn = value or ""
+            elif where == "sts:rolesessionname":
+                session = value
+            elif where == "extra":
+                fields["extra"][name] = value
+            elif value is not None:
+                fields[where][name] = value
+        if session == "$cn":
+            session = fields["x509subject"].get("CN")
+        return CertificateContext(
+            source_arn=source_arn,
+            subject=fields["x509subject"],
+            issuer=fields["x509issuer"],
+            san=fields["x509san"],
+            role_session_name=session,
+            extra=fields["extra"],
+        )
+
+    return build
+
+
+def _certificate(values: dict[str, str | None]) -> CertificateContext:
+    """The witness certificate with these request values (lower-case keys)."""
+    return _certificate_builder(list(values))(tuple(values.values()))
 
 
 def _san_name(rdn: str) -> str:

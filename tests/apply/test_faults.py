@@ -47,8 +47,9 @@ from tests.builders import (
 
 #: Calls a clean apply of ``role_plan()`` makes (asserted by ``test_clean_apply_call_count``):
 #: the preview reads each role, execute reads each again (time passed while the user was
-#: asked), then per change one write and one verifying read.
-CALLS = 2 * len(ROLES) + 2 * len(ROLES)
+#: asked), then per change a read just before its write (another writer since?), one write
+#: and one verifying read.
+CALLS = 2 * len(ROLES) + 3 * len(ROLES)
 
 
 class Killed(BaseException):
@@ -127,7 +128,7 @@ def test_clean_apply_call_count(account: MotoAccount, tmp_path: Path) -> None:
 
 
 def test_case_count(capsys: pytest.CaptureFixture[str]) -> None:
-    assert len(CASES) == CALLS * len(FAULTS) == 96
+    assert len(CASES) == CALLS * len(FAULTS) == 120
     with capsys.disabled():
         print(
             f"\nfault injection: {len(CASES)} cases ({CALLS} call positions x {len(FAULTS)} faults)"
@@ -245,10 +246,10 @@ def create_states(acct: MotoAccount) -> dict[str, str]:
     }
 
 
-#: Reads of both roles (the new one: not there) in the preview and again in execute, the pin
-#: and its read, then CreateRole, AttachRolePolicy, PutRolePolicy and the four reads that
-#: verify a created role.
-CREATE_CALLS = 2 + 2 + 2 + 3 + 4
+#: Reads of both roles (the new one: not there) in the preview and again in execute, the
+#: read before the pin, the pin and its read, then the read before the creation (not there),
+#: CreateRole, AttachRolePolicy, PutRolePolicy and the four reads that verify a created role.
+CREATE_CALLS = 2 + 2 + 3 + 4 + 4
 CREATE_CASES = [(position, fault) for position in range(CREATE_CALLS) for fault in FAULTS]
 
 
@@ -329,8 +330,9 @@ GUARDRAIL = {
     ],
 }
 #: A clean apply of ``sandbox_plan``: 4 reads in the preview and 4 in execute, then per change
-#: its writes and one read (the profile change takes UpdateProfile + PutAttributeMapping).
-SB_CALLS = 4 + 4 + (1 + 1) + (2 + 1) + (1 + 1) + (1 + 1)
+#: a read just before its writes, its writes and one read (the profile change takes
+#: UpdateProfile + PutAttributeMapping).
+SB_CALLS = 4 + 4 + (1 + 1 + 1) + (1 + 2 + 1) + (1 + 1 + 1) + (1 + 1 + 1)
 SB_CASES = [(position, fault) for position in range(SB_CALLS) for fault in FAULTS]
 
 
@@ -412,7 +414,7 @@ def test_sandbox_plan_touches_every_kind_and_counts_its_calls(
 
 
 def test_sandbox_case_count(capsys: pytest.CaptureFixture[str]) -> None:
-    assert len(SB_CASES) == SB_CALLS * len(FAULTS) == 136
+    assert len(SB_CASES) == SB_CALLS * len(FAULTS) == 168
     with capsys.disabled():
         print(
             f"\nfault injection on the sandbox: {len(SB_CASES)} cases "

@@ -170,6 +170,10 @@ def test_an_unread_account_is_listed_in_the_export_and_its_scan(
     assert code == 0 and broken in err
     assert not (export / broken).exists()
     code, out, err = run(capsys, "scan", "--from-file", str(export), "--format", "json")
+    assert code == 2 and "the scan is incomplete" in err
+    code, out, err = run(
+        capsys, "scan", "--from-file", str(export), "--format", "json", "--allow-partial"
+    )
     summary = {a["account_id"]: a for a in json.loads(out)["accounts"]}
     assert summary[broken]["read"] is False
     assert "not in the export" in summary[broken]["error"]

@@ -100,11 +100,13 @@ def test_json_to_stdout_and_warnings_to_stderr(
     path.write_text(
         json.dumps({"RoleDetailList": [], "IsTruncated": True, "Marker": "m"}), encoding="utf-8"
     )
-    assert main(["scan", "--from-file", str(path), "--format", "json"]) == 1
+    assert main(["scan", "--from-file", str(path), "--format", "json", "--allow-partial"]) == 1
     out, err = capsys.readouterr()
     doc = json.loads(out)
     assert doc["schema"] == "rafix.findings/v1" and doc["findings"][0]["severity"] == "high"
     assert err.startswith(f"rafix: warning: {path}: the export is partial")
+    assert doc["complete"] is False
+    assert doc["not_read"][0]["where"] == str(path)
     assert doc["source"] == {
         "origin": "files",
         "account_id": None,

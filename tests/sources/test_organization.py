@@ -62,6 +62,13 @@ def write_iam(folder: Path, account: str, document: dict[str, Any]) -> None:
     path.write_text(json.dumps(document))
 
 
+def scan_json_partial(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """A scan that may refuse (no JSON on stdout then)."""
+    code = main(["scan", *args, "--format", "json"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 def scan_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any], str]:
     code = main(["scan", *args, "--format", "json"])
     out, err = capsys.readouterr()
@@ -223,8 +230,11 @@ def test_an_unreadable_account_is_one_warning_and_the_rest_is_read(
     iam = iam_of(org, broken)
     iam["RoleDetailList"] = [r for r in iam["RoleDetailList"] if r["RoleName"] != ACCESS_ROLE]
     write_iam(org, broken, iam)
-    code, report, err = scan_json(capsys, "--sandbox", str(org), "--org")
+    code, _out, err = scan_json_partial(capsys, "--sandbox", str(org), "--org")
+    assert code == 2 and broken in err  # the scan is partial: it does not pass as clean
+    code, report, err = scan_json(capsys, "--sandbox", str(org), "--org", "--allow-partial")
     assert code == 1
+    assert report["complete"] is False and report["not_read"][0]["where"] == broken
     summary = {a["account_id"]: a for a in report["accounts"]}
     assert summary[broken]["read"] is False
     assert all(summary[a]["read"] for a in summary if a != broken)
@@ -288,7 +298,9 @@ def test_external_id_and_assume_role_name(org: Path, capsys: pytest.CaptureFixtu
     )
     write_iam(org, target, iam)
     base = ["--sandbox", str(org), "--account", target, "--assume-role", "rafix-read"]
-    _code, report, err = scan_json(capsys, *base)
+    code, _report, err = scan_json_partial(capsys, *base)
+    assert code == 2 and "the scan is incomplete" in err  # an account not read is not clean
+    _code, report, err = scan_json(capsys, *base, "--allow-partial")
     assert report["accounts"][0]["read"] is False and "rafix-read" in err
     _code, report, err = scan_json(capsys, *base, "--external-id", "rafix-7f3e")
     assert report["accounts"][0]["read"] is True

@@ -15,6 +15,7 @@ from remediations.errors import ApplyError
 from remediations.plan import Plan
 from remediations.session import OrgApplyReport, Session
 from remediations.source import OrgSource
+from remediations.textsafe import shown
 
 
 def confirm_drift(args: argparse.Namespace, changes: list[Any]) -> bool:
@@ -31,7 +32,7 @@ def confirm_drift(args: argparse.Namespace, changes: list[Any]) -> bool:
         return True
     for change in managed:
         print(
-            f"rafix: warning: {change.id} {change.resource_arn} is "
+            f"rafix: warning: {shown(change.id)} {shown(change.resource_arn)} is "
             f"{drift_warning(change.managed_by)}",
             file=sys.stderr,
         )

@@ -11,6 +11,7 @@ from remediations.files import STDOUT
 from remediations.render_text import export_counts, warning_lines
 from remediations.session import Session
 from remediations.source import is_organization
+from remediations.textsafe import shown
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     written = session.export(args.out, inventory=inventory)
     counts = export_counts(inventory)
     for path in written:
-        print(f"wrote {path} ({counts.get(path.name, '')})")
+        print(f"wrote {shown(path)} ({counts.get(path.name, '')})")
     hint(f"Scan it offline with: {command_line('rafix', 'scan', '--from-file', args.out)}")
     return 0
 
@@ -48,7 +49,7 @@ def _export_org(args: argparse.Namespace, session: Session) -> int:
         counts = export_counts(result.inventory)
         files = [p for p in written if p.parent.name == result.account.account_id]
         detail = ", ".join(f"{p.name} ({counts.get(p.name, '')})" for p in files)
-        print(f"wrote {args.out}/{result.account.account_id}/: {detail}")
-    print(f"wrote {written[-1]} ({len(read)} of {len(org.accounts)} account(s) read)")
+        print(f"wrote {shown(args.out)}/{result.account.account_id}/: {shown(detail)}")
+    print(f"wrote {shown(written[-1])} ({len(read)} of {len(org.accounts)} account(s) read)")
     hint(f"Scan it offline with: {command_line('rafix', 'scan', '--from-file', args.out)}")
     return 0 if read else 1

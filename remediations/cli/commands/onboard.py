@@ -28,6 +28,7 @@ from remediations.onboarding import (
     check_request,
 )
 from remediations.session import Session
+from remediations.textsafe import shown
 
 SCHEMA = "rafix.onboarding/v1"
 
@@ -141,12 +142,12 @@ def _write_code(session: Session, onboarding: Onboarding, fmt: str, out: str | N
     on stdout or in ``out``; nothing is written to the account."""
     names = onboarding.names
     text = session.render_code(
-        onboarding.plan, fmt, title=f"rafix onboarding of {names.cn} ({names.role_name})"
+        onboarding.plan, fmt, title=f"rafix onboarding of {names.cn} ({shown(names.role_name)})"
     )
     what = CODE_FORMATS[fmt]
     if onboarding.already_onboarded:
         note(
-            f"rafix: {names.role_name} and {names.profile_name} are already as this onboarding "
+            f"rafix: {shown(names.role_name)} and {shown(names.profile_name)} are already as this onboarding "
             f"makes them; the {what} code below has nothing to add"
         )
     if out and out != "-":
@@ -161,7 +162,7 @@ def _apply(
     args: argparse.Namespace, session: Session, onboarding: Onboarding, fmt: str
 ) -> ApplyReport | None:
     names = onboarding.names
-    label = f"onboarding of {names.cn} ({names.role_name})"
+    label = f"onboarding of {names.cn} ({shown(names.role_name)})"
     # In JSON mode standard output carries the one JSON document; progress goes to stderr.
     stream = sys.stderr if fmt == "json" else sys.stdout
     retry = command_line("rafix", *sys.argv[1:]) if sys.argv[1:] else "rafix onboard"
@@ -202,11 +203,11 @@ def _say_result(
         return
     if status == "already-onboarded":
         print(
-            f"Already onboarded: role {names.role_name} and profile {names.profile_name} are as "
+            f"Already onboarded: role {shown(names.role_name)} and profile {shown(names.profile_name)} are as "
             "this onboarding makes them; nothing was written."
         )
     elif status == "failed":
-        print(f"Onboarding of {names.cn} did not complete; see above.", file=sys.stderr)
+        print(f"Onboarding of {shown(names.cn)} did not complete; see above.", file=sys.stderr)
         return
     if config is not None:
         sys.stdout.write(render_client_text(config))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from remediations.cli.console import command_line, hint
 from remediations.render_text import describe_inventory
+from remediations.textsafe import shown
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,10 +28,10 @@ def _init(args: argparse.Namespace) -> int:
     state = FilesSource(tuple(Path(p) for p in created if p.name in STATE_FILES))
     inventory = Session(state).load()
     source = "the files given" if args.from_files else "the built-in demo account"
-    print(f"Created a sandbox account ({inventory.account_id}) in {args.dir} from {source}:")
+    print(f"Created a sandbox account ({inventory.account_id}) in {shown(args.dir)} from {source}:")
     print(f"  {describe_inventory(inventory)}")
-    print(f"  state: {args.dir}/state/ ({', '.join(p.name for p in created)})")
-    print(f"  snapshots: {args.dir}/snapshots/")
+    print(f"  state: {shown(args.dir)}/state/ ({', '.join(p.name for p in created)})")
+    print(f"  snapshots: {shown(args.dir)}/snapshots/")
     scan = command_line("rafix", "scan", "--sandbox", args.dir)
     plan = command_line("rafix", "plan", "--sandbox", args.dir, "--out", "plan.json")
     hint(f"Try: {scan}   or   {plan}")
@@ -50,12 +51,12 @@ def _init_org(args: argparse.Namespace) -> int:
     org = read_org(args.dir)
     source = "the files given" if args.from_files else "the built-in demo account"
     print(
-        f"Created a sandbox organisation in {args.dir}: management account "
+        f"Created a sandbox organisation in {shown(args.dir)}: management account "
         f"{org.management_account_id} ({source}) and {len(org.accounts)} member account(s):"
     )
     for account_id, meta in org.accounts.items():
         print(f"  {account_id}  {meta.get('name', '')}  ({meta.get('shape', '')})")
-    print(f"  each member in {args.dir}/accounts/ID/ (state/, snapshots/)")
+    print(f"  each member in {shown(args.dir)}/accounts/ID/ (state/, snapshots/)")
     scan = command_line("rafix", "scan", "--sandbox", args.dir, "--org")
     plan = command_line("rafix", "plan", "--sandbox", args.dir, "--org", "--out", "plan.json")
     hint(f"Try: {scan}   or   {plan}")

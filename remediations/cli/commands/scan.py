@@ -14,8 +14,10 @@ from pathlib import Path
 from remediations.catalog import CATALOG
 from remediations.cli import console as output
 from remediations.cli.common import session_from_args
+from remediations.errors import InputError
 from remediations.files import STDOUT, write_output
 from remediations.findings import Finding, Severity
+from remediations.model import SourceWarning
 from remediations.render_text import warning_lines
 from remediations.report import TABLE_WIDTH, render_findings, summary_line
 from remediations.selection import (
@@ -56,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         result = session.scan(on_progress=progress.callback(), pause_gc=True)
     chosen = select_findings(result.findings, selection)
     warnings = [*result.warnings, *chosen.warnings]
+    refuse_partial(args, result.inventory.not_read, warnings)
     destination: str = getattr(args, "output", None) or ""
     to_file = bool(destination) and destination != STDOUT
     fmt = getattr(args, "format", "table")
@@ -84,6 +87,29 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         sys.stdout.flush()
     return exit_code(chosen.findings, getattr(args, "fail_on", "low"))
+
+
+def refuse_partial(
+    args: argparse.Namespace,
+    not_read: Sequence[SourceWarning],
+    warnings: Sequence[SourceWarning],
+) -> None:
+    """A scan that did not read the whole account never looks clean: without
+    ``--allow-partial`` it ends here (exit 2), every warning shown and nothing reported.
+
+    Raises:
+        InputError: something was not read and ``--allow-partial`` was not given.
+    """
+    if not not_read or getattr(args, "allow_partial", False):
+        return
+    for line in warning_lines(warnings):
+        output.note(line)
+    first = not_read[0]
+    more = f" and {len(not_read) - 1} more (above)" if len(not_read) > 1 else ""
+    raise InputError(
+        f"the scan is incomplete, so it reports nothing: {first}{more}. Fix the access or the "
+        "export, or pass --allow-partial to report on what was read"
+    )
 
 
 def result_is_org(source: Source) -> bool:

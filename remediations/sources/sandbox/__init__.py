@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from remediations.errors import InputError
+from remediations.jsontext import dumps_indented
 from remediations.model import Inventory
 
 if TYPE_CHECKING:
@@ -45,11 +46,16 @@ def snapshot_dir(directory: str | Path) -> Path:
     return Path(directory) / SNAPSHOT_DIR
 
 
-def open_sandbox(directory: str | Path, regions: list[str] | None = None) -> SandboxSession:
-    """Open the sandbox in ``directory``; use it as a context manager (closing saves)."""
+def open_sandbox(
+    directory: str | Path, regions: list[str] | None = None, *, exclusive: bool = False
+) -> SandboxSession:
+    """Open the sandbox in ``directory``; use it as a context manager (closing saves).
+
+    ``exclusive``: to write (an apply): no other rafix process reads or writes the sandbox
+    until this one has saved and closed it; otherwise a shared lock (readers run together)."""
     from remediations.sources.sandbox.account import open_sandbox as _open
 
-    return _open(directory, regions)
+    return _open(directory, regions, exclusive=exclusive)
 
 
 def read_inventory(directory: str | Path, regions: list[str] | None = None) -> Inventory:
@@ -101,9 +107,7 @@ def init_sandbox(
     created = []
     for name, document in documents.items():
         path = state / name
-        write_output(
-            path, json.dumps(document, indent=2, ensure_ascii=False) + "\n", what="the sandbox"
-        )
+        write_output(path, dumps_indented(document, ensure_ascii=False) + "\n", what="the sandbox")
         created.append(path)
     os.chmod(snapshot_dir(folder), 0o700)
     return created

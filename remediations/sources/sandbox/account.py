@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from remediations.errors import ApplyError, InputError
+from remediations.jsontext import dumps_indented
+from remediations.locks import Lock, acquire
 from remediations.model import JSON, Inventory, SourceWarning
 from remediations.sources.aws import read_account
 from remediations.sources.aws_session import AccountSession
@@ -250,6 +252,8 @@ class SandboxSession(AccountSession):
         self._closed = False
         #: The state files as opened: saving refuses to overwrite another process's changes.
         self.opened_digest = state_digest(directory)
+        #: The sandbox's lock (``remediations.locks``), released when the session closes.
+        self.lock: Lock | None = None
 
     @property
     def account_id(self) -> str:
@@ -275,11 +279,19 @@ class SandboxSession(AccountSession):
         from remediations.files import write_output
         from remediations.sources.export import export_documents
 
+        # Read through clients of its own: saving is the sandbox's bookkeeping, not calls an
+        # apply makes (no injected fault fails it, no hook on the apply's clients sees it).
         self.faults.active = False
+        with self._lock:
+            kept, self._clients = self._clients, {}
         try:
             inventory = read_account(self, regions=sorted(self.emulator.regions))
         finally:
             self.faults.active = True
+            with self._lock:
+                mine, self._clients = list(self._clients.values()), kept
+            for client in mine:
+                client.close()
         docs = export_documents(inventory)
         folder = state_dir(self.directory)
         if state_digest(self.directory) != self.opened_digest:
@@ -290,9 +302,7 @@ class SandboxSession(AccountSession):
         written = []
         for name in EXPORT_FILES:
             if name in docs:
-                write_output(
-                    folder / name, json.dumps(docs[name], indent=2) + "\n", what="the sandbox"
-                )
+                write_output(folder / name, dumps_indented(docs[name]) + "\n", what="the sandbox")
                 written.append(folder / name)
         tags = {
             arn: tags
@@ -323,13 +333,34 @@ class SandboxSession(AccountSession):
             self._mock.stop()
             with _open_lock:
                 _open_accounts.discard(self._sandbox_account)
+            if self.lock is not None:
+                self.lock.release()
+
+    def commit(self) -> None:
+        """Save what changed now (an apply is as planned only once it is saved).
+
+        Raises:
+            ApplyError: the state files were changed behind rafix's back; nothing was saved.
+        """
+        if self.dirty:
+            self.save()
 
 
-def open_sandbox(directory: str | Path, regions: list[str] | None = None) -> SandboxSession:
+#: The sandbox's lock file, in its folder.
+LOCK_FILE = ".rafix.lock"
+
+
+def open_sandbox(
+    directory: str | Path, regions: list[str] | None = None, *, exclusive: bool = False
+) -> SandboxSession:
     """Open the sandbox account in ``directory`` (use as a context manager: closing saves).
+
+    The sandbox's lock (``DIR/.rafix.lock``) is taken before its state is loaded and held until
+    the session is closed: ``exclusive`` to write, else shared (see ``remediations.locks``).
 
     Raises:
         InputError: not a sandbox, unreadable state, or the same account already open.
+        ApplyError / SourceError: another rafix process holds the sandbox for too long.
     """
     from moto import mock_aws
 
@@ -343,11 +374,23 @@ def open_sandbox(directory: str | Path, regions: list[str] | None = None) -> San
     # Resolved, so that plans and snapshots name the sandbox the same way from any directory.
     folder = Path(directory).resolve()
     account_id = str(read_account_file(folder)["account_id"])
-    inventory, tags = load_state(folder)
     with _open_lock:
         if account_id in _open_accounts:
             raise InputError(f"{folder}: account {account_id} is already open in this process")
         _open_accounts.add(account_id)
+    try:
+        lock = acquire(folder / LOCK_FILE, what=f"the sandbox {folder}", shared=not exclusive)
+    except BaseException:
+        with _open_lock:
+            _open_accounts.discard(account_id)
+        raise
+    try:
+        inventory, tags = load_state(folder)
+    except BaseException:
+        lock.release()
+        with _open_lock:
+            _open_accounts.discard(account_id)
+        raise
     mock = mock_aws()
     mock.start()
     try:
@@ -364,8 +407,10 @@ def open_sandbox(directory: str | Path, regions: list[str] | None = None) -> San
         session.aws_managed_policy_arns = frozenset(
             arn for arn in inventory.policies if arn.startswith(AWS_POLICY_PREFIX)
         )
+        session.lock = lock
     except BaseException:
         mock.stop()
+        lock.release()
         with _open_lock:
             _open_accounts.discard(account_id)
         raise
