@@ -38,10 +38,12 @@ from remediations.sources.convert import (
     account_from_arn,
     anchor_from_api,
     crl_from_api,
+    group_from_api,
     policy_from_api,
     profile_from_api,
     role_from_api,
     subject_from_api,
+    user_from_api,
 )
 from remediations.textsafe import shown
 
@@ -431,6 +433,23 @@ class _Reader:
         self._check_truncated(path, top)
         if "RoleDetailList" in top:
             self._read_roles(path, self._list(path, top, "RoleDetailList"))
+        for key, convert_principal, store_name in (
+            ("UserDetailList", user_from_api, "users"),
+            ("GroupDetailList", group_from_api, "groups"),
+        ):
+            if key not in top:
+                continue
+            self.inventory.coverage.add("principals")
+            store: dict[str, Any] = getattr(self.inventory, store_name)
+            for index, item in enumerate(self._list(path, top, key)):
+                found: list[SourceWarning] = []
+                try:
+                    principal = convert_principal(item, found)
+                except ShapeError as exc:
+                    self.warn(path, f"{key}[{index}]: {exc}; skipped")
+                    continue
+                self._adopt(path, found)
+                store[principal.arn] = principal
         if "Policies" in top:
             for index, item in enumerate(self._list(path, top, "Policies")):
                 warnings: list[SourceWarning] = []
