@@ -108,6 +108,9 @@ class ProposalSet:
     changes: list[ProposedChange] = field(default_factory=list)
     needs_input: list[NeedsInput] = field(default_factory=list)
     not_fixable: list[NotFixable] = field(default_factory=list)
+    #: Resources whose change the user asked for knowing it adds findings (``--repair-broken``,
+    #: ``--set services=*``): what it adds is accepted, and said in its summary.
+    opted_in: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)

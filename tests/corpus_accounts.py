@@ -10,7 +10,8 @@ policies its description names attached to its roles (documents from moto's bund
 listed in ``Policies`` as ``get-account-authorization-details`` prints them). A repository with
 trusts but no profile gets one profile, as the AWS API fills it in (``profiles/001``).
 
-``write_account(name, folder)`` writes ``iam.json``, ``profiles.json``, ``anchors.json`` there:
+``write_account(name, folder)`` writes ``iam.json``, ``profiles.json``, ``anchors.json`` and
+an empty ``crls.json`` (the account has none) there:
 the ``--from-file`` formats, so ``rafix sandbox init DIR --from-file folder/*.json`` reads it.
 ``python -m tests.corpus_accounts OUT`` writes every account under ``OUT/<name>/``.
 """
@@ -194,7 +195,12 @@ def build(name: str) -> dict[str, Any]:
         "RoleDetailList": roles,
         "Policies": managed,
     }
-    return {"iam": iam, "profiles": {"profiles": profiles}, "anchors": {"trustAnchors": anchors}}
+    return {
+        "iam": iam,
+        "profiles": {"profiles": profiles},
+        "anchors": {"trustAnchors": anchors},
+        "crls": {"crls": []},
+    }
 
 
 def write_account(name: str, folder: Path) -> list[Path]:

@@ -300,16 +300,43 @@ def _distinct_anchors(a: TrustAnalysis, b: TrustAnalysis) -> bool:
     return pinned_only and no_wildcards and not (a.pinned_source_arns & b.pinned_source_arns)
 
 
+def _share_a_certificate(a: TrustAnalysis, b: TrustAnalysis, anchors: list[str]) -> bool:
+    """Whether some certificate can assume both roles. Subject patterns overlap only when they
+    can match a common value (IAM wildcard intersection); the certificates tried are the
+    values both policies name, each common match of their patterns, and fresh values (the
+    witness search of the patch prover). Undecided (too many to try): they may overlap."""
+    if not (a.subject_wildcards or b.subject_wildcards):
+        return True  # concrete pins that are not disjoint: a shared value exists
+    from remediations.iam.wildcard import common_match
+    from remediations.trust.witness import witness_space, witnesses
+
+    common: dict[str, list[str]] = {}
+    for key_a, pattern_a in a.subject_wildcards:
+        for key_b, pattern_b in b.subject_wildcards:
+            if key_a != key_b or "/" not in key_a or "${" in pattern_a + pattern_b:
+                continue
+            found = common_match(pattern_a, pattern_b)
+            if found is True:
+                return True
+            if isinstance(found, str):
+                common.setdefault(key_a, []).append(found)
+    if witness_space(a, b, common, anchors) is None:
+        return True
+    return any(a.admits(cert) and b.admits(cert) for cert in witnesses(a, b, common, anchors))
+
+
 @check("RA-PROFILE-ROLE-FANOUT-WITHOUT-BINDING")
 def role_fanout(ctx: ScanContext) -> Iterator[Finding]:
     for profile in _enabled(ctx):
         usable = [(r, a) for r, a in _listed_roles(ctx, profile) if a.usable]
         if len(usable) < 2:
             continue
+        anchors = list(ctx.inventory.trust_anchors)
         pairs = [
             (ra.arn, rb.arn)
             for (ra, a), (rb, b) in combinations(usable, 2)
             if not (_distinct_subjects(a, b) or _distinct_anchors(a, b))
+            and _share_a_certificate(a, b, anchors)
         ]
         if pairs:
             arns = sorted({arn for pair in pairs for arn in pair})

@@ -170,3 +170,61 @@ def has_wildcard(pattern: str) -> bool:
     """True when the pattern (after removing ``${*}``/``${?}`` escapes) has ``*`` or ``?``."""
     stripped = pattern.replace("${*}", "").replace("${?}", "")
     return "*" in stripped or "?" in stripped
+
+
+#: Longer patterns are not intersected (:func:`common_match` answers "unknown").
+MAX_INTERSECTED = 2048
+
+
+def common_match(a: str, b: str, *, ignore_case: bool = False) -> str | bool | None:
+    """A string both IAM wildcard patterns match, None when no string does, or True when the
+    patterns are too long to decide (callers treat that as "they may overlap").
+
+    A dynamic program over (position in ``a``, position in ``b``), linear in the product of the
+    lengths: a ``*`` either matches nothing more or absorbs the other pattern's next character
+    (any common string can be built so, one star at a time); two fixed characters must agree
+    (``?`` agrees with anything). Each state is decided once, so nothing is retried.
+    """
+    if len(a) + len(b) > MAX_INTERSECTED:
+        return True
+    if ignore_case:
+        a, b = fold_case(a), fold_case(b)
+    n, m = len(a), len(b)
+    # done[i][j]: the suffix pair (a[i:], b[j:]) has a common match; filled backwards.
+    done = [[False] * (m + 1) for _ in range(n + 1)]
+    step: list[list[tuple[int, int, str] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
+    done[n][m] = True
+    for i in range(n, -1, -1):
+        for j in range(m, -1, -1):
+            if i == n and j == m:
+                continue
+            x = a[i] if i < n else None
+            y = b[j] if j < m else None
+            options: list[tuple[int, int, str]] = []
+            if x == "*":
+                options.append((i + 1, j, ""))
+                if y is not None and y != "*":
+                    options.append((i, j + 1, "r" if y == "?" else y))
+            if y == "*":
+                options.append((i, j + 1, ""))
+                if x is not None and x != "*":
+                    options.append((i + 1, j, "r" if x == "?" else x))
+            fixed = x is not None and y is not None and x != "*" and y != "*"
+            if fixed and (x == "?" or y == "?" or x == y):
+                char = "r" if x == y == "?" else (y if x == "?" else x)
+                options.append((i + 1, j + 1, str(char)))
+            for ni, nj, char in options:
+                if done[ni][nj]:
+                    done[i][j] = True
+                    step[i][j] = (ni, nj, char)
+                    break
+    if not done[0][0]:
+        return None
+    out: list[str] = []
+    i = j = 0
+    while (i, j) != (n, m):
+        link = step[i][j]
+        assert link is not None
+        i, j, char = link
+        out.append(char)
+    return "".join(out)

@@ -47,6 +47,9 @@ class CertificateInfo:
     self_signed: bool
     #: basicConstraints CA flag; None when the extension is absent.
     is_ca: bool | None
+    #: basicConstraints pathLenConstraint (0: it issues no CA, only end entities); None when
+    #: unlimited or absent.
+    path_length: int | None = None
 
     def rdn(self, name: str) -> str | None:
         """The first subject value of an RDN (``CN``, ``OU``...), or None."""
@@ -115,16 +118,20 @@ def _signature_hash(cert: Certificate) -> str | None:
     return algorithm.name if algorithm is not None else None
 
 
-def _is_ca(cert: Certificate) -> bool | None:
+def _basic_constraints(cert: Certificate) -> tuple[bool | None, int | None]:
     from cryptography import x509
 
     try:
         ext = cert.extensions.get_extension_for_class(x509.BasicConstraints)
     except x509.ExtensionNotFound:
-        return None
+        return None, None
     except ValueError:  # a malformed extension
-        return None
-    return ext.value.ca
+        return None, None
+    return ext.value.ca, ext.value.path_length
+
+
+def _is_ca(cert: Certificate) -> bool | None:
+    return _basic_constraints(cert)[0]
 
 
 def _self_signed(cert: Certificate) -> bool:
@@ -152,6 +159,7 @@ def _certificate_info(cert: Certificate, der: bytes) -> CertificateInfo:
         signature_hash=_signature_hash(cert),
         self_signed=_self_signed(cert),
         is_ca=_is_ca(cert),
+        path_length=_basic_constraints(cert)[1],
     )
 
 

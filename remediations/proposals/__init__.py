@@ -38,10 +38,11 @@ from remediations.catalog import CATALOG, FixKind
 from remediations.findings import RESOURCE_TYPES, Finding
 from remediations.model import Inventory
 from remediations.proposals.anchors import _propose_anchor, _propose_crl
+from remediations.proposals.converge import withdraw_diverging
 from remediations.proposals.job import ProfileIndex, _Job
 from remediations.proposals.profiles import ADMIN_POLICY_SUFFIX, _propose_profile
 from remediations.proposals.results import NeedsInput, NotFixable, ProposalSet, ProposedChange
-from remediations.proposals.roles import propose_role
+from remediations.proposals.roles import REPAIR_IDS, propose_role
 from remediations.proposals.safety import assume_role_view, prove_safe
 from remediations.proposals.splits import (
     SPLIT_CREATE_PHASE,
@@ -106,7 +107,14 @@ def fix_method(finding_id: str) -> str:
         reason = (entry.fix_reason if entry else "") or "rafix has no automatic fix for it"
         return f"Not automatic: {reason}."
     kind = entry.resource
-    return f"Automatic (`rafix plan`, then `rafix apply`, phase 1): {_AUTOMATIC_BY_KIND[kind]}."
+    text = f"Automatic (`rafix plan`, then `rafix apply`, phase 1): {_AUTOMATIC_BY_KIND[kind]}."
+    if finding_id in REPAIR_IDS:
+        text += (
+            " When no certificate can use the role today (it is broken), the repair gives "
+            "access where there was none: only with `rafix plan --repair-broken`, and the change "
+            "says which certificates gain access."
+        )
+    return text
 
 
 def propose(
@@ -158,6 +166,8 @@ def propose(
         builder(_Job(inventory, settings, values, kind, arn, group, result, index, repair_broken))
     # After the one-resource fixes: a split builds on their phase-1 states.
     _propose_splits(inventory, settings, splits, result, index)
+    # The proof that a plain apply adds no finding: a fix that would is withdrawn, said so.
+    withdraw_diverging(inventory, settings, result)
     return result
 
 

@@ -108,14 +108,28 @@ def new_findings(
 
 
 def coherence_problems(changes: Iterable[ProposedChange]) -> list[str]:
-    """Pairs of changes of one phase that work against each other: a role repaired (its
-    trust changed) and removed from a profile in the same phase."""
+    """Changes of one phase that work against each other: two changes of one resource (one
+    narrowing what the other widens), or a role whose trust is changed so that Roles Anywhere
+    can still use it while the same phase removes it from a profile."""
+    from remediations.trust import analyze_trust
+
     problems: list[str] = []
     by_phase: dict[int, list[ProposedChange]] = {}
     for change in changes:
         by_phase.setdefault(change.phase, []).append(change)
     for phase, group in sorted(by_phase.items()):
-        repaired = {c.resource_arn for c in group if c.resource_type == "role"}
+        seen: set[str] = set()
+        for change in group:
+            if change.resource_arn in seen:
+                problems.append(f"phase {phase}: two changes of {change.resource_arn}")
+            seen.add(change.resource_arn)
+        repaired = {
+            c.resource_arn
+            for c in group
+            if c.resource_type == "role"
+            and isinstance((c.after or {}).get("trustPolicy"), dict)
+            and analyze_trust((c.after or {})["trustPolicy"]).trusts_ra
+        }
         for change in group:
             if change.resource_type != "profile" or change.before is None or change.after is None:
                 continue
@@ -126,3 +140,79 @@ def coherence_problems(changes: Iterable[ProposedChange]) -> list[str]:
                     f"{change.resource_arn} by the same plan"
                 )
     return problems
+
+
+def _neighbourhood(inventory: Inventory, changes: list[ProposedChange]) -> Inventory:
+    """The part of the account the changes can bear on: the changed roles and profiles, the
+    profiles that list those roles and the roles those profiles list, with every trust anchor,
+    CRL, subject and managed policy (so each check sees what it sees on the whole account)."""
+    roles = {c.resource_arn for c in changes if c.resource_type == "role"}
+    profiles = {c.resource_arn for c in changes if c.resource_type == "profile"}
+    profiles |= {arn for arn, p in inventory.profiles.items() if roles & set(p.role_arns)}
+    for arn in profiles:
+        profile = inventory.profiles.get(arn)
+        if profile is not None:
+            roles |= set(profile.role_arns)
+    part = copy.copy(inventory)
+    part.roles = {arn: r for arn, r in inventory.roles.items() if arn in roles}
+    part.profiles = {arn: p for arn, p in inventory.profiles.items() if arn in profiles}
+    return part
+
+
+def withdraw_diverging(inventory: Inventory, settings: Settings, result: Any) -> None:
+    """Withdraw every phase-1 change after which the scan would report a finding it did not
+    report before (a plain apply never adds a finding), with the reason in ``not_fixable``.
+
+    The fixes are built not to do that; this is the proof, run on the part of the account the
+    changes touch. A change that adds a finding on its own is withdrawn; when only their
+    combination does, all of them are. A split (phases 2-3) that builds on a withdrawn change
+    is withdrawn too.
+    """
+    from remediations.checks.run import run_checks
+    from remediations.plan import NotFixable
+
+    chosen = [c for c in result.changes if c.phase == 1 and c.resource_arn in result.opted_in]
+    phase_one = [c for c in result.changes if c.phase == 1 and c not in chosen]
+    if not phase_one:
+        return
+    part = _neighbourhood(inventory, phase_one + chosen)
+    # What the changes the user opted into add is accepted: the others are judged after them.
+    part = inventory_after(part, chosen)
+    before = {(f.id, f.resource_arn) for f in run_checks(part, settings)}
+
+    def added(changes: list[ProposedChange]) -> list[Finding]:
+        after = run_checks(inventory_after(part, changes), settings)
+        return [f for f in after if (f.id, f.resource_arn) not in before]
+
+    new = added(phase_one)
+    if not new:
+        return
+    culprits = [c for c in phase_one if added([c])] or phase_one
+    withdrawn = {c.resource_arn for c in culprits}
+    for change in culprits:
+        caused = added([change]) or new
+        said = "; ".join(f"{f.id} on {f.resource_arn}" for f in caused[:3])
+        for finding_id in change.finding_ids:
+            result.not_fixable.append(
+                NotFixable(
+                    finding_id,
+                    change.resource_arn,
+                    f"Withdrawn: after this fix ({change.summary}) the scan would report "
+                    f"{said}. Fix that first (or plan with other values), then plan again.",
+                )
+            )
+    later = [c for c in result.changes if c.phase > 1 and c.resource_arn in withdrawn]
+    if later:
+        splits = [c for c in result.changes if c.phase > 1]
+        for change in splits:
+            for finding_id in change.finding_ids:
+                result.not_fixable.append(
+                    NotFixable(
+                        finding_id,
+                        change.resource_arn,
+                        "Withdrawn: this split builds on a phase-1 fix that was withdrawn; "
+                        "plan again once that is fixed.",
+                    )
+                )
+        culprits += splits
+    result.changes = [c for c in result.changes if c not in culprits]

@@ -8,7 +8,9 @@ import re
 from typing import Any
 
 from remediations.errors import PolicyError
+from remediations.iam.managed_policies import resolve_policy
 from remediations.iam.policy import as_list
+from remediations.iam.wildcard import has_wildcard, wildcard_match
 from remediations.model import Inventory, Profile
 from remediations.proposals.job import _Job
 from remediations.proposals.render import (
@@ -107,7 +109,32 @@ def _fix_session_policy(
         isinstance(current, dict) and "RA-PROFILE-PERMISSIVE-SESSION-POLICY" not in ids
     )
     allow = None if keeps_allow else _allowed_actions(job, profile, values)
-    template = render_document("session_policy_guardrails.json.j2", allow_actions=allow)
+    extra: list[dict[str, Any]] = []
+    notes: list[str] = []
+    if allow is not None and allow != ["*"] and values.get_list("services") is None:
+        extra, notes = _identity_grants(job, profile, managed)
+        if not allow:
+            if not extra:
+                raise InputNeeded(
+                    "services",
+                    f"Which AWS services does the workload of profile {profile.name} use? "
+                    "(its roles grant only identity and control-plane actions, which a session "
+                    "policy does not allow wholesale)",
+                )
+            allow = None
+    kept = extra + (
+        [s for s in as_list(current.get("Statement")) if isinstance(s, dict)]
+        if keeps_allow and isinstance(current, dict)
+        else []
+    )
+    denies = _identity_denies(kept)
+    template = render_document(
+        "session_policy_guardrails.json.j2",
+        allow_actions=allow,
+        extra_allows=extra,
+        identity_denies=denies,
+    )
+    summary += notes
     if isinstance(current, dict) and "RA-PROFILE-PERMISSIVE-SESSION-POLICY" not in ids:
         merged = copy.deepcopy(current)
         present = {s.get("Sid") for s in as_list(merged.get("Statement")) if isinstance(s, dict)}
@@ -122,11 +149,151 @@ def _fix_session_policy(
     else:
         after["sessionPolicy"] = template
         scope = ", ".join(allow) if allow else "the managed session policies"
+        if extra:
+            scope += " and the roles' own grants of " + ", ".join(
+                dict.fromkeys(str(a) for s in extra for a in as_list(s["Action"]))
+            )
+        denied = "iam:*, the control plane" if "iam:*" in denies else "the control plane"
         summary.append(
-            f"sets a guardrail session policy (allows {scope}; denies iam:*, the "
-            "control plane and destructive actions)"
+            f"sets a guardrail session policy (allows {scope}; denies {denied} and "
+            "destructive actions)"
         )
+    _check_converges(job, profile, after, ids)
     return summary
+
+
+#: Services whose ``svc:*`` a session policy must never allow (identity and control plane):
+#: the roles' exact grants of them are copied instead.
+_IDENTITY_SERVICES = frozenset({"iam", "sts", "rolesanywhere", "organizations", "account"})
+#: The guardrail's identity and control-plane denies (session_policy_guardrails.json.j2).
+_IDENTITY_DENIES = (
+    "iam:*",
+    "rolesanywhere:*",
+    "organizations:*",
+    "account:*",
+    "sts:AssumeRoleWithSAML",
+    "sts:AssumeRoleWithWebIdentity",
+)
+
+
+def _identity_grants(
+    job: _Job, profile: Profile, managed: list[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The listed roles' Allow statements for identity and control-plane actions, copied
+    exactly (actions, resources, condition), so that the session keeps what the roles grant
+    on purpose (``iam:CreateServiceLinkedRole`` for ECR replication, ``sts:AssumeRole`` on
+    ``cdk-*``), minus any grant that would make the session policy permissive or cost it the
+    ``iam:*`` guardrail: those are cut, and said so."""
+    from remediations.iam.session_policies import analyze_session_policies
+
+    grants: list[dict[str, Any]] = []
+    for statement in _role_allow_statements(job.inventory, profile.role_arns):
+        actions = [
+            str(a)
+            for a in as_list(statement.get("Action"))
+            if str(a).split(":", 1)[0].lower() in _IDENTITY_SERVICES
+        ]
+        if not actions:
+            continue
+        grant: dict[str, Any] = {
+            "Sid": f"AllowRoleGrant{len(grants) + 1}",
+            "Effect": "Allow",
+            "Action": actions,
+            "Resource": statement.get("Resource", "*"),
+        }
+        if isinstance(statement.get("Condition"), dict):
+            grant["Condition"] = copy.deepcopy(statement["Condition"])
+        if any(_same_grant(grant, g) for g in grants):
+            continue
+        grants.append(grant)
+    kept: list[dict[str, Any]] = []
+    cut: list[str] = []
+    for grant in grants:
+        trial = {"Version": "2012-10-17", "Statement": [grant]}
+        analysis = analyze_session_policies(profile.arn, trial, managed, job.inventory.policies)
+        if analysis.dangerous_allowed or "iam:*" in analysis.missing_denies:
+            cut += [str(a) for a in as_list(grant["Action"])]
+            continue
+        grant["Sid"] = f"AllowRoleGrant{len(kept) + 1}"
+        kept.append(grant)
+    notes = []
+    if cut:
+        notes.append(
+            "does not allow " + ", ".join(dict.fromkeys(cut)) + " although a listed role "
+            "grants it: a session policy that allows it is permissive or cannot deny iam:* "
+            "(give that power to a dedicated role, or allow it with --set services=...)"
+        )
+    return kept, notes
+
+
+def _same_grant(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return {k: v for k, v in a.items() if k != "Sid"} == {k: v for k, v in b.items() if k != "Sid"}
+
+
+def _identity_denies(allows: list[dict[str, Any]]) -> list[str]:
+    """The identity and control-plane denies that deny none of the exact actions the Allow
+    statements name (an Allow entirely under a Deny is a contradiction, and a silent cut)."""
+    named = [
+        str(a)
+        for s in allows
+        if s.get("Effect") == "Allow"
+        for a in as_list(s.get("Action"))
+        if not has_wildcard(str(a))
+    ]
+    return [
+        d
+        for d in _IDENTITY_DENIES
+        if not any(wildcard_match(d, a, ignore_case=True) for a in named)
+    ]
+
+
+def _role_allow_statements(inventory: Inventory, role_arns: list[str]) -> list[dict[str, Any]]:
+    """The Allow statements (with ``Action``) of the listed roles' identity policies."""
+    out: list[dict[str, Any]] = []
+    for arn in role_arns:
+        role = inventory.roles.get(arn)
+        if role is None:
+            continue
+        docs = [doc for _, doc in role.inline_policies]
+        docs += [resolve_policy(p, inventory.policies) for p in role.attached_policy_arns]
+        for doc in docs:
+            if not isinstance(doc, dict):
+                continue
+            for statement in as_list(doc.get("Statement")):
+                if (
+                    isinstance(statement, dict)
+                    and statement.get("Effect") == "Allow"
+                    and "Action" in statement
+                ):
+                    out.append(statement)
+    return out
+
+
+def _check_converges(job: _Job, profile: Profile, after: dict[str, Any], ids: set[str]) -> None:
+    """The proposed session policies must not be what the scan reports (a fix that does not
+    end its finding, or adds one): refuse rather than propose it."""
+    from remediations.iam.session_policies import analyze_session_policies
+
+    analysis = analyze_session_policies(
+        profile.arn, after.get("sessionPolicy"), after["managedPolicyArns"], job.inventory.policies
+    )
+    if analysis.dangerous_allowed and values_allow_all(job, profile) is False:
+        raise FixRefused(
+            "the session policy rafix can build still allows "
+            + ", ".join(analysis.dangerous_allowed)
+            + " (RA-PROFILE-PERMISSIVE-SESSION-POLICY); give the services with --set services=..."
+        )
+    if analysis.keeps_allow and analysis.complete and analysis.missing_denies:
+        raise FixRefused(
+            "the session policy rafix can build would still not deny "
+            + ", ".join(analysis.missing_denies)
+            + " (RA-PROFILE-NO-GUARDRAIL-DENIES)"
+        )
+
+
+def values_allow_all(job: _Job, profile: Profile) -> bool:
+    """``--set services=*`` was given for the profile (an explicit, reported choice)."""
+    return job.values(profile.name).get_list("services") == ["*"]
 
 
 def _allowed_actions(job: _Job, profile: Profile, values: _Values) -> list[str]:
@@ -138,15 +305,25 @@ def _allowed_actions(job: _Job, profile: Profile, values: _Values) -> list[str]:
     """
     services = values.get_list("services")
     if services == ["*"]:
+        job.result.opted_in.add(profile.arn)
         return ["*"]
     for service in services or []:
         if not _SERVICE.match(service):
             raise FixRefused(f"{service!r} is not a service prefix such as s3 or sqs")
+        if service in _IDENTITY_SERVICES:
+            raise FixRefused(
+                f"{service}:* in a session policy is what RA-PROFILE-PERMISSIVE-SESSION-POLICY "
+                f"reports; leave {service} out of --set services (the roles' own {service} "
+                "grants are kept exactly when rafix reads them from the roles)"
+            )
     if services:
         return [f"{s}:*" for s in services]
     seen = _role_services(job.inventory, profile.role_arns)
-    if seen:
-        return [f"{s}:*" for s in seen]
+    if seen is not None:
+        # Identity and control-plane services are allowed by their exact grants instead.
+        plain = [s for s in seen if s not in _IDENTITY_SERVICES]
+        if plain or len(plain) != len(seen):
+            return [f"{s}:*" for s in plain]
     raise InputNeeded(
         "services",
         f"Which AWS services does the workload of profile {profile.name} use? (comma list of "
@@ -216,7 +393,12 @@ def _fix_session_name(
     if not after["acceptRoleSessionName"]:
         return []
     after["acceptRoleSessionName"] = False
-    return ["sets acceptRoleSessionName false (sessions are named by certificate serial)"]
+    return [
+        "sets acceptRoleSessionName false (sessions are named by certificate serial); "
+        "WARNING: Roles Anywhere then refuses clients that send a session name (the AWS "
+        "signing helper's --role-session-name, roleSessionName in CreateSession): remove it "
+        "from their configuration before applying"
+    ]
 
 
 def _fix_role_arns(

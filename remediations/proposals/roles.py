@@ -13,9 +13,7 @@ from remediations.proposals.job import _Job
 from remediations.proposals.render import check_document
 from remediations.proposals.results import FixRefused, InputNeeded
 from remediations.proposals.trust_patches import TrustPatcher, patch_role
-from remediations.trust import (
-    analyze_trust,
-)
+from remediations.trust import absent_keys, analyze_trust
 
 #: The findings whose fix repairs a role that no certificate can use (when the role is broken).
 REPAIR_IDS = frozenset(
@@ -43,8 +41,19 @@ def broken_reason(role: Role, inventory: Any) -> str | None:
         return None
     if not analysis.usable:
         why = []
+        absent = absent_keys(analysis.conditions)
+        if absent:
+            why.append(
+                f"its conditions use {', '.join(absent)}, which a Roles Anywhere request never "
+                "carries: with no value, no positive condition on it matches"
+            )
         missing = [a for a in REQUIRED_ACTIONS if a not in analysis.allowed_actions]
-        if missing and not analysis.ip_conditions and not analysis.legacy_version_with_variables:
+        if (
+            missing
+            and not absent
+            and not analysis.ip_conditions
+            and not analysis.legacy_version_with_variables
+        ):
             why.append(f"it does not allow {', '.join(missing)}")
         if analysis.ip_conditions:
             why.append("an aws:SourceIp-style condition never matches (the caller is the service)")
@@ -93,6 +102,8 @@ def propose_repair(job: _Job, role: Role, broken: str) -> None:
         patcher.repair()
         repaired = copy.deepcopy(patcher.document())
         check_document(repaired, "trust")
+        if not analyze_trust(repaired).usable:
+            raise FixRefused("what its author meant cannot be read from it; rewrite it by hand")
     except InputNeeded as exc:
         job.need(exc, job.ids)
         return
@@ -136,6 +147,7 @@ def propose_repair(job: _Job, role: Role, broken: str) -> None:
                     f"repairs a broken role ({broken}): gives access to {who_after}"
                 )
     job.emit(summary, {"trustPolicy": after}, fixed)
+    job.result.opted_in.add(role.arn)
 
 
 def _findings_once_usable(job: _Job, role: Role) -> list[Finding]:

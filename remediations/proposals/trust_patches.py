@@ -12,7 +12,7 @@ from typing import Any
 from remediations.errors import PolicyError
 from remediations.iam.evaluator import compile_policy, has_wildcard, wildcard_match
 from remediations.iam.policy import as_list
-from remediations.iam.x509 import parse_certificate_bundle
+from remediations.iam.x509 import issuing_ca_cns, parse_certificate_bundle
 from remediations.model import REQUIRED_ACTIONS, Role
 from remediations.proposals.job import _Job
 from remediations.proposals.render import check_document, render
@@ -409,10 +409,13 @@ class TrustPatcher(TrustEdit):
                 parse_certificate_bundle(anchor.certificate_pem) if anchor.certificate_pem else None
             )
             cns = [c.rdn("CN") for c in bundle.certificates] if bundle else []
-            if not cns or not all(cns):
+            if not cns or not all(cns) or anchor.certificate_pem is None:
                 names = []
                 break
-            names += [cn for cn in cns if cn and cn not in names]
+            # Minimal: only the CAs that issue workload certificates (a root that issued an
+            # intermediate of the same bundle is not one of them).
+            issuing = issuing_ca_cns(anchor.certificate_pem) or [cn for cn in cns if cn]
+            names += [cn for cn in issuing if cn not in names]
         if not names:
             raise InputNeeded(
                 "issuer_cn",
@@ -432,8 +435,23 @@ class TrustPatcher(TrustEdit):
                 raise FixRefused(f"the issuer CN {name[:60]!r} {problem}")
         value: str | list[str] = names[0] if len(names) == 1 else names
         for index in targets:
+            # An issuer CN pattern gives way to the exact pin (the prover checks it narrows):
+            # left beside it, the scan would still report the pattern.
+            replaced = [
+                (operator, key, values)
+                for operator, key, values in list(self.clauses(index))
+                if key.lower() == "aws:principaltag/x509issuer/cn"
+                and all(has_wildcard(v) for v in values)
+                and operator.split(":")[-1] in POSITIVE_OPERATORS
+            ]
+            for operator, key, _ in replaced:
+                self.remove(index, operator, key)
             self.add(index, render("trust_conditions_issuer.json.j2", issuer_cn=value))
-            self.summary.append(f"pins the issuer CN {', '.join(names)} in statement {index + 1}")
+            patterns = ", ".join(v for _, _, values in replaced for v in values)
+            self.summary.append(
+                f"pins the issuer CN {', '.join(names)} in statement {index + 1}"
+                + (f" (instead of the pattern {patterns})" if patterns else "")
+            )
         self.intended["x509issuer/cn"] = names
 
 

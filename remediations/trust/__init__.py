@@ -31,8 +31,10 @@ from remediations.trust.facts import (
 from remediations.trust.keys import (
     CERTIFICATE_CATEGORIES,
     SUBJECT_CATEGORIES,
+    absent_keys,
     canonical_subject_key,
     key_category,
+    request_may_carry,
 )
 
 __all__ = [
@@ -42,9 +44,11 @@ __all__ = [
     "CertificateContext",
     "ConditionUse",
     "TrustAnalysis",
+    "absent_keys",
     "analyze_trust",
     "canonical_subject_key",
     "certificate_request_context",
     "key_category",
     "plainly_not_ra",
+    "request_may_carry",
 ]

@@ -3,6 +3,11 @@ issuer, SAN, source identity, trust anchor) or other category a key belongs to."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
+from remediations.iam.conditions import variable_keys
+
 # --- key classification ------------------------------------------------------------------------
 
 IP_KEYS = frozenset({"aws:sourceip", "aws:vpcsourceip", "aws:sourcevpc", "aws:sourcevpce"})
@@ -15,6 +20,29 @@ CERTIFICATE_CATEGORIES = frozenset({"subject", "issuer", "san", "source_identity
 ALWAYS_PRESENT = frozenset(
     {"aws:sourcearn", "aws:sourceaccount", "sts:sourceidentity", "sts:rolesessionname"}
 )
+
+
+#: Condition-key prefixes a Roles Anywhere CreateSession request can carry: global ``aws:``
+#: keys and ``sts:`` keys. Any other key (another service's, or no valid key at all such as
+#: ``${a}``) has no value in the request: IAM then matches no positive operator and every
+#: negated one, and a ``${...}`` of it resolves to nothing, so the statement does not take
+#: effect (IAM User Guide, "Policy variables with no value").
+_REQUEST_KEY_PREFIXES = ("aws:", "sts:")
+
+
+def request_may_carry(key: str) -> bool:
+    """Whether a CreateSession request can hold a value for this (lower-case) key."""
+    return key.startswith(_REQUEST_KEY_PREFIXES)
+
+
+def absent_keys(conditions: Iterable[Any]) -> list[str]:
+    """Condition keys and ``${...}`` variables of condition uses (``ConditionUse``: ``key``,
+    ``values``) that no CreateSession request carries (see :func:`request_may_carry`)."""
+    out: list[str] = []
+    for use in conditions:
+        refs = [use.key, *(k for v in use.values for k in variable_keys(v))]
+        out += [r for r in refs if not request_may_carry(r.lower()) and r not in out]
+    return out
 
 
 def key_category(key: str) -> str:

@@ -32,7 +32,12 @@ from remediations.iam.evaluator import (
     variable_keys,
 )
 from remediations.trust.facts import RA_PRINCIPAL, CertificateContext, TrustAnalysis
-from remediations.trust.keys import ALWAYS_PRESENT, IP_KEYS, certificate_dimension
+from remediations.trust.keys import (
+    ALWAYS_PRESENT,
+    IP_KEYS,
+    certificate_dimension,
+    request_may_carry,
+)
 
 #: A value no policy names (the fresh candidate of a key).
 FRESH = "rafix-unnamed-value"
@@ -112,6 +117,8 @@ class Search:
     def _domain(self, key: str, values: list[str]) -> list[Candidate]:
         if key in IP_KEYS:
             # The caller is the Roles Anywhere service, never the workload: no usable IP.
+            return [None]
+        if not request_may_carry(key):
             return [None]
         # Fresh first: a witness that names nothing also answers the "open" questions.
         domain: list[Candidate] = [BOUND] if key in self._var_keys else []
@@ -358,6 +365,21 @@ def _anchor_classes(
 
 
 _ANCHOR_KEYS = frozenset({"aws:sourcearn", "aws:sourceaccount"})
+
+
+def witness_space(
+    original: TrustAnalysis,
+    patched: TrustAnalysis,
+    intended: dict[str, list[str]],
+    anchors: Iterable[str] = (),
+) -> int | None:
+    """How many witnesses :func:`witnesses` tries when it tries them all; None when it would
+    only sample them (so "none of them" proves nothing)."""
+    dims = _dimensions((original, patched), intended, anchors)
+    total = 1
+    for values in dims.values():
+        total *= len(values)
+    return total if total <= MAX_WITNESSES else None
 
 
 def witnesses(

@@ -3,6 +3,8 @@ finding, broken roles are repaired only when asked, a sandbox copy plans like it
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -125,7 +127,9 @@ def test_the_old_contradiction_is_named_by_coherence_problems() -> None:
     _, role, profile = account(trust("sts:AssumeRole"))
     before_profile = {"roleArns": [role]}
     changes = [
-        ProposedChange(role, "role", "global", [], "repair", "", {"trustPolicy": {}}, {}),
+        ProposedChange(
+            role, "role", "global", [], "repair", "", {"trustPolicy": {}}, {"trustPolicy": trust()}
+        ),
         ProposedChange(
             profile, "profile", REGION, [], "drop", "", before_profile, {"roleArns": []}
         ),
@@ -215,3 +219,289 @@ def test_plan_repair_broken_is_a_cli_flag_and_recorded_in_the_plan_file(
     assert (first.repair_broken, second.repair_broken) == (False, True)
     assert all(c.resource_arn != role for c in first.changes)
     assert any(c.resource_arn == role for c in second.changes)
+
+
+# --- session policies that end their finding ------------------------------------------------
+
+ECR_REPLICATION = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": ["ecr:*"], "Resource": "*"},
+        {
+            "Effect": "Allow",
+            "Action": "iam:CreateServiceLinkedRole",
+            "Resource": "*",
+            "Condition": {"StringLike": {"iam:AWSServiceName": "replication.ecr.amazonaws.com"}},
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Resource": f"arn:aws:iam::{ACCOUNT}:role/cdk-*",
+        },
+    ],
+}
+
+
+def _unscoped(policy: dict[str, Any]) -> tuple[Inventory, str, str]:
+    inv, role, profile = account(trust())
+    inv.roles[role].inline_policies = [("work", policy)]
+    inv.profiles[profile].session_policy = None
+    inv.profiles[profile].session_policy_text = None
+    return inv, role, profile
+
+
+def _contradictions(document: dict[str, Any]) -> list[str]:
+    """Allow actions an unconditioned Deny of the same document covers entirely."""
+    from remediations.iam.policy import as_list
+    from remediations.iam.wildcard import has_wildcard, wildcard_match
+
+    statements = [s for s in as_list(document.get("Statement")) if isinstance(s, dict)]
+    denies = [
+        str(a)
+        for s in statements
+        if s.get("Effect") == "Deny" and "Condition" not in s
+        for a in as_list(s.get("Action"))
+    ]
+    out = []
+    for statement in statements:
+        if statement.get("Effect") != "Allow":
+            continue
+        for action in map(str, as_list(statement.get("Action"))):
+            for deny in denies:
+                covered = (
+                    wildcard_match(deny, action, ignore_case=True)
+                    if not has_wildcard(action)
+                    else deny == "*"
+                    or (
+                        deny.endswith("*")
+                        and not has_wildcard(deny[:-1])
+                        and action.lower().startswith(deny[:-1].lower())
+                    )
+                )
+                if covered:
+                    out.append(f"{action} under Deny {deny}")
+    return out
+
+
+def test_the_session_policy_keeps_exact_identity_grants_and_never_allows_sts_or_iam_wholesale() -> (
+    None
+):
+    from remediations.iam.session_policies import analyze_session_policies
+
+    inv, _, profile = _unscoped(ECR_REPLICATION)
+    before = run_checks(inv, Settings())
+    result = propose(inv, before, Settings())
+    (change,) = [c for c in result.changes if c.resource_arn == profile]
+    policy = change.after["sessionPolicy"]
+    allowed = [a for s in policy["Statement"] if s["Effect"] == "Allow" for a in s["Action"]]
+    assert "ecr:*" in allowed and "iam:CreateServiceLinkedRole" in allowed
+    assert not {"iam:*", "sts:*", "*"} & set(allowed)
+    assert _contradictions(policy) == []
+    analysis = analyze_session_policies(profile, policy, [], inv.policies)
+    assert analysis.dangerous_allowed == () and analysis.missing_denies == ()
+    after = run_checks(inventory_after(inv, result.changes), Settings())
+    added = {(f.id, f.resource_arn) for f in after} - {(f.id, f.resource_arn) for f in before}
+    assert added == set()
+    assert not [f for f in after if f.resource_arn == profile and f.id in change.finding_ids]
+
+
+def test_a_grant_that_would_make_the_session_permissive_is_cut_and_said_so() -> None:
+    wide = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetObject", "sts:*"], "Resource": "*"},
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"},
+        ],
+    }
+    inv, _, profile = _unscoped(wide)
+    result = propose(inv, run_checks(inv, Settings()), Settings())
+    (change,) = [c for c in result.changes if c.resource_arn == profile]
+    assert "does not allow sts:*, iam:PassRole although a listed role grants it" in change.summary
+    policy = change.after["sessionPolicy"]
+    assert _contradictions(policy) == []
+    assert run_checks(inventory_after(inv, result.changes), Settings()) == [
+        f for f in run_checks(inv, Settings()) if f.resource_arn != profile
+    ]
+
+
+def test_services_may_not_name_an_identity_service() -> None:
+    inv, _, profile = _unscoped(ECR_REPLICATION)
+    result = propose(inv, run_checks(inv, Settings()), Settings(), {"services": "s3,iam"})
+    assert all(c.resource_arn != profile for c in result.changes)
+    (refusal,) = [n for n in result.not_fixable if n.resource_arn == profile]
+    assert "iam:*" in refusal.reason
+
+
+def test_accept_role_session_name_off_warns_that_clients_sending_one_are_refused() -> None:
+    inv, _, profile = account(trust())
+    inv.profiles[profile].accept_role_session_name = True
+    result = propose(inv, run_checks(inv, Settings()), Settings())
+    (change,) = [c for c in result.changes if c.resource_arn == profile]
+    assert "--role-session-name" in change.summary and "refuses" in change.summary
+
+
+def test_the_issuer_pin_names_only_the_issuing_ca_not_the_root_above_it() -> None:
+    from tests.pki import make_ca
+
+    root = make_ca("Example Root CA 2026")
+    issuing = make_ca("Example Issuing CA 07", issuer=root)
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": RA,
+                "Action": ACTIONS,
+                "Condition": {
+                    "StringEquals": {"aws:PrincipalTag/x509Subject/CN": "payroll-batch"},
+                    "ArnEquals": {"aws:SourceArn": ANCHOR},
+                },
+            }
+        ],
+    }
+    inv, role, _ = account(document)
+    inv.trust_anchors[ANCHOR].certificate_pem = issuing.pem + root.pem
+    inv.trust_anchors[ANCHOR].source_type = "CERTIFICATE_BUNDLE"
+    result = propose(inv, run_checks(inv, Settings()), Settings())
+    (change,) = [c for c in result.changes if c.resource_arn == role]
+    condition = change.after["trustPolicy"]["Statement"][0]["Condition"]
+    assert condition["StringEquals"]["aws:PrincipalTag/x509Issuer/CN"] == "Example Issuing CA 07"
+
+
+# --- detection that agrees with the AWS documentation ---------------------------------------
+
+
+def _role_findings(document: dict[str, Any], inv: Inventory | None = None) -> dict[str, Any]:
+    inv2, role, _ = account(document)
+    if inv is not None:
+        inv2.trust_anchors = inv.trust_anchors
+    return {f.id: f for f in run_checks(inv2, Settings()) if f.resource_arn == role}
+
+
+def test_a_statement_whose_variables_have_no_value_admits_nobody_and_every_verdict_agrees() -> None:
+    """IAM: a variable with no value matches no StringEquals/StringLike, and the statement does
+    not take effect ("Policy variables with no value")."""
+    document: dict[str, Any] = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": RA,
+                "Action": ACTIONS,
+                "Condition": {"StringEquals": {"sts:SourceIdentity": "${a}${b}"}},
+            }
+        ],
+    }
+    found = _role_findings(document)
+    assert set(found) == {"RA-TRUST-MISSING-REQUIRED-ACTION"}
+    assert "a, b" in found["RA-TRUST-MISSING-REQUIRED-ACTION"].detail
+    # An inverted operator matches a null value: the statement then applies to everyone.
+    inverted = copy.deepcopy(document)
+    inverted["Statement"][0]["Condition"] = {"StringNotEquals": {"sts:SourceIdentity": "${a}"}}
+    opened = _role_findings(inverted)
+    assert {"RA-TRUST-NO-SUBJECT-CONDITION", "RA-TRUST-NO-SOURCEARN"} <= set(opened)
+
+
+def _issuer_pattern_trust() -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": RA,
+                "Action": ACTIONS,
+                "Condition": {
+                    "ArnEquals": {"aws:SourceArn": ANCHOR},
+                    "StringEquals": {
+                        "aws:PrincipalTag/x509Subject/CN": "payroll-batch",
+                        "aws:PrincipalTag/x509Issuer/O": "Example",
+                    },
+                    "StringLike": {"aws:PrincipalTag/x509Issuer/CN": "Example Issuing CA-*"},
+                },
+            }
+        ],
+    }
+
+
+def _pathlen_ca(cn: str, path_length: int | None) -> str:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from tests.pki import NOW
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example"),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - dt.timedelta(days=30))
+        .not_valid_after(NOW + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+@pytest.mark.parametrize(("path_length", "reported"), [(0, False), (None, True), (1, True)])
+def test_an_issuer_pattern_is_a_pin_when_the_pinned_anchors_are_the_issuing_cas(
+    path_length: int | None, reported: bool
+) -> None:
+    inv, _, _ = account(_issuer_pattern_trust())
+    anchor = inv.trust_anchors[ANCHOR]
+    anchor.source_type = "CERTIFICATE_BUNDLE"
+    anchor.certificate_pem = _pathlen_ca("Example Issuing CA-07", path_length)
+    found = _role_findings(_issuer_pattern_trust(), inv)
+    assert ("RA-TRUST-ISSUER-NOT-PINNED" in found) is reported
+
+
+def _spiffe_role(inv: Inventory, name: str, uri: str) -> str:
+    arn = f"arn:aws:iam::{ACCOUNT}:role/{name}"
+    statement = {
+        "Effect": "Allow",
+        "Principal": RA,
+        "Action": ACTIONS,
+        "Condition": {
+            "ArnEquals": {"aws:SourceArn": ANCHOR},
+            "StringEquals": {"aws:PrincipalTag/x509Issuer/CN": "Example Issuing CA-07"},
+            "StringLike": {"aws:PrincipalTag/x509SAN/URI": uri},
+        },
+    }
+    inv.roles[arn] = Role(
+        arn=arn, name=name, trust_policy={"Version": "2012-10-17", "Statement": [statement]}
+    )
+    return arn
+
+
+@pytest.mark.parametrize(
+    ("second", "overlap"),
+    [
+        ("spiffe://example/Team1/App2/*", False),
+        ("spiffe://example/Team1/*", True),
+        ("spiffe://example/*/App1/*", True),
+        ("spiffe://example/Team2/App1/*", False),
+    ],
+)
+def test_fanout_is_decided_by_whether_the_patterns_can_match_a_common_value(
+    second: str, overlap: bool
+) -> None:
+    inv, role, profile = account(trust())
+    del inv.roles[role]
+    first = _spiffe_role(inv, "team1-app1", "spiffe://example/Team1/App1/*")
+    other = _spiffe_role(inv, "other-app", second)
+    inv.profiles[profile].role_arns = [first, other]
+    found = [
+        f.id
+        for f in run_checks(inv, Settings())
+        if f.resource_arn == profile and f.id == "RA-PROFILE-ROLE-FANOUT-WITHOUT-BINDING"
+    ]
+    assert bool(found) is overlap

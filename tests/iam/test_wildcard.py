@@ -129,3 +129,39 @@ def test_hostile_patterns_in_a_condition_and_an_action_are_evaluated(
         )
         action_matches(pattern, value)
     assert steps[0] <= 2 * (len(pattern) + len(value) + 2)
+
+
+# --- intersection of two patterns (common_match) ------------------------------------------------
+
+_SMALL = st.text(alphabet="ab*?", max_size=4)
+
+
+def _brute_common(a: str, b: str) -> bool:
+    """Some string over the patterns' letters (and one other) of bounded length matches both."""
+    import itertools
+
+    longest = len(a.replace("*", "")) + len(b.replace("*", ""))
+    for size in range(longest + 1):
+        for chars in itertools.product("abr", repeat=size):
+            value = "".join(chars)
+            if wildcard_match(a, value) and wildcard_match(b, value):
+                return True
+    return False
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SMALL, _SMALL)
+def test_common_match_is_a_value_both_match_or_none_exists(a: str, b: str) -> None:
+    found = wildcard.common_match(a, b)
+    if isinstance(found, str):
+        assert wildcard_match(a, found) and wildcard_match(b, found)
+    else:
+        assert found is None
+        assert not _brute_common(a, b)
+
+
+def test_common_match_of_disjoint_spiffe_prefixes_is_none() -> None:
+    team = "spiffe://example/Team1/"
+    assert wildcard.common_match(team + "App1/*", team + "App2/*") is None
+    assert wildcard.common_match(team + "App1/*", team + "*") == team + "App1/"
+    assert wildcard.common_match("x" * 3000, "*") is True  # too long to decide: may overlap

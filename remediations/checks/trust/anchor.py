@@ -17,7 +17,7 @@ from remediations.checks.trust.common import (
     uses_json,
 )
 from remediations.findings import Finding, Severity
-from remediations.trust import ConditionUse
+from remediations.trust import ConditionUse, TrustAnalysis
 
 # --- trust anchor ------------------------------------------------------------------------------
 
@@ -140,6 +140,29 @@ def source_arn_stale(ctx: ScanContext) -> Iterator[Finding]:
 # --- issuer ------------------------------------------------------------------------------------
 
 
+def _anchors_name_the_issuer(ctx: ScanContext, analysis: TrustAnalysis) -> bool:
+    """Every trust anchor the role pins (aws:SourceArn) is a bundle of CA certificates with
+    path length 0: each certificate they accept was issued by one of those named CAs, so an
+    issuer pattern cannot admit a CA the account did not name."""
+    from remediations.iam.x509 import parse_certificate_bundle
+
+    if analysis.open_to_any_anchor or analysis.source_arn_wildcards:
+        return False
+    pinned = analysis.pinned_source_arns
+    if not pinned:
+        return False
+    for arn in pinned:
+        anchor = ctx.inventory.trust_anchors.get(arn)
+        if anchor is None or not anchor.certificate_pem:
+            return False
+        bundle = parse_certificate_bundle(anchor.certificate_pem)
+        if bundle.error or not bundle.certificates:
+            return False
+        if not all(c.is_ca and c.path_length == 0 for c in bundle.certificates):
+            return False
+    return True
+
+
 @check("RA-TRUST-ISSUER-NOT-PINNED")
 def issuer_not_pinned(ctx: ScanContext) -> Iterator[Finding]:
     single_anchor = len(ctx.inventory.trust_anchors) == 1
@@ -154,6 +177,8 @@ def issuer_not_pinned(ctx: ScanContext) -> Iterator[Finding]:
                 "issue certificates this role accepts."
             )
             severity = Severity.LOW if single_anchor else None
+        elif analysis.issuer_wildcards and _anchors_name_the_issuer(ctx, analysis):
+            continue
         elif analysis.issuer_wildcards:
             shown = ", ".join(f"{k} like {p!r}" for k, p in analysis.issuer_wildcards)
             unpinned = sorted_ints(

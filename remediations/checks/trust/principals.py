@@ -10,6 +10,7 @@ from remediations.checks.context import ScanContext
 from remediations.checks.trust.common import sorted_values, statement_list, trust_finding
 from remediations.findings import Finding, Severity
 from remediations.model import REQUIRED_ACTIONS
+from remediations.trust import absent_keys
 
 # --- principals and actions --------------------------------------------------------------------
 
@@ -83,6 +84,13 @@ def missing_required_action(ctx: ScanContext) -> Iterator[Finding]:
             detail = (
                 "Each required action is allowed, but under conditions no single certificate "
                 "meets, so CreateSession fails for this role."
+            )
+        absent = absent_keys(analysis.conditions)
+        if absent:
+            detail += (
+                f" Its conditions use {', '.join(absent)}, which a Roles Anywhere request never "
+                "carries: a key or ${...} variable with no value matches no positive operator "
+                "(IAM User Guide, policy variables with no value)."
             )
         yield trust_finding(
             "RA-TRUST-MISSING-REQUIRED-ACTION",
