@@ -401,3 +401,17 @@ def test_file_mode_unchanged_by_reading(tmp_path: Path) -> None:
     path.chmod(0o640)
     load_files([path])
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_a_plan_or_baseline_that_never_comes_times_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "plan.json"
+    os.mkfifo(fifo)
+    monkeypatch.setenv("RAFIX_INPUT_TIMEOUT", "0.2")
+    assert main(["apply", str(fifo), "--sandbox", str(tmp_path / "sb"), "--yes"]) == 2
+    assert "nothing to read for 0.2 s" in capsys.readouterr().err
+    data = tmp_path / "roles.json"
+    data.write_text(json.dumps({"Roles": [role("app")]}), encoding="utf-8")
+    assert main(["scan", "--from-file", str(data), "--baseline", str(fifo)]) == 2
+    assert "--baseline" in capsys.readouterr().err
