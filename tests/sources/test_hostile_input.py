@@ -21,7 +21,7 @@ from remediations.errors import InputError
 from remediations.inputs import InputLimits, read_input
 from remediations.sources.offline import load_files
 from remediations.sources.sandbox.faults import Fault, FaultInjector
-from remediations.textsafe import for_terminal, is_safe, shown
+from remediations.textsafe import for_json, for_terminal, is_safe, shown
 from tests.shared import ra_trust
 
 ACCOUNT = "111122223333"
@@ -81,6 +81,14 @@ def test_for_terminal_keeps_only_newlines(text: str) -> None:
     out = for_terminal(text)
     assert all(is_safe(line) for line in out.split("\n"))
     assert out.count("\n") == text.count("\n")
+
+
+@given(st.recursive(st.text(), lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner)))
+def test_json_for_a_terminal_is_the_same_document(value: Any) -> None:
+    text = json.dumps(value, ensure_ascii=False)
+    safe = for_json(text)
+    assert json.loads(safe) == value
+    assert all(is_safe(line) for line in safe.split("\n"))
 
 
 def test_long_values_keep_start_and_end() -> None:
