@@ -227,7 +227,8 @@ def load_baseline(path: str | Path) -> frozenset[FindingKey]:
     try:
         document = json.loads(read_input(path, InputLimits.resolve()).decode("utf-8"))
     except InputError as exc:
-        raise InputError(f"--baseline {exc}") from None
+        reason = str(exc).removeprefix(f"{shown(path, limit=200)}: ")
+        raise InputError(f"{where}: cannot read the file ({reason})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{where}: not JSON ({exc})") from None
     return baseline_keys(document, where)
