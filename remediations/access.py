@@ -123,6 +123,8 @@ class Constraint:
         return out
 
     def describe(self) -> str:
+        if self.binding:
+            return f"{self.attribute} = {' | '.join(self.one_of or ())}"
         parts = []
         if self.one_of is not None:
             shown = " | ".join(self.one_of) if self.one_of else "(no value: must be absent)"
@@ -880,14 +882,20 @@ def anchor_info(anchor: TrustAnchor) -> AnchorInfo:
             cns = tuple(issuing_ca_cns(anchor.certificate_pem))
             issuing = next((c for c in certs if c.rdn("CN") in cns), certs[0])
             subject, algorithm, size = issuing.subject_text, issuing.key_type, issuing.key_size
-    pca_key = anchor.raw.get("rafixPcaKeyAlgorithm") if isinstance(anchor.raw, dict) else None
+    pca_key = anchor.pca_key_algorithm
     if anchor.source_type == "AWS_ACM_PCA":
-        if isinstance(pca_key, str):
+        if pca_key:
             algorithm = pca_key
-            ready: bool | None = pca_key in PQC_KEY_ALGORITHMS
-            note = f"ACM PCA key {pca_key}" + ("" if ready else " is not ML-DSA")
+            size = _pca_key_size(pca_key)
+            active = anchor.pca_status in (None, "ACTIVE")
+            ready: bool | None = pca_key in PQC_KEY_ALGORITHMS and active
+            note = f"ACM PCA key {pca_key}" + (
+                "" if pca_key in PQC_KEY_ALGORITHMS else " is not ML-DSA"
+            )
+            if not active:
+                note += f"; the CA is {anchor.pca_status}"
         else:
-            ready, note = None, "ACM PCA: its key algorithm was not read"
+            ready, note = None, "ACM PCA: its key algorithm was not read (a live read describes it)"
     else:
         ready = False
         note = "not an ACM PCA: Prowler reports every such anchor as not post-quantum ready"
@@ -904,6 +912,16 @@ def anchor_info(anchor: TrustAnchor) -> AnchorInfo:
         pqc_ready=ready,
         pqc_note=note,
     )
+
+
+def _pca_key_size(algorithm: str) -> int | None:
+    """``RSA_2048`` -> 2048, ``EC_prime256v1`` -> 256, ``EC_secp384r1`` -> 384."""
+    import re
+
+    match = re.search(r"(\d{3,4})", algorithm)
+    if algorithm.startswith("ML_DSA") or match is None:
+        return None
+    return int(match.group(1))
 
 
 def _account(arn: str) -> str:

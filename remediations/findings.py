@@ -35,6 +35,8 @@ RESOURCE_TYPES = {
     "profile": "AWS::RolesAnywhere::Profile",
     "trust-anchor": "AWS::RolesAnywhere::TrustAnchor",
     "crl": "AWS::RolesAnywhere::CRL",
+    "user": "AWS::IAM::User",
+    "subject": "AWS::RolesAnywhere::Subject",
 }
 
 

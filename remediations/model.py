@@ -47,6 +47,31 @@ class Role:
 
 
 @dataclass(slots=True)
+class IamUser:
+    """An IAM user (GAAD ``UserDetailList``): who may administer Roles Anywhere."""
+
+    arn: str
+    name: str
+    inline_policies: list[tuple[str, JSON | None]] = field(default_factory=list)
+    attached_policy_arns: list[str] = field(default_factory=list)
+    permissions_boundary_arn: str | None = None
+    #: Names of the groups the user is in (their policies apply to the user).
+    groups: list[str] = field(default_factory=list)
+    raw: JSON = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class IamGroup:
+    """An IAM group (GAAD ``GroupDetailList``)."""
+
+    arn: str
+    name: str
+    inline_policies: list[tuple[str, JSON | None]] = field(default_factory=list)
+    attached_policy_arns: list[str] = field(default_factory=list)
+    raw: JSON = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class ManagedPolicy:
     arn: str
     name: str
@@ -67,6 +92,10 @@ class TrustAnchor:
     #: PEM text of the bundle (CERTIFICATE_BUNDLE), or None.
     certificate_pem: str | None = None
     acm_pca_arn: str | None = None
+    #: The ACM PCA's key algorithm (e.g. ``EC_prime256v1``, ``ML_DSA_65``) and status, when
+    #: a live read could describe it (acm-pca:DescribeCertificateAuthority); else None.
+    pca_key_algorithm: str | None = None
+    pca_status: str | None = None
     notification_settings: list[JSON] = field(default_factory=list)
     created_at: str | None = None
     updated_at: str | None = None
@@ -150,6 +179,9 @@ class Inventory:
     account_id: str | None = None
     roles: dict[str, Role] = field(default_factory=dict)
     policies: dict[str, ManagedPolicy] = field(default_factory=dict)
+    #: IAM users and groups (GAAD); read for the governance checks.
+    users: dict[str, IamUser] = field(default_factory=dict)
+    groups: dict[str, IamGroup] = field(default_factory=dict)
     trust_anchors: dict[str, TrustAnchor] = field(default_factory=dict)
     profiles: dict[str, Profile] = field(default_factory=dict)
     crls: dict[str, Crl] = field(default_factory=dict)
@@ -157,7 +189,8 @@ class Inventory:
     #: Regions whose Roles Anywhere resources were read (successfully or in part).
     regions: list[str] = field(default_factory=list)
     warnings: list[SourceWarning] = field(default_factory=list)
-    #: What the source could see: ``iam`` (roles were read), ``max_session_duration``
+    #: What the source could see: ``iam`` (roles were read), ``principals`` (users and
+    #: groups were read), ``max_session_duration``
     #: (roles carry MaxSessionDuration), ``rolesanywhere`` (anchors/profiles were read),
     #: ``crls``, ``subjects``.
     coverage: set[str] = field(default_factory=set)

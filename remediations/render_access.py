@@ -177,6 +177,11 @@ class _Graph:
                 self.nodes[ids[key]] = (label, kind)
             return ids[key]
 
+        # The anchors each profile is drawn from, to say when a role takes fewer of them.
+        profile_anchors: dict[str, set[str]] = {}
+        for role in access.roles:
+            for path in role.paths:
+                profile_anchors.setdefault(path.profile_arn, set()).add(path.trust_anchor_arn)
         for role in access.roles:
             role_id = node(role.role_arn, role.role_name, "role")
             if role.privileged:
@@ -202,15 +207,23 @@ class _Graph:
                 )
                 if path.any_certificate and path.constraints:
                     label = "ANY certificate not named: " + label
+                taken = {
+                    p.trust_anchor_arn for p in role.paths if p.profile_arn == path.profile_arn
+                }
+                if taken != profile_anchors[path.profile_arn]:
+                    label = f"via {path.trust_anchor_name} only: {label}"
                 old = self.edges.get((profile, role_id))
                 if old is not None:
                     label = old[0] + " OR " + label if label not in old[0] else old[0]
                 any_cert = path.any_certificate or (old[1] if old else False)
                 self.edges[(profile, role_id)] = (label, any_cert)
             if role.reachable:
-                power_label = (
-                    "PRIVILEGED" if role.privileged else "can use: " + _services(role.services)
-                )
+                if role.privileged:
+                    power_label = "PRIVILEGED"
+                elif role.privileged is None and not role.services:
+                    power_label = "can use: unknown (policies rafix cannot read)"
+                else:
+                    power_label = "can use: " + _services(role.services)
                 power = node("power|" + role.role_arn, power_label, "power")
                 self.edges[(role_id, power)] = ("", False)
             for link in role.chains_to:

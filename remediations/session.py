@@ -26,14 +26,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from remediations import org_facade
 from remediations.access import AccessMap, CertificateQuery
 from remediations.answers import Answer, Question, check_anchor_answers, values_from_answers
-from remediations.apply.results import ApplyEvent, ApplyPreview, ApplyReport, Outcome
+from remediations.apply.results import ApplyEvent, ApplyPreview, ApplyReport
 from remediations.apply.snapshots import SnapshotInfo, SnapshotStore, snapshot_store
 from remediations.catalog import CATALOG
 from remediations.errors import ApplyError, InputError, RafixError
 from remediations.findings import Finding
 from remediations.model import Inventory, SourceWarning
+from remediations.org_facade import AccountApply, AccountPreview, AccountSummary, OrgApplyReport
 from remediations.plan import Plan
 from remediations.progress import Progress, StopCheck
 from remediations.selection import Selection, SuppressedFinding
@@ -53,33 +55,6 @@ from remediations.sources.organization import OrgInventory
 
 if TYPE_CHECKING:  # onboarding renders templates: imported only when used
     from remediations.onboarding import Onboarding, OnboardRequest
-
-
-@dataclass(frozen=True, slots=True)
-class AccountSummary:
-    """One account of an organisation scan: read or not, and what was found in it."""
-
-    account_id: str
-    name: str = ""
-    management: bool = False
-    #: Why the account could not be read (one line), or None.
-    error: str | None = None
-    #: Findings per severity label.
-    counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def read(self) -> bool:
-        return self.error is None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "account_id": self.account_id,
-            "name": self.name,
-            "management": self.management,
-            "read": self.read,
-            "error": self.error,
-            "findings": dict(self.counts),
-        }
 
 
 @dataclass(slots=True)
@@ -170,7 +145,8 @@ class Session:
         from remediations.checks.run import run_checks
 
         if isinstance(self.source, OrgSource):
-            return self._scan_org(on_progress, should_stop, pause_gc)
+            org = org_facade.scan_organization(self, on_progress, should_stop, pause_gc)
+            return ScanResult(org.inventory, org.findings, org.accounts, org.inventories)
         inventory = self.load(on_progress=on_progress, should_stop=should_stop)
         findings = run_checks(
             inventory,
@@ -180,44 +156,6 @@ class Session:
             pause_gc=pause_gc,
         )
         return ScanResult(inventory, findings)
-
-    def _scan_org(
-        self,
-        on_progress: Callable[[Progress], None] | None,
-        should_stop: StopCheck | None,
-        pause_gc: bool,
-    ) -> ScanResult:
-        """Every account read concurrently, then checked on its own (a check never mixes
-        two accounts' resources); the findings of all, most severe first."""
-        from remediations.checks.run import run_checks
-
-        assert isinstance(self.source, OrgSource)
-        org = load_organization(self.source, on_progress=on_progress, should_stop=should_stop)
-        findings: list[Finding] = []
-        summaries: list[AccountSummary] = []
-        inventories: dict[str, Inventory] = {}
-        for result in org.accounts:
-            account = result.account
-            if result.inventory is None:
-                summaries.append(
-                    AccountSummary(
-                        account.account_id, account.name, account.management, result.error
-                    )
-                )
-                continue
-            found = run_checks(
-                result.inventory, self.settings, should_stop=should_stop, pause_gc=pause_gc
-            )
-            inventories[account.account_id] = result.inventory
-            counts: dict[str, int] = {}
-            for finding in found:
-                counts[finding.severity.label] = counts.get(finding.severity.label, 0) + 1
-            summaries.append(
-                AccountSummary(account.account_id, account.name, account.management, None, counts)
-            )
-            findings.extend(found)
-        findings.sort(key=lambda f: f.sort_key)
-        return ScanResult(org.merged(self.label), findings, summaries, inventories)
 
     # --- planning --------------------------------------------------------------------------
 
@@ -258,7 +196,7 @@ class Session:
             picked = apply_selection(chosen, Selection(suppressions=self.settings.suppress))
             chosen, accepted = picked.findings, picked.suppressed
         if isinstance(self.source, OrgSource):
-            plan = self._plan_org(result, chosen, values, repair_broken)
+            plan = org_facade.plan_organization(self, result, chosen, values, repair_broken)
         else:
             proposals = propose(
                 result.inventory, chosen, self.settings, values, repair_broken=repair_broken
@@ -275,37 +213,6 @@ class Session:
             for a in accepted
         ]
         return plan
-
-    def _plan_org(
-        self,
-        result: ScanResult,
-        chosen: Sequence[Finding],
-        values: Any,
-        repair_broken: bool = False,
-    ) -> Plan:
-        """One plan over the organisation: each account's fixes proposed from that account
-        alone, grouped by account (``Plan.accounts``), changes numbered across the plan."""
-        from remediations.plan import build_plan
-        from remediations.proposals import propose
-
-        assert isinstance(self.source, OrgSource)
-        merged = Plan(
-            source=self.label,
-            account_id=None,
-            accounts=[a.account_id for a in result.accounts if a.read],
-        )
-        for account in merged.accounts:
-            inventory = result.inventories[account]
-            mine = [f for f in chosen if f.account_id == account]
-            proposals = propose(inventory, mine, self.settings, values, repair_broken=repair_broken)
-            plan = build_plan(inventory, proposals)
-            self.member(account)._mark_managed(plan, inventory)
-            merged.changes.extend(plan.changes)
-            merged.needs_input.extend(plan.needs_input)
-            merged.not_fixable.extend(plan.not_fixable)
-        for number, change in enumerate(merged.changes, start=1):
-            change.id = f"c{number}"
-        return merged
 
     def member(self, account_id: str) -> Session:
         """The session of one account of this organisation (through ``--assume-role``)."""
@@ -432,23 +339,10 @@ class Session:
         plan's account order; nothing is written.
 
         Raises:
-            ApplyError: a plan of one account, or an account that cannot be read or refuses
-                the plan (the message names the account).
+            ApplyError: a plan of one account, or an account that refuses the plan.
+            InputError: an account that cannot be reached (each message names the account).
         """
-        if not plan.accounts:
-            raise ApplyError("this plan is of one account; apply it without --org")
-        previews = []
-        for account, _changes in plan.changes_by_account().items():
-            member = self.member(account)
-            part = plan.for_account(account, member.label)
-            try:
-                preview = member.preview(part, phases=phases, label=label)
-            except RafixError as exc:
-                # Same kind of error (bad input exits 2, a refused apply 1), naming the account.
-                kind = InputError if isinstance(exc, InputError) else ApplyError
-                raise kind(f"account {account}: {exc}; nothing was written") from None
-            previews.append(AccountPreview(account, member, preview))
-        return previews
+        return org_facade.preview_organization(self, plan, phases=phases, label=label)
 
     def execute_organization(
         self,
@@ -460,61 +354,17 @@ class Session:
     ) -> OrgApplyReport:
         """Apply each account's preview in turn: snapshot, apply, verify. When an account
         fails, its own changes are rolled back (its report says so) and the accounts after
-        it are left untouched.
-
-        Confirm with the user before calling this.
-        """
-        report = OrgApplyReport()
-        stopped = False
-        for item in previews:
-            if stopped:
-                report.accounts.append(AccountApply(item.account_id, "untouched"))
-                continue
-            if on_account is not None:
-                on_account(item.account_id)
-            try:
-                done = item.session.execute(
-                    item.preview, on_event=on_event, should_stop=should_stop
-                )
-            except RafixError as exc:
-                report.accounts.append(AccountApply(item.account_id, "failed", None, str(exc)))
-                stopped = True
-                continue
-            if done.ok:
-                status = "applied" if done.outcome is not Outcome.NOTHING else "unchanged"
-                report.accounts.append(AccountApply(item.account_id, status, done))
-                continue
-            status = {
-                Outcome.ROLLED_BACK: "rolled back",
-                Outcome.REFUSED: "refused",
-            }.get(done.outcome, "failed")
-            report.accounts.append(AccountApply(item.account_id, status, done, done.error))
-            stopped = True
-        return report
+        it are left untouched. Confirm with the user before calling this."""
+        return org_facade.execute_organization(
+            previews, on_account=on_account, on_event=on_event, should_stop=should_stop
+        )
 
     def snapshots(self) -> list[SnapshotInfo]:
         """The account's snapshots, newest first; damaged ones are listed as damaged. For an
         organisation: every account's (each names its ``account_id``), newest first."""
         if isinstance(self.source, OrgSource):
-            infos = [info for store in self._org_stores().values() for info in store.infos()]
-            wanted = set(self.source.accounts)
-            if wanted:
-                infos = [i for i in infos if i.account_id is None or i.account_id in wanted]
-            return sorted(infos, key=lambda i: i.id, reverse=True)
+            return org_facade.organization_snapshots(self)
         return self.store.infos()
-
-    def _org_stores(self) -> dict[str, SnapshotStore]:
-        """Account ID (or "" for the one store a live organisation shares) -> its store."""
-        assert isinstance(self.source, OrgSource)
-        base = self.source.base
-        if isinstance(base, SandboxSource):
-            from remediations.sources.sandbox.organization import is_organization, read_org
-
-            if is_organization(base.directory):
-                org = read_org(base.directory)
-                ids = self.source.accounts or (org.management_account_id, *org.accounts)
-                return {a: snapshot_store(self.source.member(a)) for a in ids}
-        return {"": self.store}
 
     def snapshot_account(self, snapshot_id: str) -> str:
         """The account a snapshot of this organisation belongs to.
@@ -522,19 +372,7 @@ class Session:
         Raises:
             SnapshotError: no account of the organisation has it (or it is damaged).
         """
-        from remediations.apply.snapshots import SnapshotError
-
-        if not isinstance(self.source, OrgSource):
-            raise InputError("this needs --org or --account ID")
-        for account, store in self._org_stores().items():
-            try:
-                snapshot = store.load(snapshot_id)
-            except SnapshotError:
-                continue
-            found = account or str(getattr(snapshot, "account_id", "") or "")
-            if found:
-                return found
-        raise SnapshotError(f"{snapshot_id}: no account of the organisation has this snapshot")
+        return org_facade.snapshot_account(self, snapshot_id)
 
     def preview_rollback(self, snapshot_id: str, *, force: bool = False) -> ApplyPreview:
         """The restore of a snapshot, as a preview for :meth:`execute`; nothing is written.
@@ -618,42 +456,6 @@ class Session:
         from remediations.sources.export import export_inventory
 
         return export_inventory(inventory if inventory is not None else self.load(), out_dir)
-
-
-@dataclass(frozen=True, slots=True)
-class AccountPreview:
-    """One account's part of an organisation apply: its session and its preview."""
-
-    account_id: str
-    session: Session
-    preview: ApplyPreview
-
-
-@dataclass(frozen=True, slots=True)
-class AccountApply:
-    """How an organisation apply left one account.
-
-    ``status``: ``applied``, ``unchanged`` (nothing needed writing), ``rolled back`` (a change
-    failed; the account's changes were undone), ``failed`` (a change failed and not everything
-    could be restored, or the account could not be reached), ``refused`` (nothing written), or
-    ``untouched`` (an earlier account failed, so this one was not started).
-    """
-
-    account_id: str
-    status: str
-    report: ApplyReport | None = None
-    error: str | None = None
-
-
-@dataclass(slots=True)
-class OrgApplyReport:
-    """An organisation apply, account by account, in the order they were applied."""
-
-    accounts: list[AccountApply] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(a.status in ("applied", "unchanged") for a in self.accounts)
 
 
 def _account_id(account: Any) -> str | None:

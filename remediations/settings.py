@@ -48,6 +48,10 @@ class Settings:
     #: The certificate subject onboarding pins and asks the CA for: CN and OU.
     cert_cn_template: str = "{workload}.{env}"
     cert_ou_template: str = "{team}"
+    #: RA-GOV-SUBJECT-HYGIENE: a subject not seen for this many days while a role still pins
+    #: its CN is a dead pin; this many failed authentications are "many".
+    subject_stale_days: int = 90
+    subject_failed_threshold: int = 3
     #: CA expiry windows (days) for RA-TA-CA-EXPIRING.
     ca_expiry_high_days: int = 14
     ca_expiry_medium_days: int = 45

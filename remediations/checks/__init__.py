@@ -37,6 +37,7 @@ def check(*ids: str) -> Callable[[CheckFn], CheckFn]:
 def load_all() -> list[tuple[tuple[str, ...], CheckFn]]:
     """Import every check module (registering them) and return the registry."""
     # Plain imports: mypy cannot see submodules imported by name from their own package.
+    import remediations.checks.governance
     import remediations.checks.pki
     import remediations.checks.profile
     import remediations.checks.role

@@ -105,6 +105,23 @@ def session_from_args(args: argparse.Namespace) -> Session:
     )
 
 
+def one_account(session: Session) -> Session:
+    """For commands that work in one account (``onboard``): ``--account ID`` of an
+    organisation is that account, reached through its role; several accounts are refused.
+
+    Raises:
+        InputError: ``--org`` or several ``--account``.
+    """
+    from remediations.source import OrgSource
+
+    source = session.source
+    if not isinstance(source, OrgSource):
+        return session
+    if source.all_accounts or len(source.accounts) != 1:
+        raise InputError("this works in one account: name it with --account ID (not --org)")
+    return session.member(source.accounts[0])
+
+
 def confirm(args: argparse.Namespace, question: str) -> bool:
     """``--yes`` confirms; else ask on the terminal; with no terminal, refuse clearly.
 

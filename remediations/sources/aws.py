@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from remediations.errors import SourceError
+from remediations.errors import RafixError, SourceError
 from remediations.model import JSON, Inventory, SourceWarning
 from remediations.progress import Progress, Stage, StopCheck, Tracker, stop_if_asked
 from remediations.sources.aws_errors import Denied, call_api, guard_call
@@ -78,13 +78,22 @@ def _read_gaad(session: AccountSession, tracker: Tracker) -> Part:
     try:
         from remediations.sources.convert import to_jsonable
 
-        def run() -> tuple[list[JSON], list[JSON]]:
+        def run() -> tuple[list[JSON], list[JSON], list[JSON], list[JSON]]:
             roles: list[JSON] = []
             policies: list[JSON] = []
+            users: list[JSON] = []
+            groups: list[JSON] = []
             paginator = session.client("iam").get_paginator("get_account_authorization_details")
             wanted = session.aws_managed_policy_arns
+            # Users and groups: who can administer Roles Anywhere (RA-GOV-ADMIN-SURFACE).
             pages = paginator.paginate(
-                Filter=["Role", "LocalManagedPolicy", *(["AWSManagedPolicy"] if wanted else [])],
+                Filter=[
+                    "Role",
+                    "LocalManagedPolicy",
+                    "User",
+                    "Group",
+                    *(["AWSManagedPolicy"] if wanted else []),
+                ],
                 PaginationConfig={"PageSize": IAM_PAGE_SIZE},
             )
             for page in pages:
@@ -95,11 +104,18 @@ def _read_gaad(session: AccountSession, tracker: Tracker) -> Part:
                     if not str(p.get("Arn", "")).startswith(AWS_POLICY_PREFIX)
                     or p.get("Arn") in wanted
                 )
+                users.extend(to_jsonable(page.get("UserDetailList") or []))
+                groups.extend(to_jsonable(page.get("GroupDetailList") or []))
                 tracker.check()
-            return roles, policies
+            return roles, policies, users, groups
 
-        part.items["roles"], part.items["policies"] = call_api(run, action)
-        part.coverage.add("iam")
+        (
+            part.items["roles"],
+            part.items["policies"],
+            part.items["users"],
+            part.items["groups"],
+        ) = call_api(run, action)
+        part.coverage |= {"iam", "principals"}
     except Denied as exc:
         part.warnings.append(_denied_warning(exc, "roles and their policies were not read"))
     tracker.step(action)
@@ -206,7 +222,55 @@ def read_account(
                 if not future.cancelled() and future.exception() is not None:
                     future.result()  # raises it
         parts = [f.result() for f in futures]
-    return assemble(session, regions, parts, warnings)
+    inventory = assemble(session, regions, parts, warnings)
+    read_pca_keys(session, inventory)
+    return inventory
+
+
+def read_pca_keys(session: AccountSession, inventory: Inventory) -> None:
+    """The key algorithm and status of each ACM PCA behind a trust anchor (the access map's
+    post-quantum readiness, as Prowler's rolesanywhere_trust_anchor_pqc_pki reads it).
+
+    Optional: a PCA that cannot be described (denied, deleted, another account's, an endpoint
+    without ACM PCA) leaves the algorithm unknown, with one warning (none for a CA that is
+    not found: the sandbox has none); the read goes on.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    by_pca: dict[str, list[Any]] = {}
+    for anchor in inventory.trust_anchors.values():
+        if anchor.source_type == "AWS_ACM_PCA" and anchor.acm_pca_arn:
+            by_pca.setdefault(anchor.acm_pca_arn, []).append(anchor)
+    for arn, anchors in sorted(by_pca.items()):
+        parts = arn.split(":")
+        region = parts[3] if len(parts) > 3 and parts[3] else None
+        action = "acm-pca:DescribeCertificateAuthority"
+
+        def describe(pca: str = arn, where: str | None = region) -> Any:
+            client = session.client("acm-pca", where)
+            return client.describe_certificate_authority(CertificateAuthorityArn=pca)
+
+        try:
+            answer = call_api(describe, action)
+        except Denied as exc:
+            inventory.warnings.append(
+                # Only a detail of the access map: the scan itself is complete.
+                _denied_warning(exc, f"the key algorithm of {arn} is unknown", incomplete=False)
+            )
+            continue
+        except (RafixError, ClientError, BotoCoreError) as exc:
+            if "ResourceNotFound" in str(exc) or "not found" in str(exc).lower():
+                continue
+            reason = str(exc).split("\n", 1)[0]
+            inventory.warnings.append(
+                SourceWarning(f"the key algorithm of {arn} is unknown ({reason})", where=action)
+            )
+            continue
+        authority = answer.get("CertificateAuthority") or {}
+        configuration = authority.get("CertificateAuthorityConfiguration") or {}
+        for anchor in anchors:
+            anchor.pca_key_algorithm = configuration.get("KeyAlgorithm")
+            anchor.pca_status = authority.get("Status")
 
 
 def assemble(
@@ -242,6 +306,12 @@ def assemble(
     for d in items.get("policies", []):
         policy = convert.policy_from_api(d, inventory.warnings)
         inventory.policies[policy.arn] = policy
+    for d in items.get("users", []):
+        user = convert.user_from_api(d, inventory.warnings)
+        inventory.users[user.arn] = user
+    for d in items.get("groups", []):
+        group = convert.group_from_api(d, inventory.warnings)
+        inventory.groups[group.arn] = group
     from remediations.sources.offline import RA_LISTS
 
     # The same table the file reader uses; an item the service returned without the fields

@@ -29,6 +29,8 @@ from remediations.model import (
     GLOBAL_REGION,
     JSON,
     Crl,
+    IamGroup,
+    IamUser,
     ManagedPolicy,
     Profile,
     Role,
@@ -121,6 +123,44 @@ def role_from_api(d: JSON, warnings: Warnings = None) -> Role:
         except PolicyError as exc:
             role.trust_policy_error = str(exc)
     return role
+
+
+def user_from_api(d: JSON, warnings: Warnings = None) -> IamUser:
+    """A user from a GAAD ``UserDetail``."""
+    arn = _required_str(d, "Arn", "user")
+    get = d.get
+    return IamUser(
+        arn=arn,
+        name=str(get("UserName") or arn.rsplit("/", 1)[-1]),
+        inline_policies=_inline_policies(get("UserPolicyList"), arn, warnings),
+        attached_policy_arns=_attached(get("AttachedManagedPolicies")),
+        permissions_boundary_arn=_optional_str(
+            _mapping(get("PermissionsBoundary")).get("PermissionsBoundaryArn")
+        ),
+        groups=[g for g in as_list(get("GroupList")) if isinstance(g, str)],
+        raw=d,
+    )
+
+
+def group_from_api(d: JSON, warnings: Warnings = None) -> IamGroup:
+    """A group from a GAAD ``GroupDetail``."""
+    arn = _required_str(d, "Arn", "group")
+    get = d.get
+    return IamGroup(
+        arn=arn,
+        name=str(get("GroupName") or arn.rsplit("/", 1)[-1]),
+        inline_policies=_inline_policies(get("GroupPolicyList"), arn, warnings),
+        attached_policy_arns=_attached(get("AttachedManagedPolicies")),
+        raw=d,
+    )
+
+
+def _attached(value: Any) -> list[str]:
+    return [
+        p["PolicyArn"]
+        for p in as_list(value)
+        if type(p) is dict and isinstance(p.get("PolicyArn"), str)
+    ]
 
 
 def _inline_policies(value: Any, arn: str, warnings: Warnings) -> list[tuple[str, JSON | None]]:

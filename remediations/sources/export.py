@@ -101,8 +101,8 @@ def export_documents(inventory: Inventory) -> dict[str, JSON]:
     docs: dict[str, JSON] = {}
     if "iam" in cov or inventory.roles or inventory.policies:
         docs["iam.json"] = {
-            "UserDetailList": [],
-            "GroupDetailList": [],
+            "UserDetailList": [u.raw for u in inventory.users.values()],
+            "GroupDetailList": [g.raw for g in inventory.groups.values()],
             "RoleDetailList": _each(inventory.roles.values(), role_detail),
             "Policies": _each(inventory.policies.values(), policy_detail),
             "IsTruncated": False,

@@ -383,6 +383,11 @@ def read_org_folder(
     from remediations.sources.offline import keep_regions, load_files
 
     folders = {p.name: p for p in account_folders(directory)}
+    if not folders:
+        raise InputError(
+            f"{directory}: no per-account folders (named by 12-digit account ID) in it; "
+            "write them with `rafix export --org --out DIR`, or drop --org to read one account"
+        )
     missing = [a for a in accounts if a not in folders]
     if missing:
         raise InputError(

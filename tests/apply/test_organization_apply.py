@@ -178,3 +178,24 @@ def test_an_unread_account_is_listed_in_the_export_and_its_scan(
     assert summary[broken]["read"] is False
     assert "not in the export" in summary[broken]["error"]
     assert os.path.isdir(export / MANAGEMENT)
+
+
+def test_onboard_in_one_member_account(org: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """onboard works in one account: --account ID of an organisation, through its role."""
+    member = next(a for a, m in read_org(org).accounts.items() if m["shape"] == "demo")
+    anchors = json.loads((org / "accounts" / member / "state" / "anchors.json").read_text())
+    anchor = next(
+        a["trustAnchorArn"]
+        for a in anchors["trustAnchors"]
+        if a["source"]["sourceType"] == "CERTIFICATE_BUNDLE"
+    )
+    options = ["--workload", "ledger-sync", "--env", "prod", "--team", "payments"]
+    options += ["--trust-anchor", anchor, "--service", "s3", "--yes"]
+    code, _out, err = run(capsys, "onboard", "--sandbox", str(org), "--org", *options)
+    assert code == 2 and "--account ID" in err
+    code, _out, err = run(capsys, "onboard", "--sandbox", str(org), "--account", member, *options)
+    assert code == 0, err
+    roles = json.loads((org / "accounts" / member / "state" / "iam.json").read_text())
+    assert any(r["RoleName"] == "ra-ledger-sync-prod" for r in roles["RoleDetailList"])
+    management = json.loads((org / "state" / "iam.json").read_text())
+    assert not any(r["RoleName"] == "ra-ledger-sync-prod" for r in management["RoleDetailList"])

@@ -598,3 +598,95 @@ def _literals(document: Any) -> list[str]:
 
     walk(document)
     return found[:40]
+
+
+# --- the CA's key and post-quantum readiness -----------------------------------------------
+
+
+def test_a_bundle_anchor_shows_its_ca_key_and_is_not_post_quantum_ready() -> None:
+    from remediations.access import anchor_info
+    from tests.pki import make_ca
+
+    anchor = TrustAnchor(
+        arn=ANCHOR_A,
+        anchor_id="a",
+        name="corp",
+        region=REGION,
+        source_type="CERTIFICATE_BUNDLE",
+        certificate_pem=make_ca("Corp Issuing CA").pem,
+    )
+    info = anchor_info(anchor)
+    assert (info.key_algorithm, info.key_size, info.issuer_cns) == ("EC", 256, ("Corp Issuing CA",))
+    assert info.pqc_ready is False and "Prowler" in info.pqc_note
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "status", "ready", "size"),
+    [
+        ("ML_DSA_65", "ACTIVE", True, None),
+        ("EC_prime256v1", "ACTIVE", False, 256),
+        ("RSA_4096", "ACTIVE", False, 4096),
+        ("ML_DSA_87", "DISABLED", False, None),
+        (None, None, None, None),
+    ],
+)
+def test_a_pca_anchor_is_ready_only_with_an_active_ml_dsa_key(
+    algorithm: str | None, status: str | None, ready: bool | None, size: int | None
+) -> None:
+    from remediations.access import anchor_info
+
+    anchor = TrustAnchor(
+        arn=ANCHOR_A,
+        anchor_id="a",
+        name="pca",
+        region=REGION,
+        source_type="AWS_ACM_PCA",
+        pca_key_algorithm=algorithm,
+        pca_status=status,
+    )
+    info = anchor_info(anchor)
+    assert info.pqc_ready is ready and info.key_size == size
+
+
+def test_the_live_reader_describes_each_pca_once() -> None:
+    """Through a real botocore client (request validation and response parsing), stubbed."""
+    import boto3  # type: ignore[import-untyped]
+    from botocore.stub import Stubber
+
+    from remediations.sources.aws import read_pca_keys
+
+    pca = f"arn:aws:acm-pca:{REGION}:{ACCOUNT}:certificate-authority/11111111-2222-3333-4444-555555555555"
+    client = boto3.client(
+        "acm-pca", region_name=REGION, aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x"
+    )
+    stubber = Stubber(client)
+    stubber.add_response(
+        "describe_certificate_authority",
+        {
+            "CertificateAuthority": {
+                "Arn": pca,
+                "Status": "ACTIVE",
+                "CertificateAuthorityConfiguration": {
+                    "KeyAlgorithm": "EC_secp384r1",
+                    "SigningAlgorithm": "SHA384WITHECDSA",
+                    "Subject": {"CommonName": "Corp Private CA"},
+                },
+            }
+        },
+        {"CertificateAuthorityArn": pca},
+    )
+
+    class Session:
+        def client(self, service: str, region: str | None = None) -> Any:
+            assert (service, region) == ("acm-pca", REGION)
+            return client
+
+    inventory = inventory_for(ra_trust())
+    for anchor in inventory.trust_anchors.values():
+        anchor.acm_pca_arn = pca
+    with stubber:
+        read_pca_keys(Session(), inventory)  # type: ignore[arg-type]
+    stubber.assert_no_pending_responses()
+    assert {a.pca_key_algorithm for a in inventory.trust_anchors.values()} == {"EC_secp384r1"}
+    info = build_access_map(inventory).anchors[ANCHOR_A]
+    assert (info.key_algorithm, info.key_size, info.pqc_ready) == ("EC_secp384r1", 384, False)

@@ -368,3 +368,99 @@ def test_members_seeded_from_the_corpus(tmp_path: Path, capsys: pytest.CaptureFi
     for account in corpus_accounts:
         roles = iam_of(tmp_path / "org", account)["RoleDetailList"]
         assert all(r["Arn"].split(":")[4] == account for r in roles)
+
+
+def test_cross_account_chaining_is_part_of_the_workloads_reach(
+    org: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A role in a member that trusts a Roles Anywhere role of the management account is in
+    that workload's reach; so is every member the management's admin workload can enter."""
+    code = main(["access", "--sandbox", str(org), "--org", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code in (0, 1)
+    chains = {
+        r["role_arn"]: {c["role_arn"] for c in r["chains_to"]}
+        for r in report["roles"]
+        if r["chains_to"]
+    }
+    crossing = {
+        (source.split(":")[4], target.split(":")[4])
+        for source, targets in chains.items()
+        for target in targets
+        if source.split(":")[4] != target.split(":")[4]
+    }
+    assert crossing, "some workload reaches a role of another account"
+    generated = next(a for a, m in read_org(org).accounts.items() if m["shape"] == "generated")
+    deploy = [t for ts in chains.values() for t in ts if f"{generated}:role/deploy-from-" in t]
+    assert deploy, "the generated member's deploy role is reached from the management account"
+    # Read alone, the member's deploy role has no Roles Anywhere path into it at all.
+    main(["access", "--sandbox", str(org / "accounts" / generated), "--format", "json"])
+    alone = json.loads(capsys.readouterr().out)
+    assert not any(c for r in alone["roles"] for c in r["chains_to"] if c["role_arn"] in deploy)
+
+
+# --- the live path (moto for Organizations, STS and IAM; no Roles Anywhere needed) -------
+
+
+@pytest.fixture
+def live_org(monkeypatch: pytest.MonkeyPatch) -> Any:
+    from moto import mock_aws
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        yield
+
+
+def test_live_list_and_assume_through_boto3(live_org: Any) -> None:
+    """The live code path: ListAccounts (paginated), then AssumeRole and a session on the
+    returned credentials that reaches the member account."""
+    import boto3  # type: ignore[import-untyped]
+
+    from remediations.sources.aws_session import AccountSession
+    from remediations.sources.organization import SESSION_NAME, assume_account, list_accounts
+
+    client = boto3.client("organizations", region_name="us-east-1")
+    client.create_organization(FeatureSet="ALL")
+    for n in range(3):
+        client.create_account(AccountName=f"member-{n}", Email=f"m{n}@example.com")
+    with AccountSession() as management:
+        accounts = list_accounts(management)
+        assert len(accounts) == 4 and accounts[0].management
+        assert accounts[0].account_id == management.account_id
+        member_id = accounts[1].account_id
+        member = assume_account(management, member_id)
+        try:
+            identity = member.client("sts").get_caller_identity()
+            assert identity["Account"] == member_id
+            assert f"/{SESSION_NAME}" in identity["Arn"]
+            names = [r["RoleName"] for r in member.client("iam").list_roles()["Roles"]]
+            assert "OrganizationAccountAccessRole" in names
+        finally:
+            member.close()
+
+
+def test_org_on_a_folder_of_one_account_is_refused(
+    org: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "one"
+    assert main(["export", "--sandbox", str(org), "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["scan", "--from-file", str(out), "--org"]) == 2
+    assert "no per-account folders" in capsys.readouterr().err
+    assert main(["scan", "--from-file", str(out)]) == 1  # one account, read as before
+
+
+def test_a_suppression_for_one_account_leaves_the_others(
+    org: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    quiet = members(org)[0]
+    config = tmp_path / "rafix.toml"
+    config.write_text(
+        f'[[rafix.suppress]]\nid = "RA-*"\naccount = "{quiet}"\nreason = "sandbox account"\n'
+    )
+    _code, report, _err = scan_json(capsys, "--sandbox", str(org), "--org", "--config", str(config))
+    assert not any(f["account_id"] == quiet for f in report["findings"])
+    assert {s["account_id"] for s in report["suppressed"]} == {quiet}
+    assert any(f["account_id"] == MANAGEMENT for f in report["findings"])
+    summary = {a["account_id"]: a for a in report["accounts"]}
+    assert summary[quiet]["total"] == 0 and summary[quiet]["read"]

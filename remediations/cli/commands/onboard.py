@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from remediations.apply.results import ApplyReport
-from remediations.cli.common import confirm_and_execute, explain_interrupt, session_from_args
+from remediations.cli.common import (
+    confirm_and_execute,
+    explain_interrupt,
+    one_account,
+    session_from_args,
+)
 from remediations.cli.console import command_line, note, source_args
 from remediations.errors import InputError
 from remediations.files import write_output
@@ -90,7 +95,7 @@ def render_client_text(config: ClientConfig) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    session = session_from_args(args)
+    session = one_account(session_from_args(args))
     settings = session.settings
     request = request_from_args(args)
     check_request(request, settings)  # a bad name or option: refused before reading the account

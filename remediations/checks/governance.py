@@ -1,0 +1,319 @@
+"""Governance checks (FINDINGS F-GOV-01): who can administer Roles Anywhere, and the hygiene of
+its subjects and leftovers. Report only; pure functions over the inventory.
+
+RA-GOV-ADMIN-SURFACE evaluates identity policies with the shared IAM building blocks
+(:mod:`remediations.iam`): Action/NotAction, Resource, explicit Denies, permissions boundaries
+and conditions. The request context is what the grant needs: ``iam:PassedToService`` is
+``rolesanywhere.amazonaws.com`` for PassRole. Conditions on anything else (MFA, tags, source
+IP) cannot be decided from the account's configuration, so such a grant counts, at low
+severity.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from remediations.catalog import spec
+from remediations.checks import check
+from remediations.findings import Finding, Severity
+from remediations.iam.managed_policies import resolve_policy
+from remediations.iam.statements import Statement, compile_statements
+from remediations.model import GLOBAL_REGION, JSON, Inventory, Role
+
+if TYPE_CHECKING:
+    from remediations.checks.context import ScanContext
+
+#: Writes that let a principal trust a new CA or point a profile at a role (FINDINGS F-GOV-01).
+ANCHOR_WRITES = (
+    "rolesanywhere:CreateTrustAnchor",
+    "rolesanywhere:UpdateTrustAnchor",
+    "rolesanywhere:EnableTrustAnchor",
+)
+PROFILE_WRITES = (
+    "rolesanywhere:CreateProfile",
+    "rolesanywhere:UpdateProfile",
+    "rolesanywhere:PutAttributeMapping",
+    "rolesanywhere:DeleteAttributeMapping",
+)
+_RA_SERVICE = "rolesanywhere.amazonaws.com"
+
+
+class Grant(Enum):
+    NO = 0
+    #: Allowed only under conditions rafix cannot decide.
+    CONDITIONAL = 1
+    ALWAYS = 2
+
+
+def _statement_grant(stmt: Statement, context: Mapping[str, str]) -> Grant:
+    """How a statement that covers the request applies: its clauses on keys the context
+    holds are decided, the others are unknown."""
+    unknown = False
+    for clause in stmt.clauses:
+        if clause.key in context:
+            if not clause.matches(context):
+                return Grant.NO
+        else:
+            unknown = True
+    return Grant.CONDITIONAL if unknown else Grant.ALWAYS
+
+
+def evaluate_grant(
+    documents: Sequence[Sequence[Statement]],
+    boundary: Sequence[Statement] | None,
+    action: str,
+    resource: str,
+    context: Mapping[str, str],
+) -> Grant:
+    """Whether identity documents (and a boundary) let a principal call ``action`` on
+    ``resource``: an explicit Deny that certainly applies wins, then the strongest Allow."""
+    allow = Grant.NO
+    for doc in documents:
+        for stmt in doc:
+            if not (stmt.covers_action(action) and stmt.covers_resource(resource)):
+                continue
+            grant = _statement_grant(stmt, context)
+            if stmt.effect == "Deny" and grant is Grant.ALWAYS:
+                return Grant.NO
+            if stmt.effect == "Allow" and grant.value > allow.value:
+                allow = grant
+    if boundary is not None and allow is not Grant.NO:
+        bounded = evaluate_grant([boundary], None, action, resource, context)
+        allow = Grant(min(allow.value, bounded.value))
+    return allow
+
+
+def _compiled(doc: JSON | None) -> tuple[Statement, ...]:
+    if doc is None:
+        return ()
+    return tuple(s for s in compile_statements(doc)[1] if s.effect)
+
+
+def _principals(inventory: Inventory) -> Iterator[tuple[str, str, str, list[JSON], str | None]]:
+    """(ARN, name, kind, identity documents, boundary ARN) of each user and role."""
+    groups = {g.name: g for g in inventory.groups.values()}
+
+    def docs(inline: list[tuple[str, JSON | None]], attached: list[str]) -> list[JSON]:
+        out = [d for _, d in inline if d is not None]
+        out += [d for arn in attached if (d := resolve_policy(arn, inventory.policies))]
+        return out
+
+    for user in sorted(inventory.users.values(), key=lambda u: u.arn):
+        documents = docs(user.inline_policies, user.attached_policy_arns)
+        for name in user.groups:
+            group = groups.get(name)
+            if group is not None:
+                documents += docs(group.inline_policies, group.attached_policy_arns)
+        yield user.arn, user.name, "user", documents, user.permissions_boundary_arn
+    for role in sorted(inventory.roles.values(), key=lambda r: r.arn):
+        if role.path.startswith("/aws-service-role/"):
+            continue  # service-linked roles act for an AWS service, not for a person
+        documents = docs(role.inline_policies, role.attached_policy_arns)
+        yield role.arn, role.name, "role", documents, role.permissions_boundary_arn
+
+
+def _exposed_roles(ctx: ScanContext) -> list[Role]:
+    """Roles trusting Roles Anywhere that a new trust anchor or any certificate gets into."""
+    return [
+        role
+        for role, analysis in ctx.ra_roles
+        if analysis.usable and (analysis.open_to_any_anchor or analysis.open_to_any_subject)
+    ]
+
+
+def _probe_arns(ctx: ScanContext, account: str, partition: str) -> list[str]:
+    regions = sorted(
+        {a.region for a in ctx.inventory.trust_anchors.values()}
+        | {p.region for p in ctx.inventory.profiles.values()}
+        | set(ctx.inventory.regions)
+    ) or ["us-east-1"]
+    return [f"arn:{partition}:rolesanywhere:{r}:{account}:" for r in regions]
+
+
+@check("RA-GOV-ADMIN-SURFACE")
+def admin_surface(ctx: ScanContext) -> Iterator[Finding]:
+    exposed = _exposed_roles(ctx)
+    if not exposed:
+        return
+    context = {"iam:passedtoservice": _RA_SERVICE}
+    for arn, name, kind, documents, boundary_arn in _principals(ctx.inventory):
+        compiled = [_compiled(d) for d in documents]
+        if not any(s.effect == "Allow" for doc in compiled for s in doc):
+            continue
+        boundary: tuple[Statement, ...] | None = None
+        if boundary_arn:
+            boundary = _compiled(resolve_policy(boundary_arn, ctx.inventory.policies))
+        parts = arn.split(":")
+        partition = parts[1] if len(parts) > 1 and parts[1] else "aws"
+        account = parts[4] if len(parts) > 4 else ""
+        bases = _probe_arns(ctx, account, partition)
+        writes: dict[str, Grant] = {}
+        for action in (*ANCHOR_WRITES, *PROFILE_WRITES):
+            kind_of = "trust-anchor" if "TrustAnchor" in action else "profile"
+            grant = max(
+                (
+                    evaluate_grant(compiled, boundary, action, f"{b}{kind_of}/rafix-probe", {})
+                    for b in bases
+                ),
+                key=lambda g: g.value,
+            )
+            if grant is not Grant.NO:
+                writes[action] = grant
+        if not writes:
+            continue
+        passable: dict[str, Grant] = {}
+        for role in exposed:
+            if role.account_id != account or role.arn == arn:
+                continue
+            grant = evaluate_grant(compiled, boundary, "iam:PassRole", role.arn, context)
+            if grant is not Grant.NO:
+                passable[role.arn] = grant
+        if not passable:
+            continue
+        certain = any(g is Grant.ALWAYS for g in writes.values()) and any(
+            g is Grant.ALWAYS for g in passable.values()
+        )
+        roles = sorted(passable)
+        shown = ", ".join(r.rsplit("/", 1)[-1] for r in roles[:5])
+        if len(roles) > 5:
+            shown += f" and {len(roles) - 5} more"
+        detail = (
+            f"{kind.capitalize()} {name} may call {', '.join(a.split(':')[1] for a in writes)} "
+            f"and pass {len(roles)} unpinned Roles Anywhere role(s) to the service ({shown})"
+        )
+        if not certain:
+            detail += "; only under conditions rafix cannot decide (MFA, tags, network)"
+        yield spec("RA-GOV-ADMIN-SURFACE").finding(
+            arn,
+            detail + ".",
+            region=GLOBAL_REGION,
+            severity=None if certain else Severity.LOW,
+            resource=kind,
+            evidence={
+                "principal_type": kind,
+                "write_actions": {a: g.name.lower() for a, g in writes.items()},
+                "passable_roles": {r: g.name.lower() for r, g in sorted(passable.items())},
+            },
+        )
+
+
+# --- subjects and leftovers --------------------------------------------------------------------
+
+
+def _dn(text: str) -> dict[str, str]:
+    from remediations.access import parse_dn
+
+    try:
+        return parse_dn(text)
+    except ValueError:
+        return {}
+
+
+def _when(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
+def _known_issuers(ctx: ScanContext) -> set[str] | None:
+    """CNs of the issuing CAs of every enabled trust anchor; None when one is unknown (an AWS
+    Private CA's name is not in the account's Roles Anywhere data)."""
+    from remediations.iam.x509 import issuing_ca_cns
+
+    found: set[str] = set()
+    for anchor in ctx.inventory.trust_anchors.values():
+        if not anchor.enabled:
+            continue
+        cns = issuing_ca_cns(anchor.certificate_pem) if anchor.certificate_pem else []
+        if not cns:
+            return None
+        found.update(cns)
+    return found
+
+
+def _pinned_cns(ctx: ScanContext) -> dict[str, list[str]]:
+    """Subject CN -> roles whose trust pins it."""
+    out: dict[str, list[str]] = {}
+    for role, analysis in ctx.ra_roles:
+        for cn in analysis.pinned_subjects.get("x509subject/cn", ()):
+            out.setdefault(cn, []).append(role.arn)
+    return out
+
+
+@check("RA-GOV-SUBJECT-HYGIENE")
+def subject_hygiene(ctx: ScanContext) -> Iterator[Finding]:
+    settings = ctx.settings
+    issuers = _known_issuers(ctx)
+    pins = _pinned_cns(ctx)
+    for subject in sorted(ctx.inventory.subjects.values(), key=lambda s: s.arn):
+        reasons: list[str] = []
+        evidence: dict[str, Any] = {"x509_subject": subject.x509_subject}
+        names = _dn(subject.x509_subject)
+        cn, ou = names.get("CN"), names.get("OU")
+        if settings.cn_pattern and cn is not None and not re.fullmatch(settings.cn_pattern, cn):
+            reasons.append(f"CN {cn!r} breaks the naming convention ({settings.cn_pattern})")
+        if settings.ou_pattern and ou is not None and not re.fullmatch(settings.ou_pattern, ou):
+            reasons.append(f"OU {ou!r} breaks the naming convention ({settings.ou_pattern})")
+        credentials = [c for c in subject.raw.get("credentials") or [] if isinstance(c, dict)]
+        if issuers is not None:
+            foreign = sorted(
+                {
+                    str(c.get("issuer"))
+                    for c in credentials
+                    if c.get("issuer") and _dn(str(c["issuer"])).get("CN") not in issuers
+                }
+            )
+            if foreign:
+                reasons.append(f"issued by a CA that is not a trust anchor's: {'; '.join(foreign)}")
+                evidence["unknown_issuers"] = foreign
+        attempts = credentials + [
+            p for p in subject.raw.get("instanceProperties") or [] if isinstance(p, dict)
+        ]
+        failed = sum(1 for a in attempts if a.get("failed") is True)
+        if failed >= settings.subject_failed_threshold:
+            reasons.append(f"{failed} failed authentications")
+            evidence["failed"] = failed
+        seen = _when(subject.last_seen_at)
+        pinned_by = pins.get(cn or "", [])
+        if seen is not None and pinned_by:
+            days = (settings.now - seen).days
+            if days > settings.subject_stale_days:
+                reasons.append(
+                    f"not seen for {days} days while {len(pinned_by)} role(s) still pin its CN"
+                )
+                evidence["stale_pins"] = sorted(pinned_by)
+        if reasons:
+            yield spec("RA-GOV-SUBJECT-HYGIENE").finding(
+                subject.arn,
+                f"Subject {subject.x509_subject or subject.subject_id}: {'; '.join(reasons)}.",
+                region=subject.region,
+                evidence=evidence,
+            )
+    for anchor in sorted(ctx.inventory.trust_anchors.values(), key=lambda a: a.arn):
+        if not anchor.enabled:
+            yield spec("RA-GOV-SUBJECT-HYGIENE").finding(
+                anchor.arn,
+                f"Trust anchor {anchor.name} is disabled and left behind: delete it if nobody "
+                "needs it (enabling it again would silently restore its CA's access).",
+                region=anchor.region,
+                severity=Severity.INFO,
+                resource="trust-anchor",
+            )
+    for profile in sorted(ctx.inventory.profiles.values(), key=lambda p: p.arn):
+        if not profile.enabled:
+            yield spec("RA-GOV-SUBJECT-HYGIENE").finding(
+                profile.arn,
+                f"Profile {profile.name} is disabled and left behind: delete it if nobody "
+                "needs it (enabling it again would restore its roles' access).",
+                region=profile.region,
+                severity=Severity.INFO,
+                resource="profile",
+            )
