@@ -315,7 +315,8 @@ class Plan:
         except UnicodeDecodeError:
             raise InputError(f"{shown(path)}: cannot read the plan (not UTF-8 text)") from None
         except InputError as exc:
-            raise InputError(f"{exc} (the plan)") from None
+            reason = str(exc).removeprefix(f"{shown(path, limit=200)}: ")
+            raise InputError(f"{shown(path)}: cannot read the plan ({reason})") from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
