@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -31,6 +32,7 @@ except ImportError:  # pragma: no cover - not POSIX: no local locking
 #: How long to wait for another rafix process to finish with an account, in seconds.
 LOCK_WAIT = 120.0
 _POLL = 0.05
+_PLAIN = re.compile(r"^[a-z0-9-]{1,32}$")
 
 
 class Lock:
@@ -98,7 +100,12 @@ def default_lock_dir() -> Path:
 
 @contextmanager
 def account_locks(
-    folder: Path, source: str, account_id: str | None, regions: Iterable[str]
+    folder: Path,
+    source: str,
+    account_id: str | None,
+    regions: Iterable[str],
+    *,
+    wait: float | None = None,
 ) -> Iterator[None]:
     """Hold the local write lock of each region (``global`` for IAM) of one account, taken in
     a fixed order so that two applies cannot each wait for the other."""
@@ -106,9 +113,12 @@ def account_locks(
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
     with ExitStack() as stack:
         for region in sorted(set(regions)):
-            name = f"{account_id or 'account'}-{digest}-{region}.lock"
+            # Names from a plan file are not trusted into a path: only plain region names.
+            part = region if _PLAIN.match(region) else hashlib.sha256(region.encode()).hexdigest()
+            account = account_id if account_id and _PLAIN.match(account_id) else "account"
+            name = f"{account}-{digest}-{part[:32]}.lock"
             what = f"account {account_id or source} ({region})"
-            stack.enter_context(acquire(folder / name, what=what))
+            stack.enter_context(acquire(folder / name, what=what, wait=wait))
         yield
 
 

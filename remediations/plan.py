@@ -27,6 +27,7 @@ from remediations.jsontext import dumps_indented
 from remediations.managed import ManagedBy, managed_resource, resource_name
 from remediations.model import Inventory
 from remediations.state import ApiCall, calls_to_reach, fingerprint
+from remediations.textsafe import shown
 
 SCHEMA = "rafix.plan/v1"
 #: Apply order within a phase: identities before the profiles that list them.
@@ -310,15 +311,21 @@ class Plan:
 
     @classmethod
     def load(cls, path: str | Path) -> Plan:
+        from remediations.inputs import InputLimits, read_input
+
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-            raise InputError(f"{path}: cannot read the plan ({reason})") from None
+            text = read_input(path, InputLimits.resolve()).decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{shown(path)}: cannot read the plan (not UTF-8 text)") from None
+        except InputError as exc:
+            reason = str(exc).removeprefix(f"{shown(path, limit=200)}: ")
+            raise InputError(f"{shown(path)}: cannot read the plan ({reason})") from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+            raise InputError(
+                f"{shown(path)}: not valid JSON ({exc.msg} at line {exc.lineno})"
+            ) from None
         return cls.from_json(data, where=str(path))
 
     def save(self, path: str | Path) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 from remediations.errors import InputError
 from remediations.findings import Finding, Severity
 from remediations.model import SourceWarning
+from remediations.textsafe import shown
 
 #: What identifies "the same finding" across two reports.
 FindingKey = tuple[str, str, str]
@@ -220,11 +221,14 @@ def load_baseline(path: str | Path) -> frozenset[FindingKey]:
     Raises:
         InputError: the file cannot be read or is not a rafix JSON report.
     """
-    where = f"--baseline {path}"
+    from remediations.inputs import InputLimits, read_input
+
+    where = f"--baseline {shown(path)}"
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{where}: cannot read the file ({exc.strerror or exc})") from None
+        document = json.loads(read_input(path, InputLimits.resolve()).decode("utf-8"))
+    except InputError as exc:
+        reason = str(exc).removeprefix(f"{shown(path, limit=200)}: ")
+        raise InputError(f"{where}: cannot read the file ({reason})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{where}: not JSON ({exc})") from None
     return baseline_keys(document, where)

@@ -58,6 +58,18 @@ def for_terminal(text: str) -> str:
     return _UNSAFE_KEEP_NEWLINE_RE.sub(_escape_char, text)
 
 
+_JSON_UNSAFE_RE = re.compile(f"[{_INVISIBLE}]")
+
+
+def for_json(text: str) -> str:
+    """JSON text (a report, a plan) with the invisible characters JSON leaves raw (C1
+    controls, bidirectional and zero-width marks, lone surrogates) written as ``\\uXXXX``
+    escapes: the same JSON document, safe to print on a terminal."""
+    if _JSON_UNSAFE_RE.search(text) is None:
+        return text
+    return _JSON_UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def is_safe(text: str) -> bool:
     """Whether ``text`` holds no character :func:`shown` would escape."""
     return _UNSAFE_RE.search(text) is None
@@ -79,4 +91,4 @@ def _quote(word: str) -> str:
     return f"$'{escaped}'"
 
 
-__all__ = ["MAX_SHOWN", "command_line", "for_terminal", "is_safe", "shown"]
+__all__ = ["MAX_SHOWN", "command_line", "for_json", "for_terminal", "is_safe", "shown"]

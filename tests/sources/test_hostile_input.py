@@ -21,7 +21,7 @@ from remediations.errors import InputError
 from remediations.inputs import InputLimits, read_input
 from remediations.sources.offline import load_files
 from remediations.sources.sandbox.faults import Fault, FaultInjector
-from remediations.textsafe import for_terminal, is_safe, shown
+from remediations.textsafe import for_json, for_terminal, is_safe, shown
 from tests.shared import ra_trust
 
 ACCOUNT = "111122223333"
@@ -81,6 +81,14 @@ def test_for_terminal_keeps_only_newlines(text: str) -> None:
     out = for_terminal(text)
     assert all(is_safe(line) for line in out.split("\n"))
     assert out.count("\n") == text.count("\n")
+
+
+@given(st.recursive(st.text(), lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner)))
+def test_json_for_a_terminal_is_the_same_document(value: Any) -> None:
+    text = json.dumps(value, ensure_ascii=False)
+    safe = for_json(text)
+    assert json.loads(safe) == value
+    assert all(is_safe(line) for line in safe.split("\n"))
 
 
 def test_long_values_keep_start_and_end() -> None:
@@ -401,3 +409,17 @@ def test_file_mode_unchanged_by_reading(tmp_path: Path) -> None:
     path.chmod(0o640)
     load_files([path])
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_a_plan_or_baseline_that_never_comes_times_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "plan.json"
+    os.mkfifo(fifo)
+    monkeypatch.setenv("RAFIX_INPUT_TIMEOUT", "0.2")
+    assert main(["apply", str(fifo), "--sandbox", str(tmp_path / "sb"), "--yes"]) == 2
+    assert "nothing to read for 0.2 s" in capsys.readouterr().err
+    data = tmp_path / "roles.json"
+    data.write_text(json.dumps({"Roles": [role("app")]}), encoding="utf-8")
+    assert main(["scan", "--from-file", str(data), "--baseline", str(fifo)]) == 2
+    assert "--baseline" in capsys.readouterr().err

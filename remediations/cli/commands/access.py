@@ -14,6 +14,7 @@ from remediations.errors import InputError
 from remediations.files import STDOUT, write_output
 from remediations.render_access import render_access
 from remediations.render_text import warning_lines
+from remediations.textsafe import for_json, for_terminal
 
 #: A PEM certificate is a few kilobytes; refuse anything absurd before reading it.
 _MAX_CERTIFICATE_BYTES = 1_000_000
@@ -86,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         write_output(destination, text, what="the access map")
         output.note(f"rafix: wrote the {fmt} access map to {destination}")
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(for_json(text) if fmt == "json" else for_terminal(text))
         sys.stdout.flush()
     return 0
 

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from remediations.cli.console import command_line, hint
+from remediations.textsafe import for_terminal
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,4 +60,4 @@ def _print_scan(directory: Path) -> None:
     from remediations.source import SandboxSource
 
     result = Session(SandboxSource(directory)).scan()
-    sys.stdout.write(render_findings(result.findings, result.inventory, "table"))
+    sys.stdout.write(for_terminal(render_findings(result.findings, result.inventory, "table")))

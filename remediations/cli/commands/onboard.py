@@ -33,7 +33,7 @@ from remediations.onboarding import (
     check_request,
 )
 from remediations.session import Session
-from remediations.textsafe import shown
+from remediations.textsafe import for_json, for_terminal, shown
 
 SCHEMA = "rafix.onboarding/v1"
 
@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             from remediations.render_text import render_plan_text
 
-            sys.stdout.write(render_plan_text(plan))
+            sys.stdout.write(for_terminal(render_plan_text(plan)))
         apply_it = command_line("rafix", "apply", out, *source_args(args))
         note(
             f"rafix: wrote the onboarding plan ({len(plan.changes)} change(s)) to {out}; "
@@ -204,7 +204,7 @@ def _say_result(
             "plan": onboarding.plan.to_json(),
             "client": config.to_json() if config else None,
         }
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(for_json(json.dumps(document, indent=2, ensure_ascii=False) + "\n"))
         return
     if status == "already-onboarded":
         print(
@@ -215,4 +215,4 @@ def _say_result(
         print(f"Onboarding of {shown(names.cn)} did not complete; see above.", file=sys.stderr)
         return
     if config is not None:
-        sys.stdout.write(render_client_text(config))
+        sys.stdout.write(for_terminal(render_client_text(config)))

@@ -22,6 +22,7 @@ from remediations.cli.console import (
 from remediations.files import STDOUT, write_output
 from remediations.plan import Plan
 from remediations.render_text import render_plan_json, render_plan_text
+from remediations.textsafe import for_json, for_terminal
 
 #: ``--format`` values that print the changes as infrastructure code instead of a plan.
 CODE_FORMATS = {"terraform": "Terraform", "cloudformation": "CloudFormation"}
@@ -47,14 +48,15 @@ def run(args: argparse.Namespace) -> int:
     if fmt in CODE_FORMATS:
         return _write_code(plan, fmt, out)
     if out == STDOUT:  # `-o -`: the plan file itself on standard output, nothing else there
-        sys.stdout.write(render_plan_json(plan))
+        sys.stdout.write(for_json(render_plan_json(plan)))
         return 0
     if out:
         plan.save(out)
     if fmt == "json":
-        sys.stdout.write(render_plan_json(plan))
+        sys.stdout.write(for_json(render_plan_json(plan)))
     else:
         text = render_plan_text(plan)
+        text = for_terminal(text)
         sys.stdout.write(color_diffs(text) if use_color() else text)
     if out:
         note(f"rafix: wrote the plan ({len(plan.changes)} change(s)) to {out}")

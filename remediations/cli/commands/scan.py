@@ -29,6 +29,7 @@ from remediations.selection import (
     select_findings,
 )
 from remediations.source import FilesSource, Source
+from remediations.textsafe import for_json
 
 
 def selection_from_args(args: argparse.Namespace, suppressions: Sequence[Suppression]) -> Selection:
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         )
         output.note(f"rafix: wrote {fmt} report to {destination}: {summary}")
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(text if fmt == "table" else for_json(text))
         sys.stdout.flush()
     return exit_code(chosen.findings, getattr(args, "fail_on", "low"))
 
