@@ -9,11 +9,7 @@ CORE = Path(__file__).resolve().parents[1] / "remediations"
 LIMIT = 550
 
 #: Modules over the limit today, each to be split along its seams (remove it from here then).
-OVER_THE_LIMIT = frozenset(
-    {
-        "report.py",
-    }
-)
+OVER_THE_LIMIT: frozenset[str] = frozenset()
 
 
 def _lines(path: Path) -> int:

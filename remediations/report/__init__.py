@@ -1,0 +1,107 @@
+"""Scan reports: a table for people, JSON for scripts (INTERFACE.md), SARIF for code scanning.
+
+Plain text and standard library only: the core never imports Rich or Textual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from remediations.findings import Finding
+from remediations.model import Inventory, SourceWarning
+from remediations.report.common import (
+    JSON_SCHEMA,
+    SARIF_LEVEL,
+    SARIF_SCHEMA,
+    SECURITY_SEVERITY,
+    TABLE_WIDTH,
+    Warning_,
+    resource_names,
+    short_name,
+    source_summary,
+    summary_counts,
+    summary_line,
+    use_color,
+)
+from remediations.report.json_report import render_json
+from remediations.report.sarif import fingerprint, render_sarif, resource_uri
+from remediations.report.table import account_summaries, render_table, wrap
+
+
+def render_findings(
+    findings: Sequence[Finding],
+    inventory: Inventory,
+    fmt: str,
+    *,
+    color: bool = False,
+    source_uri: str | None = None,
+    suppressed: Sequence[Any] = (),
+    in_baseline: int = 0,
+    warnings: Sequence[Warning_] | None = None,
+    width: int = TABLE_WIDTH,
+    accounts: Sequence[Any] = (),
+) -> str:
+    """The report in ``fmt`` (table | json | sarif); ``source_uri`` is SARIF's artifact;
+    ``accounts``: the accounts of an organisation scan (``session.AccountSummary``).
+
+    ``suppressed`` and ``in_baseline`` come from ``remediations.selection.select_findings``;
+    ``warnings`` default to the inventory's (pass them with the selection's added).
+    """
+    names = resource_names(inventory)
+    warned = list(inventory.warnings if warnings is None else warnings)
+    not_read = [w for w in warned if isinstance(w, SourceWarning) and w.incomplete]
+    if fmt == "json":
+        return render_json(
+            findings,
+            warned,
+            source=source_summary(inventory, accounts),
+            suppressed=suppressed,
+            in_baseline=in_baseline,
+            not_read=not_read,
+            accounts=accounts,
+        )
+    if fmt == "sarif":
+        return render_sarif(
+            findings,
+            source_uri=source_uri,
+            names=names,
+            warnings=warned,
+            suppressed=suppressed,
+            not_read=not_read,
+        )
+    return render_table(
+        findings,
+        warned,
+        names=names,
+        color=color,
+        width=width,
+        suppressed=suppressed,
+        in_baseline=in_baseline,
+        not_read=not_read,
+        accounts=accounts,
+    )
+
+
+__all__ = [
+    "JSON_SCHEMA",
+    "SARIF_LEVEL",
+    "SARIF_SCHEMA",
+    "SECURITY_SEVERITY",
+    "TABLE_WIDTH",
+    "Warning_",
+    "account_summaries",
+    "fingerprint",
+    "render_findings",
+    "render_json",
+    "render_sarif",
+    "render_table",
+    "resource_names",
+    "resource_uri",
+    "short_name",
+    "source_summary",
+    "summary_counts",
+    "summary_line",
+    "use_color",
+    "wrap",
+]
