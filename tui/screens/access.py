@@ -18,6 +18,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from remediations.access import CertificateQuery, parse_dn
+from tui.screens import rafix_app
 from tui.widgets.detail import DetailPane, access_content
 
 if TYPE_CHECKING:
@@ -38,10 +39,7 @@ class AccessScreen(Screen[None]):
 
     @property
     def rafix(self) -> RafixApp:
-        from tui.app import RafixApp
-
-        assert isinstance(self.app, RafixApp)
-        return self.app
+        return rafix_app(self)
 
     def compose(self) -> ComposeResult:
         yield Static(

@@ -33,6 +33,7 @@ from remediations.apply.results import (
     RolledBack,
     SnapshotTaken,
 )
+from tui.screens import rafix_app
 
 if TYPE_CHECKING:
     from tui.app import RafixApp
@@ -219,10 +220,7 @@ class ApplyScreen(Screen[ApplyReport | None]):
 
     @property
     def rafix(self) -> RafixApp:
-        from tui.app import RafixApp
-
-        assert isinstance(self.app, RafixApp)
-        return self.app
+        return rafix_app(self)
 
     def compose(self) -> ComposeResult:
         yield Static(Content.styled(f"{self.what}…", "bold"), id="apply-title", markup=False)

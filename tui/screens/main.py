@@ -24,6 +24,7 @@ from remediations.session import ScanResult
 from tui.errors import advise
 from tui.messages import LoadProgressed
 from tui.query import IncrementalFilter, Row, make_row
+from tui.screens import rafix_app
 from tui.view import SORT_KEYS, arrange, severity_counts, sort_order
 from tui.widgets.detail import (
     DetailPane,
@@ -98,10 +99,7 @@ class MainScreen(Screen[None]):
 
     @property
     def rafix(self) -> RafixApp:
-        from tui.app import RafixApp
-
-        assert isinstance(self.app, RafixApp)
-        return self.app
+        return rafix_app(self)
 
     def compose(self) -> ComposeResult:
         yield Static(id="title-bar", markup=False)

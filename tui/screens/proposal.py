@@ -30,6 +30,7 @@ from remediations.apply.results import ApplyPreview
 from remediations.findings import Finding
 from remediations.managed import drift_warning
 from remediations.plan import Plan
+from tui.screens import rafix_app
 from tui.widgets.diff_view import step_diff_content
 
 if TYPE_CHECKING:
@@ -182,10 +183,7 @@ class ProposalScreen(Screen[None]):
 
     @property
     def rafix(self) -> RafixApp:
-        from tui.app import RafixApp
-
-        assert isinstance(self.app, RafixApp)
-        return self.app
+        return rafix_app(self)
 
     def compose(self) -> ComposeResult:
         if not self.findings:

@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from remediations.apply.results import ApplyPreview, ApplyReport
 from remediations.apply.snapshots import SnapshotInfo
+from tui.screens import rafix_app
 from tui.widgets.diff_view import step_diff_content
 
 if TYPE_CHECKING:
@@ -82,10 +83,7 @@ class SnapshotsScreen(Screen[None]):
 
     @property
     def rafix(self) -> RafixApp:
-        from tui.app import RafixApp
-
-        assert isinstance(self.app, RafixApp)
-        return self.app
+        return rafix_app(self)
 
     def compose(self) -> ComposeResult:
         yield Static(
