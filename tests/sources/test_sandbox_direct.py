@@ -152,7 +152,7 @@ def test_the_demo_account_reads_the_same_and_so_does_a_region_subset(
 
 _ODD_TEXT = st.text(
     st.characters(codec="utf-8", exclude_characters="\x00"), min_size=0, max_size=6
-) | st.sampled_from(["", " x", "a%41b", "line\nbreak", "cr\rlf", "\x7f", "\u202e", "tab\t"])
+) | st.sampled_from(["", " x", "a%41b", "line\nbreak", "cr\rlf", "\x7f", "\u202e", "tab\t", "\ud800"])
 
 
 @st.composite
@@ -167,6 +167,7 @@ def odd_accounts(draw: st.DrawFn) -> dict[str, Any]:
             st.sampled_from(
                 [
                     {"Version": "2012-10-17", "Statement": []},
+                    {"Statement": [{"Sid": draw(_ODD_TEXT)}]},
                     json.dumps({"Statement": [{"Sid": draw(_ODD_TEXT)}]}),
                     "%7B%22Statement%22%3A%5B%5D%7D",
                     "not json",

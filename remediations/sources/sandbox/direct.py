@@ -36,6 +36,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from remediations.locks import acquire
 from remediations.model import JSON, Inventory, SourceWarning
 from remediations.progress import Progress, Stage, StopCheck, Tracker, stop_if_asked
@@ -70,7 +72,7 @@ READ_ENV = "RAFIX_SANDBOX_READ"
 
 #: What IAM's XML carries unchanged: no control characters (XML drops or rewrites them), no
 #: surrounding white space, not empty.
-_XML_PLAIN = re.compile(r"[^\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]+")
+_XML_CHANGES = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _XML_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff\r%]")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 #: moto's AWS managed policies are dated as AWS first published them (seed._seed_aws_managed).
@@ -448,8 +450,10 @@ def _plain(*texts: str) -> None:
     """Strings that IAM's XML would carry unchanged (else only a read through boto3 can tell
     what botocore makes of them)."""
     for text in texts:
-        if not isinstance(text, str) or not _XML_PLAIN.fullmatch(text) or text != text.strip():
+        if not isinstance(text, str) or not text or text != text.strip():
             raise Unanswerable(f"the IAM value {text!r} does not survive XML as it is")
+    if _XML_CHANGES.search("".join(texts)):
+        raise Unanswerable(f"an IAM value of {texts!r} does not survive XML as it is")
 
 
 def _document(value: Any) -> Any:
@@ -468,15 +472,17 @@ def _document(value: Any) -> Any:
         raise Unanswerable("a policy document text that is not JSON") from None
 
 
-_DUMPS = json.JSONEncoder().encode
-
-
 def _trust_document(value: Any) -> Any:
     """A trust policy as boto3 returns it: unlike the other documents, moto sends its text
     without URL-encoding it, and botocore URL-decodes it all the same (a ``%41`` in a
     condition would come back as ``A``)."""
-    if not isinstance(value, str) and "%" in _DUMPS(value):
-        raise Unanswerable("a trust policy with a % that botocore would decode")
+    if not isinstance(value, str):
+        try:
+            text = msgspec.json.encode(value)
+        except (UnicodeEncodeError, TypeError, ValueError):  # a lone surrogate
+            text = json.dumps(value).encode()
+        if b"%" in text:
+            raise Unanswerable("a trust policy with a % that botocore would decode")
     return _document(value)
 
 
