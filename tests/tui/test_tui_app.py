@@ -221,3 +221,31 @@ async def test_no_credentials_shows_a_panel_not_a_traceback(
         assert panel.display
         assert "No AWS credentials" in str(screen.query_one("#error-title").render())
         assert "demo" in str(screen.query_one("#error-keys").render())
+
+
+@run_async
+async def test_the_detail_pane_draws_each_line_as_textual_draws_the_whole_detail(
+    sandbox_dir: Path,
+) -> None:
+    """The pane wraps the detail once and draws only the lines on screen, keeping lines
+    drawn for one finding for the next; every line must still be what Textual draws for
+    the whole content (text, styles, and the offsets text selection uses)."""
+    from textual.visual import Visual
+
+    app = make_app(sandbox_dir)
+    async with app.run_test(size=(150, 40)) as pilot:
+        screen = await wait_loaded(app, pilot)
+        pane = screen.query_one(DetailPane)
+        table = screen.query_one(FindingsTable)
+        for _ in range(6):
+            await pilot.press("j")
+            await settle(app, pilot)
+            width = pane.scrollable_content_region.width
+            whole = Visual.to_strips(pane, pane.content, width, None, pane.visual_style, pad=True)
+            assert len(whole) == pane.virtual_size.height
+            for top in range(0, len(whole), pane.size.height):
+                pane.scroll_to(y=top, animate=False, immediate=True)
+                top = int(pane.scroll_y)  # the last page stops at the end
+                for y in range(min(pane.size.height, len(whole) - top)):
+                    assert list(pane.render_line(y)) == list(whole[top + y])
+        assert table.cursor == 6

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container, Horizontal, Vertical
 from textual.content import Content
 from textual.events import Resize
 from textual.screen import Screen
@@ -115,10 +115,14 @@ class MainScreen(Screen[None]):
                 id="read-only-banner",
                 markup=False,
             )
-        yield Input(
-            placeholder="filter: words  sev:high+  id:RA-TRUST-*  region:eu-west-1  !word",
-            id="filter",
-        )
+        # In a box of fixed size: the field lays itself out again on every keystroke (its
+        # text's width), and a fixed-size parent keeps that layout from spreading to the
+        # whole screen.
+        with Container(id="filter-box"):
+            yield Input(
+                placeholder="filter: words  sev:high+  id:RA-TRUST-*  region:eu-west-1  !word",
+                id="filter",
+            )
         with Horizontal(id="body"):
             with Vertical(id="table-panel"):
                 yield FindingsTable(id="findings")
@@ -146,7 +150,7 @@ class MainScreen(Screen[None]):
         # (17 to 33 ms) later.
         self.watch(self.query_one(FindingsTable), "cursor", self._cursor_moved, init=False)
         self.watch(self.query_one("#filter", Input), "value", self._filter_changed, init=False)
-        self.query_one("#filter", Input).display = False
+        self.query_one("#filter-box").display = False
         self.query_one("#error-panel").display = False
         self.query_one("#warnings-bar").display = False
         self._update_title()
@@ -414,9 +418,8 @@ class MainScreen(Screen[None]):
     # --- filter ----------------------------------------------------------------------------
 
     def action_filter(self) -> None:
-        field = self.query_one("#filter", Input)
-        field.display = True
-        field.focus()
+        self.query_one("#filter-box").display = True
+        self.query_one("#filter", Input).focus()
 
     def _filter_changed(self) -> None:
         if self.loaded:
@@ -426,18 +429,16 @@ class MainScreen(Screen[None]):
     def _filter_submitted(self) -> None:
         self.query_one(FindingsTable).focus()
         if not self.query_one("#filter", Input).value.strip():
-            self.query_one("#filter", Input).display = False
+            self.query_one("#filter-box").display = False
 
     def action_clear_filter(self) -> None:
-        field = self.query_one("#filter", Input)
-        field.value = ""
-        field.display = False
+        self.query_one("#filter", Input).value = ""
+        self.query_one("#filter-box").display = False
         self.query_one(FindingsTable).focus()
 
     def set_filter(self, text: str) -> None:
-        field = self.query_one("#filter", Input)
-        field.display = bool(text)
-        field.value = text
+        self.query_one("#filter-box").display = bool(text)
+        self.query_one("#filter", Input).value = text
 
     # --- view ------------------------------------------------------------------------------
 

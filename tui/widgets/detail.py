@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from rich.style import Style
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.content import Content
 from textual.events import Resize
 from textual.geometry import Region, Size
@@ -241,6 +242,7 @@ class DetailPane(ScrollView, can_focus=True):
         #: Lines turned into strips as they are first drawn (the costly step): showing a
         #: finding converts only the lines on screen, not the whole policy below them.
         self._strips: dict[int, Strip] = {}
+        self._drawn: LRUCache[tuple[object, ...], Strip] = LRUCache(2048)
         self._width = -1
         #: The width and styles of one render pass (``render_lines``): looking them up for
         #: each line walks the DOM, which was most of the cost of drawing the pane.
@@ -260,6 +262,7 @@ class DetailPane(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips = {}  # a new theme: the lines are drawn again in its colours
+        self._drawn.clear()
 
     def _lines(self, width: int) -> list[tuple[Content, int, int]]:
         if width != self._width:
@@ -302,13 +305,21 @@ class DetailPane(ScrollView, can_focus=True):
             return blank
         strip = self._strips.get(index)
         if strip is None:
-            visual_style = self._visual_style_now()
             line, x, y = lines[index]
-            drawn = Visual.to_strips(self, line, width, 1, visual_style)
-            # Text selection finds its place in the content by these offsets, as when the
-            # whole content is drawn at once.
-            strip = drawn[0].apply_offsets(x, y) if drawn else blank
-            pad = (visual_style + VisualStyle(reverse=False)).rich_style
-            strip = strip.extend_cell_length(width, pad).crop(0, width)
+            # Findings of one check share most of their lines (headings, explanation, fix):
+            # a line drawn for one is kept for the next.
+            key = (line.plain, tuple(line.spans), x, y, width)
+            strip = self._drawn.get(key)
+            if strip is None:
+                strip = self._drawn[key] = self._draw(line, x, y, width, blank)
             self._strips[index] = strip
         return strip
+
+    def _draw(self, line: Content, x: int, y: int, width: int, blank: Strip) -> Strip:
+        visual_style = self._visual_style_now()
+        drawn = Visual.to_strips(self, line, width, 1, visual_style)
+        # Text selection finds its place in the content by these offsets, as when the whole
+        # content is drawn at once.
+        strip = drawn[0].apply_offsets(x, y) if drawn else blank
+        pad = (visual_style + VisualStyle(reverse=False)).rich_style
+        return strip.extend_cell_length(width, pad).crop(0, width)
