@@ -152,7 +152,9 @@ def test_the_demo_account_reads_the_same_and_so_does_a_region_subset(
 
 _ODD_TEXT = st.text(
     st.characters(codec="utf-8", exclude_characters="\x00"), min_size=0, max_size=6
-) | st.sampled_from(["", " x", "a%41b", "line\nbreak", "cr\rlf", "\x7f", "\u202e", "tab\t", "\ud800"])
+) | st.sampled_from(
+    ["", " x", "a%41b", "line\nbreak", "cr\rlf", "\x7f", "\u202e", "tab\t", "\ud800"]
+)
 
 
 @st.composite
