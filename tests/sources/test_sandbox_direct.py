@@ -290,6 +290,27 @@ def test_injected_faults_and_the_api_setting_go_through_boto3(
     assert any("ListCrls" in w["where"] for w in doc["not_read"])
 
 
+def test_a_replaced_sandbox_opening_is_what_a_scan_reads_through(
+    sandbox_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Code that wraps how sandboxes open (to inject faults or watch calls) sees the scan's
+    calls: the scan reads through that opening."""
+    import remediations.sources.sandbox as sandbox
+
+    opened: list[object] = []
+    real_open = sandbox.open_sandbox
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        session = real_open(*args, **kwargs)
+        opened.append(session)
+        return session
+
+    monkeypatch.setattr(sandbox, "open_sandbox", watched)
+    assert read_direct(sandbox_dir) is None
+    load_inventory(SandboxSource(sandbox_dir))
+    assert len(opened) == 1
+
+
 def test_reading_through_boto3_twice_gives_the_same_account(tmp_path: Path) -> None:
     """What the files leave out (IDs, dates) is filled in the same way at every open."""
     iam = {

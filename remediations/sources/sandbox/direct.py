@@ -132,12 +132,17 @@ def read_direct(
 
 def _faults_configured() -> bool:
     """Whether sandboxes opened in this process get injected faults or have their calls
-    counted (``$RAFIX_SANDBOX_FAULTS``, or a replaced ``account.FaultInjector``, as the
-    tests do): those calls must then really be made."""
+    watched: ``$RAFIX_SANDBOX_FAULTS``, or the opening of a sandbox or its fault injector
+    replaced by code of another module (as tests do to fail or count calls). Those calls must
+    then really be made."""
     if os.environ.get(FAULTS_ENV):
         return True
+    package = sys.modules.get("remediations.sources.sandbox")
     account = sys.modules.get("remediations.sources.sandbox.account")
-    return account is not None and getattr(account, "FaultInjector", None) is not FaultInjector
+    return (
+        package is not None
+        and getattr(package.open_sandbox, "__module__", None) != package.__name__
+    ) or (account is not None and getattr(account, "FaultInjector", None) is not FaultInjector)
 
 
 def account_view(
