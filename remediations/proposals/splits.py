@@ -7,14 +7,14 @@ import copy
 import hashlib
 import re
 import string
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from remediations.catalog import CATALOG
 from remediations.errors import PolicyError
 from remediations.findings import Finding
-from remediations.iam.evaluator import has_wildcard, parse_operator
+from remediations.iam.evaluator import ContextValue, has_wildcard, parse_operator
 from remediations.iam.policy import as_list
 from remediations.model import (
     GLOBAL_REGION,
@@ -24,18 +24,15 @@ from remediations.model import (
     Role,
 )
 from remediations.proposals.job import ProfileIndex
+from remediations.proposals.proofs import prove
 from remediations.proposals.render import check_document, render
 from remediations.proposals.results import FixRefused, NotFixable, ProposalSet, ProposedChange
 from remediations.proposals.trust_patches import VARIABLES_VERSION
 from remediations.settings import Settings
 from remediations.state import detailed_role_state, resource_id, state_from_inventory
-from remediations.trust import (
-    TrustAnalysis,
-    analyze_trust,
-    canonical_subject_key,
-    certificate_request_context,
-)
-from remediations.trust.witness import describe_certificate, is_intended, witnesses
+from remediations.trust import TrustAnalysis, analyze_trust, canonical_subject_key
+from remediations.trust.facts import CertificateContext
+from remediations.trust.witness import describe_certificate, is_intended
 
 #: Findings fixed by moving workloads to dedicated roles (phase 2) and narrowing the shared
 #: role once their clients have switched (phase 3). Splits change which role each workload
@@ -288,27 +285,41 @@ def prove_dedicated(
     """The dedicated role admits exactly the workload's certificates that the shared role
     admits (after phase 1), none the shared role refuses today, and no other workload's."""
     before, shared, after = analyze_trust(original), analyze_trust(base), analyze_trust(dedicated)
-    seen = False
-    for cert in witnesses(shared, after, intended, anchors, evaluated=(original,)):
-        request = certificate_request_context(cert)
+
+    def verdict(
+        cert: CertificateContext, request: Mapping[str, ContextValue]
+    ) -> tuple[str | None, bool]:
         admitted, ours = after.admits_request(request), is_intended(cert, intended)
         if admitted and not before.admits_request(request):
-            raise FixRefused(
+            return (
                 "the dedicated role would admit a certificate the shared role refuses "
-                f"({describe_certificate(cert)})"
+                f"({describe_certificate(cert)})",
+                True,
             )
         if admitted and not ours:
-            raise FixRefused(
-                f"the dedicated role would admit another workload ({describe_certificate(cert)})"
+            return (
+                f"the dedicated role would admit another workload ({describe_certificate(cert)})",
+                True,
             )
         if ours and shared.admits_request(request) and not admitted:
-            raise FixRefused(
+            return (
                 "the dedicated role would refuse a certificate of the workload that the shared "
-                f"role admits ({describe_certificate(cert)})"
+                f"role admits ({describe_certificate(cert)})",
+                False,
             )
-        seen = seen or admitted
-    if not seen:
-        raise FixRefused("the dedicated role would admit no certificate at all")
+        return None, admitted
+
+    prove(
+        shared,
+        after,
+        intended,
+        anchors,
+        evaluated=(original,),
+        judged=(before.policy(), shared.policy(), after.policy()),
+        verdict=verdict,
+        kind="dedicated",
+        missing="the dedicated role would admit no certificate at all",
+    )
 
 
 def _slug(value: str) -> str:

@@ -347,7 +347,8 @@ def _anchor_classes(
         for c in clauses
     ):
         return anchors  # malformed, or a variable that copies the anchor: keep every one
-    relevant = [c for c in clauses if c.key in _ANCHOR_KEYS]
+    # Equal clauses answer alike: each is asked once per anchor.
+    relevant = list(dict.fromkeys(c for c in clauses if c.key in _ANCHOR_KEYS))
     seen: set[tuple[bool, ...]] = set()
     kept: list[str | None] = []
     for anchor in anchors:
@@ -382,6 +383,20 @@ def witness_space(
     return total if total <= MAX_WITNESSES else None
 
 
+def witness_dimensions(
+    original: TrustAnalysis,
+    patched: TrustAnalysis,
+    intended: dict[str, list[str]],
+    anchors: Iterable[str] = (),
+    *,
+    evaluated: Sequence[dict[str, Any]] = (),
+) -> dict[str, list[str | None]]:
+    """The candidate values per request key that :func:`witnesses` combines, keys in the
+    order it combines them (its witnesses are their product, or a sample of it)."""
+    dims = _dimensions((original, patched), intended, anchors, evaluated)
+    return {key: dims[key] for key in sorted(dims)}
+
+
 def witnesses(
     original: TrustAnalysis,
     patched: TrustAnalysis,
@@ -405,12 +420,12 @@ def witnesses(
         combos: Iterable[tuple[str | None, ...]] = itertools.product(*(dims[k] for k in keys))
     else:
         rng = random.Random(0)
-        intended_combo = tuple(_intended_value(k, dims[k], intended) for k in keys)
+        intended_combo = tuple(intended_value(k, dims[k], intended) for k in keys)
         combos = itertools.chain(
             [intended_combo],
             (tuple(rng.choice(dims[k]) for k in keys) for _ in range(MAX_WITNESSES)),
         )
-    build = _certificate_builder(keys)
+    build = certificate_builder(keys)
     seen: set[tuple[str | None, ...]] = set()
     for combo in combos:
         if combo in seen:
@@ -446,7 +461,7 @@ def describe_certificate(cert: CertificateContext) -> str:
     return ", ".join(parts)
 
 
-def _intended_value(
+def intended_value(
     key: str, options: list[str | None], intended: dict[str, list[str]]
 ) -> str | None:
     short = "source_arn" if key == "aws:sourcearn" else key.removeprefix("aws:principaltag/")
@@ -455,7 +470,7 @@ def _intended_value(
     return next((o for o in options if o not in (None, CERTIFICATE_FRESH)), options[0])
 
 
-def _certificate_builder(
+def certificate_builder(
     keys: Sequence[str],
 ) -> Callable[[tuple[str | None, ...]], CertificateContext]:
     """:func:`_certificate` for combos of values of ``keys``, with where each key goes worked
@@ -508,7 +523,7 @@ def _certificate_builder(
 
 def _certificate(values: dict[str, str | None]) -> CertificateContext:
     """The witness certificate with these request values (lower-case keys)."""
-    return _certificate_builder(list(values))(tuple(values.values()))
+    return certificate_builder(list(values))(tuple(values.values()))
 
 
 def _san_name(rdn: str) -> str:
