@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from remediations.iam.policy import as_list, canonical_json
+from remediations.shortcuts import shortcuts_on
 
 _ABSENT = "<absent>"
 _POLICY_FIELDS = ("trustPolicy", "sessionPolicy")
@@ -45,11 +46,12 @@ def text_diff(before: Any, after: Any) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
-def semantic_diff(before: Any, after: Any, *, prune: bool = True) -> list[str]:
+def semantic_diff(before: Any, after: Any, *, prune: bool | None = None) -> list[str]:
     """Readable lines, one per meaningful difference, in a stable order.
 
-    ``prune``: hand DeepDiff only the parts that differ (:func:`prune_equal`); the lines are
-    the same either way, DeepDiff's walk over the equal parts is most of a plan's diff time.
+    ``prune``: hand DeepDiff only the parts that differ (:func:`prune_equal`; by default unless
+    in ``shortcuts.plain_paths()``); the lines are the same either way, DeepDiff's walk over
+    the equal parts is most of a plan's diff time.
     """
     if before is None and after is not None:
         return _lifecycle_lines("creates", after)
@@ -62,7 +64,7 @@ def semantic_diff(before: Any, after: Any, *, prune: bool = True) -> list[str]:
     names: dict[str, str] = {}
     left = _normalize_state(before, names)
     right = _normalize_state(after, names)
-    if prune:
+    if shortcuts_on() if prune is None else prune:
         left, right = prune_equal(left, right)
     tree = DeepDiff(left, right, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
     lines: list[str] = []

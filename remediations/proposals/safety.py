@@ -4,7 +4,6 @@ and it still admits the intended workload (the witnesses come from the one gener
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -12,6 +11,7 @@ from remediations.iam.evaluator import ContextValue, compile_policy
 from remediations.iam.policy import as_list
 from remediations.model import REQUIRED_ACTIONS
 from remediations.proposals.proofs import prove
+from remediations.proposals.trees import copy_tree
 from remediations.trust import analyze_trust
 from remediations.trust.facts import CertificateContext
 from remediations.trust.witness import describe_certificate, is_intended
@@ -65,7 +65,7 @@ def prove_safe(
 def assume_role_view(document: dict[str, Any]) -> dict[str, Any]:
     """The policy as if every statement that covers sts:AssumeRole covered all three actions,
     and no other statement existed: ``admits`` then answers "may it call sts:AssumeRole"."""
-    doc = copy.deepcopy(document)
+    doc = copy_tree(document)
     compiled = {s.index: s for s in compile_policy(document).statements}
     kept = []
     for index, statement in enumerate(as_list(doc.get("Statement"))):

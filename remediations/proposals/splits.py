@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import re
 import string
@@ -27,6 +26,7 @@ from remediations.proposals.job import ProfileIndex
 from remediations.proposals.proofs import prove
 from remediations.proposals.render import check_document, render
 from remediations.proposals.results import FixRefused, NotFixable, ProposalSet, ProposedChange
+from remediations.proposals.trees import copy_tree
 from remediations.proposals.trust_patches import VARIABLES_VERSION
 from remediations.settings import Settings
 from remediations.state import detailed_role_state, resource_id, state_from_inventory
@@ -139,8 +139,8 @@ def _split_role(split: _Split, taken: set[str]) -> None:
         raise FixRefused(f"inline policy {unreadable[0]} could not be read, so it cannot be copied")
     earlier = split.change(split.arn, 1)
     # Build on the phase-1 hardening of the shared role, if any: the new roles get it too.
-    base = copy.deepcopy(earlier.after["trustPolicy"] if earlier and earlier.after else None)
-    base = base or copy.deepcopy(role.trust_policy)
+    base = copy_tree(earlier.after["trustPolicy"] if earlier and earlier.after else None)
+    base = base or copy_tree(role.trust_policy)
     analysis = analyze_trust(base)
     if analysis.wildcard_principal:
         raise FixRefused(
@@ -235,7 +235,7 @@ def _workload_label(workload: Workload) -> str:
 
 
 def _ra_only(statement: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(statement)
+    out = copy_tree(statement)
     out["Principal"] = {"Service": RA_SERVICE_PRINCIPAL}
     return out
 
@@ -251,12 +251,12 @@ def _dedicated_trust(
         if not isinstance(statement, dict):
             continue
         if statement.get("Effect") == "Deny":
-            kept.append(copy.deepcopy(statement))
+            kept.append(copy_tree(statement))
         elif index in analysis.ra_statement_indexes:
             narrowed = _ra_only(statement)
             if workload is None or _restrict(narrowed, workload):
                 kept.append(narrowed)
-    doc = {k: copy.deepcopy(v) for k, v in base.items() if k != "Statement"}
+    doc = {k: copy_tree(v) for k, v in base.items() if k != "Statement"}
     doc["Version"] = doc.get("Version") or VARIABLES_VERSION
     doc["Statement"] = kept
     return doc
@@ -370,8 +370,8 @@ def _add_to_profiles(split: _Split, new_arns: list[str]) -> None:
                 [],
                 "",
                 "",
-                copy.deepcopy(before),
-                copy.deepcopy(before),
+                copy_tree(before),
+                copy_tree(before),
                 phase=SPLIT_CREATE_PHASE,
             )
             split.result.changes.append(change)
@@ -453,7 +453,7 @@ def _narrow_shared_role(
             existing.after["roleArns"] = [a for a in existing.after["roleArns"] if a != split.arn]
             _extend(existing, split.ids, summary, "")
             continue
-        after = copy.deepcopy(before)
+        after = copy_tree(before)
         after["roleArns"] = [a for a in before["roleArns"] if a != split.arn]
         split.result.changes.append(
             ProposedChange(
@@ -463,7 +463,7 @@ def _narrow_shared_role(
                 list(split.ids),
                 summary,
                 wait,
-                copy.deepcopy(before),
+                copy_tree(before),
                 after,
                 phase=SPLIT_NARROW_PHASE,
             )
@@ -482,7 +482,7 @@ def _without_workloads(
 ) -> dict[str, Any]:
     """The shared trust without the moved workloads: their values leave the subject clauses;
     a Roles Anywhere statement left naming no workload stops trusting Roles Anywhere."""
-    doc = copy.deepcopy(base)
+    doc = copy_tree(base)
     single = isinstance(doc.get("Statement"), dict)
     statements = as_list(doc.get("Statement"))
     gone = {w[1] for w in moved if w is not None}
@@ -532,6 +532,6 @@ def _without_ra(statement: dict[str, Any]) -> dict[str, Any] | None:
         others["Service"] = services if len(services) > 1 else services[0]
     if not others:
         return None
-    out = copy.deepcopy(statement)
+    out = copy_tree(statement)
     out["Principal"] = others
     return out

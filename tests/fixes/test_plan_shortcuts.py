@@ -26,6 +26,7 @@ from remediations.plan import build_plan
 from remediations.proposals import propose, prove_safe
 from remediations.proposals.results import FixRefused
 from remediations.proposals.splits import prove_dedicated
+from remediations.proposals.trees import copy_tree
 from remediations.render_text import render_plan_json
 from remediations.settings import Settings
 from remediations.shortcuts import plain_paths, shortcuts_on
@@ -132,12 +133,12 @@ def test_split_proofs_by_classes_match_the_plain_walk(
     base = data.draw(st.one_of(st.just(original), _narrowed(original)))
     dedicated = data.draw(_narrowed(base))
     intended = {"x509subject/cn": [data.draw(st.sampled_from(CNS))]}
-    for docs in (
-        (original, base, dedicated),
-        tuple(renamed(d, names) for d in (original, base, dedicated)),
+    for shared, narrowed, own, wanted in (
+        (original, base, dedicated, intended),
+        # The same shape with other literals: an outcome shared by shape must still hold.
+        tuple(renamed(d, names) for d in (original, base, dedicated, intended)),
     ):
-        wanted = renamed(intended, names) if docs[0] is not original else intended
-        fast, plain = both(partial(prove_dedicated, *docs, wanted, ANCHORS))
+        fast, plain = both(partial(prove_dedicated, shared, narrowed, own, wanted, ANCHORS))
         assert fast == plain
 
 
@@ -223,3 +224,35 @@ def test_plans_of_corpus_accounts_match_the_plain_paths(name: str, tmp_path: Pat
     for role in inventory.roles.values():
         values[f"{role.name}.cn"] = f"{role.name}.corp.example"
     assert_same_plans(inventory, values)
+
+
+# --- copies of documents -------------------------------------------------------------------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner),
+    max_leaves=15,
+)
+
+
+def _containers(value: Any) -> list[int]:
+    if isinstance(value, dict):
+        return [id(value), *(i for v in value.values() for i in _containers(v))]
+    if isinstance(value, list):
+        return [id(value), *(i for v in value for i in _containers(v))]
+    return []
+
+
+@settings(max_examples=200, deadline=None)
+@given(_JSON, st.booleans())
+def test_copy_tree_is_deepcopy(value: Any, odd: bool) -> None:
+    shared: Any = [value, {"Statement": value}]
+    if odd:
+        shared.append(("a", frozenset({1})))  # not JSON: copied by copy.deepcopy itself
+    for original in (value, shared):
+        copied, reference = copy_tree(original), copy.deepcopy(original)
+        assert copied == reference
+        assert not set(_containers(copied)) & set(_containers(original))
+    copied = copy_tree(shared)
+    if isinstance(value, dict | list):
+        assert copied[1]["Statement"] is copied[0]  # shared as deepcopy shares
