@@ -102,6 +102,8 @@ class Session:
         self.source = source
         self.settings = settings or Settings()
         self.read_only = read_only
+        #: The inventory ``access`` last analysed, and the analyses it keeps for the next call.
+        self._access_context: tuple[Inventory, Any] | None = None
 
     @property
     def label(self) -> str:
@@ -423,6 +425,7 @@ class Session:
         roles: Sequence[str] = (),
         query: CertificateQuery | None = None,
         inventory: Inventory | None = None,
+        through: Sequence[str] = (),
         on_progress: Callable[[Progress], None] | None = None,
         should_stop: StopCheck | None = None,
     ) -> AccessMap:
@@ -435,13 +438,30 @@ class Session:
                 reaches (build it with ``CertificateQuery(subject=parse_dn("CN=..."))`` or
                 ``query_from_certificate(pem_bytes)``).
             inventory: An inventory already read (e.g. ``ScanResult.inventory``); default: read
-                the account.
+                the account. Asked again with the same inventory, the analyses of the first
+                call are reused (the app asks once per finding it shows).
+            through: Only the paths through these profiles or trust anchors (ARNs), and the
+                roles that have one: the roles a profile lets in, or every role an anchor's
+                certificates reach. Role chaining (``chains_to``) is not worked out then.
         """
-        from remediations.access import build_access_map
+        from remediations.access.build import build_access_map, keep_paths_through, roles_through
+        from remediations.checks.context import ScanContext
 
         if inventory is None:
             inventory = self.load(on_progress=on_progress, should_stop=should_stop)
-        return build_access_map(inventory, roles=roles, query=query)
+        memo = self._access_context
+        if memo is None or memo[0] is not inventory:
+            memo = self._access_context = (inventory, ScanContext(inventory))
+        context = memo[1]
+        if not through:
+            return build_access_map(inventory, roles=roles, query=query, context=context)
+        candidates = list(roles) or roles_through(context, through)
+        if not candidates:
+            return AccessMap([], {}, query=query)
+        access = build_access_map(
+            inventory, roles=candidates, query=query, context=context, chains=False
+        )
+        return keep_paths_through(access, through)
 
     # --- files -----------------------------------------------------------------------------
 

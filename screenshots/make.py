@@ -6,13 +6,23 @@
 Each picture is the real app (Textual's headless pilot) on a fresh sandbox of the built-in
 demo account, driven by the keys a user would press. SVGs come from Textual; PNGs from
 ``rsvg-convert`` (Debian/Ubuntu: ``apt-get install librsvg2-bin``; without it only the SVGs are
-written). Snapshot ids and times are fixed so that regenerating changes only what changed.
+written) with the font the SVGs name, Fira Code (``apt-get install fonts-firacode``), which
+has every box-drawing and block glyph the app draws. Snapshot ids and times are fixed so that
+regenerating changes only what changed.
+
+Textual's SVG places each run of text at its first cell and relies on ``textLength`` to keep
+the run on the cell grid; rsvg-convert ignores ``textLength``, so a run drifts by the
+difference between the font's advance and the grid's cell (about 0.2 px a character: borders
+and columns end up a character off by the end of a wide line). The PNGs are drawn from a copy
+of the SVG in which every character is placed at its own cell (:func:`on_the_grid`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
+import re
 import shutil
 import subprocess
 import sys
@@ -132,12 +142,51 @@ async def shoot(name: str, size: tuple[int, int], steps: Steps, out: Path) -> Pa
     return path
 
 
+#: One run of text in Textual's SVG: its first cell's x, its length on the grid, its text.
+TEXT_RUN = re.compile(
+    r'(<text\b[^>]*?\bx=")([\d.]+)("[^>]*?\btextLength=")([\d.]+)("[^>]*>)(.*?)(</text>)', re.S
+)
+
+
+def on_the_grid(svg: str) -> str:
+    """``svg`` with every character of every text run placed at its own cell (a ``tspan`` with
+    its x), so that a renderer that ignores ``textLength`` draws the terminal's columns."""
+    from rich.cells import cell_len
+
+    def place(match: re.Match[str]) -> str:
+        x, length, body = float(match.group(2)), float(match.group(4)), match.group(6)
+        text = html.unescape(body)
+        cells = cell_len(text)
+        if cells < 2:
+            return match.group(0)
+        cell = length / cells
+        spans, column = [], 0
+        for char in text:
+            if char not in " \u00a0":
+                spans.append(f'<tspan x="{x + column * cell:.2f}">{html.escape(char)}</tspan>')
+            column += cell_len(char)
+        head = "".join(match.group(i) for i in range(1, 6))
+        return head + "".join(spans) + match.group(7)
+
+    return TEXT_RUN.sub(place, svg)
+
+
+def has_font(family: str) -> bool:
+    found = subprocess.run(
+        ["fc-list", f":family={family}", "family"], capture_output=True, text=True, check=False
+    )
+    return bool(found.stdout.strip())
+
+
 def to_png(svg: Path) -> Path | None:
     converter = shutil.which("rsvg-convert")
     if converter is None:
         return None
     png = svg.with_suffix(".png")
-    subprocess.run([converter, "-o", str(png), str(svg)], check=True)
+    with tempfile.TemporaryDirectory(prefix="rafix-png-") as tmp:
+        placed = Path(tmp) / svg.name
+        placed.write_text(on_the_grid(svg.read_text(encoding="utf-8")), encoding="utf-8")
+        subprocess.run([converter, "-o", str(png), str(placed)], check=True)
     return png
 
 
@@ -153,6 +202,8 @@ def main(argv: list[str]) -> int:
     apply_module.utc_now = lambda: "2026-12-06T12:00:00.000Z"
     if shutil.which("rsvg-convert") is None:
         print("rsvg-convert not found (apt-get install librsvg2-bin): writing SVGs only")
+    elif shutil.which("fc-list") and not has_font("Fira Code"):
+        print("Fira Code not installed (apt-get install fonts-firacode): PNGs use another font")
     for name in wanted:
         size, steps = SHOTS[name]
         svg = asyncio.run(shoot(name, size, steps, HERE))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -266,12 +267,16 @@ def build_access_map(
     roles: Sequence[str] = (),
     query: CertificateQuery | None = None,
     context: Any = None,
+    chains: bool = True,
 ) -> AccessMap:
     """The access map of every role that trusts Roles Anywhere (or of the ARNs in ``roles``),
     and with ``query`` the roles that certificate reaches.
 
     Args:
-        context: a :class:`~remediations.checks.context.ScanContext` to share its caches (optional).
+        context: a :class:`~remediations.checks.context.ScanContext` to share its caches
+            (optional; a context kept between calls makes each later call cost only its roles).
+        chains: also work out the roles each role chains into (``chains_to``; the costliest
+            part of a role's entry in a large account: every role trusting an AWS principal).
     """
     from remediations.checks.context import ScanContext
     from remediations.iam.managed_policies import resolve_policy
@@ -283,7 +288,12 @@ def build_access_map(
     wanted = set(roles)
     scopes_cache: dict[str, SessionScope] = {}
     result: list[RoleAccess] = []
-    chain_targets = _chain_targets(inventory)
+    chain_targets: list[tuple[Role, CompiledPolicy]] = []
+    if chains:
+        memo_key = ("access", "chain_targets")
+        if memo_key not in ctx.memo:
+            ctx.memo[memo_key] = _chain_targets(inventory)
+        chain_targets = ctx.memo[memo_key]
     for role, analysis in sorted(ctx.ra_roles, key=lambda item: item[0].arn):
         if wanted and role.arn not in wanted and role.name not in wanted:
             continue
@@ -349,7 +359,7 @@ def build_access_map(
                 services=narrow(services, None),
                 paths=tuple(paths),
                 chains_to=tuple(_chains(role, identity_docs, chain_targets, paths))
-                if reachable
+                if reachable and chains
                 else (),
                 open_to_new_anchors=analysis.usable and analysis.open_to_any_anchor,
             )
@@ -358,6 +368,51 @@ def build_access_map(
     if query is not None:
         access.query = query
         access.matches = reverse(access, query)
+    return access
+
+
+def roles_through(ctx: Any, through: Iterable[str]) -> list[str]:
+    """The roles that trust Roles Anywhere and could be reached through these profiles or trust
+    anchors (ARNs): the roles a profile lists; for an anchor, the roles listed by a profile of
+    its account and region (a path needs both)."""
+    wanted = set(through)
+    inventory = ctx.inventory
+    places = {
+        (_account(a.arn), a.region)
+        for arn in wanted
+        if (a := inventory.trust_anchors.get(arn)) is not None
+    }
+    return [
+        role.arn
+        for role, _ in ctx.ra_roles
+        if any(
+            p.arn in wanted or (_account(p.arn), p.region) in places
+            for p in ctx.profiles_listing(role)
+        )
+    ]
+
+
+def keep_paths_through(access: AccessMap, through: Iterable[str]) -> AccessMap:
+    """``access`` with only the paths through these profiles or trust anchors (ARNs), and only
+    the roles that have one."""
+    wanted = set(through)
+    roles = []
+    for role in access.roles:
+        paths = tuple(
+            p for p in role.paths if p.profile_arn in wanted or p.trust_anchor_arn in wanted
+        )
+        if paths:
+            roles.append(
+                dataclasses.replace(
+                    role, paths=paths, any_certificate=any(p.any_certificate for p in paths)
+                )
+            )
+    access.roles = roles
+    access.matches = [
+        m
+        for m in access.matches
+        if m.path.profile_arn in wanted or m.path.trust_anchor_arn in wanted
+    ]
     return access
 
 

@@ -12,16 +12,17 @@ severity.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterator
 from datetime import datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from remediations.catalog import spec
 from remediations.checks import check
 from remediations.findings import Finding, Severity
+from remediations.iam.grants import ActionGrants, Grant, evaluate_grant, may_allow
 from remediations.iam.managed_policies import resolve_policy
-from remediations.iam.statements import Statement, compile_statements
+from remediations.iam.permissions import Memo, compile_document
+from remediations.iam.statements import Statement
 from remediations.model import GLOBAL_REGION, JSON, Inventory, Role
 
 if TYPE_CHECKING:
@@ -40,57 +41,11 @@ PROFILE_WRITES = (
     "rolesanywhere:DeleteAttributeMapping",
 )
 _RA_SERVICE = "rolesanywhere.amazonaws.com"
+_PASS_CONTEXT = {"iam:passedtoservice": _RA_SERVICE}
 
 
-class Grant(Enum):
-    NO = 0
-    #: Allowed only under conditions rafix cannot decide.
-    CONDITIONAL = 1
-    ALWAYS = 2
-
-
-def _statement_grant(stmt: Statement, context: Mapping[str, str]) -> Grant:
-    """How a statement that covers the request applies: its clauses on keys the context
-    holds are decided, the others are unknown."""
-    unknown = False
-    for clause in stmt.clauses:
-        if clause.key in context:
-            if not clause.matches(context):
-                return Grant.NO
-        else:
-            unknown = True
-    return Grant.CONDITIONAL if unknown else Grant.ALWAYS
-
-
-def evaluate_grant(
-    documents: Sequence[Sequence[Statement]],
-    boundary: Sequence[Statement] | None,
-    action: str,
-    resource: str,
-    context: Mapping[str, str],
-) -> Grant:
-    """Whether identity documents (and a boundary) let a principal call ``action`` on
-    ``resource``: an explicit Deny that certainly applies wins, then the strongest Allow."""
-    allow = Grant.NO
-    for doc in documents:
-        for stmt in doc:
-            if not (stmt.covers_action(action) and stmt.covers_resource(resource)):
-                continue
-            grant = _statement_grant(stmt, context)
-            if stmt.effect == "Deny" and grant is Grant.ALWAYS:
-                return Grant.NO
-            if stmt.effect == "Allow" and grant.value > allow.value:
-                allow = grant
-    if boundary is not None and allow is not Grant.NO:
-        bounded = evaluate_grant([boundary], None, action, resource, context)
-        allow = Grant(min(allow.value, bounded.value))
-    return allow
-
-
-def _compiled(doc: JSON | None) -> tuple[Statement, ...]:
-    if doc is None:
-        return ()
-    return tuple(s for s in compile_statements(doc)[1] if s.effect)
+def _compiled(doc: JSON | None, memo: Memo) -> tuple[Statement, ...]:
+    return () if doc is None else compile_document(doc, memo)
 
 
 def _principals(inventory: Inventory) -> Iterator[tuple[str, str, str, list[JSON], str | None]]:
@@ -125,80 +80,182 @@ def _exposed_roles(ctx: ScanContext) -> list[Role]:
     ]
 
 
-def _probe_arns(ctx: ScanContext, account: str, partition: str) -> list[str]:
-    regions = sorted(
+def _regions(ctx: ScanContext) -> list[str]:
+    """The regions whose Roles Anywhere resources a write could create or change."""
+    return sorted(
         {a.region for a in ctx.inventory.trust_anchors.values()}
         | {p.region for p in ctx.inventory.profiles.values()}
         | set(ctx.inventory.regions)
     ) or ["us-east-1"]
-    return [f"arn:{partition}:rolesanywhere:{r}:{account}:" for r in regions]
 
 
-@check("RA-GOV-ADMIN-SURFACE")
-def admin_surface(ctx: ScanContext) -> Iterator[Finding]:
-    exposed = _exposed_roles(ctx)
-    if not exposed:
+#: What a principal may do: {write action: grant}, {exposed role ARN: PassRole grant}.
+Access = tuple[dict[str, Grant], dict[str, Grant]]
+
+
+def _write_probes(partition: str, account: str, regions: list[str]) -> list[tuple[str, list[str]]]:
+    """Each Roles Anywhere write with the resources that stand for "any" of its kind."""
+    bases = [f"arn:{partition}:rolesanywhere:{r}:{account}:" for r in regions]
+    return [
+        (
+            action,
+            [
+                f"{b}{'trust-anchor' if 'TrustAnchor' in action else 'profile'}/rafix-probe"
+                for b in bases
+            ],
+        )
+        for action in (*ANCHOR_WRITES, *PROFILE_WRITES)
+    ]
+
+
+def plain_access(
+    compiled: list[tuple[Statement, ...]],
+    boundary: tuple[Statement, ...] | None,
+    probes: list[tuple[str, list[str]]],
+    exposed: list[str],
+) -> Access:
+    """The writes and passable roles of one principal, one :func:`evaluate_grant` each."""
+    writes: dict[str, Grant] = {}
+    for action, resources in probes:
+        grant = max(
+            (evaluate_grant(compiled, boundary, action, r, {}) for r in resources),
+            key=lambda g: g.value,
+        )
+        if grant is not Grant.NO:
+            writes[action] = grant
+    passable: dict[str, Grant] = {}
+    if writes:
+        for role in exposed:
+            grant = evaluate_grant(compiled, boundary, "iam:PassRole", role, _PASS_CONTEXT)
+            if grant is not Grant.NO:
+                passable[role] = grant
+    return writes, passable
+
+
+def shared_access(
+    compiled: list[tuple[Statement, ...]],
+    boundary: tuple[Statement, ...] | None,
+    probes: list[tuple[str, list[str]]],
+    exposed: list[str],
+    shapes: dict[Hashable, Access],
+) -> Access:
+    """:func:`plain_access`, with each action's covering statements picked out once, and shared
+    between principals whose covering statements have one shape (``shapes``, for principals
+    asking about the same ``probes`` and ``exposed`` roles)."""
+    questions = [(a, ActionGrants.of(compiled, boundary, a, {})) for a, _ in probes]
+    passing = ActionGrants.of(compiled, boundary, "iam:PassRole", _PASS_CONTEXT)
+    if passing.never or all(q.never for _, q in questions):
+        return {}, {}
+    key = (tuple(q.shape for _, q in questions), passing.shape)
+    found = shapes.get(key)
+    if found is not None:
+        return found
+    writes: dict[str, Grant] = {}
+    for (action, question), (_, resources) in zip(questions, probes, strict=True):
+        grant = max((question.grant(r) for r in resources), key=lambda g: g.value)
+        if grant is not Grant.NO:
+            writes[action] = grant
+    passable: dict[str, Grant] = {}
+    if writes:
+        if passing.uniform:
+            grant = passing.grant("")
+            if grant is not Grant.NO:
+                passable = dict.fromkeys(exposed, grant)
+        else:
+            for role in exposed:
+                grant = passing.grant(role)
+                if grant is not Grant.NO:
+                    passable[role] = grant
+    found = shapes[key] = (writes, passable)
+    return found
+
+
+def admin_surface_findings(ctx: ScanContext, *, plain: bool = False) -> Iterator[Finding]:
+    """RA-GOV-ADMIN-SURFACE. ``plain``: evaluate every principal on its own, every question
+    with :func:`evaluate_grant` (what the shared path must answer; for tests)."""
+    exposed_by_account: dict[str, list[str]] = {}
+    for role in _exposed_roles(ctx):
+        exposed_by_account.setdefault(role.account_id, []).append(role.arn)
+    if not exposed_by_account:
         return
-    context = {"iam:passedtoservice": _RA_SERVICE}
+    regions = _regions(ctx)
+    policies = ctx.inventory.policies
+    memo = ctx.policy_memo
+    may: dict[int, tuple[bool, bool]] = {}
+    shapes: dict[tuple[str, str], dict[Hashable, Access]] = {}
     for arn, name, kind, documents, boundary_arn in _principals(ctx.inventory):
-        compiled = [_compiled(d) for d in documents]
+        if not plain:
+            # No rolesanywhere write or no PassRole allowed, under any condition: skip the
+            # compiling (most principals of an account, told from their raw documents).
+            write = pass_role = False
+            for doc in documents:
+                found = may.get(id(doc))
+                if found is None:
+                    found = may[id(doc)] = (
+                        may_allow(doc, "rolesanywhere"),
+                        may_allow(doc, "iam"),
+                    )
+                write, pass_role = write or found[0], pass_role or found[1]
+            if not (write and pass_role):
+                continue
+        compiled = [_compiled(d, memo) for d in documents]
         if not any(s.effect == "Allow" for doc in compiled for s in doc):
             continue
         boundary: tuple[Statement, ...] | None = None
         if boundary_arn:
-            boundary = _compiled(resolve_policy(boundary_arn, ctx.inventory.policies))
+            boundary = _compiled(resolve_policy(boundary_arn, policies), memo)
         parts = arn.split(":")
         partition = parts[1] if len(parts) > 1 and parts[1] else "aws"
         account = parts[4] if len(parts) > 4 else ""
-        bases = _probe_arns(ctx, account, partition)
-        writes: dict[str, Grant] = {}
-        for action in (*ANCHOR_WRITES, *PROFILE_WRITES):
-            kind_of = "trust-anchor" if "TrustAnchor" in action else "profile"
-            grant = max(
-                (
-                    evaluate_grant(compiled, boundary, action, f"{b}{kind_of}/rafix-probe", {})
-                    for b in bases
-                ),
-                key=lambda g: g.value,
+        probes = _write_probes(partition, account, regions)
+        exposed = exposed_by_account.get(account, [])
+        if plain:
+            writes, passable = plain_access(
+                compiled, boundary, probes, [r for r in exposed if r != arn]
             )
-            if grant is not Grant.NO:
-                writes[action] = grant
-        if not writes:
-            continue
-        passable: dict[str, Grant] = {}
-        for role in exposed:
-            if role.account_id != account or role.arn == arn:
-                continue
-            grant = evaluate_grant(compiled, boundary, "iam:PassRole", role.arn, context)
-            if grant is not Grant.NO:
-                passable[role.arn] = grant
-        if not passable:
-            continue
-        certain = any(g is Grant.ALWAYS for g in writes.values()) and any(
-            g is Grant.ALWAYS for g in passable.values()
-        )
-        roles = sorted(passable)
-        shown = ", ".join(r.rsplit("/", 1)[-1] for r in roles[:5])
-        if len(roles) > 5:
-            shown += f" and {len(roles) - 5} more"
-        detail = (
-            f"{kind.capitalize()} {name} may call {', '.join(a.split(':')[1] for a in writes)} "
-            f"and pass {len(roles)} unpinned Roles Anywhere role(s) to the service ({shown})"
-        )
-        if not certain:
-            detail += "; only under conditions rafix cannot decide (MFA, tags, network)"
-        yield spec("RA-GOV-ADMIN-SURFACE").finding(
-            arn,
-            detail + ".",
-            region=GLOBAL_REGION,
-            severity=None if certain else Severity.LOW,
-            resource=kind,
-            evidence={
-                "principal_type": kind,
-                "write_actions": {a: g.name.lower() for a, g in writes.items()},
-                "passable_roles": {r: g.name.lower() for r, g in sorted(passable.items())},
-            },
-        )
+        else:
+            writes, passable = shared_access(
+                compiled, boundary, probes, exposed, shapes.setdefault((partition, account), {})
+            )
+            if arn in passable:
+                passable = {r: g for r, g in passable.items() if r != arn}
+        if writes and passable:
+            yield _finding(arn, name, kind, writes, passable)
+
+
+@check("RA-GOV-ADMIN-SURFACE")
+def admin_surface(ctx: ScanContext) -> Iterator[Finding]:
+    return admin_surface_findings(ctx)
+
+
+def _finding(
+    arn: str, name: str, kind: str, writes: dict[str, Grant], passable: dict[str, Grant]
+) -> Finding:
+    certain = any(g is Grant.ALWAYS for g in writes.values()) and any(
+        g is Grant.ALWAYS for g in passable.values()
+    )
+    roles = sorted(passable)
+    shown = ", ".join(r.rsplit("/", 1)[-1] for r in roles[:5])
+    if len(roles) > 5:
+        shown += f" and {len(roles) - 5} more"
+    detail = (
+        f"{kind.capitalize()} {name} may call {', '.join(a.split(':')[1] for a in writes)} "
+        f"and pass {len(roles)} unpinned Roles Anywhere role(s) to the service ({shown})"
+    )
+    if not certain:
+        detail += "; only under conditions rafix cannot decide (MFA, tags, network)"
+    return spec("RA-GOV-ADMIN-SURFACE").finding(
+        arn,
+        detail + ".",
+        region=GLOBAL_REGION,
+        severity=None if certain else Severity.LOW,
+        resource=kind,
+        evidence={
+            "principal_type": kind,
+            "write_actions": {a: g.name.lower() for a, g in writes.items()},
+            "passable_roles": {r: g.name.lower() for r, g in sorted(passable.items())},
+        },
+    )
 
 
 # --- subjects and leftovers --------------------------------------------------------------------

@@ -176,18 +176,21 @@ def may_allow_service(document: Mapping[str, Any], service: str) -> bool:
                 continue
             patterns = strings(raw[key])
             if patterns is not None and (
-                negated or any(_service_may_be(p.partition(":")[0], service) for p in patterns)
+                negated or any(pattern_may_cover_service(p, service) for p in patterns)
             ):
                 return True
             break
     return False
 
 
-def _service_may_be(pattern: str, service: str) -> bool:
-    """The service part of an action pattern matches ``service`` (lower-case)."""
-    if "*" in pattern or "?" in pattern:
-        return compile_wildcard(pattern, True).matches(service)
-    return pattern.lower() == service
+def pattern_may_cover_service(pattern: str, service: str) -> bool:
+    """Could an action pattern cover some action of ``service`` (lower-case)? An action has
+    one colon, so a pattern's first colon stands for it and the text before must match the
+    service; a pattern without a colon may match across it (``*Role``), so it may cover any."""
+    head, colon, _ = pattern.partition(":")
+    if "*" in head or "?" in head:
+        return not colon or compile_wildcard(head, True).matches(service)
+    return head.lower() == service
 
 
 def has_allow(docs: Sequence[Compiled]) -> bool:

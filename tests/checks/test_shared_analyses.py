@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import json
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from remediations.checks import context
+from remediations.checks import context, governance
 from remediations.checks.context import ScanContext
 from remediations.checks.run import run_checks
 from remediations.iam.evaluator import Decision, compile_policy
@@ -276,7 +277,8 @@ def test_generated_accounts_report_what_fresh_analyses_report(
 ) -> None:
     """Accounts with distinct literals everywhere (the benchmark's generator, three shapes of
     account): the JSON report is the same, byte for byte, when every role's trust and
-    privilege and every profile's session policy is analysed on its own, with nothing shared."""
+    privilege, every profile's session policy and every principal's administration of Roles
+    Anywhere is analysed on its own, with nothing shared."""
     _generator().generate(tmp_path, 150 * seed, seed)
     clear_cache()
     shared = _report(tmp_path)
@@ -291,6 +293,9 @@ def test_generated_accounts_report_what_fresh_analyses_report(
     monkeypatch.setattr(context, "analyze_trust", analyze_uncached)
     monkeypatch.setattr(ScanContext, "privilege", fresh_privilege)
     monkeypatch.setattr("remediations.checks.profile.analyze_session_policies", fresh_session)
+    monkeypatch.setattr(
+        governance, "admin_surface_findings", partial(governance.admin_surface_findings, plain=True)
+    )
     fresh = _report(tmp_path)
     assert json.loads(shared)["findings"]
     assert shared == fresh

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import inspect
+import pkgutil
 from pathlib import Path
 
 import pytest
+from textual.binding import Binding
 
+import tui
 from remediations.findings import Severity
 from tests.tui.pilot import make_app, run_async, session_for, settle, wait_loaded
 from tui.app import RafixApp
 from tui.config import TuiConfig
-from tui.screens.help import HelpScreen
+from tui.screens.help import HelpScreen, binding_sections
 from tui.screens.main import MainScreen
+from tui.widgets.detail import DetailPane
 from tui.widgets.findings_table import FindingsTable
 
 
@@ -112,6 +118,53 @@ async def test_keys_are_remapped_from_the_config(sandbox_dir: Path) -> None:
         assert screen.query_one(FindingsTable).cursor == 2
 
 
+def _app_bindings() -> list[tuple[str, Binding]]:
+    """Every binding the app's own classes declare (each class's BINDINGS, not inherited)."""
+    found: list[tuple[str, Binding]] = []
+    for module_info in pkgutil.walk_packages(tui.__path__, "tui."):
+        module = importlib.import_module(module_info.name)
+        for name, cls in vars(module).items():
+            if not inspect.isclass(cls) or cls.__module__ != module.__name__:
+                continue
+            for item in cls.__dict__.get("BINDINGS", ()):
+                binding = item if isinstance(item, Binding) else Binding(*item)
+                found.append((f"{module.__name__}.{name}", binding))
+    return found
+
+
+def test_every_binding_has_an_id_the_config_can_remap_and_help_lists() -> None:
+    bindings = _app_bindings()
+    assert len(bindings) > 40  # every screen's and widget's, not an empty walk
+    missing = [f"{owner}: {b.key} -> {b.action}" for owner, b in bindings if not b.id]
+    assert not missing, f"bindings without an id (cannot be remapped): {missing}"
+    owners: dict[str, set[str]] = {}
+    for owner, binding in bindings:
+        owners.setdefault(binding.id or "", set()).add(owner)
+    shared = {i: o for i, o in owners.items() if len(o) > 1}
+    assert not shared, (
+        f"one id on bindings of different classes (remapping one remaps all): {shared}"
+    )
+    listed = {b.id for _, section in binding_sections() for b in section}
+    assert {b.id for _, b in bindings} <= listed  # `?` shows every one of them
+
+
+@run_async
+async def test_the_detail_panes_scroll_keys_are_remapped_from_the_config(
+    sandbox_dir: Path,
+) -> None:
+    app = make_app(sandbox_dir, config=TuiConfig(keys={"detail_scroll_down": "ctrl+j"}))
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await wait_loaded(app, pilot)
+        pane = screen.query_one(DetailPane)
+        pane.focus()
+        await pilot.pause()
+        assert pane.max_scroll_y > 2  # the detail is longer than the pane
+        await pilot.press("ctrl+j", "ctrl+j")
+        assert pane.scroll_y == 2
+        await pilot.press("end")
+        assert pane.scroll_y == pane.max_scroll_y
+
+
 @run_async
 async def test_usable_at_80x24(sandbox_dir: Path) -> None:
     app = make_app(sandbox_dir)
@@ -168,3 +221,31 @@ async def test_no_credentials_shows_a_panel_not_a_traceback(
         assert panel.display
         assert "No AWS credentials" in str(screen.query_one("#error-title").render())
         assert "demo" in str(screen.query_one("#error-keys").render())
+
+
+@run_async
+async def test_the_detail_pane_draws_each_line_as_textual_draws_the_whole_detail(
+    sandbox_dir: Path,
+) -> None:
+    """The pane wraps the detail once and draws only the lines on screen, keeping lines
+    drawn for one finding for the next; every line must still be what Textual draws for
+    the whole content (text, styles, and the offsets text selection uses)."""
+    from textual.visual import Visual
+
+    app = make_app(sandbox_dir)
+    async with app.run_test(size=(150, 40)) as pilot:
+        screen = await wait_loaded(app, pilot)
+        pane = screen.query_one(DetailPane)
+        table = screen.query_one(FindingsTable)
+        for _ in range(6):
+            await pilot.press("j")
+            await settle(app, pilot)
+            width = pane.scrollable_content_region.width
+            whole = Visual.to_strips(pane, pane.content, width, None, pane.visual_style, pad=True)
+            assert len(whole) == pane.virtual_size.height
+            for top in range(0, len(whole), pane.size.height):
+                pane.scroll_to(y=top, animate=False, immediate=True)
+                top = int(pane.scroll_y)  # the last page stops at the end
+                for y in range(min(pane.size.height, len(whole) - top)):
+                    assert list(pane.render_line(y)) == list(whole[top + y])
+        assert table.cursor == 6

@@ -542,6 +542,38 @@ async def test_the_detail_says_who_can_assume_the_role(sandbox_dir: Path) -> Non
         assert "any certificate of the anchor" in detail
 
 
+async def _detail_with_access(app: RafixApp, pilot: Any, query: str) -> str:
+    """The detail pane once the paths of the first finding ``query`` filters to are in."""
+    screen = app.screen
+    assert isinstance(screen, MainScreen)
+    screen.set_filter(query)
+    await settle(app, pilot)
+    for _ in range(100):  # asked for once the cursor rests, in a worker
+        if "working out the paths" not in str(screen.query_one("#detail").render()):
+            break
+        await pilot.pause(0.1)
+        await settle(app, pilot)
+    return str(screen.query_one("#detail").render())
+
+
+@run_async
+async def test_the_detail_of_a_profile_or_an_anchor_says_which_roles_it_lets_in(
+    sandbox_dir: Path,
+) -> None:
+    app = make_app(sandbox_dir)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_loaded(app, pilot)
+        detail = await _detail_with_access(app, pilot, "id:RA-PROFILE-LONG-DURATION ops-break")
+        assert "resource: ops-break-glass" in detail
+        assert "Roles this profile lets certificates assume" in detail
+        assert "ra-ops-admin" in detail and "profile ops-break-glass" in detail
+        assert "profile ci-shared" not in detail  # only the paths through this profile
+        detail = await _detail_with_access(app, pilot, "id:RA-TA-BLAST-RADIUS corp-issuing")
+        assert "Roles this trust anchor's certificates can assume" in detail
+        assert "ra-ops-admin" in detail and "any certificate of the anchor" in detail
+        assert "corp-private-ca-us" not in detail.split("can assume", 1)[1]
+
+
 @run_async
 async def test_the_access_screen_answers_which_roles_a_subject_can_assume(
     sandbox_dir: Path,

@@ -158,3 +158,17 @@ def test_a_query_that_narrows_another_never_matches_more(
     old, new = parse_query(first), parse_query(second)
     if narrows(old, new):
         assert set(filter_rows(rows, second)) <= set(filter_rows(rows, first))
+
+
+negatable_word = st.tuples(st.booleans(), word).map(lambda t: ("!" if t[0] else "") + t[1])
+
+
+@given(rows_strategy, st.lists(st.lists(negatable_word, max_size=4).map(" ".join), max_size=6))
+def test_the_indexed_filter_gives_what_the_plain_filter_gives(
+    rows: list[Row], queries: list[str]
+) -> None:
+    """The app's filter answers field terms from an index of the rows and words from the rows
+    the last query kept; any sequence of queries gives what filtering every row would."""
+    indexed = IncrementalFilter(rows)
+    for query in queries:
+        assert indexed(query) == filter_rows(rows, query)

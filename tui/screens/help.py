@@ -21,21 +21,25 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
     from tui.screens.access import AccessScreen
     from tui.screens.apply import ApplyScreen, ConfirmScreen
     from tui.screens.main import ErrorPanel, MainScreen
-    from tui.screens.proposal import ProposalScreen
+    from tui.screens.proposal import ProposalScreen, SavePlanScreen
     from tui.screens.snapshots import SnapshotsScreen
+    from tui.widgets.detail import DetailPane
     from tui.widgets.findings_table import FindingsTable
 
     sections: list[tuple[str, Any]] = [
         ("Everywhere", RafixApp),
         ("Findings", MainScreen),
         ("Findings table", FindingsTable),
+        ("Detail pane (tab to it)", DetailPane),
         ("When the account cannot be read", ErrorPanel),
         ("Proposed fix", ProposalScreen),
+        ("Save the plan", SavePlanScreen),
         ("Confirm", ConfirmScreen),
         ("Apply", ApplyScreen),
         ("Snapshots", SnapshotsScreen),
         ("Who can assume each role", AccessScreen),
         ("Onboarding wizard", OnboardWizard),
+        ("This help", HelpScreen),
     ]
     return [(title, [b for b in _bindings(cls.BINDINGS)]) for title, cls in sections]
 

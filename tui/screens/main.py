@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable
 from functools import partial
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container, Horizontal, Vertical
 from textual.content import Content
 from textual.events import Resize
 from textual.screen import Screen
@@ -25,13 +26,16 @@ from tui.errors import advise
 from tui.messages import LoadProgressed
 from tui.query import IncrementalFilter, Row, make_row
 from tui.screens import rafix_app
-from tui.view import SORT_KEYS, arrange, severity_counts, sort_order
+from tui.view import SORT_KEYS, GroupHeader, arrange, severity_counts, sort_order
 from tui.widgets.detail import (
+    ACCESS_TITLES,
     DetailPane,
     access_content,
+    access_kind,
     finding_content,
     group_content,
     policy_of,
+    through_content,
 )
 from tui.widgets.findings_table import FindingsTable
 from tui.widgets.status_line import StatusLine
@@ -90,6 +94,8 @@ class MainScreen(Screen[None]):
         #: Who can assume each role, as far as it was asked (the access map of the core).
         self._access: dict[str, Content] = {}
         self._access_timer: Timer | None = None
+        #: What the detail pane shows (a finding, a group header), to skip showing it again.
+        self._detail_target: object = None
         self.sort_key = "severity"
         self.sort_reverse = False
         self.grouped = False
@@ -109,10 +115,14 @@ class MainScreen(Screen[None]):
                 id="read-only-banner",
                 markup=False,
             )
-        yield Input(
-            placeholder="filter: words  sev:high+  id:RA-TRUST-*  region:eu-west-1  !word",
-            id="filter",
-        )
+        # In a box of fixed size: the field lays itself out again on every keystroke (its
+        # text's width), and a fixed-size parent keeps that layout from spreading to the
+        # whole screen.
+        with Container(id="filter-box"):
+            yield Input(
+                placeholder="filter: words  sev:high+  id:RA-TRUST-*  region:eu-west-1  !word",
+                id="filter",
+            )
         with Horizontal(id="body"):
             with Vertical(id="table-panel"):
                 yield FindingsTable(id="findings")
@@ -132,7 +142,15 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
+        # The detail pane and the table follow the cursor and the filter field in the same
+        # handler as the key that moved them (watchers run synchronously), so the frame that
+        # shows the key's effect shows all of it. Messages (FindingsTable.Highlighted,
+        # Input.Changed) would reach this screen after Textual had drawn a first frame with
+        # only the table's cursor line or the typed character, and the rest one frame tick
+        # (17 to 33 ms) later.
+        self.watch(self.query_one(FindingsTable), "cursor", self._cursor_moved, init=False)
+        self.watch(self.query_one("#filter", Input), "value", self._filter_changed, init=False)
+        self.query_one("#filter-box").display = False
         self.query_one("#error-panel").display = False
         self.query_one("#warnings-bar").display = False
         self._update_title()
@@ -144,6 +162,7 @@ class MainScreen(Screen[None]):
     # --- loading ---------------------------------------------------------------------------
 
     def load(self) -> None:
+        gc.unfreeze()  # the last scan's objects (see _show_scan) can be collected again
         self.loaded = False
         self.refresh_bindings()
         self._progress = []
@@ -239,7 +258,7 @@ class MainScreen(Screen[None]):
             self._show_panel(advice.title, listed + more, advice.todo)
             return
         self.rafix.scan_result = result
-        names = _display_names(inventory)
+        names = self._names = _display_names(inventory)
         self.rows = [make_row(f, names.get(f.resource_arn, "")) for f in result.findings]
         self._matcher = IncrementalFilter(self.rows)
         self._order = sort_order(self.rows, self.sort_key, self.sort_reverse)
@@ -261,13 +280,17 @@ class MainScreen(Screen[None]):
                 )
             )
         if not self.rows:
-            self.query_one(DetailPane).show(Content("No findings: nothing to fix in this account."))
+            self._show_detail(Content("No findings: nothing to fix in this account."))
+        # The scan is most of the process's objects and lives until the next load: keep the
+        # cyclic garbage collector from walking it again and again (a full collection over a
+        # 10,000-role scan stops the app for about 0.3 s, in the middle of someone's typing).
+        gc.freeze()
 
     def show_warnings(self) -> None:
         result = self.rafix.scan_result
         if result is None or not result.warnings:
             return
-        self.query_one(DetailPane).show(
+        self._show_detail(
             Content("\n").join(
                 [Content.styled("What could not be read", "bold $warning")]
                 + [Content(f"• {w}") for w in result.warnings]
@@ -313,41 +336,62 @@ class MainScreen(Screen[None]):
 
     # --- table events ----------------------------------------------------------------------
 
-    @on(FindingsTable.Highlighted)
-    def _highlighted(self, event: FindingsTable.Highlighted) -> None:
-        pane = self.query_one(DetailPane)
-        if event.finding is not None:
-            pane.show(self.detail_of(event.finding))
-        elif event.header is not None:
-            pane.show(group_content(event.header))
+    def _cursor_moved(self) -> None:
+        table = self.query_one(FindingsTable)
+        entry = table.current_entry
+        finding = table.current_finding
+        target = finding if finding is not None else entry
+        if target is None or target is self._detail_target:
+            return  # a filter keystroke that keeps the cursor's finding leaves the pane alone
+        if finding is not None:
+            self._show_detail(self.detail_of(finding), finding)
+        elif isinstance(entry, GroupHeader):
+            self._show_detail(group_content(entry), entry)
+
+    def _show_detail(self, content: Content, target: object = None) -> None:
+        """Show ``content`` in the detail pane; ``target`` is the finding or group it is of."""
+        self._detail_target = target
+        self.query_one(DetailPane).show(content)
 
     def detail_of(self, finding: Finding) -> Content:
         result = self.rafix.scan_result
         inventory = result.inventory if result is not None else None
         access: Content | None = None
-        if inventory is not None and finding.resource_arn in inventory.roles:
+        kind = access_kind(finding.resource_arn, inventory)
+        if kind is not None:
             access = self._access.get(finding.resource_arn)
             if access is None:
                 access = Content.styled("working out the paths…", "dim")
                 self._want_access(finding.resource_arn)
         name = self._names.get(finding.resource_arn, "")
-        return finding_content(finding, name=name, inventory=inventory, access=access)
+        return finding_content(
+            finding,
+            name=name,
+            inventory=inventory,
+            access=access,
+            access_title=ACCESS_TITLES.get(kind or "role", ""),
+        )
 
-    def _want_access(self, role_arn: str) -> None:
+    def _want_access(self, arn: str) -> None:
         """Ask the core once the cursor rests (holding j must not start a read per line)."""
         if self._access_timer is not None:
             self._access_timer.stop()
-        self._access_timer = self.set_timer(0.15, partial(self._access_of, role_arn))
+        self._access_timer = self.set_timer(0.15, partial(self._access_of, arn))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="access", name="access")
-    def _access_of(self, role_arn: str) -> tuple[str, Content]:
-        """Who can assume the role: the core's access map for this one role."""
+    def _access_of(self, arn: str) -> tuple[str, Content]:
+        """Who can assume the role, or which roles the profile or the trust anchor lets in:
+        the core's access map for that one resource."""
         from remediations.render_access import render_access
 
         result = self.rafix.scan_result
         assert result is not None
-        access = self.rafix.session.access(roles=[role_arn], inventory=result.inventory)
-        return role_arn, access_content(render_access(access, "table", width=200))
+        session, inventory = self.rafix.session, result.inventory
+        if access_kind(arn, inventory) == "role":
+            access = session.access(roles=[arn], inventory=inventory)
+            return arn, access_content(render_access(access, "table", width=200))
+        access = session.access(through=[arn], inventory=inventory)
+        return arn, through_content(access, partial(render_access, width=200))
 
     def _access_done(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
@@ -361,7 +405,7 @@ class MainScreen(Screen[None]):
         self._access[role_arn] = content
         finding = self.query_one(FindingsTable).current_finding
         if finding is not None and finding.resource_arn == role_arn:
-            self.query_one(DetailPane).show(self.detail_of(finding))
+            self._show_detail(self.detail_of(finding), finding)
 
     @on(FindingsTable.MarksChanged)
     def _marks_changed(self) -> None:
@@ -374,11 +418,9 @@ class MainScreen(Screen[None]):
     # --- filter ----------------------------------------------------------------------------
 
     def action_filter(self) -> None:
-        field = self.query_one("#filter", Input)
-        field.display = True
-        field.focus()
+        self.query_one("#filter-box").display = True
+        self.query_one("#filter", Input).focus()
 
-    @on(Input.Changed, "#filter")
     def _filter_changed(self) -> None:
         if self.loaded:
             self._refresh_table()
@@ -387,18 +429,16 @@ class MainScreen(Screen[None]):
     def _filter_submitted(self) -> None:
         self.query_one(FindingsTable).focus()
         if not self.query_one("#filter", Input).value.strip():
-            self.query_one("#filter", Input).display = False
+            self.query_one("#filter-box").display = False
 
     def action_clear_filter(self) -> None:
-        field = self.query_one("#filter", Input)
-        field.value = ""
-        field.display = False
+        self.query_one("#filter", Input).value = ""
+        self.query_one("#filter-box").display = False
         self.query_one(FindingsTable).focus()
 
     def set_filter(self, text: str) -> None:
-        field = self.query_one("#filter", Input)
-        field.display = bool(text)
-        field.value = text
+        self.query_one("#filter-box").display = bool(text)
+        self.query_one("#filter", Input).value = text
 
     # --- view ------------------------------------------------------------------------------
 

@@ -6,17 +6,23 @@ from the inventory. Account data is shown as :class:`Content` (never parsed as m
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Callable
 from typing import Any, ClassVar
 
+from rich.style import Style
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.content import Content
 from textual.events import Resize
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.style import Style as VisualStyle
 from textual.visual import Visual
 
+from remediations.access import AccessMap
 from remediations.catalog import CATALOG
 from remediations.findings import Finding
 from remediations.model import Inventory
@@ -84,12 +90,21 @@ def _highlight_words(evidence: dict[str, Any]) -> set[str]:
     return words
 
 
+#: The detail pane's access section, by the kind of resource the finding is about.
+ACCESS_TITLES = {
+    "role": "Who can assume it through Roles Anywhere",
+    "profile": "Roles this profile lets certificates assume",
+    "anchor": "Roles this trust anchor's certificates can assume",
+}
+
+
 def finding_content(
     finding: Finding,
     *,
     name: str = "",
     inventory: Inventory | None = None,
     access: Content | None = None,
+    access_title: str = ACCESS_TITLES["role"],
 ) -> Content:
     """The whole detail of one finding."""
     spec = CATALOG.get(finding.id)
@@ -112,9 +127,48 @@ def finding_content(
     if evidence:
         parts += [_section("Evidence"), *evidence]
     if access is not None:
-        parts += [_section("Who can assume it through Roles Anywhere"), access]
+        parts += [_section(access_title), access]
     parts += [_section("Fix"), Content(finding.fix)]
     parts.append(Content.styled("\nenter: proposed fix · space: mark · c: copy ARN", "dim"))
+    return Content("\n").join(parts)
+
+
+#: Roles listed in full under a profile or an anchor (the access screen, A, has every one).
+THROUGH_ROLES_SHOWN = 12
+
+
+def access_kind(arn: str, inventory: Inventory | None) -> str | None:
+    """``role``, ``profile`` or ``anchor``: what the access section of ``arn`` answers."""
+    if inventory is None:
+        return None
+    if arn in inventory.roles:
+        return "role"
+    if arn in inventory.profiles:
+        return "profile"
+    if arn in inventory.trust_anchors:
+        return "anchor"
+    return None
+
+
+def through_content(access: AccessMap, render: Callable[[AccessMap, str], str]) -> Content:
+    """The roles reachable through one profile or trust anchor (``Session.access(through=)``):
+    how many, how many by any certificate, and the first ones in full."""
+    roles = access.roles
+    if not roles:
+        return Content("No role can be assumed this way (no enabled path reaches one).")
+    anyc = sum(1 for r in roles if r.any_certificate)
+    privileged = sum(1 for r in roles if r.any_privileged_path)
+    summary = Content.assemble(
+        (f"{len(roles)} role(s)", "bold"),
+        f"; {anyc} by ANY certificate of the anchor" if anyc else "",
+        f"; {privileged} with a privileged session" if privileged else "",
+    )
+    shown = dataclasses.replace(access, roles=roles[:THROUGH_ROLES_SHOWN])
+    text = render(shown, "table").rstrip("\n").rsplit("\n", 1)[0]  # without its own total
+    parts = [summary, access_content(text)]
+    if len(roles) > THROUGH_ROLES_SHOWN:
+        more = len(roles) - THROUGH_ROLES_SHOWN
+        parts.append(Content.styled(f"… and {more} more (A: the access screen)", "dim"))
     return Content("\n").join(parts)
 
 
@@ -141,6 +195,21 @@ def group_content(header: GroupHeader) -> Content:
     )
 
 
+def _wrap(content: Content, width: int) -> list[tuple[Content, int, int]]:
+    """The lines of ``content`` wrapped at ``width``, each with the column and the line of
+    the content where it starts (Textual's own wrapping, line by line)."""
+    lines: list[tuple[Content, int, int]] = []
+    for y, logical in enumerate(content.split(allow_blank=True)):
+        text = logical.plain
+        position = 0
+        for piece in logical.wrap(width):
+            found = text.find(piece.plain, position) if piece.plain else -1
+            x = found if found >= 0 else position
+            lines.append((piece, x, y))
+            position = x + len(piece.plain)
+    return lines
+
+
 class DetailPane(ScrollView, can_focus=True):
     """Scrollable detail of the finding under the cursor.
 
@@ -154,17 +223,31 @@ class DetailPane(ScrollView, can_focus=True):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "scroll_up", "Scroll up", show=False),
-        Binding("down", "scroll_down", "Scroll down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("up", "scroll_up", "Scroll up", show=False, id="detail_scroll_up"),
+        Binding("down", "scroll_down", "Scroll down", show=False, id="detail_scroll_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="detail_page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="detail_page_down"),
+        Binding("home", "scroll_home", "Top", show=False, id="detail_top"),
+        Binding("end", "scroll_end", "Bottom", show=False, id="detail_bottom"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        # The text has no links; looking for them costs a walk of the DOM for every line.
+        self.set_reactive(DetailPane.auto_links, False)
         self.content = Content("Loading…")
-        self._strips: list[Strip] = []
+        #: The content wrapped at ``_width``: each line with where it starts in the content
+        #: (column, line) for text selection. Cheap; it gives the pane its height.
+        self._wrapped: list[tuple[Content, int, int]] = []
+        #: Lines turned into strips as they are first drawn (the costly step): showing a
+        #: finding converts only the lines on screen, not the whole policy below them.
+        self._strips: dict[int, Strip] = {}
+        self._drawn: LRUCache[tuple[object, ...], Strip] = LRUCache(2048)
         self._width = -1
+        #: The width and styles of one render pass (``render_lines``): looking them up for
+        #: each line walks the DOM, which was most of the cost of drawing the pane.
+        self._pass: tuple[int, Style, Strip] | None = None
+        self._pass_visual_style: VisualStyle | None = None
 
     def show(self, content: Content) -> None:
         self.content = content
@@ -176,13 +259,17 @@ class DetailPane(ScrollView, can_focus=True):
     def render(self) -> Content:  # what tests and screenshots read as the pane's text
         return self.content
 
-    def _lines(self, width: int) -> list[Strip]:
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips = {}  # a new theme: the lines are drawn again in its colours
+        self._drawn.clear()
+
+    def _lines(self, width: int) -> list[tuple[Content, int, int]]:
         if width != self._width:
-            self._strips = Visual.to_strips(
-                self, self.content, width, None, self.visual_style, pad=True
-            )
+            self._wrapped = _wrap(self.content, width) if width > 0 else []
+            self._strips = {}
             self._width = width
-        return self._strips
+        return self._wrapped
 
     def _update_size(self) -> None:
         width = self.scrollable_content_region.width
@@ -194,10 +281,45 @@ class DetailPane(ScrollView, can_focus=True):
         self._width = -1
         self._update_size()
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        width, style = self.scrollable_content_region.width, self.rich_style
+        self._pass = (width, style, Strip.blank(width, style))
+        self._pass_visual_style = self.visual_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass = self._pass_visual_style = None
+
+    def _visual_style_now(self) -> VisualStyle:
+        return self._pass_visual_style or self.visual_style
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        if self._pass is None:
+            width, style = self.scrollable_content_region.width, self.rich_style
+            blank = Strip.blank(width, style)
+        else:
+            width, style, blank = self._pass
         lines = self._lines(width)
         index = int(self.scroll_y) + y
-        if 0 <= index < len(lines):
-            return lines[index].crop_extend(0, width, self.rich_style)
-        return Strip.blank(width, self.rich_style)
+        if not 0 <= index < len(lines):
+            return blank
+        strip = self._strips.get(index)
+        if strip is None:
+            line, x, y = lines[index]
+            # Findings of one check share most of their lines (headings, explanation, fix):
+            # a line drawn for one is kept for the next.
+            key = (line.plain, tuple(line.spans), x, y, width)
+            strip = self._drawn.get(key)
+            if strip is None:
+                strip = self._drawn[key] = self._draw(line, x, y, width, blank)
+            self._strips[index] = strip
+        return strip
+
+    def _draw(self, line: Content, x: int, y: int, width: int, blank: Strip) -> Strip:
+        visual_style = self._visual_style_now()
+        drawn = Visual.to_strips(self, line, width, 1, visual_style)
+        # Text selection finds its place in the content by these offsets, as when the whole
+        # content is drawn at once.
+        strip = drawn[0].apply_offsets(x, y) if drawn else blank
+        pad = (visual_style + VisualStyle(reverse=False)).rich_style
+        return strip.extend_cell_length(width, pad).crop(0, width)

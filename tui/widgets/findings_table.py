@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.segment import Segment
+from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.events import Click, Resize
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -102,6 +103,9 @@ class FindingsTable(ScrollView, can_focus=True):
         self.sort_label = "severity"
         self.account_width = 0
         self._cache: LRUCache[tuple[int, bool, int], Strip] = LRUCache(512)
+        #: The width and base style of one render pass (``render_lines``): each lookup walks
+        #: the DOM, which would otherwise be most of the cost of drawing a line.
+        self._pass: tuple[int, Style] | None = None
 
     # --- data ------------------------------------------------------------------------------
 
@@ -242,25 +246,31 @@ class FindingsTable(ScrollView, can_focus=True):
             cells.append(_cell(label, w))
         return "  " + " ".join(cells)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._pass = (self.scrollable_content_region.width, self.rich_style)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass = None
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width, base = self._pass or (self.scrollable_content_region.width, self.rich_style)
         if y == 0:
             style = self.get_component_rich_style("findings-table--header")
             return Strip([Segment(_cell(self.header_text(width), width), style)], width)
         position = int(self.scroll_y) + y - 1
         if position >= len(self.entries):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         key = (position, position == self.cursor, width)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        strip = self._render_entry(position, width)
+        strip = self._render_entry(position, width, base)
         self._cache[key] = strip
         return strip
 
-    def _render_entry(self, position: int, width: int) -> Strip:
+    def _render_entry(self, position: int, width: int, base: Style) -> Strip:
         entry = self.entries[position]
-        base = self.rich_style
         is_cursor = position == self.cursor
         cursor = self.get_component_rich_style("findings-table--cursor") if is_cursor else None
         if isinstance(entry, GroupHeader):

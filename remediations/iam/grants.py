@@ -1,0 +1,197 @@
+"""May a principal call an action on a resource? Identity documents, explicit Denies, a
+permissions boundary and conditions, for the governance checks (RA-GOV-ADMIN-SURFACE).
+
+The request context holds the keys the question decides (``iam:PassedToService`` for
+PassRole); a condition on any other key cannot be decided from the account's configuration,
+so a statement under it grants :attr:`Grant.CONDITIONAL`.
+
+:func:`evaluate_grant` is the plain evaluation, one statement after the other. A scan asks it
+the same action about thousands of resources (PassRole against every exposed role): an
+:class:`ActionGrants` keeps, once per principal and action, only the statements that cover
+the action, with their condition already decided, so each resource then costs a Resource
+match on those few. It answers exactly what :func:`evaluate_grant` answers (a property test
+compares them), and two principals whose covering statements have one shape share it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from remediations.iam.permissions import pattern_may_cover_service
+from remediations.iam.statements import Element, Statement, statement_list, strings
+
+
+class Grant(Enum):
+    NO = 0
+    #: Allowed only under conditions rafix cannot decide.
+    CONDITIONAL = 1
+    ALWAYS = 2
+
+
+def statement_grant(stmt: Statement, context: Mapping[str, str]) -> Grant:
+    """How a statement that covers the request applies: its clauses on keys the context
+    holds are decided, the others are unknown."""
+    unknown = False
+    for clause in stmt.clauses:
+        if clause.key in context:
+            if not clause.matches(context):
+                return Grant.NO
+        else:
+            unknown = True
+    return Grant.CONDITIONAL if unknown else Grant.ALWAYS
+
+
+def evaluate_grant(
+    documents: Sequence[Sequence[Statement]],
+    boundary: Sequence[Statement] | None,
+    action: str,
+    resource: str,
+    context: Mapping[str, str],
+) -> Grant:
+    """Whether identity documents (and a boundary) let a principal call ``action`` on
+    ``resource``: an explicit Deny that certainly applies wins, then the strongest Allow."""
+    allow = Grant.NO
+    for doc in documents:
+        for stmt in doc:
+            if not (stmt.covers_action(action) and stmt.covers_resource(resource)):
+                continue
+            grant = statement_grant(stmt, context)
+            if stmt.effect == "Deny" and grant is Grant.ALWAYS:
+                return Grant.NO
+            if stmt.effect == "Allow" and grant.value > allow.value:
+                allow = grant
+    if boundary is not None and allow is not Grant.NO:
+        bounded = evaluate_grant([boundary], None, action, resource, context)
+        allow = Grant(min(allow.value, bounded.value))
+    return allow
+
+
+def _everywhere(element: Element) -> bool:
+    """The element covers every resource (``"*"``)."""
+    return not element.negated and element.patterns is not None and "*" in element.wild
+
+
+@dataclass(frozen=True, slots=True)
+class _Covering:
+    """The statements of one set of documents that bear on one action: the Denies that
+    certainly apply, and the Allows that grant something, each with its Resource element."""
+
+    denies: tuple[Element, ...]
+    allows: tuple[tuple[Grant, Element], ...]
+    #: A Deny covers every resource: nothing is granted.
+    denied: bool
+    #: The strongest Allow that covers every resource.
+    floor: Grant
+
+    @classmethod
+    def of(
+        cls, documents: Sequence[Sequence[Statement]], action: str, context: Mapping[str, str]
+    ) -> _Covering:
+        denies: list[Element] = []
+        allows: list[tuple[Grant, Element]] = []
+        floor = Grant.NO
+        for doc in documents:
+            for stmt in doc:
+                if not stmt.covers_action(action):
+                    continue
+                grant = statement_grant(stmt, context)
+                if stmt.effect == "Deny" and grant is Grant.ALWAYS:
+                    denies.append(stmt.resources)
+                elif stmt.effect == "Allow" and grant is not Grant.NO:
+                    if _everywhere(stmt.resources):
+                        floor = grant if grant.value > floor.value else floor
+                    else:
+                        allows.append((grant, stmt.resources))
+        denied = any(_everywhere(e) for e in denies)
+        return cls(
+            tuple(e for e in denies if not _everywhere(e)),
+            tuple((g, e) for g, e in allows if g.value > floor.value),
+            denied,
+            floor,
+        )
+
+    def grant(self, resource: str) -> Grant:
+        if self.denied or any(e.covers(resource) for e in self.denies):
+            return Grant.NO
+        best = self.floor
+        for grant, element in self.allows:
+            if grant.value > best.value and element.covers(resource):
+                best = grant
+        return best
+
+    @property
+    def shape(self) -> Hashable:
+        """What :meth:`grant` reads: two sets of documents of one shape answer alike."""
+        return (
+            self.denied,
+            self.floor,
+            tuple((e.patterns, e.negated) for e in self.denies),
+            tuple((g, e.patterns, e.negated) for g, e in self.allows),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ActionGrants:
+    """:func:`evaluate_grant` for one principal and one action, over many resources."""
+
+    identity: _Covering
+    boundary: _Covering | None
+
+    @classmethod
+    def of(
+        cls,
+        documents: Sequence[Sequence[Statement]],
+        boundary: Sequence[Statement] | None,
+        action: str,
+        context: Mapping[str, str],
+    ) -> ActionGrants:
+        return cls(
+            _Covering.of(documents, action, context),
+            None if boundary is None else _Covering.of([boundary], action, context),
+        )
+
+    @property
+    def never(self) -> bool:
+        """No resource is granted (no Allow applies, or a Deny covers everything)."""
+        return self.identity.denied or (
+            self.identity.floor is Grant.NO and not self.identity.allows
+        )
+
+    @property
+    def uniform(self) -> bool:
+        """Every resource gets the same answer (no statement names particular resources)."""
+        parts = [self.identity] if self.boundary is None else [self.identity, self.boundary]
+        return all(not p.denies and not p.allows for p in parts)
+
+    def grant(self, resource: str) -> Grant:
+        allow = self.identity.grant(resource)
+        if self.boundary is not None and allow is not Grant.NO:
+            bounded = self.boundary.grant(resource)
+            allow = Grant(min(allow.value, bounded.value))
+        return allow
+
+    @property
+    def shape(self) -> Hashable:
+        return (self.identity.shape, None if self.boundary is None else self.boundary.shape)
+
+
+def may_allow(document: Any, service: str) -> bool:
+    """Cheap over-approximation on a raw document: could some Allow statement, under any
+    condition, cover an action of ``service`` (lower-case)? False means no compiled statement
+    of the document grants any action of the service."""
+    for raw in statement_list(document):
+        if not isinstance(raw, dict) or raw.get("Effect") != "Allow":
+            continue
+        for key, negated in (("Action", False), ("NotAction", True)):
+            if key not in raw:
+                continue
+            patterns = strings(raw[key])
+            if patterns is not None and (
+                negated or any(pattern_may_cover_service(p, service) for p in patterns)
+            ):
+                return True
+            break
+    return False
