@@ -64,8 +64,10 @@ def semantic_diff(before: Any, after: Any, *, prune: bool | None = None) -> list
     names: dict[str, str] = {}
     left = _normalize_state(before, names)
     right = _normalize_state(after, names)
+    prefix: list[Any] = []
     if shortcuts_on() if prune is None else prune:
         left, right = prune_equal(left, right)
+        prefix, left, right = _common_path(left, right)
     tree = DeepDiff(left, right, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
     lines: list[str] = []
     for kind in (
@@ -77,7 +79,7 @@ def semantic_diff(before: Any, after: Any, *, prune: bool | None = None) -> list
         "type_changes",
     ):
         for level in sorted(tree.get(kind, []), key=lambda lv: str(lv.path())):
-            path = level.path(output_format="list")
+            path = prefix + level.path(output_format="list")
             old = None if kind.endswith("_added") else level.t1
             new = None if kind.endswith("_removed") else level.t2
             lines.extend(_describe(path, old, new, names))
@@ -124,6 +126,35 @@ def prune_equal(left: Any, right: Any) -> tuple[Any, Any]:
                 out_left[index], out_right[index] = prune_equal(left[index], right[index])
         return out_left, out_right
     return left, right
+
+
+def _common_path(left: Any, right: Any) -> tuple[list[Any], Any, Any]:
+    """Where every difference of two pruned trees lies: the path down which each level has one
+    child left to compare, and the two subtrees there (DeepDiff then walks only those, and
+    its paths are the same with the prefix put back)."""
+    prefix: list[Any] = []
+    while True:
+        if (
+            type(left) is dict
+            and type(right) is dict
+            and len(left) == 1
+            and left.keys() == right.keys()
+        ):
+            key = next(iter(left))
+            below = left[key], right[key]
+        elif type(left) is list and type(right) is list and len(left) == len(right):
+            pairs = [i for i, p in enumerate(zip(left, right, strict=True)) if p != (None, None)]
+            if len(pairs) != 1:
+                break
+            key = pairs[0]
+            below = left[key], right[key]
+        else:
+            break
+        if not (type(below[0]) is type(below[1]) and type(below[0]) in (dict, list)):
+            break
+        prefix.append(key)
+        left, right = below
+    return prefix, left, right
 
 
 def _same(left: Any, right: Any) -> bool:

@@ -320,9 +320,14 @@ def _dimensions(
     # A trust anchor created later (by an attacker) in the same account and region.
     model = next((a for a in named if a and a.count(":") >= 5), ROGUE_ANCHOR)
     named.append(model.rsplit("/", 1)[0] + "/rafix-rogue-anchor")
+    # An evaluated document that is an analysis' own is compiled once.
+    own = {id(a.document): a for a in analyses}
     dims["aws:sourcearn"] = _anchor_classes(
         list(dict.fromkeys(named)),
-        (*(a.policy() for a in analyses), *(compile_policy(d) for d in evaluated)),
+        (
+            *(a.policy() for a in analyses),
+            *(own[id(d)].policy() if id(d) in own else compile_policy(d) for d in evaluated),
+        ),
         intended.get("source_arn", ()),
     )
     return {k: list(dict.fromkeys(v)) for k, v in dims.items()}
@@ -347,8 +352,13 @@ def _anchor_classes(
         for c in clauses
     ):
         return anchors  # malformed, or a variable that copies the anchor: keep every one
-    # Equal clauses answer alike: each is asked once per anchor.
-    relevant = list(dict.fromkeys(c for c in clauses if c.key in _ANCHOR_KEYS))
+    # Equal clauses answer alike: each is asked once per anchor, and once per plan for the
+    # same anchors (the proofs of one role's fixes share their anchor clauses).
+    relevant = tuple(dict.fromkeys(c for c in clauses if c.key in _ANCHOR_KEYS))
+    memo_key = (tuple(anchors), relevant, tuple(intended))
+    known = _CLASSES.get(memo_key)
+    if known is not None:
+        return list(known)
     seen: set[tuple[bool, ...]] = set()
     kept: list[str | None] = []
     for anchor in anchors:
@@ -362,10 +372,15 @@ def _anchor_classes(
         if signature not in seen:
             seen.add(signature)
             kept.append(anchor)
+    if len(_CLASSES) >= 4096:
+        _CLASSES.clear()
+    _CLASSES[memo_key] = tuple(kept)
     return kept
 
 
 _ANCHOR_KEYS = frozenset({"aws:sourcearn", "aws:sourceaccount"})
+#: The classes of the same anchors under the same clauses (bounded; cleared when full).
+_CLASSES: dict[tuple[Any, ...], tuple[str | None, ...]] = {}
 
 
 def witness_space(
