@@ -272,11 +272,10 @@ def _blocks(
         if _product(len(dims[keys[p]]) for p in positions) > _MAX_BLOCK:
             return None
         first: dict[tuple[bool, ...], _Combo] = {}
+        build_block = certificate_builder([keys[p] for p in positions])
         for values in itertools.product(*(dims[keys[p]] for p in positions)):
-            combo = list(base)
-            for position, value in zip(positions, values, strict=True):
-                combo[position] = value
-            context = certificate_request_context(build(tuple(combo)))
+            # Only this block's keys: the clauses asked read no request key another sets.
+            context = certificate_request_context(build_block(values))
             signature = (
                 *(
                     keys[p] in wanted and v in wanted[keys[p]]
