@@ -119,7 +119,10 @@ class Dispatcher:
             )
             return response(request.url, status, headers, payload)
         request.headers["x-moto-account-id"] = self.account_id
-        served: AWSResponse | None = botocore_stubber("before-send", request)
+        try:
+            served: AWSResponse | None = botocore_stubber("before-send", request)
+        except KeyError:  # a region moto has no backend for: no such endpoint, as in AWS
+            raise EndpointConnectionError(endpoint_url=request.url) from None
         if served is None:  # a service moto does not serve: never reach the network
             raise EndpointConnectionError(endpoint_url=request.url)
         return served
