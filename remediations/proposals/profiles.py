@@ -210,7 +210,9 @@ def _identity_grants(
     cut: list[str] = []
     for grant in grants:
         trial = {"Version": "2012-10-17", "Statement": [grant]}
-        analysis = analyze_session_policies(profile.arn, trial, managed, job.inventory.policies)
+        analysis = analyze_session_policies(
+            profile.arn, trial, managed, job.inventory.policies, shapes=job.session_shapes
+        )
         if analysis.dangerous_allowed or "iam:*" in analysis.missing_denies:
             cut += [str(a) for a in as_list(grant["Action"])]
             continue
@@ -275,7 +277,11 @@ def _check_converges(job: _Job, profile: Profile, after: dict[str, Any], ids: se
     from remediations.iam.session_policies import analyze_session_policies
 
     analysis = analyze_session_policies(
-        profile.arn, after.get("sessionPolicy"), after["managedPolicyArns"], job.inventory.policies
+        profile.arn,
+        after.get("sessionPolicy"),
+        after["managedPolicyArns"],
+        job.inventory.policies,
+        shapes=job.session_shapes,
     )
     if analysis.dangerous_allowed and values_allow_all(job, profile) is False:
         raise FixRefused(

@@ -142,7 +142,13 @@ def open_organization(directory: str | Path, regions: list[str] | None = None) -
     from remediations.sources.sandbox import account as sandbox_account
     from remediations.sources.sandbox.emulator import RolesAnywhereEmulator
     from remediations.sources.sandbox.faults import FaultInjector
-    from remediations.sources.sandbox.seed import load_state, seed_emulator, seed_iam
+    from remediations.sources.sandbox.seed import (
+        created_moment,
+        load_state,
+        read_account_file,
+        seed_emulator,
+        seed_iam,
+    )
 
     org = read_org(directory)
     ids = [org.management_account_id, *org.accounts]
@@ -162,15 +168,16 @@ def open_organization(directory: str | Path, regions: list[str] | None = None) -
         model = sandbox_account._service_model()
         for account_id in ids:
             folder = org.folder(account_id)
-            stated = str(sandbox_account.read_account_file(folder)["account_id"])
+            stated = str(read_account_file(folder)["account_id"])
             if stated != account_id:
                 raise InputError(
                     f"{folder}: holds account {stated}, but {ORG_FILE} says {account_id}"
                 )
             inventory, tags = load_state(folder)
-            found = list(inventory.warnings) + seed_iam(account_id, inventory)
+            created = created_moment(folder)
+            found = list(inventory.warnings) + seed_iam(account_id, inventory, created=created)
             emulator = RolesAnywhereEmulator(account_id, model)
-            found += seed_emulator(emulator, inventory, tags)
+            found += seed_emulator(emulator, inventory, tags, created=created)
             dispatcher = sandbox_account.Dispatcher(account_id, emulator, FaultInjector())
             dispatcher._lock = lock
             router.dispatchers[account_id] = dispatcher
