@@ -73,6 +73,11 @@ def load_state(folder: Path) -> tuple[Inventory, dict[str, dict[str, str]]]:
     return inventory, tags
 
 
+def creation_stamp() -> str:
+    """``account.json``'s ``created``: now, in UTC, to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 def created_moment(folder: Path) -> datetime:
     """When the sandbox was created (naive UTC, whole seconds): the date of whatever its state
     files do not date themselves. ``account.json``'s ``created`` (``sandbox init`` writes it),
