@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from remediations.iam.policy import as_list, canonical_json
+from remediations.shortcuts import shortcuts_on
 
 _ABSENT = "<absent>"
 _POLICY_FIELDS = ("trustPolicy", "sessionPolicy")
@@ -45,8 +46,13 @@ def text_diff(before: Any, after: Any) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
-def semantic_diff(before: Any, after: Any) -> list[str]:
-    """Readable lines, one per meaningful difference, in a stable order."""
+def semantic_diff(before: Any, after: Any, *, prune: bool | None = None) -> list[str]:
+    """Readable lines, one per meaningful difference, in a stable order.
+
+    ``prune``: hand DeepDiff only the parts that differ (:func:`prune_equal`; by default unless
+    in ``shortcuts.plain_paths()``); the lines are the same either way, DeepDiff's walk over
+    the equal parts is most of a plan's diff time.
+    """
     if before is None and after is not None:
         return _lifecycle_lines("creates", after)
     if after is None and before is not None:
@@ -58,6 +64,17 @@ def semantic_diff(before: Any, after: Any) -> list[str]:
     names: dict[str, str] = {}
     left = _normalize_state(before, names)
     right = _normalize_state(after, names)
+    prefix: list[Any] = []
+    key = ""
+    if shortcuts_on() if prune is None else prune:
+        left, right = prune_equal(left, right)
+        prefix, left, right = _common_path(left, right)
+        # The lines depend only on these: a pair met before reads as it read then.
+        if _plain(prefix) and _plain(left) and _plain(right):
+            key = repr((prefix, left, right, sorted(names.items())))
+            known = _LINES.get(key)
+            if known is not None:
+                return list(known)
     tree = DeepDiff(left, right, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
     lines: list[str] = []
     for kind in (
@@ -69,11 +86,113 @@ def semantic_diff(before: Any, after: Any) -> list[str]:
         "type_changes",
     ):
         for level in sorted(tree.get(kind, []), key=lambda lv: str(lv.path())):
-            path = level.path(output_format="list")
+            path = prefix + level.path(output_format="list")
             old = None if kind.endswith("_added") else level.t1
             new = None if kind.endswith("_removed") else level.t2
             lines.extend(_describe(path, old, new, names))
+    if key:
+        if len(_LINES) >= 4096:
+            _LINES.clear()
+        _LINES[key] = tuple(lines)
     return lines
+
+
+#: Lines of the differing parts met before (bounded: cleared when full).
+_LINES: dict[str, tuple[str, ...]] = {}
+
+
+def _plain(value: Any) -> bool:
+    """JSON-native all the way down (``repr`` then tells values apart as the diff does)."""
+    kind = type(value)
+    if kind in (str, int, float, bool, type(None)):
+        return True
+    if kind is list:
+        return all(map(_plain, value))
+    if kind is dict:
+        return all(type(k) in (str, int) and _plain(v) for k, v in value.items())
+    return False
+
+
+def prune_equal(left: Any, right: Any) -> tuple[Any, Any]:
+    """Both trees without the parts DeepDiff would find equal, with every path kept.
+
+    A key both dicts hold with the same value (same types all the way down: DeepDiff reports
+    1 -> 1.0 and True -> 1) is dropped from both. In two lists of dicts (paired by index, as
+    DeepDiff pairs them without ``ignore_order``), an element equal to its pair becomes
+    ``None`` on both sides (equal, so never reported; the list stays a list of non-basic
+    values, so DeepDiff takes the same pairwise path). Everything else is kept as it is.
+    """
+    if type(left) is dict and type(right) is dict:
+        pruned = {
+            key: prune_equal(value, right[key])
+            for key, value in left.items()
+            if key in right and not _same(value, right[key])
+        }
+        kept_left = {
+            k: pruned[k][0] if k in pruned else v
+            for k, v in left.items()
+            if k in pruned or k not in right
+        }
+        kept_right = {
+            k: pruned[k][1] if k in pruned else v
+            for k, v in right.items()
+            if k in pruned or k not in left
+        }
+        return kept_left, kept_right
+    if (
+        type(left) is list
+        and type(right) is list
+        and all(type(v) is dict for v in left)
+        and all(type(v) is dict for v in right)
+    ):
+        out_left, out_right = list(left), list(right)
+        for index in range(min(len(left), len(right))):
+            if _same(left[index], right[index]):
+                out_left[index] = out_right[index] = None
+            else:
+                out_left[index], out_right[index] = prune_equal(left[index], right[index])
+        return out_left, out_right
+    return left, right
+
+
+def _common_path(left: Any, right: Any) -> tuple[list[Any], Any, Any]:
+    """Where every difference of two pruned trees lies: the path down which each level has one
+    child left to compare, and the two subtrees there (DeepDiff then walks only those, and
+    its paths are the same with the prefix put back)."""
+    prefix: list[Any] = []
+    while True:
+        if (
+            type(left) is dict
+            and type(right) is dict
+            and len(left) == 1
+            and left.keys() == right.keys()
+        ):
+            key = next(iter(left))
+            below = left[key], right[key]
+        elif type(left) is list and type(right) is list and len(left) == len(right):
+            pairs = [i for i, p in enumerate(zip(left, right, strict=True)) if p != (None, None)]
+            if len(pairs) != 1:
+                break
+            key = pairs[0]
+            below = left[key], right[key]
+        else:
+            break
+        if not (type(below[0]) is type(below[1]) and type(below[0]) in (dict, list)):
+            break
+        prefix.append(key)
+        left, right = below
+    return prefix, left, right
+
+
+def _same(left: Any, right: Any) -> bool:
+    """Equal, and of the same type at every level (what DeepDiff reports no difference for)."""
+    if type(left) is not type(right):
+        return False
+    if type(left) is dict:
+        return left.keys() == right.keys() and all(_same(v, right[k]) for k, v in left.items())
+    if type(left) is list or type(left) is tuple:
+        return len(left) == len(right) and all(map(_same, left, right))
+    return bool(left == right)
 
 
 # --- normalisation -----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
@@ -28,13 +29,14 @@ STDOUT = "-"
 
 def write_output(
     path: str | os.PathLike[str],
-    text: str,
+    text: str | Iterable[str],
     *,
     private: bool = False,
     durable: bool = False,
     what: str = "the output",
 ) -> Path | None:
-    """Write ``text`` (UTF-8) to ``path`` as described in the module docstring.
+    """Write ``text`` (UTF-8) to ``path`` as described in the module docstring. ``text`` may
+    come in pieces (a large report streamed as it is encoded, never held whole).
 
     ``private`` creates a new regular file owner-only (0600: snapshots); otherwise a new file
     gets the usual 0666 less the umask, like ``> FILE``. ``durable`` flushes the file and its
@@ -47,7 +49,7 @@ def write_output(
         InputError: one line naming the path; nothing at the path was changed.
     """
     if os.fspath(path) == STDOUT:
-        sys.stdout.write(text)
+        _write_text(sys.stdout, text)
         sys.stdout.flush()
         return None
     given = Path(path)
@@ -92,7 +94,12 @@ def write_atomic(path: Path, text: str, *, durable: bool = False) -> None:
 
 
 def _replace_atomically(
-    target: Path, text: str, info: os.stat_result | None, *, private: bool, durable: bool
+    target: Path,
+    text: str | Iterable[str],
+    info: os.stat_result | None,
+    *,
+    private: bool,
+    durable: bool,
 ) -> None:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
@@ -118,7 +125,7 @@ def _replace_atomically(
         fsync_dir(target.parent)
 
 
-def _write_in_place(target: Path, text: str, *, durable: bool) -> None:
+def _write_in_place(target: Path, text: str | Iterable[str], *, durable: bool) -> None:
     with open(target, "w", encoding="utf-8", errors="surrogateescape") as handle:
         _write_text(handle, text)
         if durable:
@@ -126,7 +133,7 @@ def _write_in_place(target: Path, text: str, *, durable: bool) -> None:
             os.fsync(handle.fileno())
 
 
-def _write_stream(target: Path, text: str) -> None:
+def _write_stream(target: Path, text: str | Iterable[str]) -> None:
     """A device, FIFO or socket: open for writing (no create, no truncate) and stream."""
     fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
     with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
@@ -137,9 +144,21 @@ def _write_stream(target: Path, text: str) -> None:
 _CHUNK = 1 << 20
 
 
-def _write_text(handle: TextIO, text: str) -> None:
-    for start in range(0, len(text), _CHUNK):
-        handle.write(text[start : start + _CHUNK])
+def _write_text(handle: TextIO, text: str | Iterable[str]) -> None:
+    if isinstance(text, str):
+        for start in range(0, len(text), _CHUNK):
+            handle.write(text[start : start + _CHUNK])
+        return
+    batch: list[str] = []
+    size = 0
+    for piece in text:
+        batch.append(piece)
+        size += len(piece)
+        if size >= _CHUNK:
+            handle.write("".join(batch))
+            batch.clear()
+            size = 0
+    handle.write("".join(batch))
 
 
 def _current_umask() -> int:

@@ -98,7 +98,7 @@ def read_input(path: Path | str, limits: InputLimits | None = None) -> bytes:
             if info.st_size > limits.max_bytes:
                 raise _too_large(name, limits)
             os.set_blocking(fd, True)
-            data = _read_regular(fd, limits.max_bytes + 1)
+            data = _read_regular(fd, limits.max_bytes + 1, info.st_size)
         else:
             data = _read_stream(fd, name, limits)
     except OSError as exc:
@@ -119,11 +119,15 @@ def _too_large(name: str, limits: InputLimits) -> InputError:
     )
 
 
-def _read_regular(fd: int, most: int) -> bytes:
+def _read_regular(fd: int, most: int, size: int) -> bytes:
+    """Up to ``most`` bytes; the first read asks for the whole ``size`` the file had (and one
+    byte more), so a file that does not change is one buffer, never copied to be joined."""
     parts: list[bytes] = []
     total = 0
+    want = size + 1
     while total < most:
-        chunk = os.read(fd, min(most - total, 16 * _CHUNK))
+        chunk = os.read(fd, min(most - total, max(want, 16 * _CHUNK)))
+        want = 0
         if not chunk:
             break
         parts.append(chunk)

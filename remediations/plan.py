@@ -328,13 +328,20 @@ class Plan:
             ) from None
         return cls.from_json(data, where=str(path))
 
-    def save(self, path: str | Path) -> None:
+    def json_text(self) -> str:
+        """The plan file's text (indented JSON, UTF-8 kept as is)."""
+        return dumps_indented(self.to_json(), ensure_ascii=False) + "\n"
+
+    def save(self, path: str | Path, *, text: str | None = None) -> None:
         """Write as ``> FILE`` would (a new file owner-only; ``-`` is standard output), durably.
+
+        ``text``: this plan's JSON text when the caller has it already
+        (:meth:`json_text`, which is what is written otherwise).
 
         Raises:
             InputError: the path cannot be written; nothing was changed there.
         """
-        text = dumps_indented(self.to_json(), ensure_ascii=False) + "\n"
+        text = self.json_text() if text is None else text
         write_output(path, text, private=True, durable=True, what="the plan")
 
 

@@ -24,7 +24,6 @@ from remediations.apply.results import (
 )
 from remediations.apply.snapshots import SnapshotInfo
 from remediations.apply.widening import WIDENS
-from remediations.jsontext import dumps_indented
 from remediations.model import Inventory, SourceWarning
 from remediations.plan import Change, Plan
 from remediations.textsafe import command_line
@@ -117,7 +116,7 @@ def _plan_tail(out: list[str], plan: Plan) -> None:
 
 
 def render_plan_json(plan: Plan) -> str:
-    return dumps_indented(plan.to_json(), ensure_ascii=False) + "\n"
+    return plan.json_text()
 
 
 # --- apply -----------------------------------------------------------------------------------

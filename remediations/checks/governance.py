@@ -24,6 +24,7 @@ from remediations.iam.managed_policies import resolve_policy
 from remediations.iam.permissions import Memo, compile_document
 from remediations.iam.statements import Statement
 from remediations.model import GLOBAL_REGION, JSON, Inventory, Role
+from remediations.shortcuts import shortcuts_on
 
 if TYPE_CHECKING:
     from remediations.checks.context import ScanContext
@@ -42,6 +43,7 @@ PROFILE_WRITES = (
 )
 _RA_SERVICE = "rolesanywhere.amazonaws.com"
 _PASS_CONTEXT = {"iam:passedtoservice": _RA_SERVICE}
+_SERVICES = frozenset({"rolesanywhere", "iam"})
 
 
 def _compiled(doc: JSON | None, memo: Memo) -> tuple[Statement, ...]:
@@ -142,9 +144,11 @@ def shared_access(
     """:func:`plain_access`, with each action's covering statements picked out once, and shared
     between principals whose covering statements have one shape (``shapes``, for principals
     asking about the same ``probes`` and ``exposed`` roles)."""
-    questions = [(a, ActionGrants.of(compiled, boundary, a, {})) for a, _ in probes]
     passing = ActionGrants.of(compiled, boundary, "iam:PassRole", _PASS_CONTEXT)
-    if passing.never or all(q.never for _, q in questions):
+    if passing.never:
+        return {}, {}
+    questions = [(a, ActionGrants.of(compiled, boundary, a, {})) for a, _ in probes]
+    if all(q.never for _, q in questions):
         return {}, {}
     key = (tuple(q.shape for _, q in questions), passing.shape)
     found = shapes.get(key)
@@ -178,6 +182,8 @@ def admin_surface_findings(ctx: ScanContext, *, plain: bool = False) -> Iterator
         exposed_by_account.setdefault(role.account_id, []).append(role.arn)
     if not exposed_by_account:
         return
+    for roles in exposed_by_account.values():
+        roles.sort()  # passable roles are listed sorted: sorting them here sorts each once
     regions = _regions(ctx)
     policies = ctx.inventory.policies
     memo = ctx.policy_memo
@@ -191,10 +197,8 @@ def admin_surface_findings(ctx: ScanContext, *, plain: bool = False) -> Iterator
             for doc in documents:
                 found = may.get(id(doc))
                 if found is None:
-                    found = may[id(doc)] = (
-                        may_allow(doc, "rolesanywhere"),
-                        may_allow(doc, "iam"),
-                    )
+                    services = may_allow(doc, _SERVICES)
+                    found = may[id(doc)] = ("rolesanywhere" in services, "iam" in services)
                 write, pass_role = write or found[0], pass_role or found[1]
             if not (write and pass_role):
                 continue
@@ -225,7 +229,10 @@ def admin_surface_findings(ctx: ScanContext, *, plain: bool = False) -> Iterator
 
 @check("RA-GOV-ADMIN-SURFACE")
 def admin_surface(ctx: ScanContext) -> Iterator[Finding]:
-    return admin_surface_findings(ctx)
+    return admin_surface_findings(ctx, plain=not shortcuts_on())
+
+
+_LABELS = {g: g.name.lower() for g in Grant}
 
 
 def _finding(
@@ -252,8 +259,8 @@ def _finding(
         resource=kind,
         evidence={
             "principal_type": kind,
-            "write_actions": {a: g.name.lower() for a, g in writes.items()},
-            "passable_roles": {r: g.name.lower() for r, g in sorted(passable.items())},
+            "write_actions": {a: _LABELS[g] for a, g in writes.items()},
+            "passable_roles": {r: _LABELS[passable[r]] for r in roles},
         },
     )
 

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import IntEnum
 from typing import Any
 
 from remediations.iam.permissions import pattern_may_cover_service
 from remediations.iam.statements import Element, Statement, statement_list, strings
 
 
-class Grant(Enum):
+class Grant(IntEnum):
     NO = 0
     #: Allowed only under conditions rafix cannot decide.
     CONDITIONAL = 1
@@ -178,20 +178,30 @@ class ActionGrants:
         return (self.identity.shape, None if self.boundary is None else self.boundary.shape)
 
 
-def may_allow(document: Any, service: str) -> bool:
-    """Cheap over-approximation on a raw document: could some Allow statement, under any
-    condition, cover an action of ``service`` (lower-case)? False means no compiled statement
-    of the document grants any action of the service."""
+def may_allow(document: Any, services: frozenset[str]) -> frozenset[str]:
+    """Cheap over-approximation on a raw document: the ``services`` (lower-case) some Allow
+    statement of it could cover an action of, under any condition. A service left out is one
+    no compiled statement of the document grants any action of."""
+    found: set[str] = set()
     for raw in statement_list(document):
         if not isinstance(raw, dict) or raw.get("Effect") != "Allow":
             continue
-        for key, negated in (("Action", False), ("NotAction", True)):
-            if key not in raw:
-                continue
-            patterns = strings(raw[key])
-            if patterns is not None and (
-                negated or any(pattern_may_cover_service(p, service) for p in patterns)
-            ):
-                return True
+        if "Action" in raw:
+            patterns = strings(raw["Action"])
+        elif "NotAction" in raw:
+            if strings(raw["NotAction"]) is not None:
+                return services
+            continue
+        else:
+            continue
+        for pattern in patterns or ():
+            head, colon, _ = pattern.partition(":")
+            if "*" in head or "?" in head:
+                if not colon:
+                    return services
+                found.update(s for s in services if pattern_may_cover_service(pattern, s))
+            elif (low := head.lower()) in services:
+                found.add(low)
+        if len(found) == len(services):
             break
-    return False
+    return frozenset(found)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from remediations.catalog import CATALOG, FixKind
 from remediations.findings import RESOURCE_TYPES, Finding
+from remediations.iam.session_policies import SessionShapes
 from remediations.model import Inventory
 from remediations.proposals.anchors import _propose_anchor, _propose_crl
 from remediations.proposals.converge import withdraw_diverging
@@ -53,6 +54,7 @@ from remediations.proposals.splits import (
 from remediations.proposals.trust_patches import VARIABLES_VERSION
 from remediations.proposals.values import KNOWN_KEYS, parse_values, tag_value_problem
 from remediations.settings import Settings
+from remediations.shortcuts import shortcuts_on
 from remediations.trust.witness import describe_certificate, witnesses
 
 __all__ = [
@@ -159,11 +161,16 @@ def propose(
         "crl": _propose_crl,
     }
     index = ProfileIndex(inventory)
+    shapes: SessionShapes | None = {} if shortcuts_on() else None
     for (kind, arn), group in sorted(by_resource.items()):
         builder = builders.get(kind)
         if builder is None:
             continue
-        builder(_Job(inventory, settings, values, kind, arn, group, result, index, repair_broken))
+        builder(
+            _Job(
+                inventory, settings, values, kind, arn, group, result, index, repair_broken, shapes
+            )
+        )
     # After the one-resource fixes: a split builds on their phase-1 states.
     _propose_splits(inventory, settings, splits, result, index)
     # The proof that a plain apply adds no finding: a fix that would is withdrawn, said so.

@@ -8,6 +8,7 @@ from typing import Any
 
 from remediations.catalog import CATALOG
 from remediations.findings import Finding
+from remediations.iam.session_policies import SessionShapes
 from remediations.model import Inventory, Profile, Role
 from remediations.proposals.results import (
     InputNeeded,
@@ -72,6 +73,9 @@ class _Job:
     profiles: ProfileIndex
     #: ``--repair-broken``: roles no certificate can use today may be repaired.
     repair_broken: bool = False
+    #: Session-policy analyses shared by shape across the plan's profiles (None: each
+    #: analysed afresh, the plain path).
+    session_shapes: SessionShapes | None = None
 
     @property
     def ids(self) -> set[str]:

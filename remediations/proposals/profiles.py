@@ -3,7 +3,6 @@ attribute mappings, merged into one target state per profile."""
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
@@ -20,6 +19,7 @@ from remediations.proposals.render import (
     render_document,
 )
 from remediations.proposals.results import FixRefused, InputNeeded
+from remediations.proposals.trees import copy_tree
 from remediations.proposals.values import _Values
 from remediations.state import state_from_inventory
 from remediations.trust import analyze_trust
@@ -43,7 +43,7 @@ def _propose_profile(job: _Job) -> None:
     if profile is None or before is None:
         job.refuse("The profile is not in the account data.")
         return
-    after = copy.deepcopy(before)
+    after = copy_tree(before)
     summary: list[str] = []
     fixed: set[str] = set()
     values = job.values(profile.name)
@@ -58,7 +58,7 @@ def _propose_profile(job: _Job) -> None:
         wanted = set(ids) & job.ids
         if not wanted:
             continue
-        saved = copy.deepcopy(after)
+        saved = copy_tree(after)
         try:
             summary += step(job, profile, values, after, wanted)
             fixed |= wanted
@@ -136,7 +136,7 @@ def _fix_session_policy(
     )
     summary += notes
     if isinstance(current, dict) and "RA-PROFILE-PERMISSIVE-SESSION-POLICY" not in ids:
-        merged = copy.deepcopy(current)
+        merged = copy_tree(current)
         present = {s.get("Sid") for s in as_list(merged.get("Statement")) if isinstance(s, dict)}
         added = [
             s for s in template["Statement"] if s["Effect"] == "Deny" and s["Sid"] not in present
@@ -202,7 +202,7 @@ def _identity_grants(
             "Resource": statement.get("Resource", "*"),
         }
         if isinstance(statement.get("Condition"), dict):
-            grant["Condition"] = copy.deepcopy(statement["Condition"])
+            grant["Condition"] = copy_tree(statement["Condition"])
         if any(_same_grant(grant, g) for g in grants):
             continue
         grants.append(grant)
@@ -210,7 +210,9 @@ def _identity_grants(
     cut: list[str] = []
     for grant in grants:
         trial = {"Version": "2012-10-17", "Statement": [grant]}
-        analysis = analyze_session_policies(profile.arn, trial, managed, job.inventory.policies)
+        analysis = analyze_session_policies(
+            profile.arn, trial, managed, job.inventory.policies, shapes=job.session_shapes
+        )
         if analysis.dangerous_allowed or "iam:*" in analysis.missing_denies:
             cut += [str(a) for a in as_list(grant["Action"])]
             continue
@@ -275,7 +277,11 @@ def _check_converges(job: _Job, profile: Profile, after: dict[str, Any], ids: se
     from remediations.iam.session_policies import analyze_session_policies
 
     analysis = analyze_session_policies(
-        profile.arn, after.get("sessionPolicy"), after["managedPolicyArns"], job.inventory.policies
+        profile.arn,
+        after.get("sessionPolicy"),
+        after["managedPolicyArns"],
+        job.inventory.policies,
+        shapes=job.session_shapes,
     )
     if analysis.dangerous_allowed and values_allow_all(job, profile) is False:
         raise FixRefused(

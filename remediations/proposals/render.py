@@ -26,6 +26,8 @@ from remediations.iam.policy import (
     TRUST_POLICY_DEFAULT_LIMIT,
     minified_length,
 )
+from remediations.proposals.trees import copy_tree
+from remediations.shortcuts import shortcuts_on
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -81,9 +83,41 @@ _KINDS = (
 def render(template_name: str, **values: Any) -> Any:
     """Render a template and parse its output back as JSON (no policy validation).
 
+    A template rendered with the same values again (the issuer pin of every role of one CA)
+    gives a copy of the document it gave before.
+
     Raises:
         PolicyError: the template is missing, a value is undefined, or the output is not JSON.
     """
+    if not shortcuts_on() or not all(map(_plain, values.values())):
+        return _render(template_name, values)
+    key = (template_name, repr(sorted(values.items())))
+    found = _RENDERED.get(key)
+    if found is None:
+        found = _render(template_name, values)
+        if len(_RENDERED) >= 4096:
+            _RENDERED.clear()
+        _RENDERED[key] = found
+    return copy_tree(found)
+
+
+#: Documents rendered, by template and values (bounded: cleared when full).
+_RENDERED: dict[tuple[str, str], Any] = {}
+
+
+def _plain(value: Any) -> bool:
+    """JSON-native all the way down (so that ``repr`` tells values apart as rendering does)."""
+    kind = type(value)
+    if kind in (str, int, float, bool, type(None)):
+        return True
+    if kind is list:
+        return all(map(_plain, value))
+    if kind is dict:
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    return False
+
+
+def _render(template_name: str, values: dict[str, Any]) -> Any:
     try:
         text = _ENV.get_template(template_name).render(**values)
     except TemplateError as exc:

@@ -12,6 +12,7 @@ from remediations.model import REQUIRED_ACTIONS, Role
 from remediations.proposals.job import _Job
 from remediations.proposals.render import check_document
 from remediations.proposals.results import FixRefused, InputNeeded
+from remediations.proposals.trees import copy_tree
 from remediations.proposals.trust_patches import TrustPatcher, patch_role
 from remediations.trust import absent_keys, analyze_trust
 
@@ -100,7 +101,7 @@ def propose_repair(job: _Job, role: Role, broken: str) -> None:
     patcher.repairing = True
     try:
         patcher.repair()
-        repaired = copy.deepcopy(patcher.document())
+        repaired = copy_tree(patcher.document())
         check_document(repaired, "trust")
         if not analyze_trust(repaired).usable:
             raise FixRefused("what its author meant cannot be read from it; rewrite it by hand")

@@ -4,16 +4,19 @@ and it still admits the intended workload (the witnesses come from the one gener
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from remediations.iam.evaluator import compile_policy
+from remediations.iam.evaluator import ContextValue, compile_policy
 from remediations.iam.policy import as_list
 from remediations.model import REQUIRED_ACTIONS
-from remediations.proposals.results import FixRefused
-from remediations.trust import analyze_trust, certificate_request_context
-from remediations.trust.witness import describe_certificate, is_intended, witnesses
+from remediations.proposals.proofs import prove
+from remediations.proposals.trees import copy_tree
+from remediations.trust import analyze_trust
+from remediations.trust.facts import CertificateContext
+from remediations.trust.witness import describe_certificate, is_intended
+
+Judged = tuple[str | None, bool]
 
 
 def prove_safe(
@@ -33,28 +36,36 @@ def prove_safe(
     baseline_doc = assume_role_view(original) if repair else original
     before = analyze_trust(baseline_doc)
     after = analyze_trust(patched)
-    workload_seen = False
-    evaluated = (baseline_doc, patched)
-    witnessed = analyze_trust(original)
-    for cert in witnesses(witnessed, after, intended, anchors, evaluated=evaluated):
-        request = certificate_request_context(cert)
+
+    def verdict(cert: CertificateContext, request: Mapping[str, ContextValue]) -> Judged:
         if not after.admits_request(request):
-            continue
+            return None, False
         if not before.admits_request(request):
-            raise FixRefused(
+            return (
                 "the patched trust policy would admit a certificate the current one refuses "
-                f"({describe_certificate(cert)})"
+                f"({describe_certificate(cert)})",
+                False,
             )
-        workload_seen = workload_seen or is_intended(cert, intended)
-    if not workload_seen:
-        wanted = ", ".join(f"{k}={'|'.join(v)}" for k, v in sorted(intended.items())) or "any"
-        raise FixRefused(f"the patched trust policy would not admit the workload ({wanted})")
+        return None, is_intended(cert, intended)
+
+    wanted = ", ".join(f"{k}={'|'.join(v)}" for k, v in sorted(intended.items())) or "any"
+    prove(
+        analyze_trust(original),
+        after,
+        intended,
+        anchors,
+        evaluated=(baseline_doc, patched),
+        judged=(before.policy(), after.policy()),
+        verdict=verdict,
+        kind="safe",
+        missing=f"the patched trust policy would not admit the workload ({wanted})",
+    )
 
 
 def assume_role_view(document: dict[str, Any]) -> dict[str, Any]:
     """The policy as if every statement that covers sts:AssumeRole covered all three actions,
     and no other statement existed: ``admits`` then answers "may it call sts:AssumeRole"."""
-    doc = copy.deepcopy(document)
+    doc = copy_tree(document)
     compiled = {s.index: s for s in compile_policy(document).statements}
     kept = []
     for index, statement in enumerate(as_list(doc.get("Statement"))):

@@ -3,18 +3,17 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import re
 import string
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from remediations.catalog import CATALOG
 from remediations.errors import PolicyError
 from remediations.findings import Finding
-from remediations.iam.evaluator import has_wildcard, parse_operator
+from remediations.iam.evaluator import ContextValue, has_wildcard, parse_operator
 from remediations.iam.policy import as_list
 from remediations.model import (
     GLOBAL_REGION,
@@ -24,18 +23,16 @@ from remediations.model import (
     Role,
 )
 from remediations.proposals.job import ProfileIndex
+from remediations.proposals.proofs import prove
 from remediations.proposals.render import check_document, render
 from remediations.proposals.results import FixRefused, NotFixable, ProposalSet, ProposedChange
+from remediations.proposals.trees import copy_tree
 from remediations.proposals.trust_patches import VARIABLES_VERSION
 from remediations.settings import Settings
 from remediations.state import detailed_role_state, resource_id, state_from_inventory
-from remediations.trust import (
-    TrustAnalysis,
-    analyze_trust,
-    canonical_subject_key,
-    certificate_request_context,
-)
-from remediations.trust.witness import describe_certificate, is_intended, witnesses
+from remediations.trust import TrustAnalysis, analyze_trust, canonical_subject_key
+from remediations.trust.facts import CertificateContext
+from remediations.trust.witness import describe_certificate, is_intended
 
 #: Findings fixed by moving workloads to dedicated roles (phase 2) and narrowing the shared
 #: role once their clients have switched (phase 3). Splits change which role each workload
@@ -142,8 +139,8 @@ def _split_role(split: _Split, taken: set[str]) -> None:
         raise FixRefused(f"inline policy {unreadable[0]} could not be read, so it cannot be copied")
     earlier = split.change(split.arn, 1)
     # Build on the phase-1 hardening of the shared role, if any: the new roles get it too.
-    base = copy.deepcopy(earlier.after["trustPolicy"] if earlier and earlier.after else None)
-    base = base or copy.deepcopy(role.trust_policy)
+    base = copy_tree(earlier.after["trustPolicy"] if earlier and earlier.after else None)
+    base = base or copy_tree(role.trust_policy)
     analysis = analyze_trust(base)
     if analysis.wildcard_principal:
         raise FixRefused(
@@ -238,7 +235,7 @@ def _workload_label(workload: Workload) -> str:
 
 
 def _ra_only(statement: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(statement)
+    out = copy_tree(statement)
     out["Principal"] = {"Service": RA_SERVICE_PRINCIPAL}
     return out
 
@@ -254,12 +251,12 @@ def _dedicated_trust(
         if not isinstance(statement, dict):
             continue
         if statement.get("Effect") == "Deny":
-            kept.append(copy.deepcopy(statement))
+            kept.append(copy_tree(statement))
         elif index in analysis.ra_statement_indexes:
             narrowed = _ra_only(statement)
             if workload is None or _restrict(narrowed, workload):
                 kept.append(narrowed)
-    doc = {k: copy.deepcopy(v) for k, v in base.items() if k != "Statement"}
+    doc = {k: copy_tree(v) for k, v in base.items() if k != "Statement"}
     doc["Version"] = doc.get("Version") or VARIABLES_VERSION
     doc["Statement"] = kept
     return doc
@@ -288,27 +285,41 @@ def prove_dedicated(
     """The dedicated role admits exactly the workload's certificates that the shared role
     admits (after phase 1), none the shared role refuses today, and no other workload's."""
     before, shared, after = analyze_trust(original), analyze_trust(base), analyze_trust(dedicated)
-    seen = False
-    for cert in witnesses(shared, after, intended, anchors, evaluated=(original,)):
-        request = certificate_request_context(cert)
+
+    def verdict(
+        cert: CertificateContext, request: Mapping[str, ContextValue]
+    ) -> tuple[str | None, bool]:
         admitted, ours = after.admits_request(request), is_intended(cert, intended)
         if admitted and not before.admits_request(request):
-            raise FixRefused(
+            return (
                 "the dedicated role would admit a certificate the shared role refuses "
-                f"({describe_certificate(cert)})"
+                f"({describe_certificate(cert)})",
+                True,
             )
         if admitted and not ours:
-            raise FixRefused(
-                f"the dedicated role would admit another workload ({describe_certificate(cert)})"
+            return (
+                f"the dedicated role would admit another workload ({describe_certificate(cert)})",
+                True,
             )
         if ours and shared.admits_request(request) and not admitted:
-            raise FixRefused(
+            return (
                 "the dedicated role would refuse a certificate of the workload that the shared "
-                f"role admits ({describe_certificate(cert)})"
+                f"role admits ({describe_certificate(cert)})",
+                False,
             )
-        seen = seen or admitted
-    if not seen:
-        raise FixRefused("the dedicated role would admit no certificate at all")
+        return None, admitted
+
+    prove(
+        shared,
+        after,
+        intended,
+        anchors,
+        evaluated=(original,),
+        judged=(before.policy(), shared.policy(), after.policy()),
+        verdict=verdict,
+        kind="dedicated",
+        missing="the dedicated role would admit no certificate at all",
+    )
 
 
 def _slug(value: str) -> str:
@@ -359,8 +370,8 @@ def _add_to_profiles(split: _Split, new_arns: list[str]) -> None:
                 [],
                 "",
                 "",
-                copy.deepcopy(before),
-                copy.deepcopy(before),
+                copy_tree(before),
+                copy_tree(before),
                 phase=SPLIT_CREATE_PHASE,
             )
             split.result.changes.append(change)
@@ -442,7 +453,7 @@ def _narrow_shared_role(
             existing.after["roleArns"] = [a for a in existing.after["roleArns"] if a != split.arn]
             _extend(existing, split.ids, summary, "")
             continue
-        after = copy.deepcopy(before)
+        after = copy_tree(before)
         after["roleArns"] = [a for a in before["roleArns"] if a != split.arn]
         split.result.changes.append(
             ProposedChange(
@@ -452,7 +463,7 @@ def _narrow_shared_role(
                 list(split.ids),
                 summary,
                 wait,
-                copy.deepcopy(before),
+                copy_tree(before),
                 after,
                 phase=SPLIT_NARROW_PHASE,
             )
@@ -471,7 +482,7 @@ def _without_workloads(
 ) -> dict[str, Any]:
     """The shared trust without the moved workloads: their values leave the subject clauses;
     a Roles Anywhere statement left naming no workload stops trusting Roles Anywhere."""
-    doc = copy.deepcopy(base)
+    doc = copy_tree(base)
     single = isinstance(doc.get("Statement"), dict)
     statements = as_list(doc.get("Statement"))
     gone = {w[1] for w in moved if w is not None}
@@ -521,6 +532,6 @@ def _without_ra(statement: dict[str, Any]) -> dict[str, Any] | None:
         others["Service"] = services if len(services) > 1 else services[0]
     if not others:
         return None
-    out = copy.deepcopy(statement)
+    out = copy_tree(statement)
     out["Principal"] = others
     return out

@@ -3,7 +3,6 @@ statement, add and remove condition clauses, ask what a statement already pins."
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +10,7 @@ from remediations.iam.evaluator import has_wildcard
 from remediations.iam.policy import as_list
 from remediations.model import RA_SERVICE_PRINCIPAL
 from remediations.proposals.results import FixRefused
+from remediations.proposals.trees import copy_tree
 from remediations.trust import key_category
 
 POSITIVE_OPERATORS = (
@@ -27,7 +27,7 @@ class TrustEdit:
 
     def __init__(self, original: dict[str, Any]) -> None:
         self.original = original
-        self.doc = copy.deepcopy(original)
+        self.doc = copy_tree(original)
         self.single = isinstance(self.doc.get("Statement"), dict)
         self.statements: list[Any] = as_list(self.doc.get("Statement"))
         self.summary: list[str] = []
@@ -63,7 +63,7 @@ class TrustEdit:
             if others or services:
                 if services:
                     others["Service"] = services if len(services) > 1 else services[0]
-                ra_only = copy.deepcopy(statement)
+                ra_only = copy_tree(statement)
                 ra_only["Principal"] = {"Service": RA_SERVICE_PRINCIPAL}
                 if isinstance(ra_only.get("Sid"), str):
                     ra_only["Sid"] = ra_only["Sid"] + "RolesAnywhere"

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from remediations.proposals.job import _Job
 from remediations.proposals.render import check_document, render
 from remediations.proposals.results import FixRefused, InputNeeded
 from remediations.proposals.safety import prove_safe
+from remediations.proposals.trees import copy_tree
 from remediations.proposals.trust_edit import POSITIVE_OPERATORS, TrustEdit
 from remediations.proposals.values import tag_value_problem
 from remediations.trust import (
@@ -99,22 +99,22 @@ class TrustPatcher(TrustEdit):
         self.repairing = False
 
     def checkpoint(self) -> tuple[Any, ...]:
-        # One deepcopy keeps doc["Statement"] and self.statements the same objects.
+        # One copy keeps doc["Statement"] and self.statements the same objects.
         return (
-            copy.deepcopy((self.doc, self.statements)),
+            copy_tree([self.doc, self.statements]),
             list(self.summary),
-            copy.deepcopy(self.intended),
+            copy_tree(self.intended),
             dict(self.isolated),
             self._anchors,
         )
 
     def restore(self, saved: tuple[Any, ...]) -> None:
-        (self.doc, self.statements), summary, intended, isolated, self._anchors = saved
+        [self.doc, self.statements], summary, intended, isolated, self._anchors = saved
         self.summary, self.intended, self.isolated = summary, intended, isolated
 
     def prove(self, fixed: set[str]) -> None:
         """Raise when the document so far is not valid, too large, or not provably safe."""
-        after = copy.deepcopy(self.document())
+        after = copy_tree(self.document())
         check_document(after, "trust")
         prove_safe(
             self.original,
@@ -132,7 +132,7 @@ class TrustPatcher(TrustEdit):
         if self.analysis.ip_conditions:
             self.fix_source_ip()
         # What is missing once the Version and IP conditions no longer hide the actions.
-        self.fix_missing_actions(analyze_trust(copy.deepcopy(self.document())).allowed_actions)
+        self.fix_missing_actions(analyze_trust(copy_tree(self.document())).allowed_actions)
         pinned = self.analysis.pinned_source_arns
         if pinned and not any(self._live(a) for a in pinned):
             self.fix_anchor()

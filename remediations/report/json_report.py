@@ -24,6 +24,30 @@ def render_json(
     not_read: Sequence[Warning_] = (),
     accounts: Sequence[Any] = (),
 ) -> str:
+    """The INTERFACE.md document (see :func:`json_pieces`), as one text."""
+    return "".join(
+        json_pieces(
+            findings,
+            warnings,
+            source=source,
+            suppressed=suppressed,
+            in_baseline=in_baseline,
+            not_read=not_read,
+            accounts=accounts,
+        )
+    )
+
+
+def json_pieces(
+    findings: Sequence[Finding],
+    warnings: Sequence[Warning_] = (),
+    *,
+    source: Mapping[str, Any] | None = None,
+    suppressed: Sequence[Any] = (),
+    in_baseline: int = 0,
+    not_read: Sequence[Warning_] = (),
+    accounts: Sequence[Any] = (),
+) -> Iterator[str]:
     """The INTERFACE.md document (schema ``rafix.findings/v1``) plus summary and warnings;
     an organisation scan adds ``accounts`` (each read or not, its findings by severity).
 
@@ -35,6 +59,9 @@ def render_json(
         in_baseline: findings left out because ``--baseline`` already listed them.
         not_read: what the source could not read: ``complete`` is false and ``not_read``
             lists them (also among ``warnings``).
+
+    The text comes in pieces, each finding encoded as it is reached, for a caller that writes
+    them as they come (a large report is then never held whole).
     """
     document: dict[str, Any] = {
         "schema": JSON_SCHEMA,
@@ -72,13 +99,13 @@ class _Encoded:
         return (f.to_json() for f in self.findings)
 
 
-def _one_item_per_line(document: Mapping[str, Any]) -> str:
+def _one_item_per_line(document: Mapping[str, Any]) -> Iterator[str]:
     """The document with each top-level key, and each item of a list value, on its own line.
 
     ``json.dumps(indent=...)`` runs the pure-Python encoder: on 10,000 findings that costs more
     than the whole analysis. Encoding each item compactly uses the C encoder and still reads
-    (and diffs) one finding per line. The text is joined once from its pieces: building it
-    part by part copied a large report four times over.
+    (and diffs) one finding per line. The pieces are joined once (or written as they come):
+    building the text part by part copied a large report four times over.
     """
     encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
@@ -98,7 +125,7 @@ def _one_item_per_line(document: Mapping[str, Any]) -> str:
                 yield f"  {encode(key)}: {encode(list(value) if isinstance(value, _Encoded) else value)}"
         yield "\n}\n"
 
-    return "".join(pieces())
+    return pieces()
 
 
 def _warning_json(warning: Warning_) -> dict[str, Any]:

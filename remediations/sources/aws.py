@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from remediations.errors import RafixError, SourceError
 from remediations.model import JSON, Inventory, SourceWarning
@@ -273,8 +273,19 @@ def read_pca_keys(session: AccountSession, inventory: Inventory) -> None:
             anchor.pca_status = authority.get("Status")
 
 
+class ReadAccount(Protocol):
+    """What :func:`assemble` asks of the account it read (an :class:`AccountSession`, or the
+    sandbox's files in ``sandbox/direct.py``)."""
+
+    @property
+    def origin(self) -> str: ...
+
+    @property
+    def account_id(self) -> str: ...
+
+
 def assemble(
-    session: AccountSession, regions: list[str], parts: list[Part], warnings: list[SourceWarning]
+    session: ReadAccount, regions: list[str], parts: list[Part], warnings: list[SourceWarning]
 ) -> Inventory:
     from remediations.sources import convert
 
@@ -340,7 +351,7 @@ def _account_of(inventory: Inventory) -> str | None:
     return None
 
 
-def _quiet_account_id(session: AccountSession) -> str | None:
+def _quiet_account_id(session: ReadAccount) -> str | None:
     """The caller's account for an empty account; unknown when STS says no."""
     try:
         return session.account_id

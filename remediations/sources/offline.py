@@ -19,7 +19,6 @@ Reading the files themselves (folders, decoding, parsing, odd text) is in ``json
 from __future__ import annotations
 
 import gc
-import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from remediations.errors import InputError
-from remediations.iam.policy import MAX_DOCUMENT_CHARS, minified_length
+from remediations.iam.policy import MAX_DOCUMENT_CHARS, minified_length, minified_longer_than
 from remediations.inputs import InputLimits
 from remediations.model import JSON, Inventory, Role, SourceWarning
 from remediations.sources.convert import (
@@ -359,7 +358,9 @@ class _Reader:
                 role.arn,
             )
         elif (
-            path in self.big_files and role.trust_policy is not None and _too_big(role.trust_policy)
+            path in self.big_files
+            and role.trust_policy is not None
+            and minified_longer_than(role.trust_policy, MAX_DOCUMENT_CHARS)
         ):
             size = minified_length(role.trust_policy)
             role.trust_policy_error = (
@@ -388,15 +389,6 @@ class _Reader:
 def _extra(item: JSON, merged: JSON) -> JSON:
     """Fields ``item`` has that ``merged`` lacks or has empty (e.g. MaxSessionDuration)."""
     return {k: v for k, v in item.items() if merged.get(k) in (None, [], {})}
-
-
-#: :func:`remediations.iam.policy.minified` with the encoder built once: ``json.dumps`` with
-#: options builds one per call, which on a 10,000-role export costs more than the encoding.
-_MINIFY = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-
-
-def _too_big(doc: JSON) -> bool:
-    return len(_MINIFY(doc)) > MAX_DOCUMENT_CHARS
 
 
 def _ra_objects(inv: Inventory) -> list[Any]:

@@ -57,6 +57,19 @@ def load_inventory(
         if source.regions:
             keep_regions(inventory, source.regions)
         return inventory
+    if isinstance(source, SandboxSource):
+        # Its state files answer what a read through boto3 would (sources/sandbox/direct.py),
+        # unless they hold something only that read can tell.
+        from remediations.sources.sandbox.direct import read_direct
+
+        direct = read_direct(
+            source.directory,
+            list(source.regions) or None,
+            on_progress=on_progress,
+            should_stop=should_stop,
+        )
+        if direct is not None:
+            return direct
     from remediations.sources.aws import read_account
 
     with open_account(source) as account:

@@ -320,9 +320,14 @@ def _dimensions(
     # A trust anchor created later (by an attacker) in the same account and region.
     model = next((a for a in named if a and a.count(":") >= 5), ROGUE_ANCHOR)
     named.append(model.rsplit("/", 1)[0] + "/rafix-rogue-anchor")
+    # An evaluated document that is an analysis' own is compiled once.
+    own = {id(a.document): a for a in analyses}
     dims["aws:sourcearn"] = _anchor_classes(
         list(dict.fromkeys(named)),
-        (*(a.policy() for a in analyses), *(compile_policy(d) for d in evaluated)),
+        (
+            *(a.policy() for a in analyses),
+            *(own[id(d)].policy() if id(d) in own else compile_policy(d) for d in evaluated),
+        ),
         intended.get("source_arn", ()),
     )
     return {k: list(dict.fromkeys(v)) for k, v in dims.items()}
@@ -347,7 +352,13 @@ def _anchor_classes(
         for c in clauses
     ):
         return anchors  # malformed, or a variable that copies the anchor: keep every one
-    relevant = [c for c in clauses if c.key in _ANCHOR_KEYS]
+    # Equal clauses answer alike: each is asked once per anchor, and once per plan for the
+    # same anchors (the proofs of one role's fixes share their anchor clauses).
+    relevant = tuple(dict.fromkeys(c for c in clauses if c.key in _ANCHOR_KEYS))
+    memo_key = (tuple(anchors), relevant, tuple(intended))
+    known = _CLASSES.get(memo_key)
+    if known is not None:
+        return list(known)
     seen: set[tuple[bool, ...]] = set()
     kept: list[str | None] = []
     for anchor in anchors:
@@ -361,10 +372,15 @@ def _anchor_classes(
         if signature not in seen:
             seen.add(signature)
             kept.append(anchor)
+    if len(_CLASSES) >= 4096:
+        _CLASSES.clear()
+    _CLASSES[memo_key] = tuple(kept)
     return kept
 
 
 _ANCHOR_KEYS = frozenset({"aws:sourcearn", "aws:sourceaccount"})
+#: The classes of the same anchors under the same clauses (bounded; cleared when full).
+_CLASSES: dict[tuple[Any, ...], tuple[str | None, ...]] = {}
 
 
 def witness_space(
@@ -380,6 +396,20 @@ def witness_space(
     for values in dims.values():
         total *= len(values)
     return total if total <= MAX_WITNESSES else None
+
+
+def witness_dimensions(
+    original: TrustAnalysis,
+    patched: TrustAnalysis,
+    intended: dict[str, list[str]],
+    anchors: Iterable[str] = (),
+    *,
+    evaluated: Sequence[dict[str, Any]] = (),
+) -> dict[str, list[str | None]]:
+    """The candidate values per request key that :func:`witnesses` combines, keys in the
+    order it combines them (its witnesses are their product, or a sample of it)."""
+    dims = _dimensions((original, patched), intended, anchors, evaluated)
+    return {key: dims[key] for key in sorted(dims)}
 
 
 def witnesses(
@@ -405,12 +435,12 @@ def witnesses(
         combos: Iterable[tuple[str | None, ...]] = itertools.product(*(dims[k] for k in keys))
     else:
         rng = random.Random(0)
-        intended_combo = tuple(_intended_value(k, dims[k], intended) for k in keys)
+        intended_combo = tuple(intended_value(k, dims[k], intended) for k in keys)
         combos = itertools.chain(
             [intended_combo],
             (tuple(rng.choice(dims[k]) for k in keys) for _ in range(MAX_WITNESSES)),
         )
-    build = _certificate_builder(keys)
+    build = certificate_builder(keys)
     seen: set[tuple[str | None, ...]] = set()
     for combo in combos:
         if combo in seen:
@@ -446,7 +476,7 @@ def describe_certificate(cert: CertificateContext) -> str:
     return ", ".join(parts)
 
 
-def _intended_value(
+def intended_value(
     key: str, options: list[str | None], intended: dict[str, list[str]]
 ) -> str | None:
     short = "source_arn" if key == "aws:sourcearn" else key.removeprefix("aws:principaltag/")
@@ -455,7 +485,7 @@ def _intended_value(
     return next((o for o in options if o not in (None, CERTIFICATE_FRESH)), options[0])
 
 
-def _certificate_builder(
+def certificate_builder(
     keys: Sequence[str],
 ) -> Callable[[tuple[str | None, ...]], CertificateContext]:
     """:func:`_certificate` for combos of values of ``keys``, with where each key goes worked
@@ -508,7 +538,7 @@ def _certificate_builder(
 
 def _certificate(values: dict[str, str | None]) -> CertificateContext:
     """The witness certificate with these request values (lower-case keys)."""
-    return _certificate_builder(list(values))(tuple(values.values()))
+    return certificate_builder(list(values))(tuple(values.values()))
 
 
 def _san_name(rdn: str) -> str:

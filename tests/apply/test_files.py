@@ -11,6 +11,7 @@ import stat
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -266,3 +267,29 @@ def test_no_benchmark_or_test_names_a_system_device() -> None:
             if '"/dev/' in text or "'/dev/" in text:
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+@settings(max_examples=50, deadline=None)
+@given(pieces=st.lists(st.text(max_size=300_000 // 8), max_size=12))
+def test_text_in_pieces_is_written_as_the_joined_text(
+    tmp_path_factory: pytest.TempPathFactory, pieces: list[str]
+) -> None:
+    """A report streamed in pieces (batched into megabyte writes) is the joined text."""
+    folder = tmp_path_factory.mktemp("pieces")
+    write_output(folder / "joined", "".join(pieces))
+    write_output(folder / "streamed", iter(pieces))
+    assert (folder / "streamed").read_bytes() == (folder / "joined").read_bytes()
+
+
+def test_a_stream_that_fails_midway_leaves_the_file_as_it_was(tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    target.write_text("before\n")
+
+    def pieces() -> Iterator[str]:
+        yield "x" * (3 << 20)  # past one batch: something was written to the temporary file
+        raise RuntimeError("encoding failed")
+
+    with pytest.raises(RuntimeError):
+        write_output(target, pieces())
+    assert target.read_text() == "before\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]

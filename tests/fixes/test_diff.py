@@ -5,7 +5,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from remediations.diff import diff, normalize_policy, semantic_diff, text_diff
+from tests.strategies import trust_policies
 
 RA = {"Service": "rolesanywhere.amazonaws.com"}
 ACTIONS = ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]
@@ -133,3 +137,80 @@ def test_presence_requirement_reads_as_such() -> None:
     assert semantic_diff(before, after) == [
         "requires aws:PrincipalTag/x509Subject/CN to be present (Null false) in statement 1"
     ]
+
+
+# --- pruning equal parts before DeepDiff (a shortcut: the same lines as the plain path) --------
+
+_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-2, 2),
+    st.sampled_from([0.0, 1.0, -0.0, 2.5]),
+    st.sampled_from(["a", "b", "A", "*", "s3:Get*", ""]),
+)
+_TREES = st.recursive(
+    _LEAVES,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.sampled_from(["a", "b", "c", "Sid", "Effect"]), inner, max_size=4),
+        st.lists(st.dictionaries(st.sampled_from(["a", "b", "c"]), inner, max_size=3), max_size=4),
+    ),
+    max_leaves=12,
+)
+
+
+@st.composite
+def _edited(draw: st.DrawFn, tree: Any) -> Any:
+    """The tree with some of its parts replaced, dropped or added (mostly equal parts)."""
+    if isinstance(tree, dict):
+        out = {k: draw(_edited(v)) for k, v in tree.items()}
+        if draw(st.integers(0, 4)) == 0 and out:
+            out.pop(draw(st.sampled_from(sorted(out))))
+        if draw(st.integers(0, 4)) == 0:
+            out[draw(st.sampled_from(["a", "b", "d"]))] = draw(_TREES)
+        return out
+    if isinstance(tree, list):
+        out_list = [draw(_edited(v)) for v in tree]
+        if draw(st.integers(0, 4)) == 0:
+            out_list.append(draw(_TREES))
+        if draw(st.integers(0, 4)) == 0 and out_list:
+            out_list.pop(draw(st.integers(0, len(out_list) - 1)))
+        return out_list
+    return draw(_TREES) if draw(st.integers(0, 3)) == 0 else tree
+
+
+@st.composite
+def _state_pairs(draw: st.DrawFn) -> tuple[Any, Any]:
+    kind = draw(st.sampled_from(["trust", "session", "profile", "tree"]))
+    if kind == "tree":
+        before = {"x": draw(_TREES), "roleArns": draw(st.lists(st.sampled_from("abc")))}
+    elif kind == "trust":
+        before = {"trustPolicy": draw(trust_policies())}
+    else:
+        before = {
+            "enabled": draw(st.booleans()),
+            "roleArns": draw(st.lists(st.sampled_from(["r1", "r2", "r3"]), max_size=3)),
+            "sessionPolicy": draw(trust_policies()),
+            "durationSeconds": draw(st.sampled_from([3600, 3600.0, 900])),
+            "notificationSettings": [
+                {"event": "CA_CERTIFICATE_EXPIRY", "enabled": draw(st.booleans()), "threshold": 45}
+            ],
+        }
+    return before, draw(_edited(copy.deepcopy(before)))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_state_pairs())
+def test_pruned_diff_reads_exactly_like_the_plain_one(pair: tuple[Any, Any]) -> None:
+    before, after = pair
+    assert semantic_diff(before, after) == semantic_diff(before, after, prune=False)
+    assert semantic_diff(after, before) == semantic_diff(after, before, prune=False)
+
+
+def test_pruning_keeps_type_changes_and_list_positions() -> None:
+    before = {"x": [{"a": 1}, {"a": 2}], "y": 1, "z": True}
+    after = {"x": [{"a": 1}, {"a": 3}, {"b": 1}], "y": 1.0, "z": 1}
+    lines = semantic_diff(before, after)
+    assert lines == semantic_diff(before, after, prune=False)
+    assert any("x.1.a" in line for line in lines) and any("x.2" in line for line in lines)
+    assert any(line.startswith("sets y") for line in lines)

@@ -50,10 +50,12 @@ def run(args: argparse.Namespace) -> int:
     if out == STDOUT:  # `-o -`: the plan file itself on standard output, nothing else there
         sys.stdout.write(for_json(render_plan_json(plan)))
         return 0
+    # The plan file and the JSON output are one text: rendered once (28 MB at 10k roles).
+    text = render_plan_json(plan) if out or fmt == "json" else ""
     if out:
-        plan.save(out)
+        plan.save(out, text=text)
     if fmt == "json":
-        sys.stdout.write(for_json(render_plan_json(plan)))
+        sys.stdout.write(for_json(text))
     else:
         text = render_plan_text(plan)
         text = for_terminal(text)

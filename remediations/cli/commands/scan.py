@@ -19,7 +19,7 @@ from remediations.files import STDOUT, write_output
 from remediations.findings import Finding, Severity
 from remediations.model import SourceWarning
 from remediations.render_text import warning_lines
-from remediations.report import TABLE_WIDTH, render_findings, summary_line
+from remediations.report import TABLE_WIDTH, report_pieces, summary_line
 from remediations.selection import (
     Selection,
     Suppression,
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if fmt != "table" or to_file:  # the table lists them itself; other formats keep stdout clean
         for line in warning_lines(warnings):
             output.note(line)
-    text = render_findings(
+    pieces = report_pieces(
         chosen.findings,
         result.inventory,
         fmt,
@@ -79,12 +79,14 @@ def run(args: argparse.Namespace) -> int:
         accounts=result.accounts,
     )
     if to_file:
-        write_output(destination, text, what="the report")
+        # Written as it is encoded: a large report is never held whole.
+        write_output(destination, pieces, what="the report")
         summary = summary_line(
             chosen.findings, suppressed=len(chosen.suppressed), in_baseline=chosen.in_baseline
         )
         output.note(f"rafix: wrote {fmt} report to {destination}: {summary}")
     else:
+        text = "".join(pieces)
         sys.stdout.write(text if fmt == "table" else for_json(text))
         sys.stdout.flush()
     return exit_code(chosen.findings, getattr(args, "fail_on", "low"))

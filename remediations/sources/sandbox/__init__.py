@@ -6,6 +6,8 @@ Public API (boto3 and moto are imported only when a sandbox is opened):
 - :func:`open_sandbox`: a :class:`~remediations.sources.sandbox.account.SandboxSession` (an
   ``AccountSession`` with ``faults`` for fault injection); closing it saves what changed.
 - :func:`read_inventory`: the account read through boto3, like a live account.
+- ``direct.read_direct``: the same inventory computed from the state files (what ``rafix
+  scan --sandbox`` reads; None when only boto3 can answer).
 - :func:`snapshot_dir`: where snapshots of the sandbox live (``DIR/snapshots``).
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -103,7 +106,13 @@ def init_sandbox(
         raise InputError(f"{folder}: cannot create the sandbox ({exc.strerror or exc})") from None
     from remediations.files import write_output
 
-    documents[ACCOUNT_FILE] = {"account_id": account_id, "source": source, "format": 1}
+    documents[ACCOUNT_FILE] = {
+        "account_id": account_id,
+        "source": source,
+        "format": 1,
+        # The date of whatever the files leave undated (seed.created_moment).
+        "created": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
     created = []
     for name, document in documents.items():
         path = state / name

@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Any
 from remediations.errors import ApplyError, InputError
 from remediations.jsontext import dumps_indented
 from remediations.locks import Lock, acquire
-from remediations.model import JSON, Inventory, SourceWarning
+from remediations.model import Inventory, SourceWarning
 from remediations.sources.aws import read_account
 from remediations.sources.aws_session import AccountSession
 from remediations.sources.sandbox.emulator import RolesAnywhereEmulator
 from remediations.sources.sandbox.faults import Fault, FaultInjector, is_write
+from remediations.sources.sandbox.seed import LOCK_FILE, read_account_file, state_dir
 
 if TYPE_CHECKING:
     import boto3  # type: ignore[import-untyped]
@@ -65,26 +66,6 @@ _PROTOCOL_ERRORS = {
 
 _open_accounts: set[str] = set()
 _open_lock = threading.Lock()
-
-
-def state_dir(directory: str | Path) -> Path:
-    return Path(directory) / STATE_DIR
-
-
-def read_account_file(directory: str | Path) -> JSON:
-    path = state_dir(directory) / ACCOUNT_FILE
-    try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(
-            f"{directory}: not a rafix sandbox (no {STATE_DIR}/{ACCOUNT_FILE}); "
-            f"create one with `rafix sandbox init {directory}`"
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{path}: cannot read the sandbox account file ({exc})") from None
-    if not isinstance(data, dict) or not re.fullmatch(r"\d{12}", str(data.get("account_id"))):
-        raise InputError(f"{path}: no 12-digit account_id")
-    return data
 
 
 def state_digest(directory: str | Path) -> str:
@@ -138,7 +119,10 @@ class Dispatcher:
             )
             return response(request.url, status, headers, payload)
         request.headers["x-moto-account-id"] = self.account_id
-        served: AWSResponse | None = botocore_stubber("before-send", request)
+        try:
+            served: AWSResponse | None = botocore_stubber("before-send", request)
+        except KeyError:  # a region moto has no backend for: no such endpoint, as in AWS
+            raise EndpointConnectionError(endpoint_url=request.url) from None
         if served is None:  # a service moto does not serve: never reach the network
             raise EndpointConnectionError(endpoint_url=request.url)
         return served
@@ -247,6 +231,9 @@ class SandboxSession(AccountSession):
         self.faults = dispatcher.faults
         self.emulator = dispatcher.emulator
         self.seed_warnings = seed_warnings
+        #: IAM users and groups of the state files: the sandbox does not serve them (moto
+        #: lacks their permissions boundaries), but saving keeps them in ``iam.json``.
+        self.kept_principals: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
         self._sandbox_account = account_id
         self._mock = mock
         self._closed = False
@@ -292,6 +279,7 @@ class SandboxSession(AccountSession):
                 mine, self._clients = list(self._clients.values()), kept
             for client in mine:
                 client.close()
+        inventory.users, inventory.groups = self.kept_principals
         docs = export_documents(inventory)
         folder = state_dir(self.directory)
         if state_digest(self.directory) != self.opened_digest:
@@ -346,10 +334,6 @@ class SandboxSession(AccountSession):
             self.save()
 
 
-#: The sandbox's lock file, in its folder.
-LOCK_FILE = ".rafix.lock"
-
-
 def open_sandbox(
     directory: str | Path, regions: list[str] | None = None, *, exclusive: bool = False
 ) -> SandboxSession:
@@ -366,6 +350,7 @@ def open_sandbox(
 
     from remediations.sources.sandbox.seed import (
         AWS_POLICY_PREFIX,
+        created_moment,
         load_state,
         seed_emulator,
         seed_iam,
@@ -395,9 +380,10 @@ def open_sandbox(
     mock.start()
     try:
         warnings = list(inventory.warnings)
-        warnings += seed_iam(account_id, inventory)
+        created = created_moment(folder)
+        warnings += seed_iam(account_id, inventory, created=created)
         emulator = RolesAnywhereEmulator(account_id, _service_model())
-        warnings += seed_emulator(emulator, inventory, tags)
+        warnings += seed_emulator(emulator, inventory, tags, created=created)
         dispatcher = Dispatcher(account_id, emulator, FaultInjector())
         session = SandboxSession(
             folder, account_id, _boto_session(dispatcher), dispatcher, mock, regions, warnings
@@ -407,6 +393,7 @@ def open_sandbox(
         session.aws_managed_policy_arns = frozenset(
             arn for arn in inventory.policies if arn.startswith(AWS_POLICY_PREFIX)
         )
+        session.kept_principals = (dict(inventory.users), dict(inventory.groups))
         session.lock = lock
     except BaseException:
         mock.stop()

@@ -28,16 +28,14 @@ from urllib.parse import parse_qs, unquote
 
 from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
 
-from remediations.sources.sandbox.operations import OPERATIONS, default_notification_settings
+from remediations.sources.sandbox.operations import OPERATIONS
 from remediations.sources.sandbox.service import (
-    DEFAULT_DURATION_SECONDS,
-    DEFAULT_MAPPINGS,
     JSON,
     RegionState,
     Response,
     ServiceError,
     invalid,
-    now,
+    record_defaults,
 )
 from remediations.sources.sandbox.wire import deserialize, query_value, serialize, validate_input
 
@@ -198,26 +196,11 @@ def from_jsonable(shape: Shape, value: Any) -> Any:
     return value
 
 
-def _record_defaults(kind: str) -> JSON:
-    """What the real service always returns, for records written by hand."""
-    moment = now()
-    base: JSON = {"enabled": True, "createdAt": moment, "updatedAt": moment}
-    if kind == "trust_anchors":
-        base["notificationSettings"] = default_notification_settings()
-    elif kind == "profiles":
-        base.update(
-            requireInstanceProperties=False,
-            roleArns=[],
-            managedPolicyArns=[],
-            durationSeconds=DEFAULT_DURATION_SECONDS,
-            acceptRoleSessionName=False,
-            attributeMappings=json.loads(json.dumps(DEFAULT_MAPPINGS)),
-        )
-    return base
-
-
-def seed_record(emu: RolesAnywhereEmulator, kind: str, raw: JSON) -> None:
-    """Store one export-format record (``TrustAnchorDetail``...) in its ARN's region.
+def seed_record(
+    emu: RolesAnywhereEmulator, kind: str, raw: JSON, *, created: datetime | None = None
+) -> None:
+    """Store one export-format record (``TrustAnchorDetail``...) in its ARN's region
+    (``created``: the date of a record that has none, default now).
 
     Raises:
         ValueError: the record has no usable ARN or a malformed timestamp/blob.
@@ -229,6 +212,6 @@ def seed_record(emu: RolesAnywhereEmulator, kind: str, raw: JSON) -> None:
     if len(parts) < 6 or not parts[3]:
         raise ValueError(f"{arn_key} {arn!r} is not a regional ARN")
     record.setdefault(id_key, arn.rsplit("/", 1)[-1])
-    defaults = _record_defaults(kind)
+    defaults = record_defaults(kind, created)
     store: dict[str, JSON] = getattr(emu.region(parts[3]), attr)
     store[record[id_key]] = {**defaults, **{k: v for k, v in record.items() if v is not None}}

@@ -11,14 +11,12 @@ from dataclasses import dataclass
 from remediations.sources.sandbox.service import (
     DEFAULT_DURATION_SECONDS,
     DEFAULT_MAPPINGS,
-    DEFAULT_THRESHOLD_DAYS,
     JSON,
     MAX_TAGS,
-    NOTIFICATION_EVENTS,
-    SERVICE_PRINCIPAL,
     AccountService,
     RegionState,
     ServiceError,
+    default_notification_settings,
     invalid,
     not_found,
     now,
@@ -63,19 +61,6 @@ def _store_tags(state: RegionState, arn: str, tags: list[JSON] | None) -> None:
 
 
 # Trust anchors
-
-
-def default_notification_settings() -> list[JSON]:
-    return [
-        {
-            "enabled": True,
-            "event": event,
-            "threshold": DEFAULT_THRESHOLD_DAYS,
-            "channel": "ALL",
-            "configuredBy": SERVICE_PRINCIPAL,
-        }
-        for event in NOTIFICATION_EVENTS
-    ]
 
 
 def _check_source(source: JSON) -> None:

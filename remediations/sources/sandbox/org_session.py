@@ -142,7 +142,13 @@ def open_organization(directory: str | Path, regions: list[str] | None = None) -
     from remediations.sources.sandbox import account as sandbox_account
     from remediations.sources.sandbox.emulator import RolesAnywhereEmulator
     from remediations.sources.sandbox.faults import FaultInjector
-    from remediations.sources.sandbox.seed import load_state, seed_emulator, seed_iam
+    from remediations.sources.sandbox.seed import (
+        created_moment,
+        load_state,
+        read_account_file,
+        seed_emulator,
+        seed_iam,
+    )
 
     org = read_org(directory)
     ids = [org.management_account_id, *org.accounts]
@@ -159,22 +165,25 @@ def open_organization(directory: str | Path, regions: list[str] | None = None) -
         lock = threading.RLock()
         router._lock = lock
         warnings: dict[str, list[SourceWarning]] = {}
+        principals: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         model = sandbox_account._service_model()
         for account_id in ids:
             folder = org.folder(account_id)
-            stated = str(sandbox_account.read_account_file(folder)["account_id"])
+            stated = str(read_account_file(folder)["account_id"])
             if stated != account_id:
                 raise InputError(
                     f"{folder}: holds account {stated}, but {ORG_FILE} says {account_id}"
                 )
             inventory, tags = load_state(folder)
-            found = list(inventory.warnings) + seed_iam(account_id, inventory)
+            created = created_moment(folder)
+            found = list(inventory.warnings) + seed_iam(account_id, inventory, created=created)
             emulator = RolesAnywhereEmulator(account_id, model)
-            found += seed_emulator(emulator, inventory, tags)
+            found += seed_emulator(emulator, inventory, tags, created=created)
             dispatcher = sandbox_account.Dispatcher(account_id, emulator, FaultInjector())
             dispatcher._lock = lock
             router.dispatchers[account_id] = dispatcher
             warnings[account_id] = found
+            principals[account_id] = (dict(inventory.users), dict(inventory.groups))
         _seed_organizations(org)
         _inject_env_faults(router)
         session = OrgSandboxSession(
@@ -185,6 +194,8 @@ def open_organization(directory: str | Path, regions: list[str] | None = None) -
             warnings,
             sandbox_account._boto_session(cast(Any, router)),
         )
+        session.principals = principals
+        session.kept_principals = principals[org.management_account_id]
     except BaseException:
         mock.stop()
         with sandbox_account._open_lock:
@@ -254,6 +265,8 @@ class OrgSandboxSession(SandboxSession):
         self.router = router
         self._warnings = warnings
         self._members: list[SandboxSession] = []
+        #: Each account's IAM users and groups of its state files (kept when it saves).
+        self.principals: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         self._members_lock = threading.Lock()
 
     def member_session(self, account_id: str, credentials: Mapping[str, Any]) -> SandboxSession:
@@ -276,6 +289,7 @@ class OrgSandboxSession(SandboxSession):
             self.requested_regions,
             self._warnings.get(account_id, []),
         )
+        member.kept_principals = self.principals.get(account_id, ({}, {}))
         with self._members_lock:
             self._members.append(member)
         return member

@@ -5,21 +5,53 @@ moto's CreateRole scans every role for a duplicate name, so seeding through the 
 quadratically (minutes for a few thousand roles); building the objects directly is linear
 (about 0.1 s per thousand roles, see tests/sources/test_sandbox.py). This ties the seeder to moto's
 IAM model, which pyproject pins exactly.
+
+Seeding is deterministic: what the state files leave out (a role's ID, a creation date) is
+filled in the same way at every open (IDs from the ARN, dates from the sandbox's creation), so
+two reads of the same state return the same account, and ``direct.py`` can tell what a read
+through boto3 would return without making it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from remediations.errors import InputError
 from remediations.model import JSON, Inventory, Role, SourceWarning
-from remediations.sources.sandbox.emulator import RolesAnywhereEmulator, seed_record
 
+if TYPE_CHECKING:  # the emulator imports botocore: only seeding needs it
+    from remediations.sources.sandbox.emulator import RolesAnywhereEmulator
+
+#: The sandbox's lock file, in its folder (``remediations.locks``).
+LOCK_FILE = ".rafix.lock"
+ACCOUNT_FILE = "account.json"
 STATE_FILES = ("iam.json", "anchors.json", "profiles.json", "crls.json", "subjects.json")
 TAGS_FILE = "tags.json"
+
+
+def state_dir(directory: str | Path) -> Path:
+    return Path(directory) / "state"
+
+
+def read_account_file(directory: str | Path) -> JSON:
+    path = state_dir(directory) / ACCOUNT_FILE
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(
+            f"{directory}: not a rafix sandbox (no state/{ACCOUNT_FILE}); "
+            f"create one with `rafix sandbox init {directory}`"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: cannot read the sandbox account file ({exc})") from None
+    if not isinstance(data, dict) or not re.fullmatch(r"\d{12}", str(data.get("account_id"))):
+        raise InputError(f"{path}: no 12-digit account_id")
+    return data
 
 
 def load_state(folder: Path) -> tuple[Inventory, dict[str, dict[str, str]]]:
@@ -41,6 +73,31 @@ def load_state(folder: Path) -> tuple[Inventory, dict[str, dict[str, str]]]:
     return inventory, tags
 
 
+def created_moment(folder: Path) -> datetime:
+    """When the sandbox was created (naive UTC, whole seconds): the date of whatever its state
+    files do not date themselves. ``account.json``'s ``created`` (``sandbox init`` writes it),
+    else that file's modification time (for sandboxes made before it did)."""
+    path = folder / "state" / "account.json"
+    try:
+        text = json.loads(path.read_text(encoding="utf-8")).get("created")
+    except (OSError, ValueError, AttributeError):
+        text = None
+    moment = _moment(text)
+    if moment is None:
+        try:
+            moment = datetime.fromtimestamp(int(path.stat().st_mtime), UTC).replace(tzinfo=None)
+        except OSError:
+            moment = datetime(2024, 1, 1)
+    return moment.replace(microsecond=0)
+
+
+def role_id_for(account_id: str, arn: str) -> str:
+    """A role ID for a role whose files give none: ``AROA`` and 17 characters of the ARN's
+    hash, so that every open gives the role the same ID."""
+    digest = hashlib.sha256(f"{account_id}/{arn}".encode()).hexdigest().upper()
+    return "AROA" + digest[:17]
+
+
 def _text(document: Any) -> str:
     """A policy document as IAM stores it: the original text, or compact JSON."""
     return document if isinstance(document, str) else json.dumps(document)
@@ -57,11 +114,21 @@ def _moment(value: Any) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def seed_iam(account_id: str, inventory: Inventory) -> list[SourceWarning]:
-    """Customer-managed policies, then roles with their inline and attached policies."""
-    from moto.iam.models import iam_backends
+def seed_iam(
+    account_id: str, inventory: Inventory, *, created: datetime | None = None
+) -> list[SourceWarning]:
+    """Customer-managed policies, then roles with their inline and attached policies.
+
+    ``created``: the date of what the files leave undated (default: now).
+
+    Policies are built as moto's own objects, like roles, without moto's policy grammar
+    check: the files hold what AWS accepted when the policies were made, and a policy moto's
+    stricter validator refused would silently drop out of the account.
+    """
+    from moto.iam.models import ManagedPolicy, iam_backends
 
     backend = iam_backends[account_id]["aws"]
+    created = created or datetime.now(UTC).replace(tzinfo=None)
     warnings: list[SourceWarning] = []
     for policy in inventory.policies.values():
         if policy.document is None:
@@ -72,23 +139,25 @@ def seed_iam(account_id: str, inventory: Inventory) -> list[SourceWarning]:
             # document the export holds: a customer copy would plan differently (issue 9).
             _seed_aws_managed(backend, policy.arn, policy.document)
             continue
-        path = policy.arn.split(":policy", 1)[-1].rsplit("/", 1)[0] + "/"
-        try:
-            backend.create_policy(
-                description="",
-                path=path,
-                policy_document=json.dumps(policy.document),
-                policy_name=policy.name,
-                tags=[],
-            )
-        except Exception as exc:  # moto's own validation: report it, seed the rest
-            warnings.append(_skip(policy.arn, str(exc)))
+        path = policy_path(policy.arn)
+        update = _moment(policy.raw.get("UpdateDate")) or _moment(policy.raw.get("CreateDate"))
+        made = ManagedPolicy(  # type: ignore[abstract]
+            policy.name,
+            account_id=account_id,
+            region=HOME_REGION,
+            description=str(policy.raw.get("Description") or ""),
+            document=json.dumps(policy.document),
+            path=path,
+            create_date=_moment(policy.raw.get("CreateDate")) or created,
+            update_date=update or created,
+        )
+        backend.managed_policies[made.arn] = made
     policies = dict(backend.managed_policies)
     for role in inventory.roles.values():
         if role.account_id != account_id:
             warnings.append(_skip(role.arn, f"it belongs to account {role.account_id}"))
             continue
-        moto_role = _moto_role(account_id, role)
+        moto_role = _moto_role(account_id, role, created)
         for name, document in role.inline_policies:
             moto_role.policies[name] = _text(document if document is not None else "{}")
         for arn in role.attached_policy_arns:
@@ -105,9 +174,16 @@ def seed_iam(account_id: str, inventory: Inventory) -> list[SourceWarning]:
     return warnings
 
 
-def _moto_role(account_id: str, role: Role) -> Any:
+def policy_path(arn: str) -> str:
+    """The path of a customer managed policy, from its ARN (``/`` when it has none)."""
+    return arn.split(":policy", 1)[-1].rsplit("/", 1)[0] + "/"
+
+
+HOME_REGION = "us-east-1"
+
+
+def _moto_role(account_id: str, role: Role, created: datetime) -> Any:
     from moto.iam.models import Role as MotoRole
-    from moto.iam.utils import random_role_id
 
     raw = role.raw
     document = (
@@ -118,7 +194,7 @@ def _moto_role(account_id: str, role: Role) -> Any:
     moto_role = MotoRole(  # type: ignore[abstract]
         account_id=account_id,
         partition="aws",
-        role_id=role.role_id or random_role_id(account_id),
+        role_id=role.role_id or role_id_for(account_id, role.arn),
         name=role.name,
         assume_role_policy_document=_text(document),
         path=role.path,
@@ -127,12 +203,13 @@ def _moto_role(account_id: str, role: Role) -> Any:
         tags=[{"Key": k, "Value": v} for k, v in role.tags.items()],
         max_session_duration=str(role.max_session_duration or 3600),
     )
-    created = _moment(raw.get("CreateDate"))
-    if created is not None:
-        moto_role.create_date = created
+    moto_role.create_date = _moment(raw.get("CreateDate")) or created
     last_used = _moment(role.last_used)
     if last_used is not None:
         moto_role.last_used = last_used
+        region = (raw.get("RoleLastUsed") or {}).get("Region")
+        if isinstance(region, str) and region:
+            moto_role.last_used_region = region  # type: ignore[assignment]
     return moto_role
 
 
@@ -186,9 +263,18 @@ def _skip(arn: str, why: str) -> SourceWarning:
 
 
 def seed_emulator(
-    emulator: RolesAnywhereEmulator, inventory: Inventory, tags: dict[str, dict[str, str]]
+    emulator: RolesAnywhereEmulator,
+    inventory: Inventory,
+    tags: dict[str, dict[str, str]],
+    *,
+    created: datetime | None = None,
 ) -> list[SourceWarning]:
-    """Trust anchors, profiles, CRLs and subjects, each in its ARN's region, and their tags."""
+    """Trust anchors, profiles, CRLs and subjects, each in its ARN's region, and their tags.
+
+    ``created``: the date of records the files leave undated (default: now)."""
+    from remediations.sources.sandbox.emulator import seed_record
+
+    moment = created.replace(tzinfo=UTC) if created is not None else None
     warnings = []
     stores: list[tuple[str, dict[str, Any]]] = [
         ("trust_anchors", inventory.trust_anchors),
@@ -200,7 +286,7 @@ def seed_emulator(
         for arn, obj in store.items():
             raw: JSON = obj.raw
             try:
-                seed_record(emulator, kind, raw)
+                seed_record(emulator, kind, raw, created=moment)
             except (ValueError, TypeError) as exc:
                 warnings.append(_skip(arn, str(exc)))
     for arn, resource_tags in tags.items():

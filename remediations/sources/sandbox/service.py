@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -27,6 +28,38 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 MAX_TAGS = 200
 TOKEN_PREFIX = "rafix-emu:"
+
+
+def default_notification_settings() -> list[JSON]:
+    return [
+        {
+            "enabled": True,
+            "event": event,
+            "threshold": DEFAULT_THRESHOLD_DAYS,
+            "channel": "ALL",
+            "configuredBy": SERVICE_PRINCIPAL,
+        }
+        for event in NOTIFICATION_EVENTS
+    ]
+
+
+def record_defaults(kind: str, created: datetime | None = None) -> JSON:
+    """What the real service always returns, for records written by hand (``created``: their
+    date, default now)."""
+    moment = created or now()
+    base: JSON = {"enabled": True, "createdAt": moment, "updatedAt": moment}
+    if kind == "trust_anchors":
+        base["notificationSettings"] = default_notification_settings()
+    elif kind == "profiles":
+        base.update(
+            requireInstanceProperties=False,
+            roleArns=[],
+            managedPolicyArns=[],
+            durationSeconds=DEFAULT_DURATION_SECONDS,
+            acceptRoleSessionName=False,
+            attributeMappings=copy.deepcopy(DEFAULT_MAPPINGS),
+        )
+    return base
 
 
 class ServiceError(Exception):
