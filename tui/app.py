@@ -67,9 +67,7 @@ class RafixApp(App[int]):
         theme = self.config.theme or (load_saved_theme() if remember_theme else None)
         self.theme = theme if theme in self.available_themes else DEFAULT_THEME
 
-    def exit(
-        self, result: int | None = None, return_code: int = 0, message: Any = None
-    ) -> None:
+    def exit(self, result: int | None = None, return_code: int = 0, message: Any = None) -> None:
         self.quitting = True
         super().exit(result, return_code, message)
 
