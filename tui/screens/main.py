@@ -94,6 +94,8 @@ class MainScreen(Screen[None]):
         #: Who can assume each role, as far as it was asked (the access map of the core).
         self._access: dict[str, Content] = {}
         self._access_timer: Timer | None = None
+        #: Whether the core's access analyses of this scan were frozen out of the GC.
+        self._access_frozen = False
         #: What the detail pane shows (a finding, a group header), to skip showing it again.
         self._detail_target: object = None
         self.sort_key = "severity"
@@ -258,6 +260,7 @@ class MainScreen(Screen[None]):
             self._show_panel(advice.title, listed + more, advice.todo)
             return
         self.rafix.scan_result = result
+        self._access_frozen = False
         names = self._names = _display_names(inventory)
         self.rows = [make_row(f, names.get(f.resource_arn, "")) for f in result.findings]
         self._matcher = IncrementalFilter(self.rows)
@@ -405,9 +408,12 @@ class MainScreen(Screen[None]):
             return
         role_arn, content = event.worker.result
         self._access[role_arn] = content
-        # The core keeps its analyses of the account for the next question (millions of
-        # objects on a large account): out of the cyclic collector's walk, as the scan is.
-        gc.freeze()
+        if not self._access_frozen:
+            # The first answer leaves the core's analyses of the account behind for the next
+            # question (millions of objects on a large account): out of the cyclic
+            # collector's walk, as the scan is. Once: later answers add little.
+            gc.freeze()
+            self._access_frozen = True
         finding = self.query_one(FindingsTable).current_finding
         if finding is not None and finding.resource_arn == role_arn:
             self._show_detail(self.detail_of(finding), finding)
