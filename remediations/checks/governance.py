@@ -24,6 +24,7 @@ from remediations.iam.managed_policies import resolve_policy
 from remediations.iam.permissions import Memo, compile_document
 from remediations.iam.statements import Statement
 from remediations.model import GLOBAL_REGION, JSON, Inventory, Role
+from remediations.shortcuts import shortcuts_on
 
 if TYPE_CHECKING:
     from remediations.checks.context import ScanContext
@@ -228,7 +229,7 @@ def admin_surface_findings(ctx: ScanContext, *, plain: bool = False) -> Iterator
 
 @check("RA-GOV-ADMIN-SURFACE")
 def admin_surface(ctx: ScanContext) -> Iterator[Finding]:
-    return admin_surface_findings(ctx)
+    return admin_surface_findings(ctx, plain=not shortcuts_on())
 
 
 _LABELS = {g: g.name.lower() for g in Grant}

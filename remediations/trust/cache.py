@@ -2,24 +2,29 @@
 
 Accounts repeat trust policies: every Lambda role, every role of one Terraform module with only
 the pinned CN changing. :func:`analyze_trust` looks a document up verbatim, then by its shape
-(certificate-attribute literals replaced by placeholders), and rebinds a shared analysis to the
-document's own values, so a scan of thousands of roles stays close to parse time.
+(certificate-attribute literals, and the literal text of CN patterns, replaced by
+placeholders), and rebinds a shared analysis to the document's own values, so a scan of
+thousands of roles stays close to parse time.
 :func:`clear_cache` empties it (tests, long-lived processes).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 from remediations.iam.evaluator import (
+    has_variables,
     has_wildcard,
+    variable_keys,
     wildcard_match,
 )
 from remediations.trust.analysis import analyze_uncached
 from remediations.trust.facts import ConditionUse, TrustAnalysis
+from remediations.trust.witness import FRESH
 
 #: Analyses by document shape. Accounts repeat trust policies: every Lambda role, and every
 #: role of one Terraform module with only the pinned CN changing. The key is the document with
@@ -199,10 +204,12 @@ def _not_ra(document: dict[str, Any]) -> TrustAnalysis:
 def _abstract(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """The document with certificate-attribute literals renamed to placeholders.
 
-    Renaming is consistent (one placeholder per distinct literal), and only applies to plain
-    literals (no wildcard, no ``${...}``) under exact-match string operators on x509 keys, in
-    documents without policy variables. Returns the abstract document and placeholder ->
-    literal; the document itself when nothing can be renamed.
+    Renaming is consistent (one placeholder per distinct literal text) and applies to values
+    under exact-match string operators on x509 keys (and plain trust-anchor ARNs): plain
+    literals, and the literal text of a key's one wildcard pattern (``app-7-*.corp`` becomes
+    ``<0>*<1>``, so every role's own CN pattern shares one analysis); never to the keys that
+    ``${...}`` variables hold or read. Returns the abstract document and placeholder ->
+    value; the document itself when nothing can be renamed.
     """
     statement_value = document.get("Statement")
     if not isinstance(statement_value, (list, dict)) or _renaming_unsafe(statement_value):
@@ -224,7 +231,7 @@ def _abstract(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
             return source_arns and operator in _SOURCE_ARN_OPERATORS
         return operator in _ABSTRACTABLE_OPERATORS and key.startswith(_ABSTRACTABLE_PREFIXES)
 
-    patterns, fixed = _key_relations(statement_value, renamable)
+    patterns, literals, fixed = _key_relations(statement_value, renamable)
 
     def literal_renamable(key: str, value: Any) -> bool:
         return (
@@ -234,12 +241,37 @@ def _abstract(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
             and not any(wildcard_match(p, value) or _may_match_token(p) for p in patterns[key])
         )
 
+    abstract_patterns: dict[tuple[str, str], str | None] = {}
+
+    def abstract_pattern(key: str, pattern: str) -> str | None:
+        """The pattern with its literal text renamed (see :func:`_pattern_renamable`)."""
+        found = abstract_patterns.get((key, pattern), "")
+        if found == "":
+            found = None
+            if _pattern_renamable(pattern, patterns[key], literals[key]):
+                found = "".join(
+                    piece if piece in ("", "*", "?") else token(piece)
+                    for piece in _WILDCARDS.split(pattern)
+                )
+                names[found] = pattern
+            abstract_patterns[(key, pattern)] = found
+        return found
+
+    def rename_one(key: str, value: Any) -> Any:
+        if literal_renamable(key, value):
+            return token(value)
+        if isinstance(value, str) and has_wildcard(value):
+            abstract = abstract_pattern(key, value)
+            if abstract is not None:
+                return abstract
+        return value
+
     def rename(key: str, value: Any) -> Any:
         if key in fixed:
             return value
         if isinstance(value, list):
-            return [token(v) if literal_renamable(key, v) else v for v in value]
-        return token(value) if literal_renamable(key, value) else value
+            return [rename_one(key, v) for v in value]
+        return rename_one(key, value)
 
     def statement(stmt: Any) -> Any:
         if not isinstance(stmt, dict) or not isinstance(stmt.get("Condition"), dict):
@@ -274,10 +306,11 @@ _TOKEN_CHARACTERS = frozenset("\x00rafix0123456789")
 
 def _key_relations(
     statement_value: Any, renamable: Callable[[str, str], bool]
-) -> tuple[dict[str, list[str]], set[str]]:
-    """Per condition key (lower-case): its wildcard patterns, and the keys whose literals must
-    keep their text because one of their clauses is not renamed (another operator compares
-    them otherwise, e.g. ignoring case).
+) -> tuple[dict[str, list[str]], dict[str, list[str]], set[str]]:
+    """Per condition key (lower-case): its wildcard patterns and its other values, and the keys
+    whose values must keep their text: one of their clauses is not renamed (another operator
+    compares them otherwise, e.g. ignoring case), or a ``${...}`` variable holds or reads them
+    (the search builds one key's value from another's).
 
     A literal renamed to a placeholder must stand in the same relation to every pattern of its
     key as before (``StringEquals CN=prod-x`` beside ``StringLike CN=prod-*`` in a Deny): so
@@ -285,6 +318,7 @@ def _key_relations(
     keeps its text.
     """
     patterns: dict[str, list[str]] = defaultdict(list)
+    literals: dict[str, list[str]] = defaultdict(list)
     fixed: set[str] = set()
     for stmt in statement_value if isinstance(statement_value, list) else [statement_value]:
         condition = stmt.get("Condition") if isinstance(stmt, dict) else None
@@ -296,9 +330,35 @@ def _key_relations(
                 if not renamable(str(operator).lower(), lowered):
                     fixed.add(lowered)
                 for item in value if isinstance(value, list) else [value]:
-                    if isinstance(item, str) and has_wildcard(item):
-                        patterns[lowered].append(item)
-    return patterns, fixed
+                    if not isinstance(item, str):
+                        continue
+                    if has_variables(item):
+                        fixed.add(lowered)
+                        fixed.update(variable_keys(item))
+                    (patterns if has_wildcard(item) else literals)[lowered].append(item)
+    return patterns, literals, fixed
+
+
+#: Splits a pattern into its literal text and its wildcards (kept).
+_WILDCARDS = re.compile(r"([*?])")
+
+
+def _pattern_renamable(pattern: str, patterns: list[str], literals: list[str]) -> bool:
+    """Whether a wildcard pattern may have its literal text renamed to placeholders (a CN
+    pattern that names its own workload, ``app-7-*.team-3.corp``).
+
+    Only the key's one pattern (two patterns may overlap), with some literal text, no reserved
+    text, and matching neither the search's fresh value nor any other value of the key: then
+    it matches exactly the values it matched before (its witness, itself) and none of the
+    others (a placeholder in the pattern never occurs in them), whatever its text said.
+    """
+    return (
+        all(p == pattern for p in patterns)
+        and any(c not in "*?" for c in pattern)
+        and _RESERVED not in pattern
+        and not wildcard_match(pattern, FRESH)
+        and not any(wildcard_match(pattern, v) for v in literals)
+    )
 
 
 def _may_match_token(pattern: str) -> bool:
@@ -332,8 +392,9 @@ def _source_arns_renamable(statement_value: Any) -> bool:
 
 
 def _renaming_unsafe(statement_value: Any) -> bool:
-    """Whether literals may be related across keys, so renaming them could change a verdict:
-    ``${...}`` bindings, and ``sts:SourceIdentity`` (``CN=x`` names the same workload as CN x)."""
+    """Whether literals may be related across keys in ways renaming could break:
+    ``sts:SourceIdentity`` (``CN=x`` names the same workload as CN x). (The keys ``${...}``
+    variables hold or read keep their values: see :func:`_key_relations`.)"""
     for stmt in statement_value if isinstance(statement_value, list) else [statement_value]:
         condition = stmt.get("Condition") if isinstance(stmt, dict) else None
         if not isinstance(condition, dict):
@@ -345,7 +406,7 @@ def _renaming_unsafe(statement_value: Any) -> bool:
                 if str(key).lower() == "sts:sourceidentity":
                     return True
                 for item in value if isinstance(value, list) else [value]:
-                    if not isinstance(item, str) or "${" in item:
+                    if not isinstance(item, str):
                         return True
     return False
 
@@ -384,6 +445,9 @@ def _rebind(
         k: frozenset(real(v) for v in vs) for k, vs in analysis.pinned_subjects.items()
     }
     values["pinned_source_arns"] = frozenset(real(v) for v in analysis.pinned_source_arns)
+    for name in ("subject_wildcards", "issuer_wildcards"):
+        values[name] = tuple((k, real(v)) for k, v in values[name])
+    values["source_arn_wildcards"] = tuple(real(v) for v in analysis.source_arn_wildcards)
     for name in (
         "conditions",
         "fail_open_conditions",

@@ -12,6 +12,7 @@ from typing import Any
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
+from remediations.checks import governance
 from remediations.checks.context import ScanContext
 from remediations.checks.governance import admin_surface_findings
 from remediations.findings import Severity
@@ -20,6 +21,7 @@ from remediations.iam.permissions import pattern_may_cover_service
 from remediations.iam.statements import compile_statements
 from remediations.iam.wildcard import compile_wildcard
 from remediations.model import IamGroup, IamUser, Inventory, ManagedPolicy, Role
+from remediations.shortcuts import plain_paths
 from tests.shared import ra_trust
 
 ACCOUNT = "111122223333"
@@ -225,3 +227,20 @@ def test_the_generated_accounts_reach_the_finding() -> None:
             settings=settings(max_examples=2000, database=None),
         )
         assert list(admin_surface_findings(ScanContext(found), plain=True))
+
+
+def test_plain_paths_switch_the_check_to_the_plain_evaluation(monkeypatch: Any) -> None:
+    """``shortcuts.plain_paths()`` (every plain path at once) reaches this check too."""
+    seen: list[bool] = []
+    real = governance.admin_surface_findings
+
+    def spy(ctx: ScanContext, *, plain: bool = False) -> Any:
+        seen.append(plain)
+        return real(ctx, plain=plain)
+
+    monkeypatch.setattr(governance, "admin_surface_findings", spy)
+    inv = Inventory(account_id=ACCOUNT)
+    list(governance.admin_surface(ScanContext(inv)))
+    with plain_paths():
+        list(governance.admin_surface(ScanContext(inv)))
+    assert seen == [False, True]

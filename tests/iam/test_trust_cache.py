@@ -176,7 +176,29 @@ def test_the_not_ra_screen_on_generated_policies(doc: dict[str, Any]) -> None:
 _RA_ACTIONS = ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]
 #: Values that relate to one another: a literal a pattern matches, the same text in other case,
 #: a pattern that matches a placeholder's characters, the search's own reserved text.
-_VALUES = ["prod-x", "prod-*", "PROD-X", "x", "*x*", "a?c", "abc", "rafix", "*", "prod-y"]
+_VALUES = [
+    "prod-x",
+    "prod-*",
+    "PROD-X",
+    "x",
+    "*x*",
+    "a?c",
+    "abc",
+    "rafix",
+    "*",
+    "prod-y",
+    # Patterns whose text is renamed when alone on their key, and ones that must not be: one
+    # that matches the search's fresh value, one made of a placeholder's characters.
+    "svc-7-*.team-3.corp",
+    "svc-7-*",
+    "*-7-*",
+    "?-7*",
+    "*-unnamed-*",
+    "f?x*",
+    # Variables: the keys they hold and the keys they read keep their values.
+    "${aws:PrincipalTag/x509Subject/OU}",
+    "${aws:PrincipalTag/x509Subject/CN}-*",
+]
 _KEYS = [
     "aws:PrincipalTag/x509Subject/CN",
     "aws:PrincipalTag/x509Subject/OU",
@@ -241,3 +263,76 @@ def test_a_literal_beside_a_pattern_that_matches_it_keeps_its_meaning() -> None:
 @given(doc=related_literal_policies())
 def test_literals_related_to_other_values_of_their_key(doc: dict[str, Any]) -> None:
     assert_same_as_fresh(doc)
+
+
+def _cn_pattern(pattern: str, anchor: str) -> dict[str, Any]:
+    doc = _pinned("app", "team", anchor)
+    condition = doc["Statement"][0]["Condition"]
+    del condition["StringEquals"]
+    condition["StringLike"] = {"aws:PrincipalTag/x509Subject/CN": pattern}
+    return doc
+
+
+def test_roles_with_their_own_cn_patterns_share_one_analysis() -> None:
+    """The abstraction is over the literal text of a pattern, not a cache of repeats: every
+    role's own CN pattern (and anchor) gets one shared analysis, with its own values back."""
+    clear_cache()
+    docs = [
+        _cn_pattern(f"ledger-{i}-*.team-{i * 7}.corp.example", f"{TA[:-3]}t{i}") for i in range(5)
+    ]
+    analyses = [trust.analyze_trust(doc) for doc in docs]
+    assert shapes_cached() == 1
+    for index, (doc, analysis) in enumerate(zip(docs, analyses, strict=True)):
+        pattern = f"ledger-{index}-*.team-{index * 7}.corp.example"
+        assert analysis.subject_wildcards == (("x509subject/cn", pattern),)
+        assert pattern in {v for u in analysis.conditions for v in u.values}
+        assert_same_as_fresh(doc)
+        cert = trust.CertificateContext(
+            source_arn=f"{TA[:-3]}t{index}", subject={"CN": pattern.replace("*", "web")}
+        )
+        assert analysis.admits(cert)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["*-unnamed-*", "rafix-*", "*", "app-*", "?pp", "svc-7-*"],
+    ids=["matches-fresh", "reserved", "no-text", "matches-literal", "matches-literal-2", "overlap"],
+)
+def test_patterns_that_relate_to_other_values_keep_their_text(pattern: str) -> None:
+    doc = _cn_pattern(pattern, TA)
+    denied = "*-7-*" if pattern == "svc-7-*" else "app"  # a Deny pattern covering the Allow's
+    doc["Statement"].append(
+        {
+            "Effect": "Deny",
+            "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+            "Action": _RA_ACTIONS,
+            "Condition": {
+                "StringLike" if "*" in denied else "StringEquals": {
+                    "aws:PrincipalTag/x509Subject/CN": denied
+                }
+            },
+        }
+    )
+    assert_same_as_fresh(doc)
+
+
+def test_variables_keep_the_keys_they_read_and_the_anchors_are_shared() -> None:
+    """A trust binding the session name to the CN: its anchors are renamed and shared, the CN
+    it reads keeps its text."""
+    clear_cache()
+    docs = []
+    for i in range(3):
+        doc = _pinned("app", "team", f"{TA[:-3]}t{i}")
+        doc["Statement"][0]["Condition"]["StringLike"] = {
+            "sts:RoleSessionName": "${aws:PrincipalTag/x509Subject/CN}"
+        }
+        docs.append(doc)
+    for doc in docs:
+        assert_same_as_fresh(doc)
+    assert shapes_cached() == 1
+    other = _pinned("other", "team", TA)
+    other["Statement"][0]["Condition"]["StringLike"] = docs[0]["Statement"][0]["Condition"][
+        "StringLike"
+    ]
+    assert_same_as_fresh(other)
+    assert shapes_cached() == 2  # the CN a variable reads keeps its text
