@@ -430,3 +430,17 @@ def test_anchors_of_ca_in_regions_moto_lacks_read_through_boto3_with_a_warning(
     assert view(scanned) == view(read_inventory(tmp_path / "sb"))
     (warning,) = [w for w in scanned.warnings if "key algorithm" in w.message]
     assert "xx-west-9" in warning.message
+
+
+def test_every_account_of_a_sandbox_organisation_reads_the_same(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Members come in other shapes (re-addressed demo, generated workloads, hardened, IAM
+    only), each readable alone with --sandbox DIR/accounts/ID."""
+    assert main(["-q", "sandbox", "init", str(tmp_path / "org"), "--accounts", "4"]) == 0
+    capsys.readouterr()
+    members = sorted((tmp_path / "org" / "accounts").iterdir())
+    assert len(members) == 4
+    for folder in [tmp_path / "org", *members]:
+        assert json.loads((folder / "state" / "account.json").read_text())["created"]
+        assert_same_both_ways(folder, capsys, monkeypatch)
