@@ -58,7 +58,8 @@ class ConfirmScreen(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes, apply", id="confirm_yes", tooltip="Apply the changes"),
         Binding("n", "answer(False)", "No", id="confirm_no", tooltip="Do not apply"),
-        Binding("escape", "answer(False)", "Cancel", show=False, id="confirm_cancel"),
+        # An action of its own: the footer shows one key per action.
+        Binding("escape", "cancel", "Cancel", id="confirm_cancel", tooltip="Do not apply"),
     ]
 
     def __init__(
@@ -108,9 +109,14 @@ class ConfirmScreen(ModalScreen[bool]):
                 ),
                 markup=False,
             )
+        # Its own footer: the one of the screen behind would list keys that do nothing here.
+        yield Footer(show_command_palette=False)
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
 
 
 class ApplyProgress(Message):
