@@ -39,6 +39,7 @@ from remediations.locks import acquire
 from remediations.model import JSON, Inventory, SourceWarning
 from remediations.progress import Progress, Stage, StopCheck, Tracker, stop_if_asked
 from remediations.sources.aws import Part, assemble
+from remediations.sources.sandbox.direct_principals import principals
 from remediations.sources.sandbox.faults import FaultInjector
 from remediations.sources.sandbox.iam_values import (
     iso,
@@ -267,6 +268,8 @@ class _Seeding:
     policies: dict[str, _Policy] = field(default_factory=dict)
     aws_policies: list[_Policy] = field(default_factory=list)
     roles: dict[str, JSON] = field(default_factory=dict)
+    users: list[JSON] = field(default_factory=list)
+    groups: list[JSON] = field(default_factory=list)
     durations: list[JSON] = field(default_factory=list)
     #: region -> kind -> id -> stored record
     regions: dict[str, dict[str, dict[str, JSON]]] = field(default_factory=dict)
@@ -318,6 +321,7 @@ class _Seeding:
                 )
                 continue
             self._role(role)
+        self.users, self.groups = principals(self, state)
 
     def _role(self, role: Any) -> None:
         raw = role.raw
@@ -340,7 +344,7 @@ class _Seeding:
             inline[name] = returned_document(doc if doc is not None else {})
         attached: dict[str, _Policy] = {}
         for policy_arn in role.attached_policy_arns:
-            managed = self.policies.get(policy_arn) or self._bundled(policy_arn)
+            managed = self.policy(policy_arn)
             if managed is None:
                 self.warnings.append(
                     SourceWarning(
@@ -387,6 +391,10 @@ class _Seeding:
         duration = int(str(role.max_session_duration or 3600))
         self.durations.append({"Arn": arn, "MaxSessionDuration": duration})
 
+    def policy(self, arn: str) -> _Policy | None:
+        """The managed policy moto attaches for ``arn`` (None: unknown)."""
+        return self.policies.get(arn) or self._bundled(arn)
+
     def _bundled(self, arn: str) -> _Policy | None:
         """An AWS managed policy the files do not hold, from moto's bundled copies, as
         ``seed._aws_managed`` creates it on demand."""
@@ -419,8 +427,8 @@ class _Seeding:
         part = Part(coverage={"iam", "principals"})
         part.items["roles"] = list(self.roles.values())
         part.items["policies"] = [p.detail() for p in [*aws, *local]]
-        part.items["users"] = []
-        part.items["groups"] = []
+        part.items["users"] = self.users
+        part.items["groups"] = self.groups
         return part
 
     def list_roles_part(self) -> Part:
