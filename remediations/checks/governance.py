@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from remediations.catalog import spec
 from remediations.checks import check
 from remediations.findings import Finding, Severity
-from remediations.iam.grants import ActionGrants, Grant, evaluate_grant, may_allow
+from remediations.iam.grants import ActionGrants, Grant, evaluate_grant, may_allow, statement_grant
 from remediations.iam.managed_policies import resolve_policy
 from remediations.iam.permissions import Memo, compile_document
 from remediations.iam.statements import Statement
@@ -224,7 +224,7 @@ def admin_surface_findings(ctx: ScanContext, *, plain: bool = False) -> Iterator
             if arn in passable:
                 passable = {r: g for r, g in passable.items() if r != arn}
         if writes and passable:
-            yield _finding(arn, name, kind, writes, passable)
+            yield _finding(arn, name, kind, writes, passable, _passrole_resources(compiled))
 
 
 @check("RA-GOV-ADMIN-SURFACE")
@@ -235,8 +235,35 @@ def admin_surface(ctx: ScanContext) -> Iterator[Finding]:
 _LABELS = {g: g.name.lower() for g in Grant}
 
 
+#: Passable roles listed by name in a finding's evidence (the count is always complete): an
+#: administrator of a large account may pass thousands of roles, and listing them all in each
+#: such principal's finding made the report grow with the square of the account.
+LISTED_ROLES = 100
+
+
+def _passrole_resources(compiled: list[tuple[Statement, ...]]) -> list[str]:
+    """The Resource patterns of the Allow statements that may pass a role to Roles Anywhere
+    (``NotResource: ...`` for a NotResource), which say which roles are meant."""
+    found: dict[str, None] = {}
+    for doc in compiled:
+        for stmt in doc:
+            if (
+                stmt.effect == "Allow"
+                and stmt.covers_action("iam:PassRole")
+                and statement_grant(stmt, _PASS_CONTEXT) is not Grant.NO
+            ):
+                prefix = "NotResource: " if stmt.resources.negated else ""
+                found.update(dict.fromkeys(prefix + p for p in stmt.resources.patterns or ()))
+    return sorted(found)
+
+
 def _finding(
-    arn: str, name: str, kind: str, writes: dict[str, Grant], passable: dict[str, Grant]
+    arn: str,
+    name: str,
+    kind: str,
+    writes: dict[str, Grant],
+    passable: dict[str, Grant],
+    passrole_resources: list[str],
 ) -> Finding:
     certain = any(g is Grant.ALWAYS for g in writes.values()) and any(
         g is Grant.ALWAYS for g in passable.values()
@@ -260,7 +287,10 @@ def _finding(
         evidence={
             "principal_type": kind,
             "write_actions": {a: _LABELS[g] for a, g in writes.items()},
-            "passable_roles": {r: _LABELS[passable[r]] for r in roles},
+            "passable_roles": {r: _LABELS[passable[r]] for r in roles[:LISTED_ROLES]},
+            "passable_count": len(roles),
+            "passable_truncated": len(roles) > LISTED_ROLES,
+            "passrole_resources": passrole_resources,
         },
     )
 
