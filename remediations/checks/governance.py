@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from remediations.catalog import spec
@@ -183,7 +185,7 @@ def admin_surface_findings(ctx: ScanContext, *, plain: bool = False) -> Iterator
     if not exposed_by_account:
         return
     for roles in exposed_by_account.values():
-        roles.sort()  # passable roles are listed sorted: sorting them here sorts each once
+        roles.sort()  # so every passable-roles dict is in ARN order (the order they are listed)
     regions = _regions(ctx)
     policies = ctx.inventory.policies
     memo = ctx.policy_memo
@@ -218,13 +220,15 @@ def admin_surface_findings(ctx: ScanContext, *, plain: bool = False) -> Iterator
                 compiled, boundary, probes, [r for r in exposed if r != arn]
             )
         else:
+            # Shared with the principals of this shape: the principal's own role is left out
+            # where it is read (copying thousands of roles per principal grew with the square
+            # of the account).
             writes, passable = shared_access(
                 compiled, boundary, probes, exposed, shapes.setdefault((partition, account), {})
             )
-            if arn in passable:
-                passable = {r: g for r, g in passable.items() if r != arn}
-        if writes and passable:
-            yield _finding(arn, name, kind, writes, passable, _passrole_resources(compiled))
+        if writes and len(passable) > (arn in passable):
+            resources = _passrole_resources(compiled)
+            yield _finding(arn, name, kind, writes, _Passable(passable, arn), resources)
 
 
 @check("RA-GOV-ADMIN-SURFACE")
@@ -257,24 +261,41 @@ def _passrole_resources(compiled: list[tuple[Statement, ...]]) -> list[str]:
     return sorted(found)
 
 
+@dataclass(frozen=True, slots=True)
+class _Passable:
+    """The roles a principal may pass: ``grants`` (by role ARN, in ARN order, maybe shared with
+    other principals) without the principal's own role."""
+
+    grants: dict[str, Grant]
+    own: str
+
+    def count(self) -> int:
+        return len(self.grants) - (self.own in self.grants)
+
+    def first(self, count: int) -> list[str]:
+        return [r for r in islice(self.grants, count + 1) if r != self.own][:count]
+
+    def always(self) -> bool:
+        return any(g is Grant.ALWAYS and r != self.own for r, g in self.grants.items())
+
+
 def _finding(
     arn: str,
     name: str,
     kind: str,
     writes: dict[str, Grant],
-    passable: dict[str, Grant],
+    passable: _Passable,
     passrole_resources: list[str],
 ) -> Finding:
-    certain = any(g is Grant.ALWAYS for g in writes.values()) and any(
-        g is Grant.ALWAYS for g in passable.values()
-    )
-    roles = sorted(passable)
+    certain = any(g is Grant.ALWAYS for g in writes.values()) and passable.always()
+    count = passable.count()
+    roles = passable.first(LISTED_ROLES)
     shown = ", ".join(r.rsplit("/", 1)[-1] for r in roles[:5])
-    if len(roles) > 5:
-        shown += f" and {len(roles) - 5} more"
+    if count > 5:
+        shown += f" and {count - 5} more"
     detail = (
         f"{kind.capitalize()} {name} may call {', '.join(a.split(':')[1] for a in writes)} "
-        f"and pass {len(roles)} unpinned Roles Anywhere role(s) to the service ({shown})"
+        f"and pass {count} unpinned Roles Anywhere role(s) to the service ({shown})"
     )
     if not certain:
         detail += "; only under conditions rafix cannot decide (MFA, tags, network)"
@@ -287,9 +308,9 @@ def _finding(
         evidence={
             "principal_type": kind,
             "write_actions": {a: _LABELS[g] for a, g in writes.items()},
-            "passable_roles": {r: _LABELS[passable[r]] for r in roles[:LISTED_ROLES]},
-            "passable_count": len(roles),
-            "passable_truncated": len(roles) > LISTED_ROLES,
+            "passable_roles": {r: _LABELS[passable.grants[r]] for r in roles},
+            "passable_count": count,
+            "passable_truncated": count > LISTED_ROLES,
             "passrole_resources": passrole_resources,
         },
     )
