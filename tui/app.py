@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -61,9 +61,20 @@ class RafixApp(App[int]):
         self.config = config or TuiConfig()
         self.demo_factory = demo_factory
         self.scan_result: Any = None
+        #: Set by ``exit``: input that arrives while the app closes is dropped.
+        self.quitting = False
         self._remember_theme = remember_theme
         theme = self.config.theme or (load_saved_theme() if remember_theme else None)
         self.theme = theme if theme in self.available_themes else DEFAULT_THEME
+
+    def exit(self, result: int | None = None, return_code: int = 0, message: Any = None) -> None:
+        self.quitting = True
+        super().exit(result, return_code, message)
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.quitting and isinstance(event, events.InputEvent):
+            return  # a key typed after q (o, ?, S...) must not open a screen as the app closes
+        await super().on_event(event)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(SEVERITY_COLOURS)

@@ -27,6 +27,7 @@ from remediations.proposals.proofs import prove
 from remediations.proposals.render import check_document, render
 from remediations.proposals.results import FixRefused, NotFixable, ProposalSet, ProposedChange
 from remediations.proposals.trees import copy_tree
+from remediations.proposals.trust_edit import required_actions_only
 from remediations.proposals.trust_patches import VARIABLES_VERSION
 from remediations.settings import Settings
 from remediations.state import detailed_role_state, resource_id, state_from_inventory
@@ -237,6 +238,9 @@ def _workload_label(workload: Workload) -> str:
 def _ra_only(statement: dict[str, Any]) -> dict[str, Any]:
     out = copy_tree(statement)
     out["Principal"] = {"Service": RA_SERVICE_PRINCIPAL}
+    narrowed = required_actions_only(out)  # a dedicated role needs only what RA asks for
+    if narrowed is not None:
+        out["Action"] = narrowed
     return out
 
 

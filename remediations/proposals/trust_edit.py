@@ -8,7 +8,8 @@ from typing import Any
 
 from remediations.iam.evaluator import has_wildcard
 from remediations.iam.policy import as_list
-from remediations.model import RA_SERVICE_PRINCIPAL
+from remediations.iam.statements import compile_statement
+from remediations.model import RA_SERVICE_PRINCIPAL, REQUIRED_ACTIONS
 from remediations.proposals.results import FixRefused
 from remediations.proposals.trees import copy_tree
 from remediations.trust import key_category
@@ -20,6 +21,18 @@ POSITIVE_OPERATORS = (
     "ArnEquals",
     "ArnLike",
 )
+
+
+def required_actions_only(statement: dict[str, Any]) -> list[str] | None:
+    """The required actions an Allow statement's wildcard Action (``sts:*``, ``*``) covers,
+    when a fix edits it for Roles Anywhere: it asks for no other action, and IAM's trust-policy
+    validation (moto's at least) refuses ``sts:*``. None when there is nothing to narrow."""
+    actions = as_list(statement.get("Action"))
+    if statement.get("Effect") != "Allow" or not any(has_wildcard(str(a)) for a in actions):
+        return None
+    compiled = compile_statement(statement, 0, variables=False)
+    covered = [a for a in REQUIRED_ACTIONS if compiled.covers_action(a)]
+    return covered or None
 
 
 class TrustEdit:
@@ -74,6 +87,14 @@ class TrustEdit:
                     f"gives Roles Anywhere its own statement (split from statement {index + 1})"
                 )
         self.isolated[index] = target
+        narrowed = required_actions_only(self.statements[target])
+        if narrowed is not None:
+            old = ", ".join(str(a) for a in as_list(self.statements[target]["Action"]))
+            self.statements[target]["Action"] = narrowed
+            self.summary.append(
+                f"narrows Action {old} to {', '.join(narrowed)} in statement {target + 1} "
+                "(the actions Roles Anywhere asks for)"
+            )
         return target
 
     @staticmethod

@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
 from remediations.cli import main
-from remediations.model import Inventory
+from remediations.model import Inventory, Profile, Role, TrustAnchor
 from remediations.sources.export import export_inventory
 from remediations.state import NEUTRAL_SESSION_POLICY
-from tests.account_strategies import generated_accounts
+from tests.account_strategies import ACCOUNT, ACTIONS, RA, anchor_arn, generated_accounts
 from tests.corpus_accounts import accounts, write_account
 
 #: Set by the service on every write (the API's own bookkeeping, not the account's state).
@@ -173,3 +173,75 @@ def round_trip(
     (snapshot,) = listed
     rafix(capsys, "rollback", snapshot["id"], *source, "--yes")
     assert _export(capsys, sandbox, tmp_path / "export-after") == exported
+
+
+def test_a_plan_over_a_trust_that_allows_sts_star_applies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A fix of a Roles Anywhere statement whose Action is ``sts:*`` (or ``*``) narrows it to
+    the three actions Roles Anywhere asks for: IAM's trust-policy validation (the sandbox's, as
+    moto's) refuses ``sts:*``, and the apply of the plan failed at that role and rolled back."""
+    region = "us-east-1"
+    anchor = anchor_arn(region, 1)
+    inventory = Inventory(account_id=ACCOUNT, origin="files", regions=[region])
+    inventory.coverage = {"iam", "rolesanywhere", "profiles", "trust_anchors", "crls"}
+    inventory.trust_anchors[anchor] = TrustAnchor(
+        arn=anchor,
+        anchor_id=anchor.rsplit("/", 1)[1],
+        name="corp-ca",
+        region=region,
+        source_type="AWS_ACM_PCA",
+        acm_pca_arn=f"arn:aws:acm-pca:{region}:{ACCOUNT}:certificate-authority/ca-1",
+    )
+    roles = []
+    for name, action in (("ra-star", "sts:*"), ("ra-all", "*"), ("ra-list", ["sts:*"])):
+        arn = f"arn:aws:iam::{ACCOUNT}:role/{name}"
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": RA},
+                    "Action": action,
+                    "Condition": {
+                        "StringEquals": {"aws:PrincipalTag/x509Subject/CN": f"{name}.corp"}
+                    },
+                }
+            ],
+        }
+        inventory.roles[arn] = Role(arn=arn, name=name, trust_policy=trust)
+        roles.append(arn)
+    pid = "7d0c3a55-4f8e-4b8e-9a3c-0d6f1b2c3d4e"
+    profile = f"arn:aws:rolesanywhere:{region}:{ACCOUNT}:profile/{pid}"
+    inventory.profiles[profile] = Profile(
+        arn=profile, profile_id=pid, name="team", region=region, role_arns=roles
+    )
+    files = export_inventory(inventory, tmp_path / "files")
+    answers = ["--set", f"trust_anchor_arn={anchor}", "--set", "issuer_cn=Corp Issuing CA"]
+    answers += ["--set", "services=s3"]
+    plan_path = tmp_path / "plan-files.json"
+    rafix(capsys, "plan", "--from-file", *map(str, files), *answers, "-o", str(plan_path))
+    changes = json.loads(plan_path.read_text(encoding="utf-8"))["changes"]
+    trusts = [c for c in changes if c["resource_type"] == "role" and c["phase"] == 1]
+    assert len(trusts) == 3
+    for change in trusts:
+        (statement,) = change["after"]["trustPolicy"]["Statement"]
+        assert statement["Action"] == list(ACTIONS), change["summary"]
+        assert "narrows Action" in change["summary"]
+    # Applied on a sandbox copy: every change lands, nothing is added, what was claimed ends.
+    # (No rollback here: the sandbox, as moto, refuses to write sts:* back into a trust.)
+    sandbox = tmp_path / "sandbox"
+    rafix(capsys, "sandbox", "init", str(sandbox), "--from-file", *map(str, files))
+    before = _findings(capsys, sandbox)
+    sandbox_plan = tmp_path / "plan.json"
+    rafix(capsys, "plan", "--sandbox", str(sandbox), *answers, "-o", str(sandbox_plan))
+    assert main(["-q", "apply", str(sandbox_plan), "--sandbox", str(sandbox), "--yes"]) == 0
+    capsys.readouterr()
+    after = _findings(capsys, sandbox)
+    assert after <= before, after - before
+    claimed = {(f, c["resource_arn"]) for c in trusts for f in c["finding_ids"]}
+    assert not claimed & after
+    iam = _export(capsys, sandbox, tmp_path / "export")["iam.json"]
+    for role in iam["RoleDetailList"]:
+        (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
+        assert statement["Action"] == list(ACTIONS)

@@ -168,7 +168,7 @@ def wide_policies(draw: st.DrawFn, cn: str) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": [statement, *extra]}
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data(), st.sampled_from(["app.prod", "svc-9.prod"]))
 def test_sampled_proofs_by_classes_match_the_plain_sample(data: st.DataObject, cn: str) -> None:
     original = data.draw(wide_policies(cn))
@@ -178,6 +178,37 @@ def test_sampled_proofs_by_classes_match_the_plain_sample(data: st.DataObject, c
     assert fast == plain
     fast, plain = both(lambda: prove_dedicated(original, original, patched, intended, ANCHORS))
     assert fast == plain
+
+
+def test_sampled_proof_whose_only_admitted_witnesses_the_sample_misses() -> None:
+    """The intended witness (the first sample) is refused and the few admitted ones are too
+    rare to be sampled: the plain walk finds no witness, and so must the shortcut."""
+    keys = _DN_KEYS[:6]  # few enough classes to try them all, values enough to sample
+    statement = {"Effect": "Allow", "Principal": {"Service": RA}, "Action": ACTIONS}
+    original = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {**statement, "Condition": {"StringEquals": {k: ["Corp", "Other"] for k in keys}}}
+        ],
+    }
+    patched = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                **statement,
+                "Condition": {
+                    "StringEquals": {
+                        **{k: "Other" for k in keys},
+                        "aws:PrincipalTag/x509Subject/CN": "app.prod",
+                    }
+                },
+            }
+        ],
+    }
+    intended = {"x509subject/cn": ["app.prod"]}
+    fast, plain = both(partial(prove_safe, original, patched, intended, anchors=ANCHORS))
+    assert fast == plain
+    assert plain is not None and "would not admit the workload" in plain
 
 
 # --- whole plans ---------------------------------------------------------------------------------

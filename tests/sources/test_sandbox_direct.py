@@ -24,7 +24,7 @@ from remediations.source import SandboxSource
 from remediations.sources.export import export_inventory
 from remediations.sources.opening import load_inventory
 from remediations.sources.sandbox import init_sandbox, open_sandbox, read_inventory
-from remediations.sources.sandbox.direct import READ_ENV, read_direct
+from remediations.sources.sandbox.direct import PCA_REGIONS, READ_ENV, read_direct
 from remediations.sources.sandbox.faults import Fault, FaultInjector
 from remediations.sources.sandbox.ra_lists import SHAPES
 from tests.account_strategies import generated_accounts
@@ -394,3 +394,53 @@ def test_the_shapes_are_the_service_models_list_shapes() -> None:
         output: Any = model.operation_model(operation).output_shape
         listed = output.members[key].member
         assert SHAPES[kind][0] == walk(listed), kind
+
+
+def test_the_pca_regions_are_those_moto_serves() -> None:
+    from moto.acmpca.models import acmpca_backends
+
+    assert set(acmpca_backends[ACCOUNT].regions) == PCA_REGIONS
+
+
+def test_anchors_of_ca_in_regions_moto_lacks_read_through_boto3_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _s: None)
+    anchors = {
+        "trustAnchors": [
+            {
+                "trustAnchorArn": f"arn:aws:rolesanywhere:{region}:{ACCOUNT}:trust-anchor/a-{i}",
+                "name": f"a-{i}",
+                "source": {
+                    "sourceType": "AWS_ACM_PCA",
+                    "sourceData": {
+                        "acmPcaArn": f"arn:aws:acm-pca:{pca}:{ACCOUNT}:certificate-authority/c-{i}"
+                    },
+                },
+            }
+            for i, (region, pca) in enumerate(
+                [("eu-west-1", "eu-west-1"), ("eu-west-1", ""), ("us-east-1", "xx-west-9")]
+            )
+        ]
+    }
+    (tmp_path / "anchors.json").write_text(json.dumps(anchors), encoding="utf-8")
+    init_sandbox(tmp_path / "sb", [tmp_path / "anchors.json"])
+    assert read_direct(tmp_path / "sb") is None
+    scanned = load_inventory(SandboxSource(tmp_path / "sb"))
+    assert view(scanned) == view(read_inventory(tmp_path / "sb"))
+    (warning,) = [w for w in scanned.warnings if "key algorithm" in w.message]
+    assert "xx-west-9" in warning.message
+
+
+def test_every_account_of_a_sandbox_organisation_reads_the_same(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Members come in other shapes (re-addressed demo, generated workloads, hardened, IAM
+    only), each readable alone with --sandbox DIR/accounts/ID."""
+    assert main(["-q", "sandbox", "init", str(tmp_path / "org"), "--accounts", "4"]) == 0
+    capsys.readouterr()
+    members = sorted((tmp_path / "org" / "accounts").iterdir())
+    assert len(members) == 4
+    for folder in [tmp_path / "org", *members]:
+        assert json.loads((folder / "state" / "account.json").read_text())["created"]
+        assert_same_both_ways(folder, capsys, monkeypatch)

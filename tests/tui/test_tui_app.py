@@ -156,8 +156,8 @@ async def test_the_detail_panes_scroll_keys_are_remapped_from_the_config(
     async with app.run_test(size=(120, 30)) as pilot:
         screen = await wait_loaded(app, pilot)
         pane = screen.query_one(DetailPane)
-        pane.focus()
-        await pilot.pause()
+        await pilot.press("tab")  # from the table into the detail, as README and ? say
+        assert pane.has_focus
         assert pane.max_scroll_y > 2  # the detail is longer than the pane
         await pilot.press("ctrl+j", "ctrl+j")
         assert pane.scroll_y == 2
@@ -185,6 +185,24 @@ async def test_q_exits_with_code_0(sandbox_dir: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_loaded(app, pilot)
         await pilot.press("q")
+    assert app.return_code == 0
+
+
+@run_async
+async def test_keys_typed_after_q_do_not_open_screens_as_the_app_closes(
+    sandbox_dir: Path,
+) -> None:
+    """Typeahead after q (o opens the onboarding wizard, ? the help) used to mount a screen
+    into an app that was closing: a traceback and exit code 1 instead of 0."""
+    from textual import events
+
+    app = make_app(sandbox_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(app, pilot)
+        assert app._driver is not None
+        for key, char in (("q", "q"), ("o", "o"), ("question_mark", "?"), ("S", "S")):
+            app._driver.send_message(events.Key(key, char))  # as a terminal delivers them
+        await pilot.pause(0.5)
     assert app.return_code == 0
 
 

@@ -94,6 +94,8 @@ class MainScreen(Screen[None]):
         #: Who can assume each role, as far as it was asked (the access map of the core).
         self._access: dict[str, Content] = {}
         self._access_timer: Timer | None = None
+        #: Whether the core's access analyses of this scan were frozen out of the GC.
+        self._access_frozen = False
         #: What the detail pane shows (a finding, a group header), to skip showing it again.
         self._detail_target: object = None
         self.sort_key = "severity"
@@ -258,6 +260,7 @@ class MainScreen(Screen[None]):
             self._show_panel(advice.title, listed + more, advice.todo)
             return
         self.rafix.scan_result = result
+        self._access_frozen = False
         names = self._names = _display_names(inventory)
         self.rows = [make_row(f, names.get(f.resource_arn, "")) for f in result.findings]
         self._matcher = IncrementalFilter(self.rows)
@@ -376,10 +379,12 @@ class MainScreen(Screen[None]):
         """Ask the core once the cursor rests (holding j must not start a read per line)."""
         if self._access_timer is not None:
             self._access_timer.stop()
-        self._access_timer = self.set_timer(0.15, partial(self._access_of, arn))
+        # The core wraps the paths at the pane's width, indenting what continues a line.
+        width = max(self.query_one(DetailPane).scrollable_content_region.width, 40)
+        self._access_timer = self.set_timer(0.15, partial(self._access_of, arn, width))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="access", name="access")
-    def _access_of(self, arn: str) -> tuple[str, Content]:
+    def _access_of(self, arn: str, width: int = 200) -> tuple[str, Content]:
         """Who can assume the role, or which roles the profile or the trust anchor lets in:
         the core's access map for that one resource."""
         from remediations.render_access import render_access
@@ -389,9 +394,9 @@ class MainScreen(Screen[None]):
         session, inventory = self.rafix.session, result.inventory
         if access_kind(arn, inventory) == "role":
             access = session.access(roles=[arn], inventory=inventory)
-            return arn, access_content(render_access(access, "table", width=200))
+            return arn, access_content(render_access(access, "table", width=width))
         access = session.access(through=[arn], inventory=inventory)
-        return arn, through_content(access, partial(render_access, width=200))
+        return arn, through_content(access, partial(render_access, width=width))
 
     def _access_done(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
@@ -403,6 +408,12 @@ class MainScreen(Screen[None]):
             return
         role_arn, content = event.worker.result
         self._access[role_arn] = content
+        if not self._access_frozen:
+            # The first answer leaves the core's analyses of the account behind for the next
+            # question (millions of objects on a large account): out of the cyclic
+            # collector's walk, as the scan is. Once: later answers add little.
+            gc.freeze()
+            self._access_frozen = True
         finding = self.query_one(FindingsTable).current_finding
         if finding is not None and finding.resource_arn == role_arn:
             self._show_detail(self.detail_of(finding), finding)

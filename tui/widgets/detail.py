@@ -219,7 +219,7 @@ class DetailPane(ScrollView, can_focus=True):
     """
 
     DEFAULT_CSS = """
-    DetailPane { padding: 0 1; overflow-x: hidden; }
+    DetailPane { padding: 0 1; overflow-x: hidden; overflow-y: scroll; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -72,7 +72,7 @@ class FindingsTable(ScrollView, can_focus=True):
     }
 
     DEFAULT_CSS = """
-    FindingsTable { height: 1fr; overflow-x: hidden; }
+    FindingsTable { height: 1fr; overflow-x: hidden; overflow-y: scroll; }
     """
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)

@@ -9,16 +9,21 @@ from textual.scroll_view import ScrollView
 def set_virtual_size(view: ScrollView, size: Size) -> None:
     """Give ``view`` a new virtual size.
 
-    Assigning ``virtual_size`` lays out the whole screen (6 to 10 ms of CPU a keystroke with
-    10,000 findings, measured), which a cursor move or a filter keystroke cannot afford. When
-    the vertical scrollbar neither appears nor disappears the layout cannot change, so only
-    the value, the scrollbar's window and the scroll position are updated, through Textual's
-    public API (``set_reactive``, the scrollbar's ``window_virtual_size``/``window_size``).
+    Assigning ``virtual_size`` lays out the whole screen and then draws all of it again (10
+    to 30 ms of CPU with 10,000 findings, measured), which a cursor move or a filter
+    keystroke cannot afford. When the vertical scrollbar neither appears nor disappears the
+    layout cannot change, so only the value, the scrollbar's window and the scroll position
+    are updated, through Textual's public API (``set_reactive``, the scrollbar's
+    ``window_virtual_size``/``window_size``). The app's views keep their scrollbar
+    (``overflow-y: scroll``), so it never appears or disappears.
     """
     visible = view.scrollable_content_region.height
     if size == view.virtual_size:
         return
-    if (size.height > visible) != (view.virtual_size.height > visible) or visible <= 0:
+    appears_or_goes = view.styles.overflow_y == "auto" and (size.height > visible) != (
+        view.virtual_size.height > visible
+    )
+    if appears_or_goes or visible <= 0:
         view.virtual_size = size
         return
     view.set_reactive(ScrollView.virtual_size, size)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -105,13 +104,14 @@ def init_sandbox(
     except OSError as exc:
         raise InputError(f"{folder}: cannot create the sandbox ({exc.strerror or exc})") from None
     from remediations.files import write_output
+    from remediations.sources.sandbox.seed import creation_stamp
 
     documents[ACCOUNT_FILE] = {
         "account_id": account_id,
         "source": source,
         "format": 1,
         # The date of whatever the files leave undated (seed.created_moment).
-        "created": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "created": creation_stamp(),
     }
     created = []
     for name, document in documents.items():

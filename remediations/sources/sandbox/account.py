@@ -119,7 +119,10 @@ class Dispatcher:
             )
             return response(request.url, status, headers, payload)
         request.headers["x-moto-account-id"] = self.account_id
-        served: AWSResponse | None = botocore_stubber("before-send", request)
+        try:
+            served: AWSResponse | None = botocore_stubber("before-send", request)
+        except KeyError:  # a region moto has no backend for: no such endpoint, as in AWS
+            raise EndpointConnectionError(endpoint_url=request.url) from None
         if served is None:  # a service moto does not serve: never reach the network
             raise EndpointConnectionError(endpoint_url=request.url)
         return served
@@ -228,6 +231,9 @@ class SandboxSession(AccountSession):
         self.faults = dispatcher.faults
         self.emulator = dispatcher.emulator
         self.seed_warnings = seed_warnings
+        #: IAM users and groups of the state files: the sandbox does not serve them (moto
+        #: lacks their permissions boundaries), but saving keeps them in ``iam.json``.
+        self.kept_principals: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
         self._sandbox_account = account_id
         self._mock = mock
         self._closed = False
@@ -265,14 +271,17 @@ class SandboxSession(AccountSession):
         self.faults.active = False
         with self._lock:
             kept, self._clients = self._clients, {}
+        # IAM unchanged: iam.json stays as it is (re-reading 10,000 roles costs 13 s of CPU).
+        iam = self.dispatcher.iam_dirty or not (state_dir(self.directory) / "iam.json").is_file()
         try:
-            inventory = read_account(self, regions=sorted(self.emulator.regions))
+            inventory = read_account(self, regions=sorted(self.emulator.regions), iam=iam)
         finally:
             self.faults.active = True
             with self._lock:
                 mine, self._clients = list(self._clients.values()), kept
             for client in mine:
                 client.close()
+        inventory.users, inventory.groups = self.kept_principals
         docs = export_documents(inventory)
         folder = state_dir(self.directory)
         if state_digest(self.directory) != self.opened_digest:
@@ -386,6 +395,7 @@ def open_sandbox(
         session.aws_managed_policy_arns = frozenset(
             arn for arn in inventory.policies if arn.startswith(AWS_POLICY_PREFIX)
         )
+        session.kept_principals = (dict(inventory.users), dict(inventory.groups))
         session.lock = lock
     except BaseException:
         mock.stop()

@@ -184,13 +184,20 @@ def _first_ra_role(iam_file: Path) -> str | None:
 
 def _write_account(folder: Path, account_id: str, documents: dict[str, Any]) -> list[Path]:
     from remediations.files import write_output
+    from remediations.sources.sandbox.seed import creation_stamp
 
     state = folder / "state"
     snapshots = folder / "snapshots"
     state.mkdir(parents=True, exist_ok=True)
     snapshots.mkdir(mode=0o700, exist_ok=True)
     os.chmod(snapshots, 0o700)
-    documents["account.json"] = {"account_id": account_id, "source": "organization", "format": 1}
+    documents["account.json"] = {
+        "account_id": account_id,
+        "source": "organization",
+        "format": 1,
+        # The date of whatever the member's files leave undated (seed.created_moment).
+        "created": creation_stamp(),
+    }
     created = []
     for name, document in documents.items():
         path = state / name

@@ -73,6 +73,11 @@ def load_state(folder: Path) -> tuple[Inventory, dict[str, dict[str, str]]]:
     return inventory, tags
 
 
+def creation_stamp() -> str:
+    """``account.json``'s ``created``: now, in UTC, to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 def created_moment(folder: Path) -> datetime:
     """When the sandbox was created (naive UTC, whole seconds): the date of whatever its state
     files do not date themselves. ``account.json``'s ``created`` (``sandbox init`` writes it),
@@ -82,7 +87,7 @@ def created_moment(folder: Path) -> datetime:
         text = json.loads(path.read_text(encoding="utf-8")).get("created")
     except (OSError, ValueError, AttributeError):
         text = None
-    moment = _moment(text)
+    moment = parse_moment(text)
     if moment is None:
         try:
             moment = datetime.fromtimestamp(int(path.stat().st_mtime), UTC).replace(tzinfo=None)
@@ -103,7 +108,7 @@ def _text(document: Any) -> str:
     return document if isinstance(document, str) else json.dumps(document)
 
 
-def _moment(value: Any) -> datetime | None:
+def parse_moment(value: Any) -> datetime | None:
     """An export timestamp as moto keeps it (naive UTC)."""
     if not isinstance(value, str):
         return None
@@ -132,7 +137,7 @@ def seed_iam(
     warnings: list[SourceWarning] = []
     for policy in inventory.policies.values():
         if policy.document is None:
-            warnings.append(_skip(policy.arn, "its document is missing or malformed"))
+            warnings.append(skip_warning(policy.arn, "its document is missing or malformed"))
             continue
         if policy.arn.startswith(AWS_POLICY_PREFIX):
             # An AWS managed policy stays AWS managed (its ARN names account "aws"), with the
@@ -140,7 +145,9 @@ def seed_iam(
             _seed_aws_managed(backend, policy.arn, policy.document)
             continue
         path = policy_path(policy.arn)
-        update = _moment(policy.raw.get("UpdateDate")) or _moment(policy.raw.get("CreateDate"))
+        update = parse_moment(policy.raw.get("UpdateDate")) or parse_moment(
+            policy.raw.get("CreateDate")
+        )
         made = ManagedPolicy(  # type: ignore[abstract]
             policy.name,
             account_id=account_id,
@@ -148,14 +155,14 @@ def seed_iam(
             description=str(policy.raw.get("Description") or ""),
             document=json.dumps(policy.document),
             path=path,
-            create_date=_moment(policy.raw.get("CreateDate")) or created,
+            create_date=parse_moment(policy.raw.get("CreateDate")) or created,
             update_date=update or created,
         )
         backend.managed_policies[made.arn] = made
     policies = dict(backend.managed_policies)
     for role in inventory.roles.values():
         if role.account_id != account_id:
-            warnings.append(_skip(role.arn, f"it belongs to account {role.account_id}"))
+            warnings.append(skip_warning(role.arn, f"it belongs to account {role.account_id}"))
             continue
         moto_role = _moto_role(account_id, role, created)
         for name, document in role.inline_policies:
@@ -203,8 +210,8 @@ def _moto_role(account_id: str, role: Role, created: datetime) -> Any:
         tags=[{"Key": k, "Value": v} for k, v in role.tags.items()],
         max_session_duration=str(role.max_session_duration or 3600),
     )
-    moto_role.create_date = _moment(raw.get("CreateDate")) or created
-    last_used = _moment(role.last_used)
+    moto_role.create_date = parse_moment(raw.get("CreateDate")) or created
+    last_used = parse_moment(role.last_used)
     if last_used is not None:
         moto_role.last_used = last_used
         region = (raw.get("RoleLastUsed") or {}).get("Region")
@@ -258,7 +265,7 @@ def _aws_managed(backend: Any, arn: str, policies: dict[str, Any]) -> Any:
     return policy
 
 
-def _skip(arn: str, why: str) -> SourceWarning:
+def skip_warning(arn: str, why: str) -> SourceWarning:
     return SourceWarning(f"not loaded into the sandbox: {why}", where="sandbox", resource_arn=arn)
 
 
@@ -288,7 +295,7 @@ def seed_emulator(
             try:
                 seed_record(emulator, kind, raw, created=moment)
             except (ValueError, TypeError) as exc:
-                warnings.append(_skip(arn, str(exc)))
+                warnings.append(skip_warning(arn, str(exc)))
     for arn, resource_tags in tags.items():
         region = arn.split(":")[3] if arn.count(":") >= 5 else ""
         state = emulator.regions.get(region)
