@@ -184,9 +184,11 @@ def read_account(
     *,
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: StopCheck | None = None,
+    iam: bool = True,
 ) -> Inventory:
     """The account behind ``session``: IAM roles and policies, and Roles Anywhere in every
     region to read (``regions``, else :meth:`AccountSession.regions`), regions in parallel.
+    ``iam=False``: Roles Anywhere only (a sandbox saving after Roles Anywhere writes alone).
 
     ``on_progress`` is called (from reader threads) after each API list: the two IAM sweeps,
     then the four Roles Anywhere lists of each region. ``should_stop`` is polled before each
@@ -206,12 +208,12 @@ def read_account(
     stop_if_asked(should_stop)
     if regions is None:
         regions = guard_call(lambda: session.regions(warnings), "region discovery")
-    tracker = Tracker(Stage.LOAD, 2 + len(_RA_LISTS) * len(regions), on_progress, should_stop)
+    sweeps = (_read_gaad, _read_list_roles) if iam else ()
+    total = len(sweeps) + len(_RA_LISTS) * len(regions)
+    tracker = Tracker(Stage.LOAD, total, on_progress, should_stop)
     with ThreadPoolExecutor(max_workers=min(16, len(regions) + 2)) as pool:
-        iam = pool.submit(_read_gaad, session, tracker)
-        durations = pool.submit(_read_list_roles, session, tracker)
-        by_region = [pool.submit(_read_region, session, r, tracker) for r in regions]
-        futures = [iam, durations, *by_region]
+        futures = [pool.submit(sweep, session, tracker) for sweep in sweeps]
+        futures += [pool.submit(_read_region, session, r, tracker) for r in regions]
         done, _pending = wait(futures, return_when=FIRST_EXCEPTION)
         if any(f.exception() is not None for f in done):
             # One fatal error (or a cancellation) ends the read: lists not started yet are

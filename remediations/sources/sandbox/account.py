@@ -271,8 +271,10 @@ class SandboxSession(AccountSession):
         self.faults.active = False
         with self._lock:
             kept, self._clients = self._clients, {}
+        # IAM unchanged: iam.json stays as it is (re-reading 10,000 roles costs 13 s of CPU).
+        iam = self.dispatcher.iam_dirty or not (state_dir(self.directory) / "iam.json").is_file()
         try:
-            inventory = read_account(self, regions=sorted(self.emulator.regions))
+            inventory = read_account(self, regions=sorted(self.emulator.regions), iam=iam)
         finally:
             self.faults.active = True
             with self._lock:
