@@ -35,7 +35,10 @@ SPECS = [
             "explicit Denies and permissions boundaries count, iam:PassRole conditioned on "
             "iam:PassedToService other than Roles Anywhere does not, and other conditions make "
             "it low. Service control policies and resource policies are not visible from "
-            "inside the account."
+            "inside the account. The evidence names the write actions, the passable roles "
+            "(the first 100 by ARN; passable_count has them all, passable_truncated says "
+            "when the list is cut) and passrole_resources, the Resource patterns of the "
+            "statements that let the principal pass them."
         ),
     ),
     CheckSpec(

@@ -132,6 +132,11 @@ SPECS = [
         "info when one workload is served",
         fix_kind=FixKind.REPORT_ONLY,
         fix_reason=("the fix is a PKI design change (a dedicated issuing CA)"),
-        pitfalls="One workload behind the anchor is reported at info only.",
+        pitfalls=(
+            "One workload behind the anchor is reported at info only. The evidence lists the "
+            "first 100 accepting roles by ARN (role_arns, unpinned_role_arns for those that "
+            "pin no trust anchor); role_count and unpinned_count have them all, and "
+            "roles_truncated says when the lists are cut."
+        ),
     ),
 ]

@@ -12,14 +12,24 @@ severity.
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Iterator
+from bisect import bisect_left
+from collections.abc import Hashable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from remediations.catalog import spec
 from remediations.checks import check
 from remediations.findings import Finding, Severity
-from remediations.iam.grants import ActionGrants, Grant, evaluate_grant, may_allow
+from remediations.iam.grants import (
+    ActionGrants,
+    Grant,
+    GrantMap,
+    evaluate_grant,
+    may_allow,
+    statement_grant,
+)
 from remediations.iam.managed_policies import resolve_policy
 from remediations.iam.permissions import Memo, compile_document
 from remediations.iam.statements import Statement
@@ -91,8 +101,8 @@ def _regions(ctx: ScanContext) -> list[str]:
     ) or ["us-east-1"]
 
 
-#: What a principal may do: {write action: grant}, {exposed role ARN: PassRole grant}.
-Access = tuple[dict[str, Grant], dict[str, Grant]]
+#: What a principal may do: {write action: grant}, the PassRole grant of each exposed role.
+Access = tuple[dict[str, Grant], GrantMap]
 
 
 def _write_probes(partition: str, account: str, regions: list[str]) -> list[tuple[str, list[str]]]:
@@ -115,23 +125,22 @@ def plain_access(
     boundary: tuple[Statement, ...] | None,
     probes: list[tuple[str, list[str]]],
     exposed: list[str],
+    own: str,
 ) -> Access:
-    """The writes and passable roles of one principal, one :func:`evaluate_grant` each."""
+    """The writes and passable roles of one principal (not its ``own`` role), one
+    :func:`evaluate_grant` each."""
     writes: dict[str, Grant] = {}
     for action, resources in probes:
-        grant = max(
-            (evaluate_grant(compiled, boundary, action, r, {}) for r in resources),
-            key=lambda g: g.value,
-        )
+        grant = max(evaluate_grant(compiled, boundary, action, r, {}) for r in resources)
         if grant is not Grant.NO:
             writes[action] = grant
-    passable: dict[str, Grant] = {}
+    passable: dict[int, Grant] = {}
     if writes:
-        for role in exposed:
+        for index, role in enumerate(exposed):
             grant = evaluate_grant(compiled, boundary, "iam:PassRole", role, _PASS_CONTEXT)
-            if grant is not Grant.NO:
-                passable[role] = grant
-    return writes, passable
+            if grant is not Grant.NO and role != own:
+                passable[index] = grant
+    return writes, GrantMap(exposed, Grant.NO, passable)
 
 
 def shared_access(
@@ -141,36 +150,28 @@ def shared_access(
     exposed: list[str],
     shapes: dict[Hashable, Access],
 ) -> Access:
-    """:func:`plain_access`, with each action's covering statements picked out once, and shared
-    between principals whose covering statements have one shape (``shapes``, for principals
-    asking about the same ``probes`` and ``exposed`` roles)."""
+    """:func:`plain_access` (with the principal's own role still in), with each action's
+    covering statements picked out once, the exposed roles told apart only where a statement
+    names them (:meth:`ActionGrants.over`), and shared between principals whose covering
+    statements have one shape (``shapes``, for principals asking about the same ``probes``
+    and ``exposed`` roles)."""
+    nothing = GrantMap(exposed, Grant.NO, {})
     passing = ActionGrants.of(compiled, boundary, "iam:PassRole", _PASS_CONTEXT)
     if passing.never:
-        return {}, {}
+        return {}, nothing
     questions = [(a, ActionGrants.of(compiled, boundary, a, {})) for a, _ in probes]
     if all(q.never for _, q in questions):
-        return {}, {}
+        return {}, nothing
     key = (tuple(q.shape for _, q in questions), passing.shape)
     found = shapes.get(key)
     if found is not None:
         return found
     writes: dict[str, Grant] = {}
     for (action, question), (_, resources) in zip(questions, probes, strict=True):
-        grant = max((question.grant(r) for r in resources), key=lambda g: g.value)
+        grant = max(question.grant(r) for r in resources)
         if grant is not Grant.NO:
             writes[action] = grant
-    passable: dict[str, Grant] = {}
-    if writes:
-        if passing.uniform:
-            grant = passing.grant("")
-            if grant is not Grant.NO:
-                passable = dict.fromkeys(exposed, grant)
-        else:
-            for role in exposed:
-                grant = passing.grant(role)
-                if grant is not Grant.NO:
-                    passable[role] = grant
-    found = shapes[key] = (writes, passable)
+    found = shapes[key] = (writes, passing.over(exposed) if writes else nothing)
     return found
 
 
@@ -183,7 +184,7 @@ def admin_surface_findings(ctx: ScanContext, *, plain: bool = False) -> Iterator
     if not exposed_by_account:
         return
     for roles in exposed_by_account.values():
-        roles.sort()  # passable roles are listed sorted: sorting them here sorts each once
+        roles.sort()  # so every passable-roles dict is in ARN order (the order they are listed)
     regions = _regions(ctx)
     policies = ctx.inventory.policies
     memo = ctx.policy_memo
@@ -214,17 +215,18 @@ def admin_surface_findings(ctx: ScanContext, *, plain: bool = False) -> Iterator
         probes = _write_probes(partition, account, regions)
         exposed = exposed_by_account.get(account, [])
         if plain:
-            writes, passable = plain_access(
-                compiled, boundary, probes, [r for r in exposed if r != arn]
-            )
+            writes, grants = plain_access(compiled, boundary, probes, exposed, arn)
         else:
-            writes, passable = shared_access(
+            # Shared with the principals of this shape: the principal's own role is left out
+            # where the grants are read (copying thousands of roles per principal grew with
+            # the square of the account).
+            writes, grants = shared_access(
                 compiled, boundary, probes, exposed, shapes.setdefault((partition, account), {})
             )
-            if arn in passable:
-                passable = {r: g for r, g in passable.items() if r != arn}
-        if writes and passable:
-            yield _finding(arn, name, kind, writes, passable)
+        passable = _Passable(grants, arn)
+        if writes and passable.count():
+            resources = _passrole_resources(compiled)
+            yield _finding(arn, name, kind, writes, passable, resources)
 
 
 @check("RA-GOV-ADMIN-SURFACE")
@@ -235,19 +237,91 @@ def admin_surface(ctx: ScanContext) -> Iterator[Finding]:
 _LABELS = {g: g.name.lower() for g in Grant}
 
 
+#: Passable roles listed by name in a finding's evidence (the count is always complete): an
+#: administrator of a large account may pass thousands of roles, and listing them all in each
+#: such principal's finding made the report grow with the square of the account.
+LISTED_ROLES = 100
+
+
+def _passrole_resources(compiled: list[tuple[Statement, ...]]) -> list[str]:
+    """The Resource patterns of the Allow statements that may pass a role to Roles Anywhere
+    (``NotResource: ...`` for a NotResource), which say which roles are meant."""
+    found: dict[str, None] = {}
+    for doc in compiled:
+        for stmt in doc:
+            if (
+                stmt.effect == "Allow"
+                and stmt.covers_action("iam:PassRole")
+                and statement_grant(stmt, _PASS_CONTEXT) is not Grant.NO
+            ):
+                prefix = "NotResource: " if stmt.resources.negated else ""
+                found.update(dict.fromkeys(prefix + p for p in stmt.resources.patterns or ()))
+    return sorted(found)
+
+
+@dataclass(frozen=True, slots=True)
+class _Passable:
+    """The roles a principal may pass: ``grants`` (of the exposed roles, in ARN order, maybe
+    shared with other principals) without the principal's ``own`` role. Each question costs
+    the exceptions of the map, not the number of roles."""
+
+    grants: GrantMap
+    own: str
+
+    def _own(self) -> Grant:
+        roles = self.grants.resources
+        index = bisect_left(roles, self.own)
+        found = index < len(roles) and roles[index] == self.own
+        return self.grants.grant(index) if found else Grant.NO
+
+    def count(self) -> int:
+        """How many roles it may pass."""
+        grants = self.grants
+        if grants.base is Grant.NO:
+            total = sum(g is not Grant.NO for g in grants.exceptions.values())
+        else:
+            total = len(grants.resources) - sum(g is Grant.NO for g in grants.exceptions.values())
+        return total - (self._own() is not Grant.NO)
+
+    def first(self, count: int) -> dict[str, Grant]:
+        """The first ``count`` of them (by ARN), with their grants."""
+        grants = self.grants
+        indexes: Iterable[int]
+        if grants.base is Grant.NO:
+            indexes = sorted(i for i, g in grants.exceptions.items() if g is not Grant.NO)
+        else:
+            indexes = (i for i in range(len(grants.resources)) if grants.grant(i) is not Grant.NO)
+        roles = (i for i in indexes if grants.resources[i] != self.own)
+        return {grants.resources[i]: grants.grant(i) for i in islice(roles, count)}
+
+    def always(self) -> bool:
+        """It may pass one of them whatever the request's conditions."""
+        grants = self.grants
+        own = self._own() is Grant.ALWAYS
+        if grants.base is Grant.ALWAYS:
+            others = sum(g is not Grant.ALWAYS for g in grants.exceptions.values())
+            return len(grants.resources) - others - own > 0
+        return sum(g is Grant.ALWAYS for g in grants.exceptions.values()) - own > 0
+
+
 def _finding(
-    arn: str, name: str, kind: str, writes: dict[str, Grant], passable: dict[str, Grant]
+    arn: str,
+    name: str,
+    kind: str,
+    writes: dict[str, Grant],
+    passable: _Passable,
+    passrole_resources: list[str],
 ) -> Finding:
-    certain = any(g is Grant.ALWAYS for g in writes.values()) and any(
-        g is Grant.ALWAYS for g in passable.values()
-    )
-    roles = sorted(passable)
+    certain = any(g is Grant.ALWAYS for g in writes.values()) and passable.always()
+    count = passable.count()
+    listed = passable.first(LISTED_ROLES)
+    roles = list(listed)
     shown = ", ".join(r.rsplit("/", 1)[-1] for r in roles[:5])
-    if len(roles) > 5:
-        shown += f" and {len(roles) - 5} more"
+    if count > 5:
+        shown += f" and {count - 5} more"
     detail = (
         f"{kind.capitalize()} {name} may call {', '.join(a.split(':')[1] for a in writes)} "
-        f"and pass {len(roles)} unpinned Roles Anywhere role(s) to the service ({shown})"
+        f"and pass {count} unpinned Roles Anywhere role(s) to the service ({shown})"
     )
     if not certain:
         detail += "; only under conditions rafix cannot decide (MFA, tags, network)"
@@ -260,7 +334,10 @@ def _finding(
         evidence={
             "principal_type": kind,
             "write_actions": {a: _LABELS[g] for a, g in writes.items()},
-            "passable_roles": {r: _LABELS[passable[r]] for r in roles},
+            "passable_roles": {r: _LABELS[g] for r, g in listed.items()},
+            "passable_count": count,
+            "passable_truncated": count > LISTED_ROLES,
+            "passrole_resources": passrole_resources,
         },
     )
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from heapq import merge
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from remediations.catalog import spec
@@ -26,6 +28,7 @@ from remediations.iam.x509 import (
 )
 from remediations.iam.x509 import to_json as cert_json
 from remediations.model import Role, TrustAnchor
+from remediations.shortcuts import shortcuts_on
 
 if TYPE_CHECKING:
     from remediations.checks.context import ScanContext
@@ -347,26 +350,98 @@ def _blast_detail(roles: int, unpinned: int, workloads: int, weak: list[str]) ->
     return detail
 
 
+#: Roles listed by ARN in a finding's evidence (the counts are complete): in an account whose
+#: roles pin no trust anchor, every anchor listed every role, a report of tens of megabytes.
+LISTED_ROLES = 100
+
+
+@dataclass(frozen=True, slots=True)
+class _Accepting:
+    """The roles that accept one trust anchor: how many, the first ARNs, the workloads."""
+
+    count: int
+    #: The first :data:`LISTED_ROLES` ARNs, sorted.
+    arns: list[str]
+    #: Of them, those that accept it because they pin no trust anchor.
+    unpinned_count: int
+    unpinned: list[str]
+    workloads: int
+
+
+def _accepting_plain(ctx: ScanContext, anchor: TrustAnchor) -> _Accepting:
+    roles = accepting_roles(ctx, anchor)
+    arns = sorted(r.arn for r, _a in roles)
+    unpinned = sorted(r.arn for r, a in roles if a.open_to_any_anchor)
+    return _Accepting(
+        len(arns), arns[:LISTED_ROLES], len(unpinned), unpinned[:LISTED_ROLES], _workloads(roles)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _OpenRoles:
+    """An account's usable trusts open to any of its anchors: every anchor's share in common."""
+
+    positions: frozenset[int]
+    arns: list[str]
+    workloads: int
+
+
+def _accepting_shared(ctx: ScanContext, anchor: TrustAnchor) -> _Accepting:
+    """:func:`_accepting_plain`, with the roles open to every anchor of the account sorted and
+    counted once per account (each anchor adds the few that pin it)."""
+    index = _admission_index(ctx)
+    account = anchor.arn.split(":")[4] if anchor.arn.count(":") >= 5 else ""
+    group: _OpenRoles | None = ctx.memo.get(("open_roles", account))
+    if group is None:
+        opened = [ctx.ra_roles[i] for i in index.open.get(account, ())]
+        group = ctx.memo[("open_roles", account)] = _OpenRoles(
+            frozenset(index.open.get(account, ())),
+            sorted(r.arn for r, _a in opened),
+            _workloads(opened),
+        )
+    extra = {
+        *index.pinned.get((account, anchor.arn), ()),
+        *(
+            i
+            for i in index.wildcard.get(account, ())
+            if admits_anchor(ctx.ra_roles[i][1], anchor.arn)
+        ),
+    } - group.positions
+    roles = [ctx.ra_roles[i] for i in extra]
+    arns = sorted(r.arn for r, _a in roles)
+    # Every trust of the group is open to any anchor; the others may be too.
+    unpinned = sorted(r.arn for r, a in roles if a.open_to_any_anchor)
+    return _Accepting(
+        len(group.arns) + len(arns),
+        list(islice(merge(group.arns, arns), LISTED_ROLES)),
+        len(group.arns) + len(unpinned),
+        list(islice(merge(group.arns, unpinned), LISTED_ROLES)),
+        group.workloads + _workloads(roles),
+    )
+
+
 @check("RA-TA-BLAST-RADIUS")
 def blast_radius(ctx: ScanContext) -> Iterator[Finding]:
+    accepting = _accepting_shared if shortcuts_on() else _accepting_plain
     for anchor in _enabled_anchors(ctx):
-        roles = accepting_roles(ctx, anchor)
+        found = accepting(ctx, anchor)
         weak = _weaknesses(_bundle(anchor))
-        if not roles and not weak:
+        if not found.count and not weak:
             continue
-        workloads = _workloads(roles)
-        broad = len(roles) > 1 or workloads > 1
-        unpinned = sorted(r.arn for r, a in roles if a.open_to_any_anchor)
-        detail = _blast_detail(len(roles), len(unpinned), workloads, weak)
+        broad = found.count > 1 or found.workloads > 1
+        detail = _blast_detail(found.count, found.unpinned_count, found.workloads, weak)
         yield _finding(
             "RA-TA-BLAST-RADIUS",
             anchor,
             detail,
             severity=None if broad or weak else Severity.INFO,
             evidence={
-                "role_arns": sorted(r.arn for r, _a in roles),
-                "unpinned_role_arns": unpinned,
-                "workload_count": workloads,
+                "role_arns": found.arns,
+                "role_count": found.count,
+                "unpinned_role_arns": found.unpinned,
+                "unpinned_count": found.unpinned_count,
+                "roles_truncated": found.count > LISTED_ROLES,
+                "workload_count": found.workloads,
                 "ca_weaknesses": weak,
                 "certificates": [cert_json(c) for c in _certs(anchor)],
             },

@@ -15,6 +15,8 @@ compares them), and two principals whose covering statements have one shape shar
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -61,11 +63,11 @@ def evaluate_grant(
             grant = statement_grant(stmt, context)
             if stmt.effect == "Deny" and grant is Grant.ALWAYS:
                 return Grant.NO
-            if stmt.effect == "Allow" and grant.value > allow.value:
+            if stmt.effect == "Allow" and grant > allow:
                 allow = grant
     if boundary is not None and allow is not Grant.NO:
         bounded = evaluate_grant([boundary], None, action, resource, context)
-        allow = Grant(min(allow.value, bounded.value))
+        allow = min(allow, bounded)
     return allow
 
 
@@ -102,13 +104,13 @@ class _Covering:
                     denies.append(stmt.resources)
                 elif stmt.effect == "Allow" and grant is not Grant.NO:
                     if _everywhere(stmt.resources):
-                        floor = grant if grant.value > floor.value else floor
+                        floor = max(floor, grant)
                     else:
                         allows.append((grant, stmt.resources))
         denied = any(_everywhere(e) for e in denies)
         return cls(
             tuple(e for e in denies if not _everywhere(e)),
-            tuple((g, e) for g, e in allows if g.value > floor.value),
+            tuple((g, e) for g, e in allows if g > floor),
             denied,
             floor,
         )
@@ -118,9 +120,18 @@ class _Covering:
             return Grant.NO
         best = self.floor
         for grant, element in self.allows:
-            if grant.value > best.value and element.covers(resource):
+            if grant > best and element.covers(resource):
                 best = grant
         return best
+
+    @property
+    def default(self) -> Grant:
+        """The grant of a resource that no Resource element names (only ``*`` applies)."""
+        return Grant.NO if self.denied else self.floor
+
+    @property
+    def elements(self) -> list[Element]:
+        return [*self.denies, *(e for _, e in self.allows)]
 
     @property
     def shape(self) -> Hashable:
@@ -169,13 +180,67 @@ class ActionGrants:
     def grant(self, resource: str) -> Grant:
         allow = self.identity.grant(resource)
         if self.boundary is not None and allow is not Grant.NO:
-            bounded = self.boundary.grant(resource)
-            allow = Grant(min(allow.value, bounded.value))
+            allow = min(allow, self.boundary.grant(resource))
         return allow
+
+    def over(self, resources: Sequence[str]) -> GrantMap:
+        """:meth:`grant` of each of ``resources`` (sorted): one grant for those no Resource
+        element names, and the exceptions, found by the literal prefix of each element's
+        patterns (a search in the sorted list, not a match against every resource)."""
+        base = self.identity.default
+        if self.boundary is not None and base is not Grant.NO:
+            base = min(base, self.boundary.default)
+        elements = self.identity.elements
+        if self.boundary is not None:
+            elements += self.boundary.elements
+        candidates: set[int] = set()
+        for element in elements:
+            candidates.update(_maybe_covered(element, resources))
+        exceptions = {}
+        for index in sorted(candidates):
+            grant = self.grant(resources[index])
+            if grant is not base:
+                exceptions[index] = grant
+        return GrantMap(resources, base, exceptions)
 
     @property
     def shape(self) -> Hashable:
         return (self.identity.shape, None if self.boundary is None else self.boundary.shape)
+
+
+def _maybe_covered(element: Element, resources: Sequence[str]) -> range | list[int]:
+    """Indexes of the sorted ``resources`` the element may cover (a superset)."""
+    if element.patterns is None:
+        return []
+    if element.negated:
+        return range(len(resources))
+    found: list[int] = []
+    for pattern in [*element.exact, *element.wild]:
+        prefix = _WILDCARD_START.split(pattern, 1)[0]
+        if not prefix:
+            return range(len(resources))
+        start = bisect_left(resources, prefix)
+        end = start
+        while end < len(resources) and resources[end].startswith(prefix):
+            end += 1
+        found.extend(range(start, end))
+    return found
+
+
+_WILDCARD_START = re.compile(r"[*?]")
+
+
+@dataclass(frozen=True, slots=True)
+class GrantMap:
+    """Grants of a sorted list of resources: ``base`` for all but the ``exceptions``."""
+
+    resources: Sequence[str]
+    base: Grant
+    #: Index in ``resources`` -> its grant, where it is not ``base``.
+    exceptions: dict[int, Grant]
+
+    def grant(self, index: int) -> Grant:
+        return self.exceptions.get(index, self.base)
 
 
 def may_allow(document: Any, services: frozenset[str]) -> frozenset[str]:

@@ -261,3 +261,25 @@ def test_disabled_leftovers_are_info() -> None:
         ("AWS::RolesAnywhere::TrustAnchor", Severity.INFO),
         ("AWS::RolesAnywhere::Profile", Severity.INFO),
     }
+
+
+def test_a_large_account_lists_the_first_passable_roles_and_counts_them_all() -> None:
+    """An administrator of thousands of roles: the finding names 100 of them (by ARN), counts
+    them all and says which Resource patterns let the principal pass them."""
+    inv = inventory(doc(RA_WRITE, PASS_RA | {"Resource": f"arn:aws:iam::{ACCOUNT}:role/ra-*"}))
+    for i in range(150):
+        arn = f"arn:aws:iam::{ACCOUNT}:role/ra-open-{i:03d}"
+        inv.roles[arn] = Role(arn=arn, name=f"ra-open-{i:03d}", trust_policy=ra_trust())
+    [finding] = admin(inv)
+    listed = list(finding.evidence["passable_roles"])
+    assert len(listed) == 100 and listed == sorted(listed)
+    assert listed[0] == OPEN_ROLE and listed[-1].endswith("ra-open-098")
+    assert finding.evidence["passable_count"] == 151
+    assert finding.evidence["passable_truncated"] is True
+    assert finding.evidence["passrole_resources"] == [f"arn:aws:iam::{ACCOUNT}:role/ra-*"]
+    assert "pass 151 unpinned" in finding.detail
+
+    [small] = admin(inventory(doc(RA_WRITE, PASS_RA)))
+    assert small.evidence["passable_count"] == 1
+    assert small.evidence["passable_truncated"] is False
+    assert small.evidence["passrole_resources"] == ["*"]

@@ -56,6 +56,8 @@ _RESOURCES = [
     f"arn:aws:rolesanywhere:*:{ACCOUNT}:trust-anchor/*",
     "arn:aws:iam::*:role/*",
     "arn:*",
+    "*ra-open-*",
+    "?rn:aws:iam::*:role/ra-*",
 ]
 _CONDITIONS: list[dict[str, Any] | None] = [
     None,
@@ -78,7 +80,7 @@ def statements(draw: st.DrawFn) -> dict[str, Any]:
         actions if len(actions) > 1 or draw(st.booleans()) else actions[0]
     )
     resources = draw(st.lists(st.sampled_from(_RESOURCES), min_size=1, max_size=3))
-    statement["NotResource" if draw(st.integers(0, 7)) == 0 else "Resource"] = resources
+    statement["NotResource" if draw(st.integers(0, 4)) == 0 else "Resource"] = resources
     condition = draw(st.sampled_from(_CONDITIONS))
     if condition is not None:
         statement["Condition"] = condition
@@ -188,6 +190,11 @@ def test_action_grants_are_evaluate_grant(
         assert question.grant(resource) is expected, resource
         if question.never or question.uniform:
             assert question.grant("anything") is expected
+    ordered = sorted({*resources, *(f"{r}-x" for r in resources), "arn:aws:iam::"})
+    mapping = question.over(ordered)
+    for index, resource in enumerate(ordered):
+        expected = evaluate_grant(compiled, bound, action, resource, passed)
+        assert mapping.grant(index) is expected, resource
 
 
 @settings(max_examples=300, deadline=None)

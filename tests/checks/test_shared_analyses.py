@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import json
-from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from remediations.checks import context, governance
+from remediations.checks import context
 from remediations.checks.context import ScanContext
 from remediations.checks.run import run_checks
 from remediations.iam.evaluator import Decision, compile_policy
@@ -30,6 +29,7 @@ from remediations.iam.statements import Element
 from remediations.iam.wildcard import compile_wildcard
 from remediations.model import REQUIRED_ACTIONS, ManagedPolicy, Role
 from remediations.report import render_json
+from remediations.shortcuts import plain_paths
 from remediations.sources.offline import load_files
 from remediations.trust import RA_PRINCIPAL, CertificateContext, certificate_request_context
 from remediations.trust.analysis import analyze_uncached
@@ -293,9 +293,7 @@ def test_generated_accounts_report_what_fresh_analyses_report(
     monkeypatch.setattr(context, "analyze_trust", analyze_uncached)
     monkeypatch.setattr(ScanContext, "privilege", fresh_privilege)
     monkeypatch.setattr("remediations.checks.profile.analyze_session_policies", fresh_session)
-    monkeypatch.setattr(
-        governance, "admin_surface_findings", partial(governance.admin_surface_findings, plain=True)
-    )
-    fresh = _report(tmp_path)
+    with plain_paths():  # every other shortcut of the checks (admin surface, blast radius)
+        fresh = _report(tmp_path)
     assert json.loads(shared)["findings"]
     assert shared == fresh
