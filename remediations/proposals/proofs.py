@@ -6,22 +6,27 @@ witness is admitted". The plain walk judges every witness, or a random sample of
 there are more. Most of them differ only in values no judged policy tells apart: a CN that
 every clause on the CN answers alike, the absent key and a fresh value under ``StringEquals``.
 
-The shortcut (:func:`_by_classes`) keeps, for each request key, the first value of each class
-of values that every clause of the judged policies on the keys that value feeds (and the
-intended workload) answers alike, and judges the product of those. It is an abstraction over
-the literal, not a cache: two values are merged only when each clause answers them the same.
-It gives the plain walk's outcome exactly, or declines (and the plain walk runs):
+The shortcut (:func:`_by_classes`) splits the request keys into blocks that no clause spans
+(a ``${...}`` variable, or the CN copied into a session name, joins keys into one block), keeps
+for each block the first combination of values of each class that every clause of the judged
+policies on the block's keys (and the intended workload) answers alike, and judges the
+product of those. It is an abstraction over the literal: two values are merged only when each
+clause answers them the same. It gives the plain walk's outcome exactly, or declines (and the
+plain walk runs):
 
 - when every witness is tried (the product is at most ``MAX_WITNESSES``), the first witness to
-  fail is a class's first value in every key (a witness and its representatives fail alike,
-  and the representatives come no later), so the reduced product finds the same one first, and
-  "some witness counts" holds for a class exactly when for its members;
+  fail is a class's first combination in every block (a witness and its representatives fail
+  alike, and the representatives come no later), so the reduced product finds the same one
+  first, and "some witness counts" holds for a class exactly when for its members;
 - when the plain walk samples, the shortcut decides only when the whole reduced product has no
   failure (so no sample has one) and either nothing counts (nor does any sample) or the first
   sample, the intended workload's witness, counts; otherwise it declines.
 
-It declines too when a clause uses ``${...}`` variables or one certificate field feeds another's
-key (a session name copied from the CN): then values are not judged key by key.
+It declines too when a block or the reduced product is too large, or a key is not plain to
+map to the request keys it sets. Proofs of one kind whose shape is the same (which clause
+answers what on each class, what each statement requires of the clauses) have the same
+outcome whatever their literals: an outcome that holds, or finds no witness, is shared with
+them (a refusal is found again: its reason names the witness).
 """
 
 from __future__ import annotations
@@ -134,7 +139,14 @@ def _by_classes(
         first = _representative(keys, dims, blocks, intended)
         if first is None:
             return _UNDECIDED
-    key = (kind, tuple(keys), shape, first and _class_numbers(blocks, first))
+    # Which keys the intended workload names is part of the shape (is_intended reads them).
+    key = (
+        kind,
+        tuple(keys),
+        tuple(sorted(intended)),
+        shape,
+        first and _class_numbers(blocks, first),
+    )
     known = _SHARED.get(key)
     if known is not None:
         return None if known else _MISSING

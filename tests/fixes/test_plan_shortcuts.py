@@ -82,7 +82,8 @@ _RENAMES = st.sampled_from(
 def _intended(draw: st.DrawFn) -> dict[str, list[str]]:
     intended: dict[str, list[str]] = {}
     if draw(st.booleans()):
-        intended["x509subject/cn"] = [draw(st.sampled_from(CNS))]
+        # An empty list: no certificate is the workload's (unlike no CN named at all).
+        intended["x509subject/cn"] = draw(st.sampled_from([[c] for c in CNS] + [[]]))
     if draw(st.booleans()):
         intended["source_arn"] = [draw(st.sampled_from(ANCHORS))]
     if draw(st.booleans()):
