@@ -27,6 +27,7 @@ from remediations.sources.sandbox import init_sandbox, open_sandbox, read_invent
 from remediations.sources.sandbox.direct import PCA_REGIONS, READ_ENV, read_direct
 from remediations.sources.sandbox.faults import Fault, FaultInjector
 from remediations.sources.sandbox.ra_lists import SHAPES
+from tests.account_strategies import ACCOUNT as GENERATED
 from tests.account_strategies import generated_accounts
 from tests.corpus_accounts import accounts, write_account
 
@@ -216,8 +217,43 @@ def odd_accounts(draw: st.DrawFn) -> dict[str, Any]:
         "name": "c",
         "crlData": draw(st.sampled_from(["TUlJ", "-----BEGIN X509 CRL-----", "%%%", "QQ"])),
     }
+    group_name = draw(_ODD_TEXT.filter(lambda s: s and "/" not in s and ":" not in s)) or "g"
+    group = {
+        "GroupName": group_name,
+        "Arn": f"arn:aws:iam::{ACCOUNT}:group/{group_name}",
+        "GroupPolicyList": [{"PolicyName": draw(_ODD_TEXT), "PolicyDocument": {"Statement": []}}],
+        "AttachedManagedPolicies": [
+            {"PolicyName": "p", "PolicyArn": f"arn:aws:iam::{ACCOUNT}:policy/p"}
+        ],
+    }
+    user_name = draw(_ODD_TEXT.filter(lambda s: s and "/" not in s and ":" not in s)) or "u"
+    user: dict[str, Any] = {
+        "UserName": user_name,
+        "Arn": f"arn:aws:iam::{ACCOUNT}:user/{draw(st.sampled_from(['', 'ops/']))}{user_name}",
+        "GroupList": [group_name, "ghost"],
+        "UserPolicyList": [
+            {"PolicyName": "pass", "PolicyDocument": {"Statement": [{"Action": "iam:PassRole"}]}}
+        ],
+        "AttachedManagedPolicies": [
+            {
+                "PolicyName": "AdministratorAccess",
+                "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess",
+            }
+        ],
+        "Tags": [{"Key": draw(_ODD_TEXT), "Value": draw(_ODD_TEXT)}],
+    }
+    if draw(st.booleans()):
+        user["PermissionsBoundary"] = {
+            "PermissionsBoundaryType": "Policy",
+            "PermissionsBoundaryArn": f"arn:aws:iam::{ACCOUNT}:policy/p",
+        }
     return {
-        "iam.json": {"RoleDetailList": [role], "Policies": [policy]},
+        "iam.json": {
+            "RoleDetailList": [role],
+            "Policies": [policy],
+            "UserDetailList": [user],
+            "GroupDetailList": [group],
+        },
         "profiles.json": {"profiles": [profile]},
         "crls.json": {"crls": [crl]},
     }
@@ -444,3 +480,258 @@ def test_every_account_of_a_sandbox_organisation_reads_the_same(
     for folder in [tmp_path / "org", *members]:
         assert json.loads((folder / "state" / "account.json").read_text())["created"]
         assert_same_both_ways(folder, capsys, monkeypatch)
+
+
+def test_users_and_groups_are_served_and_a_sandbox_copy_reports_them_like_its_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Who can administer Roles Anywhere: users and groups of the export, their policies,
+    memberships and boundaries, scan the same from the files and from a sandbox copy."""
+    open_trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+                "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+            }
+        ],
+    }
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    iam = {
+        "RoleDetailList": [
+            {
+                "RoleName": f"ra-{n}",
+                "RoleId": f"AROAEXAMPLE{n:010d}",
+                "Arn": f"arn:aws:iam::{ACCOUNT}:role/ra-{n}",
+                "Path": "/",
+                "CreateDate": "2025-01-02T03:04:05Z",
+                "AssumeRolePolicyDocument": open_trust,
+                "AttachedManagedPolicies": [
+                    {"PolicyName": "AdministratorAccess", "PolicyArn": admin}
+                ],
+            }
+            for n in range(3)
+        ],
+        "GroupDetailList": [
+            {
+                "GroupName": "ra-admins",
+                "GroupId": "AGPAEXAMPLE000000001",
+                "Arn": f"arn:aws:iam::{ACCOUNT}:group/ra-admins",
+                "Path": "/",
+                "CreateDate": "2025-01-02T03:04:05Z",
+                "GroupPolicyList": [],
+                "AttachedManagedPolicies": [
+                    {"PolicyName": "AdministratorAccess", "PolicyArn": admin}
+                ],
+            }
+        ],
+        "UserDetailList": [
+            {
+                "UserName": "alice",
+                "UserId": "AIDAEXAMPLE000000001",
+                "Arn": f"arn:aws:iam::{ACCOUNT}:user/ops/alice",
+                "Path": "/ops/",
+                "CreateDate": "2025-01-02T03:04:05Z",
+                "GroupList": ["ra-admins"],
+                "UserPolicyList": [],
+                "AttachedManagedPolicies": [],
+                "Tags": [{"Key": "team", "Value": "platform"}],
+            },
+            {
+                "UserName": "bob",
+                "Arn": f"arn:aws:iam::{ACCOUNT}:user/bob",
+                "Path": "/",
+                "GroupList": [],
+                "UserPolicyList": [
+                    {
+                        "PolicyName": "ra-operator",
+                        "PolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": ["rolesanywhere:*", "iam:PassRole"],
+                                    "Resource": "*",
+                                }
+                            ],
+                        },
+                    }
+                ],
+                "AttachedManagedPolicies": [],
+                "PermissionsBoundary": {
+                    "PermissionsBoundaryType": "Policy",
+                    "PermissionsBoundaryArn": "arn:aws:iam::aws:policy/ReadOnlyAccess",
+                },
+            },
+        ],
+        "Policies": [],
+    }
+    profiles = {
+        "profiles": [
+            {
+                "profileArn": f"arn:aws:rolesanywhere:eu-west-1:{ACCOUNT}:profile/p-1",
+                "profileId": "p-1",
+                "name": "workloads",
+                "enabled": True,
+                "roleArns": [f"arn:aws:iam::{ACCOUNT}:role/ra-{n}" for n in range(3)],
+                "createdAt": "2025-01-02T03:04:05Z",
+                "updatedAt": "2025-01-02T03:04:05Z",
+            }
+        ]
+    }
+    files = [tmp_path / "iam.json", tmp_path / "profiles.json"]
+    files[0].write_text(json.dumps(iam), encoding="utf-8")
+    files[1].write_text(json.dumps(profiles), encoding="utf-8")
+    init_sandbox(tmp_path / "sb", files)
+    served = read_inventory(tmp_path / "sb")
+    assert set(served.users) == {
+        f"arn:aws:iam::{ACCOUNT}:user/ops/alice",
+        f"arn:aws:iam::{ACCOUNT}:user/bob",
+    }
+    alice = served.users[f"arn:aws:iam::{ACCOUNT}:user/ops/alice"]
+    assert alice.groups == ["ra-admins"]
+    bob = served.users[f"arn:aws:iam::{ACCOUNT}:user/bob"]
+    assert bob.permissions_boundary_arn == "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    assert_same_both_ways(tmp_path / "sb", capsys, monkeypatch)
+
+    def surface(*source: str) -> set[tuple[str, str]]:
+        main(["-q", "scan", *source, "--format", "json", "--check", "RA-GOV-*"])
+        found = json.loads(capsys.readouterr().out)["findings"]
+        return {(f["id"], f["resource_arn"]) for f in found}
+
+    from_files = surface(*[a for f in files for a in ("--from-file", str(f))])
+    assert any("user/" in arn or "group/" in arn for _, arn in from_files), from_files
+    assert surface("--sandbox", str(tmp_path / "sb")) == from_files
+
+
+_GRANTS = {
+    "admin": {"Effect": "Allow", "Action": "*", "Resource": "*"},
+    "ra-operator": {
+        "Effect": "Allow",
+        "Action": ["rolesanywhere:*", "iam:PassRole"],
+        "Resource": "*",
+    },
+    "ra-reader": {"Effect": "Allow", "Action": "rolesanywhere:List*", "Resource": "*"},
+    "trust-editor": {"Effect": "Allow", "Action": "iam:UpdateAssumeRolePolicy", "Resource": "*"},
+    "deny-ra": {"Effect": "Deny", "Action": "rolesanywhere:*", "Resource": "*"},
+}
+
+
+@st.composite
+def principals_of(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Users and groups of many shapes: admin, RA operators, readers, trust editors, denied;
+    through inline policies, AWS managed policies, groups and boundaries."""
+    groups = []
+    for n in range(draw(st.integers(0, 3))):
+        grants = draw(st.lists(st.sampled_from(sorted(_GRANTS)), max_size=2, unique=True))
+        groups.append(
+            {
+                "GroupName": f"team-{n}",
+                "Arn": f"arn:aws:iam::{GENERATED}:group/team-{n}",
+                "Path": "/",
+                "GroupPolicyList": [
+                    {
+                        "PolicyName": g,
+                        "PolicyDocument": {"Version": "2012-10-17", "Statement": [_GRANTS[g]]},
+                    }
+                    for g in grants
+                ],
+                "AttachedManagedPolicies": draw(
+                    st.sampled_from(
+                        [
+                            [],
+                            [
+                                {
+                                    "PolicyName": "AdministratorAccess",
+                                    "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess",
+                                }
+                            ],
+                        ]
+                    )
+                ),
+            }
+        )
+    users = []
+    for n in range(draw(st.integers(1, 4))):
+        grants = draw(
+            st.lists(st.sampled_from(sorted(_GRANTS)), min_size=1, max_size=2, unique=True)
+        )
+        user: dict[str, Any] = {
+            "UserName": f"person-{n}",
+            "Arn": f"arn:aws:iam::{GENERATED}:user/{draw(st.sampled_from(['', 'staff/']))}person-{n}",
+            "GroupList": draw(
+                st.lists(
+                    st.sampled_from([g["GroupName"] for g in groups] or ["none"]),
+                    max_size=2,
+                    unique=True,
+                )
+            ),
+            "UserPolicyList": [
+                {
+                    "PolicyName": g,
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [_GRANTS[g]]},
+                }
+                for g in grants
+            ],
+            "AttachedManagedPolicies": [],
+        }
+        if draw(st.booleans()):
+            user["PermissionsBoundary"] = {
+                "PermissionsBoundaryType": "Policy",
+                "PermissionsBoundaryArn": "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            }
+        users.append(user)
+    return users, groups
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(account=generated_accounts(), people=principals_of())
+def test_a_sandbox_copy_reports_the_admin_surface_like_its_files(
+    account: tuple[Inventory, dict[str, str]],
+    people: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    inventory, _values = account
+    folder = tmp_path_factory.mktemp("people")
+    files = export_inventory(inventory, folder / "files")
+    iam_file = next(f for f in files if f.name == "iam.json")
+    iam = json.loads(iam_file.read_text(encoding="utf-8"))
+    iam["UserDetailList"], iam["GroupDetailList"] = people
+    # One role any certificate of any anchor gets into: there is an admin surface to report.
+    iam["RoleDetailList"].append(
+        {
+            "RoleName": "ra-open",
+            "Arn": f"arn:aws:iam::{GENERATED}:role/ra-open",
+            "Path": "/",
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+                        "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+                    }
+                ],
+            },
+        }
+    )
+    iam_file.write_text(json.dumps(iam), encoding="utf-8")
+    init_sandbox(folder / "sandbox", files)
+    assert_same_both_ways(folder / "sandbox", capsys, monkeypatch)
+
+    def governance(*source: str) -> list[Any]:
+        main(["-q", "scan", *source, "--format", "json", "--check", "RA-GOV-*", "--allow-partial"])
+        found = json.loads(capsys.readouterr().out)["findings"]
+        return sorted(json.dumps(f, sort_keys=True) for f in found)
+
+    from_files = governance(*[a for f in files for a in ("--from-file", str(f))])
+    assert governance("--sandbox", str(folder / "sandbox")) == from_files

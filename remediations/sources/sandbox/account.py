@@ -231,9 +231,6 @@ class SandboxSession(AccountSession):
         self.faults = dispatcher.faults
         self.emulator = dispatcher.emulator
         self.seed_warnings = seed_warnings
-        #: IAM users and groups of the state files: the sandbox does not serve them (moto
-        #: lacks their permissions boundaries), but saving keeps them in ``iam.json``.
-        self.kept_principals: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
         self._sandbox_account = account_id
         self._mock = mock
         self._closed = False
@@ -281,7 +278,6 @@ class SandboxSession(AccountSession):
                 mine, self._clients = list(self._clients.values()), kept
             for client in mine:
                 client.close()
-        inventory.users, inventory.groups = self.kept_principals
         docs = export_documents(inventory)
         folder = state_dir(self.directory)
         if state_digest(self.directory) != self.opened_digest:
@@ -395,7 +391,6 @@ def open_sandbox(
         session.aws_managed_policy_arns = frozenset(
             arn for arn in inventory.policies if arn.startswith(AWS_POLICY_PREFIX)
         )
-        session.kept_principals = (dict(inventory.users), dict(inventory.groups))
         session.lock = lock
     except BaseException:
         mock.stop()

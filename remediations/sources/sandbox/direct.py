@@ -25,7 +25,6 @@ through boto3.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -36,13 +35,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
 from remediations.locks import acquire
 from remediations.model import JSON, Inventory, SourceWarning
 from remediations.progress import Progress, Stage, StopCheck, Tracker, stop_if_asked
 from remediations.sources.aws import Part, assemble
+from remediations.sources.sandbox.direct_principals import principals
 from remediations.sources.sandbox.faults import FaultInjector
+from remediations.sources.sandbox.iam_values import (
+    iso,
+    moto_aws_policies,
+    plain,
+    returned_document,
+    returned_trust,
+)
 from remediations.sources.sandbox.organization import FAULTS_ENV
 from remediations.sources.sandbox.ra_lists import (
     RA_ACTIONS,
@@ -70,10 +75,6 @@ log = logging.getLogger("rafix.sandbox")
 #: ``api``: read a sandbox through boto3 even where its state files could answer.
 READ_ENV = "RAFIX_SANDBOX_READ"
 
-#: What IAM's XML carries unchanged: no control characters (XML drops or rewrites them), no
-#: surrounding white space, not empty.
-_XML_CHANGES = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_XML_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff\r%]")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 #: The regions moto serves ACM PCA in (its acm-pca backends; checked by the tests): a CA
 #: there is "not found" (silent); anywhere else the sandbox answers as an unknown endpoint.
@@ -246,14 +247,14 @@ class _Policy:
             "AttachmentCount": self.attachments,
             "IsAttachable": True,
             "Description": self.description,
-            "CreateDate": _iso(self.created),
-            "UpdateDate": _iso(self.updated),
+            "CreateDate": iso(self.created),
+            "UpdateDate": iso(self.updated),
             "PolicyVersionList": [
                 {
                     "Document": self.document,
                     "VersionId": self.version,
                     "IsDefaultVersion": True,
-                    "CreateDate": _iso(self.updated),
+                    "CreateDate": iso(self.updated),
                 }
             ],
         }
@@ -267,6 +268,8 @@ class _Seeding:
     policies: dict[str, _Policy] = field(default_factory=dict)
     aws_policies: list[_Policy] = field(default_factory=list)
     roles: dict[str, JSON] = field(default_factory=dict)
+    users: list[JSON] = field(default_factory=list)
+    groups: list[JSON] = field(default_factory=list)
     durations: list[JSON] = field(default_factory=list)
     #: region -> kind -> id -> stored record
     regions: dict[str, dict[str, dict[str, JSON]]] = field(default_factory=dict)
@@ -278,7 +281,7 @@ class _Seeding:
                     skip_warning(policy.arn, "its document is missing or malformed")
                 )
                 continue
-            document = _document(policy.document)
+            document = returned_document(policy.document)
             if policy.arn.startswith(AWS_POLICY_PREFIX):
                 path, _, name = policy.arn.removeprefix(AWS_POLICY_PREFIX).rpartition("/")
                 path = f"/{path}/" if path else "/"
@@ -307,9 +310,9 @@ class _Seeding:
                 )
                 if made.arn != policy.arn:
                     raise Unanswerable(f"moto names the policy {policy.arn} {made.arn}")
-                _plain(made.name, made.path)
+                plain(made.name, made.path)
                 if made.description:  # moto answers "" for none, which botocore reads as ""
-                    _plain(made.description)
+                    plain(made.description)
             self.policies[made.arn] = made
         for role in state.roles.values():
             if role.account_id != self.account_id:
@@ -318,6 +321,7 @@ class _Seeding:
                 )
                 continue
             self._role(role)
+        self.users, self.groups = principals(self, state)
 
     def _role(self, role: Any) -> None:
         raw = role.raw
@@ -328,7 +332,7 @@ class _Seeding:
         role_id = role.role_id or role_id_for(self.account_id, role.arn)
         if role_id in self.roles:
             raise Unanswerable(f"two roles with the ID {role_id}")
-        _plain(role.name, path, role_id)
+        plain(role.name, path, role_id)
         document = (
             role.trust_policy
             if role.trust_policy is not None
@@ -336,11 +340,11 @@ class _Seeding:
         )
         inline: dict[str, Any] = {}
         for name, doc in role.inline_policies:
-            _plain(name)
-            inline[name] = _document(doc if doc is not None else {})
+            plain(name)
+            inline[name] = returned_document(doc if doc is not None else {})
         attached: dict[str, _Policy] = {}
         for policy_arn in role.attached_policy_arns:
-            managed = self.policies.get(policy_arn) or self._bundled(policy_arn)
+            managed = self.policy(policy_arn)
             if managed is None:
                 self.warnings.append(
                     SourceWarning(
@@ -351,14 +355,14 @@ class _Seeding:
             managed.attachments += 1
             attached[managed.arn] = managed
         for key, value in role.tags.items():
-            _plain(key, value)
+            plain(key, value)
         detail: JSON = {
             "Path": path,
             "RoleName": role.name,
             "RoleId": role_id,
             "Arn": arn,
-            "CreateDate": _iso(parse_moment(raw.get("CreateDate")) or self.created),
-            "AssumeRolePolicyDocument": _trust_document(document),
+            "CreateDate": iso(parse_moment(raw.get("CreateDate")) or self.created),
+            "AssumeRolePolicyDocument": returned_trust(document),
             "InstanceProfileList": [],
             "RolePolicyList": [
                 {"PolicyName": name, "PolicyDocument": doc} for name, doc in inline.items()
@@ -368,7 +372,7 @@ class _Seeding:
             ],
         }
         if role.permissions_boundary_arn:
-            _plain(role.permissions_boundary_arn)
+            plain(role.permissions_boundary_arn)
             detail["PermissionsBoundary"] = {
                 "PermissionsBoundaryType": "PermissionsBoundaryPolicy",
                 "PermissionsBoundaryArn": role.permissions_boundary_arn,
@@ -377,15 +381,19 @@ class _Seeding:
         last_used: JSON = {}
         moment = parse_moment(role.last_used)
         if moment is not None:
-            last_used["LastUsedDate"] = _iso(moment)
+            last_used["LastUsedDate"] = iso(moment)
             region = (raw.get("RoleLastUsed") or {}).get("Region")
             if isinstance(region, str) and region:
-                _plain(region)
+                plain(region)
                 last_used["Region"] = region
         detail["RoleLastUsed"] = last_used
         self.roles[role_id] = detail
         duration = int(str(role.max_session_duration or 3600))
         self.durations.append({"Arn": arn, "MaxSessionDuration": duration})
+
+    def policy(self, arn: str) -> _Policy | None:
+        """The managed policy moto attaches for ``arn`` (None: unknown)."""
+        return self.policies.get(arn) or self._bundled(arn)
 
     def _bundled(self, arn: str) -> _Policy | None:
         """An AWS managed policy the files do not hold, from moto's bundled copies, as
@@ -407,7 +415,7 @@ class _Seeding:
             datetime.fromisoformat(data["UpdateDate"]),
             version=str(data.get("DefaultVersionId") or "v1"),
         )
-        _plain(made.name, made.path)
+        plain(made.name, made.path)
         self.aws_policies.append(made)
         self.policies[made.arn] = made
         return made
@@ -419,8 +427,8 @@ class _Seeding:
         part = Part(coverage={"iam", "principals"})
         part.items["roles"] = list(self.roles.values())
         part.items["policies"] = [p.detail() for p in [*aws, *local]]
-        part.items["users"] = []
-        part.items["groups"] = []
+        part.items["users"] = self.users
+        part.items["groups"] = self.groups
         return part
 
     def list_roles_part(self) -> Part:
@@ -463,76 +471,6 @@ class _Seeding:
             shape = SHAPES[kind][0]
             part.items[kind] = [listed(shape, record) for record in records.values()]
         return part
-
-
-# --- values ------------------------------------------------------------------------------------
-
-
-def _plain(*texts: str) -> None:
-    """Strings that IAM's XML would carry unchanged (else only a read through boto3 can tell
-    what botocore makes of them)."""
-    for text in texts:
-        if not isinstance(text, str) or not text or text != text.strip():
-            raise Unanswerable(f"the IAM value {text!r} does not survive XML as it is")
-    if _XML_CHANGES.search("".join(texts)):
-        raise Unanswerable(f"an IAM value of {texts!r} does not survive XML as it is")
-
-
-def _document(value: Any) -> Any:
-    """A policy document as boto3 returns it: moto stores its text (``seed._text``: a parsed
-    document as ``json.dumps`` writes it, in ASCII), sends it URL-encoded and botocore decodes
-    the JSON. A parsed document comes back equal to itself (``json.loads`` inverts
-    ``json.dumps``); text is answered only when XML and URL-decoding leave it as it is.
-    """
-    if not isinstance(value, str):
-        return value
-    if _XML_UNSAFE.search(value):
-        raise Unanswerable("a policy document text that XML would change")
-    try:
-        return json.loads(value)
-    except ValueError:
-        raise Unanswerable("a policy document text that is not JSON") from None
-
-
-def _trust_document(value: Any) -> Any:
-    """A trust policy as boto3 returns it: unlike the other documents, moto sends its text
-    without URL-encoding it, and botocore URL-decodes it all the same (a ``%41`` in a
-    condition would come back as ``A``)."""
-    if not isinstance(value, str):
-        try:
-            text = msgspec.json.encode(value)
-        except (UnicodeEncodeError, TypeError, ValueError):  # a lone surrogate
-            text = json.dumps(value).encode()
-        if b"%" in text:
-            raise Unanswerable("a trust policy with a % that botocore would decode")
-    return _document(value)
-
-
-def _iso(moment: datetime) -> str:
-    """A moment as moto's XML (its digits, read as UTC) and botocore's parser return it."""
-    return moment.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
-
-
-_BUNDLE: dict[str, Any] = {}
-
-
-def moto_aws_policies() -> dict[str, Any]:
-    """moto's bundled AWS managed policies (name -> data), read from its data module alone:
-    importing it through moto's package would load all of moto (half a second)."""
-    if not _BUNDLE:
-        import importlib.util
-
-        spec = importlib.util.find_spec("moto")
-        if spec is None or spec.origin is None:
-            raise Unanswerable("moto is not installed")
-        path = Path(spec.origin).parent / "iam" / "aws_managed_policies.py"
-        loaded = importlib.util.spec_from_file_location("_rafix_moto_aws_policies", path)
-        if loaded is None or loaded.loader is None:
-            raise Unanswerable(f"cannot read {path}")
-        module = importlib.util.module_from_spec(loaded)
-        loaded.loader.exec_module(module)
-        _BUNDLE.update(json.loads(module.aws_managed_policies_data))
-    return _BUNDLE
 
 
 __all__ = ["READ_ENV", "Unanswerable", "account_view", "read_direct"]

@@ -165,7 +165,6 @@ def open_organization(directory: str | Path, regions: list[str] | None = None) -
         lock = threading.RLock()
         router._lock = lock
         warnings: dict[str, list[SourceWarning]] = {}
-        principals: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         model = sandbox_account._service_model()
         for account_id in ids:
             folder = org.folder(account_id)
@@ -183,7 +182,6 @@ def open_organization(directory: str | Path, regions: list[str] | None = None) -
             dispatcher._lock = lock
             router.dispatchers[account_id] = dispatcher
             warnings[account_id] = found
-            principals[account_id] = (dict(inventory.users), dict(inventory.groups))
         _seed_organizations(org)
         _inject_env_faults(router)
         session = OrgSandboxSession(
@@ -194,8 +192,6 @@ def open_organization(directory: str | Path, regions: list[str] | None = None) -
             warnings,
             sandbox_account._boto_session(cast(Any, router)),
         )
-        session.principals = principals
-        session.kept_principals = principals[org.management_account_id]
     except BaseException:
         mock.stop()
         with sandbox_account._open_lock:
@@ -265,8 +261,6 @@ class OrgSandboxSession(SandboxSession):
         self.router = router
         self._warnings = warnings
         self._members: list[SandboxSession] = []
-        #: Each account's IAM users and groups of its state files (kept when it saves).
-        self.principals: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         self._members_lock = threading.Lock()
 
     def member_session(self, account_id: str, credentials: Mapping[str, Any]) -> SandboxSession:
@@ -289,7 +283,6 @@ class OrgSandboxSession(SandboxSession):
             self.requested_regions,
             self._warnings.get(account_id, []),
         )
-        member.kept_principals = self.principals.get(account_id, ({}, {}))
         with self._members_lock:
             self._members.append(member)
         return member

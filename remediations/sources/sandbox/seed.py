@@ -178,6 +178,89 @@ def seed_iam(
                 continue
             managed.attach_to(moto_role)
         backend.roles[moto_role.id] = moto_role
+    warnings += _seed_principals(backend, account_id, inventory, policies, created)
+    return warnings
+
+
+def principal_id(prefix: str, account_id: str, arn: str) -> str:
+    """A user's or group's ID (``AIDA``/``AGPA``) when its files give none, from its ARN."""
+    digest = hashlib.sha256(f"{account_id}/{arn}".encode()).hexdigest().upper()
+    return prefix + digest[:17]
+
+
+def principal_path(arn: str, kind: str) -> str:
+    """The path of a user or group, from its ARN (``/`` when it has none)."""
+    return arn.split(f":{kind}", 1)[-1].rsplit("/", 1)[0] + "/"
+
+
+def _seed_principals(
+    backend: Any, account_id: str, inventory: Inventory, policies: dict[str, Any], created: datetime
+) -> list[SourceWarning]:
+    """IAM groups, then users (inline and attached policies, permissions boundary, tags,
+    group memberships), as moto's own objects: who can administer Roles Anywhere."""
+    from moto.iam.models import Group, User
+
+    warnings: list[SourceWarning] = []
+
+    def attach(arns: list[str], owner: Any, arn: str) -> None:
+        for policy_arn in arns:
+            managed = policies.get(policy_arn) or _aws_managed(backend, policy_arn, policies)
+            if managed is None:
+                warnings.append(
+                    SourceWarning(
+                        f"attached policy {policy_arn} is unknown", "sandbox", resource_arn=arn
+                    )
+                )
+                continue
+            managed.attach_to(owner)
+
+    for group in inventory.groups.values():
+        if group.arn.split(":")[4] != account_id:
+            warnings.append(
+                skip_warning(group.arn, f"it belongs to account {group.arn.split(':')[4]}")
+            )
+            continue
+        made = Group(account_id, HOME_REGION, group.name, principal_path(group.arn, "group"))
+        made.id = str(group.raw.get("GroupId") or principal_id("AGPA", account_id, group.arn))
+        made.create_date = parse_moment(group.raw.get("CreateDate")) or created
+        for name, document in group.inline_policies:
+            made.policies[name] = _text(document if document is not None else "{}")
+        attach(group.attached_policy_arns, made, group.arn)
+        backend.groups[made.name] = made
+    for user in inventory.users.values():
+        if user.arn.split(":")[4] != account_id:
+            warnings.append(
+                skip_warning(user.arn, f"it belongs to account {user.arn.split(':')[4]}")
+            )
+            continue
+        person = User(account_id, HOME_REGION, user.name, principal_path(user.arn, "user"))  # type: ignore[abstract]
+        person.id = str(user.raw.get("UserId") or principal_id("AIDA", account_id, user.arn))
+        person.create_date = parse_moment(user.raw.get("CreateDate")) or created
+        for name, document in user.inline_policies:
+            person.policies[name] = _text(document if document is not None else "{}")
+        attach(user.attached_policy_arns, person, user.arn)
+        if user.permissions_boundary_arn:
+            # moto has no user boundary API; GetAccountAuthorizationDetails serves this one.
+            person.permissions_boundary = {  # type: ignore[attr-defined]
+                "PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+                "PermissionsBoundaryArn": user.permissions_boundary_arn,
+            }
+        tags = [
+            {"Key": str(t["Key"]), "Value": str(t.get("Value", ""))}
+            for t in user.raw.get("Tags") or []
+            if isinstance(t, dict) and "Key" in t
+        ]
+        if tags:
+            backend.tagger.tag_resource(person.arn, tags)
+        backend.users[person.name] = person
+        for name in user.groups:
+            group = backend.groups.get(name)
+            if group is None:
+                warnings.append(
+                    SourceWarning(f"group {name} is unknown", "sandbox", resource_arn=user.arn)
+                )
+            elif person not in group.users:
+                group.users.append(person)
     return warnings
 
 
