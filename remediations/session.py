@@ -21,7 +21,6 @@ Example (see ``docs/API.md``)::
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from remediations.catalog import CATALOG
 from remediations.errors import ApplyError, InputError, RafixError
+from remediations.facade_types import facade_attribute
 from remediations.findings import Finding
 from remediations.model import Inventory, SourceWarning
 from remediations.progress import Progress, StopCheck
@@ -46,47 +46,17 @@ from remediations.source import (
 )
 from remediations.sources.opening import load_inventory, load_organization, open_account
 
-if TYPE_CHECKING:
-    # Imported where they are used (and on first use of the names below), so that a scan
-    # starts without the access map, the write path, plans and organisations.
+if TYPE_CHECKING:  # imported where used: a scan starts without them (see facade_types)
     from remediations.access import AccessMap, CertificateQuery
     from remediations.answers import Answer, Question
     from remediations.apply.results import ApplyEvent, ApplyPreview, ApplyReport
     from remediations.apply.snapshots import SnapshotInfo, SnapshotStore
     from remediations.onboarding import Onboarding, OnboardRequest
-    from remediations.org_facade import (
-        AccountApply,
-        AccountPreview,
-        AccountSummary,
-        OrgApplyReport,
-    )
+    from remediations.org_facade import AccountApply, AccountPreview, AccountSummary, OrgApplyReport
     from remediations.plan import Plan
     from remediations.sources.organization import OrgInventory
 
-#: The typed values this facade re-exports (``__all__``), imported on first use.
-_LAZY = {
-    "AccessMap": "remediations.access",
-    "CertificateQuery": "remediations.access",
-    "Answer": "remediations.answers",
-    "Question": "remediations.answers",
-    "ApplyEvent": "remediations.apply.results",
-    "ApplyPreview": "remediations.apply.results",
-    "ApplyReport": "remediations.apply.results",
-    "AccountApply": "remediations.org_facade",
-    "AccountPreview": "remediations.org_facade",
-    "AccountSummary": "remediations.org_facade",
-    "OrgApplyReport": "remediations.org_facade",
-    "OrgInventory": "remediations.sources.organization",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = facade_attribute  # the types of ``__all__`` below, imported on first use
 
 
 @dataclass(slots=True)
