@@ -27,6 +27,7 @@ from remediations.sources.sandbox import init_sandbox, open_sandbox, read_invent
 from remediations.sources.sandbox.direct import PCA_REGIONS, READ_ENV, read_direct
 from remediations.sources.sandbox.faults import Fault, FaultInjector
 from remediations.sources.sandbox.ra_lists import SHAPES
+from tests.account_strategies import ACCOUNT as GENERATED
 from tests.account_strategies import generated_accounts
 from tests.corpus_accounts import accounts, write_account
 
@@ -602,3 +603,135 @@ def test_users_and_groups_are_served_and_a_sandbox_copy_reports_them_like_its_fi
     from_files = surface(*[a for f in files for a in ("--from-file", str(f))])
     assert any("user/" in arn or "group/" in arn for _, arn in from_files), from_files
     assert surface("--sandbox", str(tmp_path / "sb")) == from_files
+
+
+_GRANTS = {
+    "admin": {"Effect": "Allow", "Action": "*", "Resource": "*"},
+    "ra-operator": {
+        "Effect": "Allow",
+        "Action": ["rolesanywhere:*", "iam:PassRole"],
+        "Resource": "*",
+    },
+    "ra-reader": {"Effect": "Allow", "Action": "rolesanywhere:List*", "Resource": "*"},
+    "trust-editor": {"Effect": "Allow", "Action": "iam:UpdateAssumeRolePolicy", "Resource": "*"},
+    "deny-ra": {"Effect": "Deny", "Action": "rolesanywhere:*", "Resource": "*"},
+}
+
+
+@st.composite
+def principals_of(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Users and groups of many shapes: admin, RA operators, readers, trust editors, denied;
+    through inline policies, AWS managed policies, groups and boundaries."""
+    groups = []
+    for n in range(draw(st.integers(0, 3))):
+        grants = draw(st.lists(st.sampled_from(sorted(_GRANTS)), max_size=2, unique=True))
+        groups.append(
+            {
+                "GroupName": f"team-{n}",
+                "Arn": f"arn:aws:iam::{GENERATED}:group/team-{n}",
+                "Path": "/",
+                "GroupPolicyList": [
+                    {
+                        "PolicyName": g,
+                        "PolicyDocument": {"Version": "2012-10-17", "Statement": [_GRANTS[g]]},
+                    }
+                    for g in grants
+                ],
+                "AttachedManagedPolicies": draw(
+                    st.sampled_from(
+                        [
+                            [],
+                            [
+                                {
+                                    "PolicyName": "AdministratorAccess",
+                                    "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess",
+                                }
+                            ],
+                        ]
+                    )
+                ),
+            }
+        )
+    users = []
+    for n in range(draw(st.integers(1, 4))):
+        grants = draw(
+            st.lists(st.sampled_from(sorted(_GRANTS)), min_size=1, max_size=2, unique=True)
+        )
+        user: dict[str, Any] = {
+            "UserName": f"person-{n}",
+            "Arn": f"arn:aws:iam::{GENERATED}:user/{draw(st.sampled_from(['', 'staff/']))}person-{n}",
+            "GroupList": draw(
+                st.lists(
+                    st.sampled_from([g["GroupName"] for g in groups] or ["none"]),
+                    max_size=2,
+                    unique=True,
+                )
+            ),
+            "UserPolicyList": [
+                {
+                    "PolicyName": g,
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [_GRANTS[g]]},
+                }
+                for g in grants
+            ],
+            "AttachedManagedPolicies": [],
+        }
+        if draw(st.booleans()):
+            user["PermissionsBoundary"] = {
+                "PermissionsBoundaryType": "Policy",
+                "PermissionsBoundaryArn": "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            }
+        users.append(user)
+    return users, groups
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(account=generated_accounts(), people=principals_of())
+def test_a_sandbox_copy_reports_the_admin_surface_like_its_files(
+    account: tuple[Inventory, dict[str, str]],
+    people: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    inventory, _values = account
+    folder = tmp_path_factory.mktemp("people")
+    files = export_inventory(inventory, folder / "files")
+    iam_file = next(f for f in files if f.name == "iam.json")
+    iam = json.loads(iam_file.read_text(encoding="utf-8"))
+    iam["UserDetailList"], iam["GroupDetailList"] = people
+    # One role any certificate of any anchor gets into: there is an admin surface to report.
+    iam["RoleDetailList"].append(
+        {
+            "RoleName": "ra-open",
+            "Arn": f"arn:aws:iam::{GENERATED}:role/ra-open",
+            "Path": "/",
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+                        "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+                    }
+                ],
+            },
+        }
+    )
+    iam_file.write_text(json.dumps(iam), encoding="utf-8")
+    init_sandbox(folder / "sandbox", files)
+    assert_same_both_ways(folder / "sandbox", capsys, monkeypatch)
+
+    def governance(*source: str) -> list[Any]:
+        main(["-q", "scan", *source, "--format", "json", "--check", "RA-GOV-*", "--allow-partial"])
+        found = json.loads(capsys.readouterr().out)["findings"]
+        return sorted(json.dumps(f, sort_keys=True) for f in found)
+
+    from_files = governance(*[a for f in files for a in ("--from-file", str(f))])
+    assert governance("--sandbox", str(folder / "sandbox")) == from_files
