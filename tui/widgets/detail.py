@@ -195,18 +195,43 @@ def group_content(header: GroupHeader) -> Content:
     )
 
 
-def _wrap(content: Content, width: int) -> list[tuple[Content, int, int]]:
+#: Long lines wrapped before, by (text, spans, width): findings of one check share their
+#: headings, explanation and fix, and roles share most lines of their policies.
+_WRAPPED: LRUCache[tuple[object, ...], list[tuple[Content, int]]] = LRUCache(4096)
+
+
+def wrap_lines(
+    content: Content, width: int, *, shortcuts: bool = True
+) -> list[tuple[Content, int, int]]:
     """The lines of ``content`` wrapped at ``width``, each with the column and the line of
-    the content where it starts (Textual's own wrapping, line by line)."""
+    the content where it starts (Textual's own wrapping, line by line).
+
+    ``shortcuts`` (the default) takes a line that fits as it is and reuses the wrapping of a
+    long line met before; ``shortcuts=False`` wraps every line (what the shortcuts must equal,
+    tests/tui/test_tui_detail_wrap.py).
+    """
     lines: list[tuple[Content, int, int]] = []
     for y, logical in enumerate(content.split(allow_blank=True)):
         text = logical.plain
-        position = 0
-        for piece in logical.wrap(width):
-            found = text.find(piece.plain, position) if piece.plain else -1
-            x = found if found >= 0 else position
-            lines.append((piece, x, y))
-            position = x + len(piece.plain)
+        # A line that fits (no tab to expand, no zero-width character making it longer in
+        # characters than in cells) is its own wrapping: Content.wrap hands back an equal
+        # line, at a cost that was most of showing a finding.
+        if shortcuts and len(text) <= width and "\t" not in text and logical.cell_length <= width:
+            lines.append((logical, 0, y))
+            continue
+        key = (text, tuple(logical.spans), width)
+        pieces = _WRAPPED.get(key) if shortcuts else None
+        if pieces is None:
+            pieces = []
+            position = 0
+            for piece in logical.wrap(width):
+                found = text.find(piece.plain, position) if piece.plain else -1
+                x = found if found >= 0 else position
+                pieces.append((piece, x))
+                position = x + len(piece.plain)
+            if shortcuts:
+                _WRAPPED[key] = pieces
+        lines.extend((piece, x, y) for piece, x in pieces)
     return lines
 
 
@@ -266,7 +291,7 @@ class DetailPane(ScrollView, can_focus=True):
 
     def _lines(self, width: int) -> list[tuple[Content, int, int]]:
         if width != self._width:
-            self._wrapped = _wrap(self.content, width) if width > 0 else []
+            self._wrapped = wrap_lines(self.content, width) if width > 0 else []
             self._strips = {}
             self._width = width
         return self._wrapped
