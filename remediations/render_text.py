@@ -24,7 +24,7 @@ from remediations.apply.results import (
 )
 from remediations.apply.snapshots import SnapshotInfo
 from remediations.apply.widening import WIDENS
-from remediations.model import Inventory, SourceWarning
+from remediations.model import Inventory
 from remediations.plan import Change, Plan
 from remediations.textsafe import command_line
 from remediations.textsafe import shown as _e
@@ -311,11 +311,6 @@ def render_snapshots_json(snapshots: Sequence[SnapshotInfo], *, accounts: bool =
 
 
 # --- reading ---------------------------------------------------------------------------------
-
-
-def warning_lines(warnings: Sequence[SourceWarning]) -> list[str]:
-    """``rafix: warning: ...`` lines for what could not be read."""
-    return [f"rafix: warning: {_e(warning)}" for warning in warnings]
 
 
 def describe_inventory(inventory: Inventory) -> str:

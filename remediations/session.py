@@ -26,17 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from remediations import org_facade
-from remediations.access import AccessMap, CertificateQuery
-from remediations.answers import Answer, Question, check_anchor_answers, values_from_answers
-from remediations.apply.results import ApplyEvent, ApplyPreview, ApplyReport
-from remediations.apply.snapshots import SnapshotInfo, SnapshotStore, snapshot_store
 from remediations.catalog import CATALOG
 from remediations.errors import ApplyError, InputError, RafixError
+from remediations.facade_types import facade_attribute
 from remediations.findings import Finding
 from remediations.model import Inventory, SourceWarning
-from remediations.org_facade import AccountApply, AccountPreview, AccountSummary, OrgApplyReport
-from remediations.plan import Plan
 from remediations.progress import Progress, StopCheck
 from remediations.selection import Selection, SuppressedFinding
 from remediations.selection import select_findings as apply_selection
@@ -51,10 +45,18 @@ from remediations.source import (
     writable,
 )
 from remediations.sources.opening import load_inventory, load_organization, open_account
-from remediations.sources.organization import OrgInventory
 
-if TYPE_CHECKING:  # onboarding renders templates: imported only when used
+if TYPE_CHECKING:  # imported where used: a scan starts without them (see facade_types)
+    from remediations.access import AccessMap, CertificateQuery
+    from remediations.answers import Answer, Question
+    from remediations.apply.results import ApplyEvent, ApplyPreview, ApplyReport
+    from remediations.apply.snapshots import SnapshotInfo, SnapshotStore
     from remediations.onboarding import Onboarding, OnboardRequest
+    from remediations.org_facade import AccountApply, AccountPreview, AccountSummary, OrgApplyReport
+    from remediations.plan import Plan
+    from remediations.sources.organization import OrgInventory
+
+__getattr__ = facade_attribute  # the types of ``__all__`` below, imported on first use
 
 
 @dataclass(slots=True)
@@ -113,6 +115,8 @@ class Session:
     @property
     def store(self) -> SnapshotStore:
         """The account's snapshot store."""
+        from remediations.apply.snapshots import snapshot_store
+
         return snapshot_store(self.source)
 
     # --- reading ---------------------------------------------------------------------------
@@ -147,6 +151,8 @@ class Session:
         from remediations.checks.run import run_checks
 
         if isinstance(self.source, OrgSource):
+            from remediations import org_facade
+
             org = org_facade.scan_organization(self, on_progress, should_stop, pause_gc)
             return ScanResult(org.inventory, org.findings, org.accounts, org.inventories)
         inventory = self.load(on_progress=on_progress, should_stop=should_stop)
@@ -189,6 +195,8 @@ class Session:
         unknown = [i for i in findings if i not in CATALOG]
         if unknown:
             raise InputError(f"--finding {unknown[0]}: unknown finding ID")
+        from remediations.answers import check_anchor_answers, values_from_answers
+
         values = values_from_answers(answers)
         result = scan if scan is not None else self.scan()
         check_anchor_answers(values, result.inventory)
@@ -198,6 +206,8 @@ class Session:
             picked = apply_selection(chosen, Selection(suppressions=self.settings.suppress))
             chosen, accepted = picked.findings, picked.suppressed
         if isinstance(self.source, OrgSource):
+            from remediations import org_facade
+
             plan = org_facade.plan_organization(self, result, chosen, values, repair_broken)
         else:
             proposals = propose(
@@ -363,6 +373,8 @@ class Session:
             ApplyError: a plan of one account, or an account that refuses the plan.
             InputError: an account that cannot be reached (each message names the account).
         """
+        from remediations import org_facade
+
         return org_facade.preview_organization(self, plan, phases=phases, label=label)
 
     def execute_organization(
@@ -376,6 +388,8 @@ class Session:
         """Apply each account's preview in turn: snapshot, apply, verify. When an account
         fails, its own changes are rolled back (its report says so) and the accounts after
         it are left untouched. Confirm with the user before calling this."""
+        from remediations import org_facade
+
         return org_facade.execute_organization(
             previews, on_account=on_account, on_event=on_event, should_stop=should_stop
         )
@@ -384,6 +398,8 @@ class Session:
         """The account's snapshots, newest first; damaged ones are listed as damaged. For an
         organisation: every account's (each names its ``account_id``), newest first."""
         if isinstance(self.source, OrgSource):
+            from remediations import org_facade
+
             return org_facade.organization_snapshots(self)
         return self.store.infos()
 
@@ -393,6 +409,8 @@ class Session:
         Raises:
             SnapshotError: no account of the organisation has it (or it is damaged).
         """
+        from remediations import org_facade
+
         return org_facade.snapshot_account(self, snapshot_id)
 
     def preview_rollback(self, snapshot_id: str, *, force: bool = False) -> ApplyPreview:
@@ -457,6 +475,8 @@ class Session:
             return build_access_map(inventory, roles=roles, query=query, context=context)
         candidates = list(roles) or roles_through(context, through)
         if not candidates:
+            from remediations.access import AccessMap
+
             return AccessMap([], {}, query=query)
         access = build_access_map(
             inventory, roles=candidates, query=query, context=context, chains=False

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Iterable
 
 #: C0 and C1 controls and DEL, zero-width and bidirectional formatting characters, line and
 #: paragraph separators, the byte-order mark and lone surrogates.
@@ -91,4 +92,17 @@ def _quote(word: str) -> str:
     return f"$'{escaped}'"
 
 
-__all__ = ["MAX_SHOWN", "command_line", "for_json", "for_terminal", "is_safe", "shown"]
+def warning_lines(warnings: Iterable[object]) -> list[str]:
+    """``rafix: warning: ...`` lines for what could not be read."""
+    return [f"rafix: warning: {shown(warning)}" for warning in warnings]
+
+
+__all__ = [
+    "MAX_SHOWN",
+    "command_line",
+    "for_json",
+    "for_terminal",
+    "is_safe",
+    "shown",
+    "warning_lines",
+]

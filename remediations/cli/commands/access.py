@@ -13,8 +13,7 @@ from remediations.cli.common import session_from_args
 from remediations.errors import InputError
 from remediations.files import STDOUT, write_output
 from remediations.render_access import render_access
-from remediations.render_text import warning_lines
-from remediations.textsafe import for_json, for_terminal
+from remediations.textsafe import for_json, for_terminal, warning_lines
 
 #: A PEM certificate is a few kilobytes; refuse anything absurd before reading it.
 _MAX_CERTIFICATE_BYTES = 1_000_000

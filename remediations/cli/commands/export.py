@@ -8,10 +8,10 @@ from remediations.cli.common import session_from_args
 from remediations.cli.console import Progress, command_line, hint, note
 from remediations.errors import InputError
 from remediations.files import STDOUT
-from remediations.render_text import export_counts, warning_lines
+from remediations.render_text import export_counts
 from remediations.session import Session
 from remediations.source import is_organization
-from remediations.textsafe import shown
+from remediations.textsafe import shown, warning_lines
 
 
 def run(args: argparse.Namespace) -> int:

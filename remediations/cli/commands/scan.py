@@ -18,7 +18,6 @@ from remediations.errors import InputError
 from remediations.files import STDOUT, write_output
 from remediations.findings import Finding, Severity
 from remediations.model import SourceWarning
-from remediations.render_text import warning_lines
 from remediations.report import TABLE_WIDTH, report_pieces, summary_line
 from remediations.selection import (
     Selection,
@@ -29,7 +28,7 @@ from remediations.selection import (
     select_findings,
 )
 from remediations.source import FilesSource, Source
-from remediations.textsafe import for_json
+from remediations.textsafe import for_json, warning_lines
 
 
 def selection_from_args(args: argparse.Namespace, suppressions: Sequence[Suppression]) -> Selection:
