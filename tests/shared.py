@@ -47,5 +47,8 @@ APP_MAY_IMPORT = frozenset(
         "remediations.session",
         "remediations.settings",
         "remediations.source",
+        # Typed data (ApiCall) and pure text helpers (a command line quoted to run as shown).
+        "remediations.state",
+        "remediations.textsafe",
     }
 )

@@ -6,7 +6,7 @@ core only through it; screens live in :mod:`tui.screens`, widgets in :mod:`tui.w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from textual import events, work
@@ -54,9 +54,13 @@ class RafixApp(App[int]):
         config: TuiConfig | None = None,
         demo_factory: Callable[[], Session] | None = None,
         remember_theme: bool = True,
+        account_args: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.session = session
+        #: The command-line options that name the account (``--sandbox DIR``, ``--profile P``),
+        #: so that a command the app suggests (``rafix rollback ID ...``) runs as shown.
+        self.account_args = list(account_args)
         self.source_text = source_text or "account"
         self.config = config or TuiConfig()
         self.demo_factory = demo_factory
@@ -119,6 +123,8 @@ class RafixApp(App[int]):
             return
         self.session = self.demo_factory()
         self.source_text = "demo account (sandbox)"
+        directory = getattr(self.session.source, "directory", None)
+        self.account_args = ["--sandbox", str(directory)] if directory else []
         self.demo_factory = None
         self.scan_result = None
         self.switch_screen(MainScreen()) if len(self.screen_stack) > 1 else None

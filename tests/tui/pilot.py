@@ -17,6 +17,8 @@ from textual.worker import WorkerFailed
 
 from tui.app import RafixApp
 from tui.screens.main import MainScreen
+from tui.screens.proposal import ProposalScreen
+from tui.widgets.findings_table import FindingsTable
 
 EU_ANCHOR = (
     "arn:aws:rolesanywhere:eu-west-1:111122223333:trust-anchor/3071b7f4-b645-5100-a7e7-85ac0dd169d6"
@@ -98,3 +100,21 @@ async def walk_to_review(app: App[Any], pilot: Any, workload: str = "orders") ->
     for _ in range(3):  # resources, managed policies, SPIFFE ID: optional
         await pilot.press("enter")
     await settle(app, pilot)
+
+
+async def plan_long_durations(app: RafixApp, pilot: Any) -> ProposalScreen:
+    """Mark every RA-PROFILE-LONG-DURATION finding (no value needed) and plan them together."""
+    screen = await wait_loaded(app, pilot)
+    table = screen.query_one(FindingsTable)
+    await pilot.press("slash")
+    screen.query_one("#filter", Input).value = "id:RA-PROFILE-LONG-DURATION"
+    await pilot.press("enter")
+    await pilot.pause()
+    for _ in range(len(table.entries)):
+        await pilot.press("space")
+    await pilot.press("p")
+    await settle(app, pilot)
+    proposal = app.screen
+    assert isinstance(proposal, ProposalScreen) and proposal.plan is not None
+    assert len(proposal.plan.changes) >= 2
+    return proposal

@@ -251,7 +251,7 @@ async def test_unreachable_endpoint_shows_a_panel_within_seconds(
 @run_async
 async def test_fill_a_value_refuse_a_bad_one_apply_verify_and_roll_back(sandbox_dir: Path) -> None:
     before = trust_policy(sandbox_dir)
-    app = make_app(sandbox_dir)
+    app = make_app(sandbox_dir, account_args=["--sandbox", str(sandbox_dir)])
     async with app.run_test(size=(120, 48)) as pilot:
         proposal = await open_no_subject_fix(app, pilot)
         # The fix needs a CN: the account's candidates are offered, nothing is planned yet.
@@ -291,6 +291,10 @@ async def test_fill_a_value_refuse_a_bad_one_apply_verify_and_roll_back(sandbox_
         result = text_of(app, "#apply-result")
         snapshot_id = applying.report.snapshot_id
         assert snapshot_id and "Applied and verified" in result and snapshot_id in result
+        # In words: what was changed, by name; no change id; the command that undoes it.
+        assert "✓ updated the trust policy of role ra-ops-admin" in result
+        assert "c1" not in result.replace(snapshot_id, "")
+        assert f"rafix rollback {snapshot_id} --sandbox {sandbox_dir}" in result
         assert trust_policy(sandbox_dir) != before
         # Back on the findings, refreshed: the critical finding is gone.
         await pilot.press("enter")
@@ -316,7 +320,9 @@ async def test_fill_a_value_refuse_a_bad_one_apply_verify_and_roll_back(sandbox_
         await pilot.press("y")
         await settle(app, pilot)
         assert isinstance(app.screen, ApplyScreen)
-        assert "Rolled back and verified" in text_of(app, "#apply-result")
+        undone = text_of(app, "#apply-result")
+        assert "Rolled back and verified" in undone
+        assert "restored and verified:\n  ✓ updated the trust policy of role ra-ops-admin" in undone
         assert trust_policy(sandbox_dir) == before
         await pilot.press("escape")
         await settle(app, pilot)

@@ -7,7 +7,7 @@ a thread worker that reports each event as it happens.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -33,6 +33,8 @@ from remediations.apply.results import (
     RolledBack,
     SnapshotTaken,
 )
+from remediations.state import ApiCall
+from tui.outcome import arn_names, arn_words, change_words, rollback_command
 from tui.screens import rafix_app
 
 if TYPE_CHECKING:
@@ -56,7 +58,8 @@ class ConfirmScreen(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes, apply", id="confirm_yes", tooltip="Apply the changes"),
         Binding("n", "answer(False)", "No", id="confirm_no", tooltip="Do not apply"),
-        Binding("escape", "answer(False)", "Cancel", show=False, id="confirm_cancel"),
+        # An action of its own: the footer shows one key per action.
+        Binding("escape", "cancel", "Cancel", id="confirm_cancel", tooltip="Do not apply"),
     ]
 
     def __init__(
@@ -106,9 +109,14 @@ class ConfirmScreen(ModalScreen[bool]):
                 ),
                 markup=False,
             )
+        # Its own footer: the one of the screen behind would list keys that do nothing here.
+        yield Footer(show_command_palette=False)
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
 
 
 class ApplyProgress(Message):
@@ -162,30 +170,67 @@ _OUTCOMES = {
 }
 
 
-def report_content(report: ApplyReport, *, rollback: bool = False) -> Content:
-    """The result: verified, or rolled back and why, with the snapshot id and what next."""
+def report_content(
+    report: ApplyReport,
+    preview: ApplyPreview,
+    *,
+    names: Mapping[str, str] | None = None,
+    made: Mapping[str, Sequence[ApiCall]] | None = None,
+    account_args: Sequence[str] = (),
+) -> Content:
+    """The result in words: what was changed (resources by name), verified or rolled back and
+    why, the snapshot id and how to undo it (here, and from a shell).
+
+    ``names``: ARN -> name of profiles/anchors/CRLs; ``made``: the calls each change made (the
+    apply's events); ``account_args``: the options that name the account, for the command.
+    """
+    rollback = preview.kind == "rollback"
     title, style = _OUTCOMES[report.outcome]
     if rollback and report.outcome is Outcome.APPLIED:
         title = "Rolled back and verified: the account matches the snapshot again"
     lines = [Content.styled(title, style)]
-    if report.snapshot_id:
-        lines.append(Content.assemble(("snapshot: ", "dim"), report.snapshot_id))
-    if report.error:
-        lines.append(Content.assemble(("why: ", "dim"), report.error))
-    if report.applied:
-        lines.append(Content.assemble(("applied: ", "dim"), ", ".join(report.applied)))
-    if report.rolled_back:
-        lines.append(Content.assemble(("rolled back: ", "dim"), ", ".join(report.rolled_back)))
+    applied, undone, failed = change_words(report, preview, names or {}, made)
+    if report.outcome is Outcome.REFUSED or (report.error and not failed):
+        lines.append(Content.assemble(("why: ", "dim"), report.error or ""))
+    if failed:
+        lines.append(
+            Content.assemble(
+                ("why: ", "bold $error"), f"{failed} could not be changed: {report.error}"
+            )
+        )
+    if report.outcome is Outcome.APPLIED:
+        done = "restored and verified" if rollback else "done and verified"
+        lines.append(Content.styled(f"{len(applied)} change(s) {done}:", "bold"))
+        lines.extend(Content.assemble(("  ✓ ", "$success"), line) for line in applied)
+    elif undone or applied:
+        lines.append(Content.styled("undone (verified as before):", "bold"))
+        lines.extend(Content.assemble(("  ↺ ", "$warning"), line) for line in undone)
     if report.differing:
         lines.append(
             Content.assemble(
-                ("differ from the snapshot: ", "bold $error"), ", ".join(report.differing)
+                ("differ from the snapshot (neither as before nor as planned): ", "bold $error"),
+                ", ".join(arn_words(arn, preview, names or {}) for arn in report.differing),
             )
         )
-    if report.outcome is Outcome.APPLIED and report.snapshot_id and not rollback:
-        lines.append(Content.styled("Undo: S (snapshots), then u on this snapshot.", "dim"))
-    elif report.outcome is Outcome.PARTIAL and report.snapshot_id:
-        lines.append(Content.styled("Retry the rollback from the snapshots screen (S).", "dim"))
+    if report.snapshot_id:
+        lines.append(
+            Content.assemble(
+                ("snapshot: ", "dim"), report.snapshot_id, ("  (the account as it was)", "dim")
+            )
+        )
+        command = rollback_command(report.snapshot_id, account_args)
+        if report.outcome is Outcome.APPLIED and not rollback:
+            lines.append(
+                Content.assemble(
+                    ("Undo: ", "bold"), "S (snapshots), then u on this snapshot; or ", command
+                )
+            )
+        elif report.outcome is Outcome.PARTIAL:
+            lines.append(
+                Content.assemble(
+                    ("Retry the rollback: ", "bold"), "S (snapshots), then u; or ", command
+                )
+            )
     return Content("\n").join(lines)
 
 
@@ -217,6 +262,11 @@ class ApplyScreen(Screen[ApplyReport | None]):
         self.report: ApplyReport | None = None
         self.finished = False
         self._lines: list[Content] = []
+        #: The calls each change made, as the apply's events reported them.
+        self.made: dict[str, list[ApiCall]] = {}
+        #: Names of the profiles, anchors and CRLs (their ARNs end in ids), read before the
+        #: findings refresh.
+        self.names: dict[str, str] = {}
 
     @property
     def rafix(self) -> RafixApp:
@@ -231,6 +281,9 @@ class ApplyScreen(Screen[ApplyReport | None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        scan = self.rafix.scan_result
+        if scan is not None:
+            self.names = arn_names(scan.inventory)
         self._run()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="apply", name="apply")
@@ -254,6 +307,9 @@ class ApplyScreen(Screen[ApplyReport | None]):
         return report, extra
 
     def on_apply_progress(self, message: ApplyProgress) -> None:
+        event = message.event
+        if isinstance(event, CallMade) and event.change_id != "rollback":
+            self.made.setdefault(event.change_id, []).append(event.call)
         self._lines.append(event_line(message.event))
         self.query_one("#apply-log", Static).update(Content("\n").join(self._lines))
         self.query_one("#apply-log-box", VerticalScroll).scroll_end(animate=False)
@@ -269,7 +325,13 @@ class ApplyScreen(Screen[ApplyReport | None]):
             value = event.worker.result
             assert value is not None
             self.report, extra = value
-            content = report_content(self.report, rollback=self.preview.kind == "rollback")
+            content = report_content(
+                self.report,
+                self.preview,
+                names=self.names,
+                made=self.made,
+                account_args=self.rafix.account_args,
+            )
             if extra is not None:
                 content = Content("\n\n").join([content, extra])
             result.update(content)

@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from tui.config import config_path
 
@@ -89,6 +89,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Content.styled("rafix: keys", "bold"), markup=False)
             yield Static(help_content(keymap), markup=False)
             yield Static(Content.styled("escape: close", "dim"), markup=False)
+        yield Footer(show_command_palette=False)  # its own keys, not the screen's behind
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -115,6 +115,7 @@ class SavePlanScreen(ModalScreen[str | None]):
             yield Input(value=self.default, id="save-path")
             yield Static("", id="save-problem", markup=False)
             yield Static(Content.styled("enter: write · escape: cancel", "dim"), markup=False)
+        yield Footer(show_command_palette=False)  # its own keys, not the screen's behind
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:

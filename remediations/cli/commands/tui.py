@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from remediations.cli.common import has_terminal, session_from_args
+from remediations.cli.console import source_args
 from remediations.session import Session
 
 
@@ -25,7 +26,12 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, "sandbox", None) or getattr(args, "from_files", None)
         else demo_session
     )
-    return run_app(make_session(args), source_text=source_text, demo_factory=demo)
+    return run_app(
+        make_session(args),
+        source_text=source_text,
+        demo_factory=demo,
+        account_args=source_args(args),
+    )
 
 
 def demo_session() -> Session:
@@ -68,12 +74,22 @@ def make_session(args: argparse.Namespace) -> Session:
     return session_from_args(args)
 
 
-def run_app(session: Any, *, source_text: str, demo_factory: Callable[[], Any] | None) -> int:
+def run_app(
+    session: Any,
+    *,
+    source_text: str,
+    demo_factory: Callable[[], Any] | None,
+    account_args: Sequence[str] = (),
+) -> int:
     from tui.app import RafixApp
     from tui.config import load_config
 
     app = RafixApp(
-        session, source_text=source_text, config=load_config(), demo_factory=demo_factory
+        session,
+        source_text=source_text,
+        config=load_config(),
+        demo_factory=demo_factory,
+        account_args=account_args,
     )
     app.run()
     return app.return_code or 0
