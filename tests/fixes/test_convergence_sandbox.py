@@ -229,7 +229,6 @@ def test_a_plan_over_a_trust_that_allows_sts_star_applies(
         assert statement["Action"] == list(ACTIONS), change["summary"]
         assert "narrows Action" in change["summary"]
     # Applied on a sandbox copy: every change lands, nothing is added, what was claimed ends.
-    # (No rollback here: the sandbox, as moto, refuses to write sts:* back into a trust.)
     sandbox = tmp_path / "sandbox"
     rafix(capsys, "sandbox", "init", str(sandbox), "--from-file", *map(str, files))
     before = _findings(capsys, sandbox)
@@ -245,3 +244,13 @@ def test_a_plan_over_a_trust_that_allows_sts_star_applies(
     for role in iam["RoleDetailList"]:
         (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
         assert statement["Action"] == list(ACTIONS)
+    # Rolled back: the sandbox writes sts:* and * back as IAM does (moto alone refuses them),
+    # so every trust policy is the one the account had before the apply.
+    source = ["--sandbox", str(sandbox)]
+    listed = json.loads(rafix(capsys, "snapshots", *source, "--format", "json"))["snapshots"]
+    (snapshot,) = listed
+    rafix(capsys, "rollback", snapshot["id"], *source, "--yes")
+    restored = _export(capsys, sandbox, tmp_path / "restored")["iam.json"]
+    trusts_now = {r["Arn"]: r["AssumeRolePolicyDocument"] for r in restored["RoleDetailList"]}
+    assert trusts_now == {arn: inventory.roles[arn].trust_policy for arn in roles}
+    assert _findings(capsys, sandbox) == before

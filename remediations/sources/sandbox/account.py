@@ -28,6 +28,7 @@ from remediations.locks import Lock, acquire
 from remediations.model import Inventory, SourceWarning
 from remediations.sources.aws import read_account
 from remediations.sources.aws_session import AccountSession
+from remediations.sources.sandbox import fidelity
 from remediations.sources.sandbox.emulator import RolesAnywhereEmulator
 from remediations.sources.sandbox.faults import Fault, FaultInjector, is_write
 from remediations.sources.sandbox.seed import LOCK_FILE, read_account_file, state_dir
@@ -89,6 +90,7 @@ class Dispatcher:
         self.iam_dirty = False
         # moto and the emulator keep plain dicts: one request at a time.
         self._lock = threading.RLock()
+        fidelity.install()
 
     def __call__(self, request: AWSPreparedRequest, event_name: str, **kwargs: Any) -> AWSResponse:
         _, service, operation_name = event_name.split(".", 2)
@@ -120,7 +122,8 @@ class Dispatcher:
             return response(request.url, status, headers, payload)
         request.headers["x-moto-account-id"] = self.account_id
         try:
-            served: AWSResponse | None = botocore_stubber("before-send", request)
+            with fidelity.serving():  # moto judges trust policies as IAM does
+                served: AWSResponse | None = botocore_stubber("before-send", request)
         except KeyError:  # a region moto has no backend for: no such endpoint, as in AWS
             raise EndpointConnectionError(endpoint_url=request.url) from None
         if served is None:  # a service moto does not serve: never reach the network
