@@ -316,7 +316,12 @@ async def test_fill_a_value_refuse_a_bad_one_apply_verify_and_roll_back(sandbox_
         assert OPS_ADMIN in detail and '-            "aws:PrincipalTag/x509Subject/CN"' in detail
         await pilot.press("u")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        # The dialog says what y does here: roll back, not apply.
+        said = "\n".join(str(w.render()) for w in confirm.query("#confirm-box Static"))
+        assert "Roll back to snapshot" in said and "y: roll back" in said
+        assert "y: apply" not in said
         await pilot.press("y")
         await settle(app, pilot)
         assert isinstance(app.screen, ApplyScreen)

@@ -56,10 +56,12 @@ class ConfirmScreen(ModalScreen[bool]):
     """Lists every resource and call; ``y`` applies, ``n``/``escape`` does not."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes, apply", id="confirm_yes", tooltip="Apply the changes"),
-        Binding("n", "answer(False)", "No", id="confirm_no", tooltip="Do not apply"),
+        # "Yes", not "Yes, apply": the same dialog confirms an apply, an onboarding and a
+        # rollback; its title and its own line say which.
+        Binding("y", "answer(True)", "Yes", id="confirm_yes", tooltip="Go ahead, as listed"),
+        Binding("n", "answer(False)", "No", id="confirm_no", tooltip="Change nothing"),
         # An action of its own: the footer shows one key per action.
-        Binding("escape", "cancel", "Cancel", id="confirm_cancel", tooltip="Do not apply"),
+        Binding("escape", "cancel", "Cancel", id="confirm_cancel", tooltip="Change nothing"),
     ]
 
     def __init__(
@@ -68,10 +70,12 @@ class ConfirmScreen(ModalScreen[bool]):
         *,
         title: str = "Apply these changes?",
         warnings: Sequence[str] = (),
+        verb: str = "apply",
     ) -> None:
         super().__init__()
         self.preview = preview
         self.title_text = title
+        self.verb = verb
         self.warnings = list(warnings)
 
     def compose(self) -> ComposeResult:
@@ -101,7 +105,7 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(
                 Content.assemble(
                     ("y", "bold $success"),
-                    ": apply   ",
+                    f": {self.verb}   ",
                     ("n", "bold"),
                     " / ",
                     ("escape", "bold"),

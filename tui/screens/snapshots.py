@@ -220,7 +220,7 @@ class SnapshotsScreen(Screen[None]):
                 self.app.push_screen(ApplyScreen(preview, what="Rolling back"), applied)
 
         title = f"Roll back to snapshot {preview.rollback_of or ''}?".replace("  ", " ")
-        self.app.push_screen(ConfirmScreen(preview, title=title), confirmed)
+        self.app.push_screen(ConfirmScreen(preview, title=title, verb="roll back"), confirmed)
 
     def palette_commands(self) -> list[tuple[str, str, object]]:
         commands: list[tuple[str, str, object]] = []
