@@ -128,8 +128,13 @@ async def shoot(name: str, size: tuple[int, int], steps: Steps, out: Path) -> Pa
     with tempfile.TemporaryDirectory(prefix="rafix-shots-") as tmp:
         sandbox = Path(tmp) / "demo"
         init_sandbox(sandbox)
+        # As `rafix tui --sandbox demo` would open it: the rollback command the result screen
+        # prints names the sandbox the same way in every regeneration (not the temp folder).
         app = RafixApp(
-            Session(SandboxSource(sandbox)), source_text="demo account", remember_theme=False
+            Session(SandboxSource(sandbox)),
+            source_text="demo account",
+            remember_theme=False,
+            account_args=["--sandbox", "demo"],
         )
         async with app.run_test(size=size) as pilot:
             await steps(pilot)
