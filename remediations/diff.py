@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from remediations.iam.policy import as_list, canonical_json
+from remediations.jsontext import json_native
 from remediations.shortcuts import shortcuts_on
 
 _ABSENT = "<absent>"
@@ -70,7 +71,7 @@ def semantic_diff(before: Any, after: Any, *, prune: bool | None = None) -> list
         left, right = prune_equal(left, right)
         prefix, left, right = _common_path(left, right)
         # The lines depend only on these: a pair met before reads as it read then.
-        if _plain(prefix) and _plain(left) and _plain(right):
+        if all(json_native(part, int_keys=True) for part in (prefix, left, right)):
             key = repr((prefix, left, right, sorted(names.items())))
             known = _LINES.get(key)
             if known is not None:
@@ -99,18 +100,6 @@ def semantic_diff(before: Any, after: Any, *, prune: bool | None = None) -> list
 
 #: Lines of the differing parts met before (bounded: cleared when full).
 _LINES: dict[str, tuple[str, ...]] = {}
-
-
-def _plain(value: Any) -> bool:
-    """JSON-native all the way down (``repr`` then tells values apart as the diff does)."""
-    kind = type(value)
-    if kind in (str, int, float, bool, type(None)):
-        return True
-    if kind is list:
-        return all(map(_plain, value))
-    if kind is dict:
-        return all(type(k) in (str, int) and _plain(v) for k, v in value.items())
-    return False
 
 
 def prune_equal(left: Any, right: Any) -> tuple[Any, Any]:

@@ -27,3 +27,18 @@ def dumps_indented(
     except msgspec.DecodeError:
         return json.dumps(value, indent=indent, sort_keys=sort_keys, ensure_ascii=ensure_ascii)
     return laid_out.decode("utf-8", "surrogatepass")
+
+
+def json_native(value: Any, *, int_keys: bool = False) -> bool:
+    """Whether ``value`` is JSON-native all the way down (str, int, float, bool, None, lists
+    and dicts with str keys, or int keys too with ``int_keys``): the values whose ``repr``
+    tells them apart exactly as JSON rendering and DeepDiff do, so that it can key a memo."""
+    kind = type(value)
+    if kind in (str, int, float, bool, type(None)):
+        return True
+    if kind is list:
+        return all(json_native(v, int_keys=int_keys) for v in value)
+    if kind is dict:
+        keys = (str, int) if int_keys else (str,)
+        return all(type(k) in keys and json_native(v, int_keys=int_keys) for k, v in value.items())
+    return False

@@ -26,6 +26,7 @@ from remediations.iam.policy import (
     TRUST_POLICY_DEFAULT_LIMIT,
     minified_length,
 )
+from remediations.jsontext import json_native
 from remediations.proposals.trees import copy_tree
 from remediations.shortcuts import shortcuts_on
 
@@ -89,7 +90,7 @@ def render(template_name: str, **values: Any) -> Any:
     Raises:
         PolicyError: the template is missing, a value is undefined, or the output is not JSON.
     """
-    if not shortcuts_on() or not all(map(_plain, values.values())):
+    if not shortcuts_on() or not all(map(json_native, values.values())):
         return _render(template_name, values)
     key = (template_name, repr(sorted(values.items())))
     found = _RENDERED.get(key)
@@ -103,18 +104,6 @@ def render(template_name: str, **values: Any) -> Any:
 
 #: Documents rendered, by template and values (bounded: cleared when full).
 _RENDERED: dict[tuple[str, str], Any] = {}
-
-
-def _plain(value: Any) -> bool:
-    """JSON-native all the way down (so that ``repr`` tells values apart as rendering does)."""
-    kind = type(value)
-    if kind in (str, int, float, bool, type(None)):
-        return True
-    if kind is list:
-        return all(map(_plain, value))
-    if kind is dict:
-        return all(type(k) is str and _plain(v) for k, v in value.items())
-    return False
 
 
 def _render(template_name: str, values: dict[str, Any]) -> Any:

@@ -1,4 +1,5 @@
-"""``dumps_indented`` writes exactly what ``json.dumps(indent=...)`` writes."""
+"""``dumps_indented`` writes exactly what ``json.dumps(indent=...)`` writes; ``json_native``
+tells the values a memo may key by ``repr`` from those it may not."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from remediations.jsontext import dumps_indented
+from remediations.jsontext import dumps_indented, json_native
 
 scalars = (
     st.none()
@@ -42,3 +43,29 @@ def test_the_same_text_as_json_dumps(
         dumps_indented(value, indent=indent, sort_keys=sort_keys, ensure_ascii=ensure_ascii)
         == expected
     )
+
+
+@given(values)
+def test_every_json_value_is_native(value: Any) -> None:
+    assert json_native(value)
+    assert json_native(value, int_keys=True)
+
+
+#: What is not JSON: a tuple, a set, bytes, an object; int keys only when asked.
+strangers = st.sampled_from([(1,), {1}, b"x", object(), frozenset()])
+
+
+@given(values, strangers, st.integers(min_value=0, max_value=3))
+def test_a_non_json_value_anywhere_inside_is_not_native(
+    value: Any, stranger: Any, depth: int
+) -> None:
+    for _ in range(depth):
+        stranger = [value, stranger] if depth % 2 else {"k": stranger}
+    assert not json_native(stranger)
+    assert not json_native({"outer": [value, stranger]}, int_keys=True)
+
+
+def test_int_keys_count_only_when_asked() -> None:
+    assert not json_native({1: "a"})
+    assert json_native({1: "a"}, int_keys=True)
+    assert not json_native({(1,): "a"}, int_keys=True)
