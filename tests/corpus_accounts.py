@@ -22,6 +22,7 @@ import json
 import re
 import sys
 import uuid
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -201,6 +202,15 @@ def build(name: str) -> dict[str, Any]:
         "anchors": {"trustAnchors": anchors},
         "crls": {"crls": []},
     }
+
+
+def answers(role_names: Iterable[str]) -> dict[str, str]:
+    """What a user answers for a corpus account's plan: each role's own CN, the issuing CA and
+    the services."""
+    values = {"issuer_cn": "Corp Issuing CA G2", "services": "s3"}
+    for name in role_names:
+        values[f"{name}.cn"] = f"{name}.corp.example"
+    return values
 
 
 def write_account(name: str, folder: Path) -> list[Path]:

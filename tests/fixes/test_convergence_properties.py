@@ -34,6 +34,7 @@ from remediations.settings import Settings
 from remediations.sources.offline import load_files
 from tests.account_strategies import generated_accounts
 from tests.corpus_accounts import accounts as corpus_accounts
+from tests.corpus_accounts import answers as corpus_answers
 from tests.corpus_accounts import write_account
 
 SETTINGS = Settings()
@@ -122,7 +123,4 @@ def test_plans_of_corpus_accounts_converge(name: str, tmp_path: Path) -> None:
     if name == "(no corpus)":
         pytest.skip("../shared/corpus is absent")
     inventory = load_files(write_account(name, tmp_path))
-    values = {"issuer_cn": "Corp Issuing CA G2", "services": "s3"}
-    for role in inventory.roles.values():
-        values[f"{role.name}.cn"] = f"{role.name}.corp.example"
-    assert_guarantees(inventory, values)
+    assert_guarantees(inventory, corpus_answers(r.name for r in inventory.roles.values()))

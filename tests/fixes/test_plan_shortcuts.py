@@ -33,6 +33,7 @@ from remediations.shortcuts import plain_paths, shortcuts_on
 from remediations.sources.offline import load_files
 from tests.account_strategies import generated_accounts
 from tests.corpus_accounts import accounts as corpus_accounts
+from tests.corpus_accounts import answers as corpus_answers
 from tests.corpus_accounts import write_account
 from tests.strategies import CNS, ISSUERS, TA1, TA2, trust_policies
 
@@ -252,10 +253,7 @@ def test_plans_of_corpus_accounts_match_the_plain_paths(name: str, tmp_path: Pat
     if name == "(no corpus)":
         pytest.skip("../shared/corpus is absent")
     inventory = load_files(write_account(name, tmp_path))
-    values = {"issuer_cn": "Corp Issuing CA G2", "services": "s3"}
-    for role in inventory.roles.values():
-        values[f"{role.name}.cn"] = f"{role.name}.corp.example"
-    assert_same_plans(inventory, values)
+    assert_same_plans(inventory, corpus_answers(r.name for r in inventory.roles.values()))
 
 
 # --- copies of documents -------------------------------------------------------------------------
