@@ -1,5 +1,6 @@
 """Hypothesis strategies of Roles Anywhere trust policies (the patch-safety and trust-cache
-properties), over a fixed vocabulary of anchors, CNs and issuers."""
+properties), over a fixed vocabulary of anchors, CNs and issuers, and identity-policy
+statements over a vocabulary the caller gives."""
 
 from __future__ import annotations
 
@@ -151,3 +152,42 @@ def trust_policies(draw: st.DrawFn) -> dict[str, Any]:
         doc["Version"] = version
     doc["Statement"] = ordered[0] if len(ordered) == 1 and draw(st.booleans()) else ordered
     return doc
+
+
+@st.composite
+def identity_statements(
+    draw: st.DrawFn,
+    actions: list[str],
+    resources: list[str],
+    conditions: list[Any],
+    *,
+    allows: int,
+    not_resource_one_in: int,
+) -> dict[str, Any]:
+    """An identity-policy statement over the given vocabulary: Allow (``allows`` times as
+    likely as Deny), Deny or a malformed effect; Action or now and then NotAction, as a string
+    or a list; Resource or, one time in ``not_resource_one_in``, NotResource; one condition
+    block or none."""
+    effects = ["Allow"] * allows + ["Deny", "x"]
+    statement: dict[str, Any] = {"Effect": draw(st.sampled_from(effects))}
+    chosen = draw(st.lists(st.sampled_from(actions), min_size=1, max_size=3))
+    statement["NotAction" if draw(st.integers(0, 5)) == 0 else "Action"] = (
+        chosen if len(chosen) > 1 or draw(st.booleans()) else chosen[0]
+    )
+    targets = draw(st.lists(st.sampled_from(resources), min_size=1, max_size=3))
+    odds = not_resource_one_in - 1
+    statement["NotResource" if draw(st.integers(0, odds)) == 0 else "Resource"] = targets
+    condition = draw(st.sampled_from(conditions))
+    if condition is not None:
+        statement["Condition"] = condition
+    return statement
+
+
+def identity_documents(
+    statements: st.SearchStrategy[dict[str, Any]],
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Policy documents of zero to four of ``statements``."""
+    return st.builds(
+        lambda sts: {"Version": "2012-10-17", "Statement": sts},
+        st.lists(statements, min_size=0, max_size=4),
+    )

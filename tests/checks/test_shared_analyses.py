@@ -36,7 +36,7 @@ from remediations.trust.analysis import analyze_uncached
 from remediations.trust.cache import clear_cache
 from remediations.trust.facts import admits_all_actions
 from remediations.trust.witness import MAX_WITNESSES, witnesses
-from tests.strategies import trust_policies
+from tests.strategies import identity_documents, identity_statements, trust_policies
 
 GENERATOR = Path(__file__).resolve().parents[2] / "benchmarks" / "generate_account.py"
 ACCOUNT = "111122223333"
@@ -81,25 +81,9 @@ _CONDITIONS: list[dict[str, Any] | None] = [
 ]
 
 
-@st.composite
-def statements(draw: st.DrawFn) -> dict[str, Any]:
-    statement: dict[str, Any] = {"Effect": draw(st.sampled_from(["Allow", "Allow", "Deny", "x"]))}
-    actions = draw(st.lists(st.sampled_from(_ACTIONS), min_size=1, max_size=3))
-    statement["NotAction" if draw(st.integers(0, 5)) == 0 else "Action"] = (
-        actions if len(actions) > 1 or draw(st.booleans()) else actions[0]
-    )
-    resources = draw(st.lists(st.sampled_from(_RESOURCES), min_size=1, max_size=3))
-    statement["NotResource" if draw(st.integers(0, 7)) == 0 else "Resource"] = resources
-    condition = draw(st.sampled_from(_CONDITIONS))
-    if condition is not None:
-        statement["Condition"] = condition
-    return statement
-
-
 def documents() -> st.SearchStrategy[dict[str, Any]]:
-    return st.builds(
-        lambda sts: {"Version": "2012-10-17", "Statement": sts},
-        st.lists(statements(), min_size=0, max_size=4),
+    return identity_documents(
+        identity_statements(_ACTIONS, _RESOURCES, _CONDITIONS, allows=2, not_resource_one_in=8)
     )
 
 
