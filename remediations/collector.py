@@ -22,5 +22,10 @@ def collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        # What the block built moves to the oldest generation in one step (freeze, then
+        # unfreeze: two list splices). Left in the youngest, it would all be walked by the
+        # first collection after the block, triggered by the next few allocations.
+        gc.freeze()
+        gc.unfreeze()
         if was_enabled:
             gc.enable()
