@@ -72,12 +72,17 @@ def _collector_paused() -> Iterator[None]:
 
     The analyses allocate many small containers and free them by reference counting; the
     collector's passes over them find nothing to free (tens of milliseconds on a large account).
+    What they leave (the findings, the analyses the report and the app read) lives as long as
+    the scan: it is frozen out of the collector's reach before it resumes, or its first passes
+    walk all of it at once (0.1 s after a scan of 10,000 roles) to free nothing. Reference
+    counting still frees frozen objects; only cycles among them would outlive the scan.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if was_enabled:
             gc.enable()
 

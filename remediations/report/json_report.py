@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from remediations import __version__
-from remediations.findings import Finding
+from remediations.findings import Finding, Severity
 from remediations.report.common import JSON_SCHEMA, Warning_, summary_counts
 from remediations.report.table import account_summaries
+from remediations.shortcuts import shortcuts_on
+
+#: The report's encoder: each item compact on its own line (see :func:`_one_item_per_line`).
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 # --- JSON --------------------------------------------------------------------------------
 
@@ -72,7 +76,7 @@ def json_pieces(
             "suppressed": len(suppressed),
             "in_baseline": in_baseline,
         },
-        "findings": _Encoded(findings),
+        "findings": _Encoded(findings, _ENCODE),
         "suppressed": [s.to_json() for s in suppressed],
         "warnings": [_warning_json(w) for w in warnings],
         "complete": not not_read,
@@ -86,17 +90,70 @@ def json_pieces(
 
 
 class _Encoded:
-    """Findings as their JSON objects, made one at a time while the report is written (10,000
-    findings' dicts, and each step's copy of the text, no longer all live at once)."""
+    """Findings as their JSON text (``encode(finding.to_json())``), made one at a time while
+    the report is written (10,000 findings' dicts, and each step's copy of the text, no longer
+    all live at once). ``plain``: encode each finding's dict (what the shortcut must give)."""
 
-    def __init__(self, findings: Sequence[Finding]) -> None:
+    def __init__(self, findings: Sequence[Finding], encode: Callable[[Any], str]) -> None:
         self.findings = findings
+        self.encode = encode
 
     def __len__(self) -> int:
         return len(self.findings)
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return (f.to_json() for f in self.findings)
+    def __iter__(self) -> Iterator[str]:
+        if not shortcuts_on():
+            return (self.encode(f.to_json()) for f in self.findings)
+        return finding_texts(self.findings, self.encode)
+
+
+def finding_texts(findings: Sequence[Finding], encode: Callable[[Any], str]) -> Iterator[str]:
+    """Each finding's ``encode(finding.to_json())``, with the values findings repeat (ID,
+    severity, type, region, account, title, fix: the same few texts across thousands of
+    findings) encoded once per distinct text and the rest (ARN, detail, evidence) per finding.
+    It reproduces the encoder's output for a dict of these keys in this order: ``", "`` between
+    items, ``": "`` after keys, which are plain ASCII."""
+    memo: dict[str, str] = {}
+
+    def once(text: str) -> str:
+        found = memo.get(text)
+        if found is None:
+            found = memo[text] = encode(text)
+        return found
+
+    for f in findings:
+        account = f.account_id
+        managed = f.managed_by
+        yield "".join(
+            (
+                '{"id": ',
+                once(f.id),
+                ', "severity": ',
+                once(_LABELS[f.severity]),
+                ', "resource_arn": ',
+                encode(f.resource_arn),
+                ', "resource_type": ',
+                once(f.resource_type),
+                ', "region": ',
+                once(f.region),
+                ', "account_id": ',
+                once(account) if account else "null",
+                ', "title": ',
+                once(f.title),
+                ', "detail": ',
+                encode(f.detail),
+                ', "fix": ',
+                once(f.fix),
+                ', "evidence": ',
+                encode(f.evidence),
+                ', "managed_by": ',
+                encode(managed.to_json()) if managed else "null",
+                "}",
+            )
+        )
+
+
+_LABELS = {s: s.label for s in Severity}
 
 
 def _one_item_per_line(document: Mapping[str, Any]) -> Iterator[str]:
@@ -107,7 +164,7 @@ def _one_item_per_line(document: Mapping[str, Any]) -> Iterator[str]:
     (and diffs) one finding per line. The pieces are joined once (or written as they come):
     building the text part by part copied a large report four times over.
     """
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    encode = _ENCODE
 
     def pieces() -> Iterator[str]:
         yield "{\n"
@@ -116,13 +173,14 @@ def _one_item_per_line(document: Mapping[str, Any]) -> Iterator[str]:
                 yield ",\n"
             if isinstance(value, list | _Encoded) and len(value):
                 yield f"  {encode(key)}: [\n    "
-                for index, item in enumerate(value):
+                encoded = value if isinstance(value, _Encoded) else map(encode, value)
+                for index, text in enumerate(encoded):
                     if index:
                         yield ",\n    "
-                    yield encode(item)
+                    yield text
                 yield "\n  ]"
             else:
-                yield f"  {encode(key)}: {encode(list(value) if isinstance(value, _Encoded) else value)}"
+                yield f"  {encode(key)}: {'[]' if isinstance(value, _Encoded) else encode(value)}"
         yield "\n}\n"
 
     return pieces()

@@ -273,3 +273,52 @@ def test_sarif_reports_source_warnings_as_notifications() -> None:
     assert invocation["executionSuccessful"] is True
     texts = [n["message"]["text"] for n in invocation["toolExecutionNotifications"]]
     assert texts == ["gaad.json: the export is partial", "plain text warning"]
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(
+    ["", "caf\u00e9", "\u2028", "\x7f", "\\", '"', "\ud83d\ude00", "/", "\x00"]
+)
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@st.composite
+def _findings(draw: st.DrawFn) -> Finding:
+    from remediations.managed import ManagedBy
+
+    entry = spec(draw(st.sampled_from(sorted(CATALOG))))
+    shared = st.sampled_from([entry.title, entry.fix, "", "x"])
+    managed = draw(
+        st.none() | st.builds(ManagedBy, _TEXT, _TEXT, _TEXT, st.none() | _TEXT, st.none() | _TEXT)
+    )
+    return Finding(
+        id=draw(st.sampled_from([entry.id, "RA-X"])),
+        severity=draw(st.sampled_from(list(Severity))),
+        resource_arn=draw(_TEXT | st.just("arn:aws:iam::111122223333:role/a")),
+        resource_type=draw(_TEXT),
+        region=draw(st.sampled_from(["global", "eu-west-1", ""]) | _TEXT),
+        title=draw(shared | _TEXT),
+        detail=draw(_TEXT),
+        fix=draw(shared | _TEXT),
+        evidence=draw(st.dictionaries(_TEXT, _JSON_VALUES, max_size=4)),
+        managed_by=managed,
+    )
+
+
+@given(st.lists(_findings(), max_size=6))
+@settings(max_examples=150, deadline=None)
+def test_the_json_report_encodes_findings_as_the_plain_path_does(findings: list[Finding]) -> None:
+    """The shortcut (repeated texts encoded once, each finding's text put together) gives the
+    report byte for byte as encoding each finding's dict does (the plain path)."""
+    from remediations.shortcuts import plain_paths
+
+    fast = render_json(findings)
+    with plain_paths():
+        plain = render_json(findings)
+    assert fast == plain
+    assert [f["resource_arn"] for f in json.loads(fast)["findings"]] == [
+        f.resource_arn for f in findings
+    ]
