@@ -61,9 +61,12 @@ def _principals(
     ARN; only those whose documents ``keep`` accepts (by default all)."""
     groups = {g.name: g for g in inventory.groups.values()}
 
+    policies = inventory.policies
+
     def docs(inline: list[tuple[str, JSON | None]], attached: list[str]) -> list[JSON]:
         out = [d for _, d in inline if d is not None]
-        out += [d for arn in attached if (d := resolve_policy(arn, inventory.policies))]
+        if attached:
+            out += [d for arn in attached if (d := resolve_policy(arn, policies))]
         return out
 
     users: list[Principal] = []
@@ -94,7 +97,8 @@ def _may_administer(facts: DocFactsMemo) -> Callable[[list[JSON]], bool]:
     def keep(documents: list[JSON]) -> bool:
         allows = 0
         for doc in documents:
-            allows |= facts_of(doc, facts).allows
+            found = facts.get(id(doc))
+            allows |= (facts_of(doc, facts) if found is None else found).allows
         return bool(allows & ADMIN_WRITES) and bool(allows & PASS_ROLE)
 
     return keep
