@@ -295,6 +295,9 @@ class _Passable:
     def first(self, count: int) -> dict[str, Grant]:
         """The first ``count`` of them (by ARN), with their grants."""
         grants = self.grants
+        if grants.base is not Grant.NO and not grants.exceptions:  # every role, one grant
+            others = (r for r in grants.resources if r != self.own)
+            return dict.fromkeys(islice(others, count), grants.base)
         indexes: Iterable[int]
         if grants.base is Grant.NO:
             indexes = sorted(i for i, g in grants.exceptions.items() if g is not Grant.NO)
