@@ -168,6 +168,7 @@ def withdraw_diverging(inventory: Inventory, settings: Settings, result: Any) ->
     combination does, all of them are. A split (phases 2-3) that builds on a withdrawn change
     is withdrawn too.
     """
+    from remediations.checks.context import ScanContext
     from remediations.checks.run import run_checks
     from remediations.plan import NotFixable
 
@@ -178,10 +179,14 @@ def withdraw_diverging(inventory: Inventory, settings: Settings, result: Any) ->
     part = _neighbourhood(inventory, phase_one + chosen)
     # What the changes the user opted into add is accepted: the others are judged after them.
     part = inventory_after(part, chosen)
-    before = {(f.id, f.resource_arn) for f in run_checks(part, settings)}
+    scanned = ScanContext(part, settings)
+    before = {(f.id, f.resource_arn) for f in run_checks(part, settings, context=scanned)}
 
     def added(changes: list[ProposedChange]) -> list[Finding]:
-        after = run_checks(inventory_after(part, changes), settings)
+        # The roles and profiles the changes leave as they were keep their analyses.
+        changed = inventory_after(part, changes)
+        context = ScanContext(changed, settings, previous=scanned)
+        after = run_checks(changed, settings, context=context)
         return [f for f in after if (f.id, f.resource_arn) not in before]
 
     new = added(phase_one)
