@@ -32,21 +32,21 @@ def _report(inventory: Inventory, context: ScanContext | None = None) -> list[di
     return [f.to_json() for f in run_checks(inventory, SETTINGS, context=context)]
 
 
-def _later(draw: st.DrawFn, inventory: Inventory, values: dict[str, str]) -> Inventory:
+def _later(data: st.DataObject, inventory: Inventory, values: dict[str, str]) -> Inventory:
     """The account as a plan leaves it, and then perhaps some other edits of it."""
     findings = run_checks(inventory, SETTINGS)
     changes = propose(inventory, findings, SETTINGS, values).changes
-    after = inventory_after(inventory, draw(st.sampled_from([changes, changes[:1], []])))
-    if draw(st.booleans()):  # other managed policies (another dict: nothing is shared)
+    after = inventory_after(inventory, data.draw(st.sampled_from([changes, changes[:1], []])))
+    if data.draw(st.booleans()):  # other managed policies (another dict: nothing is shared)
         after.policies = dict(after.policies)
         after.policies[CUSTOMER_SESSION] = ManagedPolicy(
             CUSTOMER_SESSION, "ra-session-reports", copy.deepcopy(_WIDE)
         )
-    if draw(st.booleans()) and len(after.roles) > 1:  # a role gone, a profile listing it
-        gone = draw(st.sampled_from(sorted(after.roles)))
+    if data.draw(st.booleans()) and len(after.roles) > 1:  # a role gone, a profile listing it
+        gone = data.draw(st.sampled_from(sorted(after.roles)))
         del after.roles[gone]
-    if draw(st.booleans()) and after.profiles:  # a profile lists every role
-        arn = draw(st.sampled_from(sorted(after.profiles)))
+    if data.draw(st.booleans()) and after.profiles:  # a profile lists every role
+        arn = data.draw(st.sampled_from(sorted(after.profiles)))
         after.profiles[arn] = replace(after.profiles[arn], role_arns=sorted(after.roles))
     return after
 
@@ -64,7 +64,7 @@ def test_a_scan_carrying_over_analyses_reports_what_a_fresh_scan_reports(
     inventory, values = account
     earlier = ScanContext(inventory, SETTINGS)
     _report(inventory, earlier)  # fills its analyses
-    later = _later(data.draw, inventory, values)
+    later = _later(data, inventory, values)
     carried = ScanContext(later, SETTINGS, previous=earlier)
     assert _report(later, carried) == _report(later)
     with plain_paths():
