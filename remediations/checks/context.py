@@ -52,10 +52,11 @@ class ScanContext:
     def _carry_over(self, previous: ScanContext) -> None:
         """Take over the analyses of ``previous`` that cannot differ here: the trust analysis
         of every role that is the very same object in both inventories (it reads the trust
-        policy alone), its privilege verdict when the managed policies are the same too, the
-        analyses shared by shape (they read no literal), and the per-document memos. Those are
-        keyed by the identity of documents of ``previous``'s inventory: this context holds
-        ``previous``, so those documents stay alive and no other document can take their id.
+        policy alone); when the managed policies are the same too, its privilege verdict, the
+        analyses shared by shape (they read no literal) and the session-policy analyses; and
+        the per-document memos. Those are keyed by the identity of documents of
+        ``previous``'s inventory: this context holds ``previous``, so those documents stay
+        alive and no other document can take their id.
         Indexes over the whole inventory (``memo``, the cached properties) are not taken over.
         """
         self._previous = previous
@@ -69,10 +70,10 @@ class ScanContext:
             if same_policies and arn in previous._privilege:
                 self._privilege[arn] = previous._privilege[arn]
         self.policy_memo.update(previous.policy_memo)
-        self._may_grant.update(previous._may_grant)
-        self._privilege_shapes.update(previous._privilege_shapes)
-        self.session_shapes.update(previous.session_shapes)
-        if same_policies:
+        self.doc_facts.update(previous.doc_facts)
+        if same_policies:  # the shapes name managed policies (a boundary) by ARN alone
+            self._privilege_shapes.update(previous._privilege_shapes)
+            self.session_shapes.update(previous.session_shapes)
             self.session_memo.update(previous.session_memo)
 
     def trust(self, role: Role) -> TrustAnalysis | None:

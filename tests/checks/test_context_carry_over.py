@@ -26,6 +26,11 @@ _WIDE = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
 }
+_NARROW = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+}
+BOUNDARY = "arn:aws:iam::111122223333:policy/ra-boundary"
 
 
 def _report(inventory: Inventory, context: ScanContext | None = None) -> list[dict[str, Any]]:
@@ -42,6 +47,10 @@ def _later(data: st.DataObject, inventory: Inventory, values: dict[str, str]) ->
         after.policies[CUSTOMER_SESSION] = ManagedPolicy(
             CUSTOMER_SESSION, "ra-session-reports", copy.deepcopy(_WIDE)
         )
+        if BOUNDARY in after.policies:  # the same boundary ARN, another document
+            after.policies[BOUNDARY] = ManagedPolicy(
+                BOUNDARY, "ra-boundary", copy.deepcopy(_NARROW)
+            )
     if data.draw(st.booleans()) and len(after.roles) > 1:  # a role gone, a profile listing it
         gone = data.draw(st.sampled_from(sorted(after.roles)))
         del after.roles[gone]
@@ -62,6 +71,14 @@ def test_a_scan_carrying_over_analyses_reports_what_a_fresh_scan_reports(
     account: tuple[Inventory, dict[str, str]], data: st.DataObject
 ) -> None:
     inventory, values = account
+    if data.draw(st.booleans()):  # a role with administrator power under a boundary
+        arn = data.draw(st.sampled_from(sorted(inventory.roles)))
+        inventory.policies[BOUNDARY] = ManagedPolicy(BOUNDARY, "ra-boundary", copy.deepcopy(_WIDE))
+        inventory.roles[arn] = replace(
+            inventory.roles[arn],
+            inline_policies=[("admin", copy.deepcopy(_WIDE))],
+            permissions_boundary_arn=BOUNDARY,
+        )
     earlier = ScanContext(inventory, SETTINGS)
     _report(inventory, earlier)  # fills its analyses
     later = _later(data, inventory, values)
