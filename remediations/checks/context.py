@@ -7,7 +7,8 @@ from collections.abc import Hashable
 from functools import cached_property
 from typing import Any
 
-from remediations.iam.permissions import Memo, PrivilegeShapes, RolePrivilege, shared_role_privilege
+from remediations.iam.doc_facts import DocFactsMemo, PrivilegeShapes, shared_role_privilege
+from remediations.iam.permissions import Memo, RolePrivilege
 from remediations.iam.session_policies import SessionPolicyAnalysis, SessionShapes
 from remediations.model import Crl, Inventory, Profile, Role, TrustAnchor
 from remediations.settings import Settings
@@ -21,7 +22,8 @@ class ScanContext:
         self._trust: dict[str, TrustAnalysis | None] = {}
         self._privilege: dict[str, RolePrivilege] = {}
         self._privilege_shapes: PrivilegeShapes = {}
-        self._may_grant: dict[int, bool] = {}
+        #: What each identity document may grant, read once from the raw document (by id).
+        self.doc_facts: DocFactsMemo = {}
         #: Per-policy-document results shared by the permission analyses of this scan.
         self.policy_memo: Memo = {}
         #: Session-policy analyses by (policy text, managed ARNs, account): profiles of one
@@ -53,7 +55,7 @@ class ScanContext:
             self.inventory.policies,
             self.policy_memo,
             self._privilege_shapes,
-            self._may_grant,
+            self.doc_facts,
         )
         self._privilege[role.arn] = verdict
         return verdict

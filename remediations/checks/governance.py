@@ -13,21 +13,24 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from remediations.catalog import spec
 from remediations.checks import check
 from remediations.findings import Finding, Severity
+from remediations.iam.doc_facts import ADMIN_WRITES, PASS_ROLE, DocFactsMemo, facts_of
 from remediations.iam.grants import (
+    ANCHOR_WRITES,
+    PROFILE_WRITES,
     ActionGrants,
     Grant,
     GrantMap,
     evaluate_grant,
-    may_allow,
     statement_grant,
 )
 from remediations.iam.managed_policies import resolve_policy
@@ -39,18 +42,6 @@ from remediations.shortcuts import shortcuts_on
 if TYPE_CHECKING:
     from remediations.checks.context import ScanContext
 
-#: Writes that let a principal trust a new CA or point a profile at a role (FINDINGS F-GOV-01).
-ANCHOR_WRITES = (
-    "rolesanywhere:CreateTrustAnchor",
-    "rolesanywhere:UpdateTrustAnchor",
-    "rolesanywhere:EnableTrustAnchor",
-)
-PROFILE_WRITES = (
-    "rolesanywhere:CreateProfile",
-    "rolesanywhere:UpdateProfile",
-    "rolesanywhere:PutAttributeMapping",
-    "rolesanywhere:DeleteAttributeMapping",
-)
 _RA_SERVICE = "rolesanywhere.amazonaws.com"
 _PASS_CONTEXT = {"iam:passedtoservice": _RA_SERVICE}
 _SERVICES = frozenset({"rolesanywhere", "iam"})
@@ -60,8 +51,14 @@ def _compiled(doc: JSON | None, memo: Memo) -> tuple[Statement, ...]:
     return () if doc is None else compile_document(doc, memo)
 
 
-def _principals(inventory: Inventory) -> Iterator[tuple[str, str, str, list[JSON], str | None]]:
-    """(ARN, name, kind, identity documents, boundary ARN) of each user and role."""
+Principal = tuple[str, str, str, list[JSON], str | None]
+
+
+def _principals(
+    inventory: Inventory, keep: Callable[[list[JSON]], bool] | None = None
+) -> Iterator[Principal]:
+    """(ARN, name, kind, identity documents, boundary ARN) of each user, then each role, by
+    ARN; only those whose documents ``keep`` accepts (by default all)."""
     groups = {g.name: g for g in inventory.groups.values()}
 
     def docs(inline: list[tuple[str, JSON | None]], attached: list[str]) -> list[JSON]:
@@ -69,18 +66,38 @@ def _principals(inventory: Inventory) -> Iterator[tuple[str, str, str, list[JSON
         out += [d for arn in attached if (d := resolve_policy(arn, inventory.policies))]
         return out
 
-    for user in sorted(inventory.users.values(), key=lambda u: u.arn):
+    users: list[Principal] = []
+    for user in inventory.users.values():
         documents = docs(user.inline_policies, user.attached_policy_arns)
         for name in user.groups:
             group = groups.get(name)
             if group is not None:
                 documents += docs(group.inline_policies, group.attached_policy_arns)
-        yield user.arn, user.name, "user", documents, user.permissions_boundary_arn
-    for role in sorted(inventory.roles.values(), key=lambda r: r.arn):
+        if keep is None or keep(documents):
+            users.append((user.arn, user.name, "user", documents, user.permissions_boundary_arn))
+    roles: list[Principal] = []
+    for role in inventory.roles.values():
         if role.path.startswith("/aws-service-role/"):
             continue  # service-linked roles act for an AWS service, not for a person
         documents = docs(role.inline_policies, role.attached_policy_arns)
-        yield role.arn, role.name, "role", documents, role.permissions_boundary_arn
+        if keep is None or keep(documents):
+            roles.append((role.arn, role.name, "role", documents, role.permissions_boundary_arn))
+    yield from sorted(users, key=itemgetter(0))
+    yield from sorted(roles, key=itemgetter(0))
+
+
+def _may_administer(facts: DocFactsMemo) -> Callable[[list[JSON]], bool]:
+    """Whether some Allow statement of the documents, under any condition, covers a Roles
+    Anywhere write and one covers iam:PassRole (told from the raw documents, each read once
+    per scan): without both, no finding, whatever the rest says."""
+
+    def keep(documents: list[JSON]) -> bool:
+        allows = 0
+        for doc in documents:
+            allows |= facts_of(doc, facts).allows
+        return bool(allows & ADMIN_WRITES) and bool(allows & PASS_ROLE)
+
+    return keep
 
 
 def _exposed_roles(ctx: ScanContext) -> list[Role]:
@@ -188,21 +205,9 @@ def admin_surface_findings(ctx: ScanContext, *, plain: bool = False) -> Iterator
     regions = _regions(ctx)
     policies = ctx.inventory.policies
     memo = ctx.policy_memo
-    may: dict[int, tuple[bool, bool]] = {}
     shapes: dict[tuple[str, str], dict[Hashable, Access]] = {}
-    for arn, name, kind, documents, boundary_arn in _principals(ctx.inventory):
-        if not plain:
-            # No rolesanywhere write or no PassRole allowed, under any condition: skip the
-            # compiling (most principals of an account, told from their raw documents).
-            write = pass_role = False
-            for doc in documents:
-                found = may.get(id(doc))
-                if found is None:
-                    services = may_allow(doc, _SERVICES)
-                    found = may[id(doc)] = ("rolesanywhere" in services, "iam" in services)
-                write, pass_role = write or found[0], pass_role or found[1]
-            if not (write and pass_role):
-                continue
+    keep = None if plain else _may_administer(ctx.doc_facts)
+    for arn, name, kind, documents, boundary_arn in _principals(ctx.inventory, keep):
         compiled = [_compiled(d, memo) for d in documents]
         if not any(s.effect == "Allow" for doc in compiled for s in doc):
             continue

@@ -20,10 +20,21 @@ from bisect import bisect_left
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
 
-from remediations.iam.permissions import pattern_may_cover_service
-from remediations.iam.statements import Element, Statement, statement_list, strings
+from remediations.iam.statements import Element, Statement
+
+#: Writes that let a principal trust a new CA or point a profile at a role (FINDINGS F-GOV-01).
+ANCHOR_WRITES = (
+    "rolesanywhere:CreateTrustAnchor",
+    "rolesanywhere:UpdateTrustAnchor",
+    "rolesanywhere:EnableTrustAnchor",
+)
+PROFILE_WRITES = (
+    "rolesanywhere:CreateProfile",
+    "rolesanywhere:UpdateProfile",
+    "rolesanywhere:PutAttributeMapping",
+    "rolesanywhere:DeleteAttributeMapping",
+)
 
 
 class Grant(IntEnum):
@@ -241,32 +252,3 @@ class GrantMap:
 
     def grant(self, index: int) -> Grant:
         return self.exceptions.get(index, self.base)
-
-
-def may_allow(document: Any, services: frozenset[str]) -> frozenset[str]:
-    """Cheap over-approximation on a raw document: the ``services`` (lower-case) some Allow
-    statement of it could cover an action of, under any condition. A service left out is one
-    no compiled statement of the document grants any action of."""
-    found: set[str] = set()
-    for raw in statement_list(document):
-        if not isinstance(raw, dict) or raw.get("Effect") != "Allow":
-            continue
-        if "Action" in raw:
-            patterns = strings(raw["Action"])
-        elif "NotAction" in raw:
-            if strings(raw["NotAction"]) is not None:
-                return services
-            continue
-        else:
-            continue
-        for pattern in patterns or ():
-            head, colon, _ = pattern.partition(":")
-            if "*" in head or "?" in head:
-                if not colon:
-                    return services
-                found.update(s for s in services if pattern_may_cover_service(pattern, s))
-            elif (low := head.lower()) in services:
-                found.add(low)
-        if len(found) == len(services):
-            break
-    return frozenset(found)

@@ -23,7 +23,7 @@ This module holds the matching, the probes and the role analysis; AWS managed po
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
@@ -80,7 +80,6 @@ Compiled = tuple[Statement, ...]
 #: Compiled documents by ``id(document)``. A scan keeps one memo while its inventory (which
 #: owns the documents) is alive, so managed policies shared by many roles compile once.
 Memo = dict[int, Compiled]
-#: Session-policy analyses by the shape of the documents (see :func:`_session_shape`).
 
 
 def compile_document(doc: Mapping[str, Any], memo: Memo | None = None) -> Compiled:
@@ -338,9 +337,11 @@ class RolePrivilege:
     bounded: bool = False
 
 
-def _identity_documents(
+def identity_documents(
     role: Role, policies: Mapping[str, ManagedPolicy]
 ) -> tuple[list[JSON], list[str]]:
+    """The role's identity documents (inline, then attached), and the policies among them
+    whose documents are unknown or malformed (ARNs, or ``inline:<name>``)."""
     docs: list[JSON] = []
     unknown: list[str] = []
     for name, doc in role.inline_policies:
@@ -364,7 +365,7 @@ def analyze_role_privilege(
 
     ``memo`` (see :data:`Memo`) shares compiled documents between calls of one scan.
     """
-    documents, unknown = _identity_documents(role, policies)
+    documents, unknown = identity_documents(role, policies)
     if not any(may_allow_service(d, "iam") for d in documents):
         return RolePrivilege(None if unknown else False, unknown=tuple(unknown))
     docs = [compile_document(d, memo) for d in documents]
@@ -386,106 +387,9 @@ def analyze_role_privilege(
     return RolePrivilege(None if unknown else False, (), tuple(unknown), bounded=True)
 
 
-#: Shared verdicts of one scan (see :func:`shared_role_privilege`).
-PrivilegeShapes = dict[Hashable, RolePrivilege]
-
-
-def shared_role_privilege(
-    role: Role,
-    policies: Mapping[str, ManagedPolicy],
-    memo: Memo,
-    shapes: PrivilegeShapes,
-    may_grant: dict[int, bool],
-) -> RolePrivilege:
-    """:func:`analyze_role_privilege`, shared between roles whose documents have one shape.
-
-    Every privilege probe needs an IAM action allowed unconditionally: most roles have no
-    statement that could, which the raw documents tell without compiling them (``may_grant``
-    keeps that answer per document). The others are analysed once per shape
-    (:func:`_statement_shape`): the probes ask nothing else of a statement, so roles whose
-    policies name their own buckets, tables and roles share one analysis.
-    """
-    documents, unknown = _identity_documents(role, policies)
-    maybe = False
-    for doc in documents:
-        found = may_grant.get(id(doc))
-        if found is None:
-            found = may_grant[id(doc)] = may_allow_service(doc, "iam")
-        maybe = maybe or found
-    if not maybe:
-        return RolePrivilege(None if unknown else False, unknown=tuple(unknown))
-    partition, account = arn_parts(role.arn)
-    actions, resources = _privilege_probe_terms(partition, account)
-    key = (
-        partition,
-        account,
-        tuple(
-            shape
-            for d in documents
-            for raw in statement_list(d)
-            if (shape := _statement_shape(raw, actions, resources)) is not None
-        ),
-        role.permissions_boundary_arn,
-        tuple(unknown),
-    )
-    verdict = shapes.get(key)
-    if verdict is None:
-        verdict = shapes[key] = analyze_role_privilege(role, policies, memo)
-    return verdict
-
-
-@lru_cache(maxsize=64)
-def _privilege_probe_terms(partition: str, account: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Every action and every resource the privilege probes name."""
-    probes = privilege_probes(partition, account)
-    return (
-        tuple(dict.fromkeys(a.lower() for p in probes for a in p.actions)),
-        tuple(dict.fromkeys(r for p in probes for r in p.resources)),
-    )
-
-
-def _statement_shape(
-    raw: Any, actions: tuple[str, ...], resources: tuple[str, ...]
-) -> Hashable | None:
-    """What the probes read of a statement: its effect, which probe actions and probe
-    resources it covers, and whether its condition can fail; None when it covers no probe
-    action (it bears on no probe). Not the Resources or actions it names: two statements with
-    one shape answer every probe alike."""
-    if not isinstance(raw, dict):
-        return None
-    effect = raw.get("Effect")
-    if effect not in ("Allow", "Deny"):
-        return None  # never applies (compile_document drops it)
-    element = Element.of(raw, "Action", ignore_case=True)
-    covered_actions = _covered_actions(element, actions)
-    if not covered_actions:
-        return None
-    return (
-        effect,
-        covered_actions,
-        condition_is_vacuous(raw.get("Condition")),
-        covered_resources(Element.of(raw, "Resource", ignore_case=False), resources),
-    )
-
-
 def role_privilege(role: Role, policies: Mapping[str, ManagedPolicy]) -> bool | None:
     """True when the role is privileged, False when it is not, None when it cannot be decided."""
     return analyze_role_privilege(role, policies).privileged
-
-
-def _covered_actions(element: Element, actions: tuple[str, ...]) -> tuple[int, ...]:
-    """The indexes of ``actions`` (lower-case) that an Action element covers. A pattern whose
-    service part is plain text covers only that service's actions, so most patterns of a
-    policy are set aside without matching them against each action."""
-    if element.patterns is None:
-        return ()
-    services = {a.partition(":")[0] for a in actions}
-    if not element.negated and not any(
-        service in services or "*" in service or "?" in service
-        for service in (p.partition(":")[0].lower() for p in [*element.exact, *element.wild])
-    ):
-        return ()
-    return tuple(i for i, a in enumerate(actions) if element.covers(a))
 
 
 def covered_resources(element: Element, resources: tuple[str, ...]) -> tuple[int, ...]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from remediations.iam.doc_facts import session_statement_shapes
 from remediations.iam.managed_policies import resolve_policy
 from remediations.iam.permissions import (
     Compiled,
@@ -16,7 +17,6 @@ from remediations.iam.permissions import (
     arn_parts,
     compile_document,
     could_allow,
-    covered_resources,
     dangerous_session_probes,
     guardrail_probes,
     has_allow,
@@ -25,6 +25,7 @@ from remediations.iam.permissions import (
     writes,
 )
 from remediations.model import ManagedPolicy
+from remediations.shortcuts import shortcuts_on
 
 SessionShapes = dict[Hashable, "SessionPolicyAnalysis"]
 
@@ -71,7 +72,9 @@ def analyze_session_policies(
     """Analyse the inline session policy and managed policy ARNs of a profile as one set.
 
     ``shapes`` (one dict per scan) shares the analysis between profiles whose documents have
-    the same shape (:func:`_session_shape`); without it every call analyses afresh.
+    the same shape (:func:`session_shape`, read from the raw documents: only a new shape
+    compiles them); without it, or under :func:`~remediations.shortcuts.plain_paths`, every
+    call analyses afresh.
     """
     documents: list[Mapping[str, Any]] = [session_policy] if session_policy is not None else []
     unknown: list[str] = []
@@ -81,13 +84,14 @@ def analyze_session_policies(
             unknown.append(arn)
         else:
             documents.append(resolved)
-    docs = [compile_document(d, memo) for d in documents]
     has_session_policy = session_policy is not None or bool(managed_policy_arns)
-    if shapes is None:
+    if shapes is None or not shortcuts_on():
+        docs = [compile_document(d, memo) for d in documents]
         return _analyze_session(profile_arn, docs, has_session_policy, unknown)
-    key = (_session_shape(profile_arn, docs), has_session_policy, tuple(unknown))
+    key = (session_shape(profile_arn, documents), has_session_policy, tuple(unknown))
     found = shapes.get(key)
     if found is None:
+        docs = [compile_document(d, memo) for d in documents]
         found = shapes[key] = _analyze_session(profile_arn, docs, has_session_policy, unknown)
     return found
 
@@ -100,31 +104,18 @@ def _session_probe_resources(partition: str, account: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(r for p in probes for r in p.resources))
 
 
-def _session_shape(profile_arn: str, docs: Sequence[Compiled]) -> Hashable:
-    """What the session-policy analysis reads of the documents, with the literals left out.
+def session_shape(profile_arn: str, documents: Sequence[Mapping[str, Any]]) -> Hashable:
+    """What the session-policy analysis reads of the raw documents, with the literals left out.
 
-    The probes ask of a statement only its effect, its actions, whether its condition can
-    fail, and whether it covers each probe resource, so documents that agree on those get
-    the same analysis whatever Resources they name. The probe resources depend only on the
-    profile's partition and account, which are part of the shape.
+    The probes ask of a statement only its effect, which of their actions it covers, whether
+    its condition can fail, and whether it covers each probe resource
+    (:func:`~remediations.iam.doc_facts.session_statement_shapes`), so documents that agree
+    on those get the same analysis whatever Resources they name. The probe resources depend
+    only on the profile's partition and account, which are part of the shape.
     """
     partition, account = arn_parts(profile_arn)
     resources = _session_probe_resources(partition, account)
-    return (
-        partition,
-        account,
-        tuple(
-            (
-                stmt.effect,
-                stmt.actions.patterns,
-                stmt.actions.negated,
-                stmt.vacuous,
-                covered_resources(stmt.resources, resources),
-            )
-            for doc in docs
-            for stmt in doc
-        ),
-    )
+    return (partition, account, session_statement_shapes(documents, resources))
 
 
 def _analyze_session(

@@ -76,7 +76,8 @@ def patch_role(job: _Job, role: Role, *, prove_each: bool) -> _RoleOutcome:
             outcome.fixed |= wanted
         except InputNeeded as exc:
             patcher.restore(saved)
-            outcome.needs.append((exc, wanted))
+            # Kept without its traceback: its frames would hold the outcome in a cycle.
+            outcome.needs.append((exc.with_traceback(None), wanted))
         except (FixRefused, PolicyError) as exc:
             patcher.restore(saved)
             outcome.refusals.append((f"Refused: {exc}.", wanted))

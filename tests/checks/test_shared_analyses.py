@@ -18,12 +18,9 @@ from hypothesis import strategies as st
 from remediations.checks import context
 from remediations.checks.context import ScanContext
 from remediations.checks.run import run_checks
+from remediations.iam.doc_facts import shared_role_privilege
 from remediations.iam.evaluator import Decision, compile_policy
-from remediations.iam.permissions import (
-    RolePrivilege,
-    analyze_role_privilege,
-    shared_role_privilege,
-)
+from remediations.iam.permissions import RolePrivilege, analyze_role_privilege
 from remediations.iam.session_policies import SessionPolicyAnalysis, analyze_session_policies
 from remediations.iam.statements import Element
 from remediations.iam.wildcard import compile_wildcard

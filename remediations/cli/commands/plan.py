@@ -19,6 +19,7 @@ from remediations.cli.console import (
     source_args,
     use_color,
 )
+from remediations.collector import collector_paused
 from remediations.files import STDOUT, write_output
 from remediations.plan import Plan
 from remediations.render_text import render_plan_json, render_plan_text
@@ -29,6 +30,13 @@ CODE_FORMATS = {"terraform": "Terraform", "cloudformation": "CloudFormation"}
 
 
 def run(args: argparse.Namespace) -> int:
+    # A one-shot process: the collector's passes over the plan's many small objects find
+    # almost nothing to free (a fifth of the command's time on 10,000 roles).
+    with collector_paused():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     session = session_from_args(args)
     answers = answers_from_set(getattr(args, "settings", None) or [])
     plan = session.plan(

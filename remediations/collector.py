@@ -1,0 +1,31 @@
+"""Pausing Python's cyclic garbage collector around one-shot work that allocates a lot.
+
+A plan of a large account builds millions of small containers (analyses, patched documents,
+diffs, the plan's JSON) that reference counting frees; each pass of the cyclic collector walks
+the survivors to find almost nothing (on 10,000 roles the passes cost a fifth of ``rafix plan``).
+The pause is process-wide: only for a one-shot process such as the CLI, never for a long-lived
+app with threads of its own.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector inside the block (as it was, after)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        # What the block built moves to the oldest generation in one step (freeze, then
+        # unfreeze: two list splices). Left in the youngest, it would all be walked by the
+        # first collection after the block, triggered by the next few allocations.
+        gc.freeze()
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()

@@ -1,0 +1,69 @@
+"""``rafix plan`` is a one-shot process: it pauses the cyclic garbage collector while it plans
+(its passes over the plan's many small objects free almost nothing), and leaves it as it was."""
+
+from __future__ import annotations
+
+import gc
+import json
+import weakref
+from pathlib import Path
+
+import pytest
+
+import remediations.proposals
+from remediations.cli import main
+from remediations.collector import collector_paused
+
+
+class _Node:
+    """Something a cycle can be made of (and a weak reference can watch)."""
+
+    def __init__(self) -> None:
+        self.other: _Node | None = None
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_paused_inside_and_as_it_was_after(enabled: bool) -> None:
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+        with pytest.raises(RuntimeError), collector_paused():
+            raise RuntimeError("boom")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_a_cycle_built_while_paused_is_still_collected_afterwards() -> None:
+    with collector_paused():
+        a, b = _Node(), _Node()
+        a.other, b.other = b, a
+        watch = weakref.ref(a)
+        del a, b
+        assert watch() is not None  # only the collector frees a cycle
+    gc.collect()
+    assert watch() is None
+
+
+def test_plan_runs_with_the_collector_paused_and_restores_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    exports = tmp_path / "exp"
+    exports.mkdir()
+    (exports / "iam.json").write_text(json.dumps({"RoleDetailList": [], "Policies": []}))
+    seen: list[bool] = []
+    real = remediations.proposals.propose
+
+    def propose(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(remediations.proposals, "propose", propose)
+    assert gc.isenabled()
+    assert main(["plan", "--from-file", str(exports), "--out", str(tmp_path / "plan.json")]) == 0
+    assert seen == [False]
+    assert gc.isenabled()
+    capsys.readouterr()
