@@ -31,9 +31,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from remediations.model import Inventory
+from remediations.shortcuts import shortcuts_on
 
 CLOUDFORMATION = "cloudformation"
 TERRAFORM = "terraform"
@@ -106,9 +108,26 @@ def _norm(key: str) -> str:
     return re.sub(r"[-_:. ]", "", key).lower()
 
 
+@lru_cache(maxsize=4096)
+def _may_tell(key: str) -> bool:
+    """Whether a tag key is one of those :func:`managed_by` reads (a CloudFormation key, a tool
+    key, ``Terraform``, or a Terraform-only key), whatever its value."""
+    norm, lowered = _norm(key), key.lower()
+    return (
+        lowered.startswith(_CFN_PREFIX)
+        or norm in _TOOL_KEYS
+        or norm.startswith("terraform")
+        or lowered.startswith(_TF_KEY_PREFIXES)
+    )
+
+
 def managed_by(tags: Mapping[str, str] | None) -> ManagedBy | None:
     """Who manages a resource with these tags (see the module docstring); None: nobody known."""
     if not tags:
+        return None
+    if shortcuts_on() and not any(_may_tell(key) for key in tags):
+        # Tag keys are a team's vocabulary (team, env, owner...): most resources carry none
+        # that says anything, told once per key instead of once per resource.
         return None
     cfn = {k.lower(): (k, v) for k, v in tags.items() if k.lower().startswith(_CFN_PREFIX)}
     if cfn:

@@ -12,11 +12,21 @@ from remediations.iam.permissions import Memo, RolePrivilege
 from remediations.iam.session_policies import SessionPolicyAnalysis, SessionShapes
 from remediations.model import Crl, Inventory, Profile, Role, TrustAnchor
 from remediations.settings import Settings
+from remediations.shortcuts import shortcuts_on
 from remediations.trust import TrustAnalysis, analyze_trust, plainly_not_ra
 
 
 class ScanContext:
-    def __init__(self, inventory: Inventory, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        inventory: Inventory,
+        settings: Settings | None = None,
+        *,
+        previous: ScanContext | None = None,
+    ) -> None:
+        """``previous``: the context of a scan of an earlier version of the same account (the
+        plan's re-check of the account as its changes leave it): its analyses of what did not
+        change are taken over (:meth:`_carry_over`); ignored inside ``plain_paths()``."""
         self.inventory = inventory
         self.settings = settings or Settings()
         self._trust: dict[str, TrustAnalysis | None] = {}
@@ -35,6 +45,36 @@ class ScanContext:
         #: Indexes the checks derive from the inventory, by a key naming what they hold (e.g.
         #: ``("accepting_roles", anchor_arn)``): several checks ask the same questions.
         self.memo: dict[Hashable, Any] = {}
+        self._previous: ScanContext | None = None
+        if previous is not None and shortcuts_on():
+            self._carry_over(previous)
+
+    def _carry_over(self, previous: ScanContext) -> None:
+        """Take over the analyses of ``previous`` that cannot differ here: the trust analysis
+        of every role that is the very same object in both inventories (it reads the trust
+        policy alone); when the managed policies are the same too, its privilege verdict, the
+        analyses shared by shape (they read no literal) and the session-policy analyses; and
+        the per-document memos. Those are keyed by the identity of documents of
+        ``previous``'s inventory: this context holds ``previous``, so those documents stay
+        alive and no other document can take their id.
+        Indexes over the whole inventory (``memo``, the cached properties) are not taken over.
+        """
+        self._previous = previous
+        same_policies = previous.inventory.policies is self.inventory.policies
+        roles_before = previous.inventory.roles
+        for arn, role in self.inventory.roles.items():
+            if roles_before.get(arn) is not role:
+                continue
+            if arn in previous._trust:
+                self._trust[arn] = previous._trust[arn]
+            if same_policies and arn in previous._privilege:
+                self._privilege[arn] = previous._privilege[arn]
+        self.policy_memo.update(previous.policy_memo)
+        self.doc_facts.update(previous.doc_facts)
+        if same_policies:  # the shapes name managed policies (a boundary) by ARN alone
+            self._privilege_shapes.update(previous._privilege_shapes)
+            self.session_shapes.update(previous.session_shapes)
+            self.session_memo.update(previous.session_memo)
 
     def trust(self, role: Role) -> TrustAnalysis | None:
         """The trust analysis of a role (cached); None when its trust policy is unreadable."""

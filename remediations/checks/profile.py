@@ -7,7 +7,8 @@ a dangling role ARN stays wired in and becomes live again when the profile is re
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from itertools import combinations
+from itertools import combinations, product
+from math import prod
 from typing import TYPE_CHECKING, Any
 
 from remediations.catalog import spec
@@ -55,14 +56,19 @@ def profiles_listing(ctx: ScanContext, role: Role) -> list[Profile]:
 
 
 def _listed_roles(ctx: ScanContext, profile: Profile) -> list[tuple[Role, TrustAnalysis]]:
-    """Listed roles that exist and whose trust policy could be read."""
-    out = []
+    """Listed roles that exist and whose trust policy could be read (worked out once per
+    profile: several checks ask)."""
+    key = ("listed_roles", profile.arn)
+    found: list[tuple[Role, TrustAnalysis]] | None = ctx.memo.get(key)
+    if found is not None:
+        return found
+    found = ctx.memo[key] = []
     for arn in profile.role_arns:
         role = ctx.role_for_arn(arn)
         analysis = ctx.trust(role) if role is not None else None
         if role is not None and analysis is not None:
-            out.append((role, analysis))
-    return out
+            found.append((role, analysis))
+    return found
 
 
 def _duration(profile: Profile) -> int:
@@ -308,7 +314,7 @@ def _share_a_certificate(a: TrustAnalysis, b: TrustAnalysis, anchors: list[str])
     if not (a.subject_wildcards or b.subject_wildcards):
         return True  # concrete pins that are not disjoint: a shared value exists
     from remediations.iam.wildcard import common_match
-    from remediations.trust.witness import witness_space, witnesses
+    from remediations.trust.witness import MAX_WITNESSES, certificate_builder, witness_dimensions
 
     common: dict[str, list[str]] = {}
     for key_a, pattern_a in a.subject_wildcards:
@@ -320,9 +326,12 @@ def _share_a_certificate(a: TrustAnalysis, b: TrustAnalysis, anchors: list[str])
                 return True
             if isinstance(found, str):
                 common.setdefault(key_a, []).append(found)
-    if witness_space(a, b, common, anchors) is None:
-        return True
-    return any(a.admits(cert) and b.admits(cert) for cert in witnesses(a, b, common, anchors))
+    # The witnesses' values, worked out once (witness_space, then witnesses, did it twice).
+    dims = witness_dimensions(a, b, common, anchors)
+    if prod(len(values) for values in dims.values()) > MAX_WITNESSES:
+        return True  # it would only sample them
+    build = certificate_builder(list(dims))
+    return any(a.admits(cert) and b.admits(cert) for cert in map(build, product(*dims.values())))
 
 
 @check("RA-PROFILE-ROLE-FANOUT-WITHOUT-BINDING")

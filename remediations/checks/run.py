@@ -25,6 +25,7 @@ def run_checks(
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: StopCheck | None = None,
     pause_gc: bool = False,
+    context: ScanContext | None = None,
 ) -> list[Finding]:
     """All findings for the inventory, most severe first, then by ID and resource.
 
@@ -34,8 +35,11 @@ def run_checks(
         pause_gc: pause the cyclic garbage collector while the checks run. Only for a
             one-shot process (the CLI's scan): it is process-wide, so a long-lived app with
             other threads must leave it off.
+        context: the :class:`ScanContext` to run with (one over ``inventory`` and
+            ``settings``, e.g. built with ``previous=`` to take over an earlier scan's
+            analyses); by default a fresh one.
     """
-    ctx = ScanContext(inventory, settings)
+    ctx = context if context is not None else ScanContext(inventory, settings)
     findings: list[Finding] = []
     checks = load_all()
     tracker = Tracker(Stage.CHECK, len(checks), on_progress, should_stop)

@@ -174,7 +174,7 @@ def propose(
     # After the one-resource fixes: a split builds on their phase-1 states.
     _propose_splits(inventory, settings, splits, result, index)
     # The proof that a plain apply adds no finding: a fix that would is withdrawn, said so.
-    withdraw_diverging(inventory, settings, result)
+    withdraw_diverging(inventory, settings, result, shapes)
     return result
 
 

@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from remediations.findings import Finding
+from remediations.iam.session_policies import SessionShapes
 from remediations.model import Inventory, Profile, Role
 from remediations.plan import ProposedChange
 from remediations.settings import Settings
@@ -159,15 +160,22 @@ def _neighbourhood(inventory: Inventory, changes: list[ProposedChange]) -> Inven
     return part
 
 
-def withdraw_diverging(inventory: Inventory, settings: Settings, result: Any) -> None:
+def withdraw_diverging(
+    inventory: Inventory,
+    settings: Settings,
+    result: Any,
+    session_shapes: SessionShapes | None = None,
+) -> None:
     """Withdraw every phase-1 change after which the scan would report a finding it did not
     report before (a plain apply never adds a finding), with the reason in ``not_fixable``.
 
     The fixes are built not to do that; this is the proof, run on the part of the account the
     changes touch. A change that adds a finding on its own is withdrawn; when only their
     combination does, all of them are. A split (phases 2-3) that builds on a withdrawn change
-    is withdrawn too.
+    is withdrawn too. ``session_shapes``: the session-policy analyses the proposals made
+    (by shape, so valid for any document of that shape), which the re-check then reuses.
     """
+    from remediations.checks.context import ScanContext
     from remediations.checks.run import run_checks
     from remediations.plan import NotFixable
 
@@ -178,10 +186,15 @@ def withdraw_diverging(inventory: Inventory, settings: Settings, result: Any) ->
     part = _neighbourhood(inventory, phase_one + chosen)
     # What the changes the user opted into add is accepted: the others are judged after them.
     part = inventory_after(part, chosen)
-    before = {(f.id, f.resource_arn) for f in run_checks(part, settings)}
+    scanned = ScanContext(part, settings)
+    scanned.session_shapes.update(session_shapes or {})
+    before = {(f.id, f.resource_arn) for f in run_checks(part, settings, context=scanned)}
 
     def added(changes: list[ProposedChange]) -> list[Finding]:
-        after = run_checks(inventory_after(part, changes), settings)
+        # The roles and profiles the changes leave as they were keep their analyses.
+        changed = inventory_after(part, changes)
+        context = ScanContext(changed, settings, previous=scanned)
+        after = run_checks(changed, settings, context=context)
         return [f for f in after if (f.id, f.resource_arn) not in before]
 
     new = added(phase_one)

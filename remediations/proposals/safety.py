@@ -12,7 +12,7 @@ from remediations.iam.policy import as_list
 from remediations.model import REQUIRED_ACTIONS
 from remediations.proposals.proofs import prove
 from remediations.proposals.trees import copy_tree
-from remediations.trust import analyze_trust
+from remediations.trust import TrustAnalysis, analyze_trust
 from remediations.trust.facts import CertificateContext
 from remediations.trust.witness import describe_certificate, is_intended
 
@@ -26,15 +26,18 @@ def prove_safe(
     *,
     anchors: Iterable[str] = (),
     repair: bool = False,
+    original_analysis: TrustAnalysis | None = None,
 ) -> None:
     """Check a patched trust policy on witness certificates; raise ``FixRefused`` when unsafe.
 
     Safe means: every witness the patched policy admits, the original admitted too (for a
     ``repair`` of missing actions: the original's sts:AssumeRole path admitted it), and some
-    witness with the intended workload's values is admitted.
+    witness with the intended workload's values is admitted. ``original_analysis``: the
+    caller's ``analyze_trust(original)``, when it has it (not analysed again).
     """
+    analysis = original_analysis if original_analysis is not None else analyze_trust(original)
     baseline_doc = assume_role_view(original) if repair else original
-    before = analyze_trust(baseline_doc)
+    before = analyze_trust(baseline_doc) if repair else analysis
     after = analyze_trust(patched)
 
     def verdict(cert: CertificateContext, request: Mapping[str, ContextValue]) -> Judged:
@@ -50,7 +53,7 @@ def prove_safe(
 
     wanted = ", ".join(f"{k}={'|'.join(v)}" for k, v in sorted(intended.items())) or "any"
     prove(
-        analyze_trust(original),
+        analysis,
         after,
         intended,
         anchors,

@@ -123,6 +123,7 @@ class TrustPatcher(TrustEdit):
             self.intended,
             anchors=list(self.job.inventory.trust_anchors),
             repair="RA-TRUST-MISSING-REQUIRED-ACTION" in fixed,
+            original_analysis=self.analysis,
         )
 
     def repair(self) -> None:

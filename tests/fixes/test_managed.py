@@ -10,6 +10,7 @@ from remediations.checks.run import run_checks
 from remediations.managed import CLOUDFORMATION, TERRAFORM, ManagedBy, drift_warning, managed_by
 from remediations.model import Inventory, Profile, Role
 from remediations.plan import Change, Plan, mark_managed
+from remediations.shortcuts import plain_paths
 from tests.shared import ra_trust
 
 
@@ -92,6 +93,44 @@ def test_any_tags_give_an_answer_that_round_trips(tags: dict[str, str]) -> None:
     if who is not None:
         assert who.tag in tags and tags[who.tag] == who.value
         assert ManagedBy.from_json(who.to_json()) == who
+
+
+_KEYS = [
+    "team",
+    "Env",
+    "ManagedBy",
+    "managed_by",
+    "Managed-By",
+    "Terraform",
+    "terraform:workspace",
+    "TerraformModule",
+    "tf-workspace",
+    "TF_module",
+    "tf.x",
+    "aws:cloudformation:stack-name",
+    "AWS:CloudFormation:logical-id",
+    "iac",
+    "I.A.C",
+    "tool ",
+    "terra",
+    "",
+]
+_VALUES = ["terraform", "Terraform Cloud", "false", "no", "", "cdk", "opentofu", "x"]
+
+
+@given(
+    st.dictionaries(
+        st.one_of(st.sampled_from(_KEYS), st.text(max_size=12)),
+        st.one_of(st.sampled_from(_VALUES), st.text(max_size=8)),
+        max_size=5,
+    )
+)
+def test_tags_without_a_telling_key_are_told_like_the_plain_reading(tags: dict[str, str]) -> None:
+    """The shortcut (keys that say nothing, told once per key) answers what reading every
+    tag answers."""
+    with plain_paths():
+        plain = managed_by(tags)
+    assert managed_by(tags) == plain
 
 
 def _inventory() -> Inventory:
