@@ -61,9 +61,12 @@ def _principals(
     ARN; only those whose documents ``keep`` accepts (by default all)."""
     groups = {g.name: g for g in inventory.groups.values()}
 
+    policies = inventory.policies
+
     def docs(inline: list[tuple[str, JSON | None]], attached: list[str]) -> list[JSON]:
         out = [d for _, d in inline if d is not None]
-        out += [d for arn in attached if (d := resolve_policy(arn, inventory.policies))]
+        if attached:
+            out += [d for arn in attached if (d := resolve_policy(arn, policies))]
         return out
 
     users: list[Principal] = []
@@ -94,7 +97,8 @@ def _may_administer(facts: DocFactsMemo) -> Callable[[list[JSON]], bool]:
     def keep(documents: list[JSON]) -> bool:
         allows = 0
         for doc in documents:
-            allows |= facts_of(doc, facts).allows
+            found = facts.get(id(doc))
+            allows |= (facts_of(doc, facts) if found is None else found).allows
         return bool(allows & ADMIN_WRITES) and bool(allows & PASS_ROLE)
 
     return keep
@@ -291,6 +295,9 @@ class _Passable:
     def first(self, count: int) -> dict[str, Grant]:
         """The first ``count`` of them (by ARN), with their grants."""
         grants = self.grants
+        if grants.base is not Grant.NO and not grants.exceptions:  # every role, one grant
+            others = (r for r in grants.resources if r != self.own)
+            return dict.fromkeys(islice(others, count), grants.base)
         indexes: Iterable[int]
         if grants.base is Grant.NO:
             indexes = sorted(i for i, g in grants.exceptions.items() if g is not Grant.NO)

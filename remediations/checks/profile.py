@@ -56,14 +56,19 @@ def profiles_listing(ctx: ScanContext, role: Role) -> list[Profile]:
 
 
 def _listed_roles(ctx: ScanContext, profile: Profile) -> list[tuple[Role, TrustAnalysis]]:
-    """Listed roles that exist and whose trust policy could be read."""
-    out = []
+    """Listed roles that exist and whose trust policy could be read (worked out once per
+    profile: several checks ask)."""
+    key = ("listed_roles", profile.arn)
+    found: list[tuple[Role, TrustAnalysis]] | None = ctx.memo.get(key)
+    if found is not None:
+        return found
+    found = ctx.memo[key] = []
     for arn in profile.role_arns:
         role = ctx.role_for_arn(arn)
         analysis = ctx.trust(role) if role is not None else None
         if role is not None and analysis is not None:
-            out.append((role, analysis))
-    return out
+            found.append((role, analysis))
+    return found
 
 
 def _duration(profile: Profile) -> int:

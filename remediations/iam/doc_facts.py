@@ -185,6 +185,8 @@ def facts_of(document: Any, memo: DocFactsMemo) -> DocFacts:
 
 # --- role privilege ---------------------------------------------------------------------------
 
+_NOT_PRIVILEGED = RolePrivilege(False)
+
 #: Shared verdicts of one scan (see :func:`shared_role_privilege`).
 PrivilegeShapes = dict[Hashable, RolePrivilege]
 
@@ -217,9 +219,16 @@ def shared_role_privilege(
     if not shortcuts_on():
         return analyze_role_privilege(role, policies, memo)
     documents, unknown = identity_documents(role, policies)
-    found = [facts_of(d, facts) for d in documents]
-    if not any(f.always_allows & PRIVILEGE_IAM for f in found):
-        return RolePrivilege(None if unknown else False, unknown=tuple(unknown))
+    found = []
+    always = 0
+    for document in documents:
+        known = facts.get(id(document))
+        if known is None:
+            known = facts_of(document, facts)
+        always |= known.always_allows
+        found.append(known)
+    if not always & PRIVILEGE_IAM:
+        return _NOT_PRIVILEGED if not unknown else RolePrivilege(None, unknown=tuple(unknown))
     partition, account = arn_parts(role.arn)
     resources = _privilege_resources(partition, account)
     key = (

@@ -93,6 +93,13 @@ def test_json_for_a_terminal_is_the_same_document(value: Any) -> None:
         assert all(is_safe(line) for line in safe.split("\n"))
 
 
+def test_json_for_a_terminal_escapes_del_in_ascii_text() -> None:
+    """DEL is the one ASCII character escaped: an all-ASCII text is not passed through as is
+    when it holds one."""
+    assert for_json('["a\x7fb"]') == '["a\\u007fb"]'
+    assert for_json('["ab"]') == '["ab"]'
+
+
 def test_long_values_keep_start_and_end() -> None:
     out = shown("a" * 4000 + "END", limit=200)
     assert len(out) < 260 and out.endswith("END") and "4,003 characters" in out
