@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,24 +59,41 @@ def semantic_diff(before: Any, after: Any, *, prune: bool | None = None) -> list
         return _lifecycle_lines("creates", after)
     if after is None and before is not None:
         return _lifecycle_lines("deletes", before)
-    # Imported here: deepdiff (and asyncio, which it pulls in) is a tenth of a second of
-    # start-up that a scan, which never diffs, should not pay.
-    from deepdiff import DeepDiff
-
     names: dict[str, str] = {}
     left = _normalize_state(before, names)
     right = _normalize_state(after, names)
     prefix: list[Any] = []
-    key = ""
     if shortcuts_on() if prune is None else prune:
         left, right = prune_equal(left, right)
         prefix, left, right = _common_path(left, right)
-        # The lines depend only on these: a pair met before reads as it read then.
+        # The lines depend only on these: a pair met before reads as it read then, and so does
+        # a pair that differs from it only in the text of its values (see _abstract_values).
         if all(json_native(part, int_keys=True) for part in (prefix, left, right)):
+            tokens: dict[str, str] = {}
+            abstract = None
+            if not any(_TOKEN_CHARS.search(str(p)) for p in prefix):
+                abstract = _abstract_values([left, right, names], tokens)
+            if abstract is not None:
+                left, right, names = abstract
             key = repr((prefix, left, right, sorted(names.items())))
             known = _LINES.get(key)
-            if known is not None:
+            if known is None:
+                if len(_LINES) >= 4096:
+                    _LINES.clear()
+                known = _LINES[key] = tuple(_semantic_lines(prefix, left, right, names))
+            if abstract is None:
                 return list(known)
+            texts = {token: text for text, token in tokens.items()}
+            return [_TOKENS.sub(lambda m: _text_of(m, texts), line) for line in known]
+    return _semantic_lines(prefix, left, right, names)
+
+
+def _semantic_lines(prefix: list[Any], left: Any, right: Any, names: dict[str, str]) -> list[str]:
+    """The lines of what DeepDiff finds between ``left`` and ``right`` (below ``prefix``)."""
+    # Imported here: deepdiff (and asyncio, which it pulls in) is a tenth of a second of
+    # start-up that a scan, which never diffs, should not pay.
+    from deepdiff import DeepDiff
+
     tree = DeepDiff(left, right, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
     lines: list[str] = []
     for kind in (
@@ -91,15 +109,70 @@ def semantic_diff(before: Any, after: Any, *, prune: bool | None = None) -> list
             old = None if kind.endswith("_added") else level.t1
             new = None if kind.endswith("_removed") else level.t2
             lines.extend(_describe(path, old, new, names))
-    if key:
-        if len(_LINES) >= 4096:
-            _LINES.clear()
-        _LINES[key] = tuple(lines)
     return lines
 
 
-#: Lines of the differing parts met before (bounded: cleared when full).
+#: Lines of the differing parts met before, their values as placeholders (bounded: cleared
+#: when full).
 _LINES: dict[str, tuple[str, ...]] = {}
+#: A placeholder for a value's text: private-use characters around its number and a control
+#: character, which JSON escapes: a line that quotes the value as JSON shows the escape, and
+#: gets the text back escaped as JSON would have written it.
+_TOKENS = re.compile("\ue000([0-9]+)(\x01|\\\\u0001)\ue001")
+#: The characters placeholders are marked with.
+_TOKEN_CHARS = re.compile("[\ue000\ue001]")
+
+
+def _text_of(match: re.Match[str], texts: dict[str, str]) -> str:
+    """The text a placeholder stands for, as the line writes it: as is, or JSON-escaped."""
+    text = texts[f"\ue000{match.group(1)}\x01\ue001"]
+    return text if match.group(2) == "\x01" else json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+def _abstract_values(tree: Any, tokens: dict[str, str]) -> Any:
+    """The tree with the text of its string values (not dict keys) replaced by placeholders,
+    one per distinct text (``tokens``: text -> placeholder), or None when a string or a key
+    holds a placeholder's characters.
+
+    The lines read values only as text to show (as is, or quoted as JSON), and compare them
+    only for equality (DeepDiff compares them so, and so does the pruning): one placeholder
+    per text keeps every equality, so the lines of the placeholders, with the texts put back,
+    are the lines of the texts. Kept as they are: empty texts (their truth is read),
+    "true"/"false" in any case (a Null condition's is read) and the absent Version's mark.
+    """
+    kind = type(tree)
+    if kind is str:
+        if _TOKEN_CHARS.search(tree):
+            return _NOT
+        if not tree or tree == _ABSENT or tree.lower() in ("true", "false"):
+            return tree
+        found = tokens.get(tree)
+        if found is None:
+            found = tokens[tree] = f"\ue000{len(tokens)}\x01\ue001"
+        return found
+    if kind is dict:
+        out = {}
+        for k, v in tree.items():
+            if type(k) is str and _TOKEN_CHARS.search(k):
+                return None
+            value = _abstract_values(v, tokens)
+            if value is None or value is _NOT:
+                return None
+            out[k] = value
+        return out
+    if kind is list or kind is tuple:
+        items = []
+        for v in tree:
+            value = _abstract_values(v, tokens)
+            if value is None or value is _NOT:
+                return None
+            items.append(value)
+        return items if kind is list else tuple(items)
+    return tree
+
+
+#: What :func:`_abstract_values` gives a string holding a placeholder's characters.
+_NOT = object()
 
 
 def prune_equal(left: Any, right: Any) -> tuple[Any, Any]:

@@ -328,6 +328,9 @@ def select_findings(
         if s.expired(today)
     ]
     result = Selected(findings=[], warnings=warnings)
+    if not (selection.severities or selection.checks or active) and selection.baseline is None:
+        result.findings = list(findings)  # nothing to select by: every finding, in order
+        return result
     for finding in findings:
         if not selection.wants(finding):
             result.filtered_out += 1

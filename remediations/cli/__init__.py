@@ -51,13 +51,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from remediations.cli import console as output
 
     output.configure(quiet=bool(args.quiet), color=not args.no_color)
-    from remediations.sources.debuglog import redact
     from remediations.textsafe import shown
 
     try:
         return run_command(command, args)
     except RafixError as exc:
-        print(f"rafix: error: {shown(redact(str(exc)))}", file=sys.stderr)
+        print(f"rafix: error: {shown(_redact(str(exc)))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("rafix: interrupted", file=sys.stderr)
@@ -68,11 +67,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("RAFIX_DEBUG") or getattr(args, "debug", False):
             raise
         print(
-            f"rafix: internal error: {type(exc).__name__}: {shown(redact(str(exc)))} "
+            f"rafix: internal error: {type(exc).__name__}: {shown(_redact(str(exc)))} "
             "(set RAFIX_DEBUG=1 for details)",
             file=sys.stderr,
         )
         return 2
+
+
+def _redact(text: str) -> str:
+    """An error message with every credential taken out (``debuglog.redact``: imported only
+    when there is a message to show, as it brings in ``logging``)."""
+    from remediations.sources.debuglog import redact
+
+    return redact(text)
 
 
 def entry() -> NoReturn:
@@ -93,8 +100,9 @@ def entry() -> NoReturn:
     except (OSError, ValueError):
         raise SystemExit(code) from None  # a closed or broken stream: the ordinary exit
     import atexit
-    import logging
 
-    logging.shutdown()
+    logging = sys.modules.get("logging")  # its handlers flushed, if anything set it up
+    if logging is not None:
+        logging.shutdown()
     atexit._run_exitfuncs()
     os._exit(code)

@@ -20,6 +20,7 @@ from remediations.findings import Finding
 from remediations.iam.session_policies import SessionShapes
 from remediations.model import Inventory, Profile, Role
 from remediations.plan import ProposedChange
+from remediations.proposals.trees import copy_tree
 from remediations.settings import Settings
 
 
@@ -65,7 +66,7 @@ def inventory_after(inventory: Inventory, changes: Iterable[ProposedChange]) -> 
                 after.trust_anchors[arn] = replace(
                     anchor,
                     enabled=bool(state.get("enabled", anchor.enabled)),
-                    notification_settings=copy.deepcopy(
+                    notification_settings=copy_tree(
                         state.get("notificationSettings", anchor.notification_settings)
                     ),
                 )
@@ -90,7 +91,7 @@ def _profile_after(profile: Profile, state: dict[str, Any]) -> Profile:
         accept_role_session_name=bool(
             state.get("acceptRoleSessionName", profile.accept_role_session_name)
         ),
-        attribute_mappings=copy.deepcopy(state.get("attributeMappings")),
+        attribute_mappings=copy_tree(state.get("attributeMappings")),
     )
 
 
@@ -200,10 +201,12 @@ def withdraw_diverging(
     new = added(phase_one)
     if not new:
         return
-    culprits = [c for c in phase_one if added([c])] or phase_one
+    alone = [added([c]) for c in phase_one]  # what each change adds on its own
+    culprits = [c for c, found in zip(phase_one, alone, strict=True) if found] or phase_one
+    caused_by = {id(c): found for c, found in zip(phase_one, alone, strict=True)}
     withdrawn = {c.resource_arn for c in culprits}
     for change in culprits:
-        caused = added([change]) or new
+        caused = caused_by[id(change)] or new
         said = "; ".join(f"{f.id} on {f.resource_arn}" for f in caused[:3])
         for finding_id in change.finding_ids:
             result.not_fixable.append(

@@ -158,10 +158,11 @@ def _split_role(split: _Split, taken: set[str]) -> None:
             )
     anchors = list(split.inventory.trust_anchors)
     created: list[tuple[Workload, str]] = []
+    analyses = (analyze_trust(role.trust_policy), analysis)
     for workload in workloads:
         trust = _dedicated_trust(base, analysis, workload)
         check_document(trust, "trust", what="the dedicated role's trust policy")
-        prove_dedicated(role.trust_policy, base, trust, _intended(workload), anchors)
+        prove_dedicated(role.trust_policy, base, trust, _intended(workload), anchors, analyses)
         # A mixed role's one pinned workload names its dedicated role.
         named = workload or (pinned[0] if len(pinned) == 1 else None)
         name = _dedicated_name(split.settings, role, named, taken)
@@ -285,10 +286,14 @@ def prove_dedicated(
     dedicated: dict[str, Any],
     intended: dict[str, list[str]],
     anchors: list[str],
+    analyses: tuple[TrustAnalysis, TrustAnalysis] | None = None,
 ) -> None:
     """The dedicated role admits exactly the workload's certificates that the shared role
-    admits (after phase 1), none the shared role refuses today, and no other workload's."""
-    before, shared, after = analyze_trust(original), analyze_trust(base), analyze_trust(dedicated)
+    admits (after phase 1), none the shared role refuses today, and no other workload's.
+    ``analyses``: the caller's ``analyze_trust`` of ``original`` and ``base``, when it has
+    them (a role split into several workloads proves each against the same two)."""
+    before, shared = analyses or (analyze_trust(original), analyze_trust(base))
+    after = analyze_trust(dedicated)
 
     def verdict(
         cert: CertificateContext, request: Mapping[str, ContextValue]

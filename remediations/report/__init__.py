@@ -25,8 +25,17 @@ from remediations.report.common import (
     use_color,
 )
 from remediations.report.json_report import json_pieces, render_json
-from remediations.report.sarif import fingerprint, render_sarif, resource_uri
 from remediations.report.table import account_summaries, render_table, wrap
+
+
+def __getattr__(name: str) -> Any:
+    """The SARIF writer's names, imported on first use (a JSON or table report never needs
+    it, nor the hashing it brings in)."""
+    if name in ("fingerprint", "render_sarif", "resource_uri"):
+        from remediations.report import sarif
+
+        return getattr(sarif, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def render_findings(
@@ -93,6 +102,8 @@ def report_pieces(
         )
     names = resource_names(inventory)
     if fmt == "sarif":
+        from remediations.report.sarif import render_sarif
+
         return [
             render_sarif(
                 findings,

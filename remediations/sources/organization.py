@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -337,6 +336,10 @@ def read_organization(
             on_progress(report)
 
     stop_if_asked(should_stop)
+    # Imported here: the pool brings in logging and more, which a file scan (that only asks
+    # whether its folder is an organisation's) should not pay for at start-up.
+    from concurrent.futures import ThreadPoolExecutor
+
     workers = max(1, min(parallel, len(results) or 1))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rafix-account") as pool:
         futures = [pool.submit(read_one, r) for r in results]

@@ -22,6 +22,7 @@ from remediations.iam.evaluator import (
     variable_keys,
     wildcard_match,
 )
+from remediations.shortcuts import shortcuts_on
 from remediations.trust.analysis import analyze_uncached
 from remediations.trust.facts import ConditionUse, TrustAnalysis
 from remediations.trust.witness import FRESH
@@ -212,8 +213,12 @@ def _abstract(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
     value; the document itself when nothing can be renamed.
     """
     statement_value = document.get("Statement")
-    if not isinstance(statement_value, (list, dict)) or _renaming_unsafe(statement_value):
+    if not isinstance(statement_value, (list, dict)):
         return document, {}
+    facts = _condition_facts(statement_value)
+    if facts is None:
+        return document, {}
+    source_arns, patterns, literals, fixed = facts
     names: dict[str, str] = {}
     tokens: dict[str, str] = {}
 
@@ -224,14 +229,10 @@ def _abstract(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
             names[found] = value
         return found
 
-    source_arns = _source_arns_renamable(statement_value)
-
     def renamable(operator: str, key: str) -> bool:
         if key == "aws:sourcearn":
             return source_arns and operator in _SOURCE_ARN_OPERATORS
         return operator in _ABSTRACTABLE_OPERATORS and key.startswith(_ABSTRACTABLE_PREFIXES)
-
-    patterns, literals, fixed = _key_relations(statement_value, renamable)
 
     def literal_renamable(key: str, value: Any) -> bool:
         return (
@@ -302,6 +303,68 @@ def _abstract(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
 _RESERVED = "rafix"
 #: The characters of a placeholder (``_TOKEN``).
 _TOKEN_CHARACTERS = frozenset("\x00rafix0123456789")
+
+
+def _condition_facts(
+    statement_value: Any,
+) -> tuple[bool, dict[str, list[str]], dict[str, list[str]], set[str]] | None:
+    """What :func:`_abstract` needs to know of the conditions, in one pass over them: None when
+    renaming is unsafe (:func:`_renaming_unsafe`), else whether aws:SourceArn literals may be
+    renamed (:func:`_source_arns_renamable`) and the key relations (:func:`_key_relations`)
+    under the renaming rules of :func:`_abstract`. The three functions say what each part
+    means; they stay the plain path (``plain_paths()``)."""
+    if not shortcuts_on():
+        if _renaming_unsafe(statement_value):
+            return None
+        source_arns = _source_arns_renamable(statement_value)
+
+        def renamable(operator: str, key: str) -> bool:
+            if key == "aws:sourcearn":
+                return source_arns and operator in _SOURCE_ARN_OPERATORS
+            return operator in _ABSTRACTABLE_OPERATORS and key.startswith(_ABSTRACTABLE_PREFIXES)
+
+        return source_arns, *_key_relations(statement_value, renamable)
+    patterns: dict[str, list[str]] = defaultdict(list)
+    literals: dict[str, list[str]] = defaultdict(list)
+    fixed: set[str] = set()
+    source_arns = True
+    source_arn_seen = False
+    for stmt in statement_value if isinstance(statement_value, list) else [statement_value]:
+        condition = stmt.get("Condition") if isinstance(stmt, dict) else None
+        if not isinstance(condition, dict):
+            continue
+        for operator, block in condition.items():
+            if not isinstance(block, dict):
+                return None  # odd shape: do not rename anything
+            op = str(operator).lower()
+            for key, value in block.items():
+                lowered = str(key).lower()
+                if lowered == "sts:sourceidentity":
+                    return None
+                items = value if isinstance(value, list) else [value]
+                if lowered == "aws:sourcearn":
+                    source_arn_seen = True
+                    if op not in _SOURCE_ARN_OPERATORS:
+                        source_arns = False
+                elif not (
+                    op in _ABSTRACTABLE_OPERATORS and lowered.startswith(_ABSTRACTABLE_PREFIXES)
+                ):
+                    fixed.add(lowered)
+                for item in items:
+                    if not isinstance(item, str):
+                        return None
+                    if has_variables(item):
+                        fixed.add(lowered)
+                        fixed.update(variable_keys(item))
+                    if has_wildcard(item):
+                        patterns[lowered].append(item)
+                        if lowered == "aws:sourcearn":
+                            source_arns = False
+                    else:
+                        literals[lowered].append(item)
+    if source_arn_seen and not source_arns:
+        fixed.add("aws:sourcearn")
+    return source_arns, patterns, literals, fixed
 
 
 def _key_relations(

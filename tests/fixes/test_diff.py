@@ -214,3 +214,49 @@ def test_pruning_keeps_type_changes_and_list_positions() -> None:
     assert lines == semantic_diff(before, after, prune=False)
     assert any("x.1.a" in line for line in lines) and any("x.2" in line for line in lines)
     assert any(line.startswith("sets y") for line in lines)
+
+
+def _strings(tree: Any) -> set[str]:
+    if isinstance(tree, str):
+        return {tree}
+    if isinstance(tree, dict):
+        return set().union(*(_strings(v) for v in tree.values()))
+    if isinstance(tree, list):
+        return set().union(*(_strings(v) for v in tree))
+    return set()
+
+
+def _renamed(tree: Any, names: dict[str, str]) -> Any:
+    if isinstance(tree, str):
+        return names[tree]
+    if isinstance(tree, dict):
+        return {k: _renamed(v, names) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_renamed(v, names) for v in tree]
+    return tree
+
+
+_TRICKY_TEXTS = ["", "false", "FALSE", "true", "<absent>", 'q"uote', "back\\slash", "tab\t"]
+_OTHER_TEXTS = st.sampled_from(
+    [*_TRICKY_TEXTS, "\ue0000\ue001", "2012-10-17", "app-7.corp", "Zoë", "*", "a", "b"]
+) | st.text(max_size=6)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_state_pairs(), st.data())
+def test_a_diff_of_other_values_reads_as_its_plain_diff(pair: tuple[Any, Any], data: Any) -> None:
+    """A pair whose values differ from one met before only in their text reuses its lines
+    with its own texts put back: they read exactly as the plain path's (no pruning, no memo),
+    whatever the texts (empty, "false", JSON escapes, the placeholder's own characters)."""
+    before, after = pair
+    texts = sorted(_strings(before) | _strings(after))
+    others = data.draw(
+        st.lists(_OTHER_TEXTS, min_size=len(texts), max_size=len(texts), unique=True)
+    )
+    names = dict(zip(texts, others, strict=True))
+    semantic_diff(before, after)  # met first: its lines are kept
+    other_before, other_after = _renamed(before, names), _renamed(after, names)
+    assert semantic_diff(other_before, other_after) == semantic_diff(
+        other_before, other_after, prune=False
+    )
+    assert semantic_diff(before, after) == semantic_diff(before, after, prune=False)

@@ -336,3 +336,25 @@ def test_variables_keep_the_keys_they_read_and_the_anchors_are_shared() -> None:
     ]
     assert_same_as_fresh(other)
     assert shapes_cached() == 2  # the CN a variable reads keeps its text
+
+
+@given(docs=st.lists(trust_policies(), min_size=1, max_size=6))
+def test_one_pass_over_the_conditions_shares_as_the_plain_path_does(
+    docs: list[dict[str, Any]],
+) -> None:
+    """The one pass that decides what may be renamed (shortcut) shares analyses between the
+    same documents, and gives the same analyses, as the three separate passes (plain path)."""
+    from remediations.shortcuts import plain_paths
+
+    clear_cache()
+    fast = [trust.analyze_trust(d) for d in docs]
+    fast_shapes = shapes_cached()
+    clear_cache()
+    with plain_paths():
+        plain = [trust.analyze_trust(d) for d in docs]
+        plain_shapes = shapes_cached()
+    clear_cache()
+    assert fast_shapes == plain_shapes
+    for a, b in zip(fast, plain, strict=True):
+        for name in COMPARED:
+            assert getattr(a, name) == getattr(b, name), name

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from remediations.cli import main
@@ -84,11 +84,20 @@ def test_for_terminal_keeps_only_newlines(text: str) -> None:
 
 
 @given(st.recursive(st.text(), lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner)))
+@example({"name": "del\x7fhere", "plain": "ascii"})
 def test_json_for_a_terminal_is_the_same_document(value: Any) -> None:
-    text = json.dumps(value, ensure_ascii=False)
-    safe = for_json(text)
-    assert json.loads(safe) == value
-    assert all(is_safe(line) for line in safe.split("\n"))
+    for ascii_only in (False, True):  # ASCII JSON (a plan) may still hold DEL
+        text = json.dumps(value, ensure_ascii=ascii_only)
+        safe = for_json(text)
+        assert json.loads(safe) == value
+        assert all(is_safe(line) for line in safe.split("\n"))
+
+
+def test_json_for_a_terminal_escapes_del_in_ascii_text() -> None:
+    """DEL is the one ASCII character escaped: an all-ASCII text is not passed through as is
+    when it holds one."""
+    assert for_json('["a\x7fb"]') == '["a\\u007fb"]'
+    assert for_json('["ab"]') == '["ab"]'
 
 
 def test_long_values_keep_start_and_end() -> None:
