@@ -33,7 +33,7 @@ def copy_tree(value: T) -> T:
         try:
             # marshal writes and reads the tree in C (a third faster than _copy), a container
             # met again as a reference to its first copy; what it cannot write, _copy copies.
-            return marshal.loads(marshal.dumps(value))  # type: ignore[no-any-return]
+            return marshal.loads(marshal.dumps(value))  # type: ignore[no-any-return, arg-type]
         except ValueError:
             pass
     try:
