@@ -15,17 +15,24 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector inside the block (as it was, after)."""
+def collector_paused(*, freeze: bool = False) -> Iterator[None]:
+    """Pause the cyclic garbage collector inside the block (as it was, after).
+
+    What the block built then leaves the youngest generation in one step (freeze, then
+    unfreeze: two list splices): left there, it would all be walked by the first collection
+    after the block, triggered by the next few allocations, to free almost nothing. It goes to
+    the oldest generation, or with ``freeze`` out of the collector's reach for good: for what
+    lives as long as the one job of the process (a scan's inventory, analyses and findings,
+    which every later full collection would walk again). Reference counting still frees frozen
+    objects; only cycles among them would outlive the job.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        # What the block built moves to the oldest generation in one step (freeze, then
-        # unfreeze: two list splices). Left in the youngest, it would all be walked by the
-        # first collection after the block, triggered by the next few allocations.
         gc.freeze()
-        gc.unfreeze()
+        if not freeze:
+            gc.unfreeze()
         if was_enabled:
             gc.enable()
