@@ -12,7 +12,8 @@ import pytest
 
 import remediations.proposals
 from remediations.cli import main
-from remediations.collector import collector_paused
+from remediations.collector import collector_paused, may_pause
+from remediations.source import FilesSource, LiveSource, OrgSource, SandboxSource, Source
 
 
 class _Node:
@@ -85,3 +86,25 @@ def test_plan_runs_with_the_collector_paused_and_restores_it(
     assert seen == [False]
     assert gc.isenabled()
     capsys.readouterr()
+
+
+_FILES = FilesSource((Path("exp"),))
+
+
+@pytest.mark.parametrize(
+    ("source", "pauses"),
+    [
+        (_FILES, True),
+        (SandboxSource(Path("sb")), True),
+        (OrgSource(_FILES), True),
+        (OrgSource(_FILES).member("111122223333"), True),
+        (LiveSource(), False),
+        (OrgSource(LiveSource()), False),
+        (OrgSource(SandboxSource(Path("sb"))).member("111122223333"), False),
+    ],
+)
+def test_only_accounts_read_from_local_files_pause_the_collector(
+    source: Source, pauses: bool
+) -> None:
+    """boto3's requests leave cyclic garbage: a live read keeps the collector running."""
+    assert may_pause(source) is pauses
