@@ -4,8 +4,9 @@ A plan of a large account builds millions of small containers (analyses, patched
 diffs, the plan's JSON) that reference counting frees; each pass of the cyclic collector walks
 the survivors to find almost nothing (on 10,000 roles the passes cost a fifth of ``rafix plan``).
 The pause is process-wide: only for a one-shot process such as the CLI, never for a long-lived
-app with threads of its own; and only for an account read from local files (:func:`may_pause`):
-boto3 leaves cyclic garbage with its requests, which only the collector frees.
+app with threads of its own; and only for an account read from local files
+(:func:`remediations.source.may_pause`): boto3 leaves cyclic garbage with its requests, which
+only the collector frees.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from remediations.source import FilesSource, MemberSource, OrgSource, SandboxSource, Source
 
 
 @contextmanager
@@ -39,15 +38,3 @@ def collector_paused(*, freeze: bool = False) -> Iterator[None]:
             gc.unfreeze()
         if was_enabled:
             gc.enable()
-
-
-def may_pause(source: Source) -> bool:
-    """Whether a one-shot command on this account may pause the collector: the account is read
-    from local files (``--from-file``, a sandbox, an organisation exported to folders), not
-    through boto3 (live accounts, a sandbox organisation's members), whose requests leave
-    cyclic garbage that would pile up until the process ends."""
-    if isinstance(source, MemberSource):
-        source = source.org
-    if isinstance(source, OrgSource):
-        return isinstance(source.base, FilesSource)
-    return isinstance(source, FilesSource | SandboxSource)

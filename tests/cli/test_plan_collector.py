@@ -12,8 +12,8 @@ import pytest
 
 import remediations.proposals
 from remediations.cli import main
-from remediations.collector import collector_paused, may_pause
-from remediations.source import FilesSource, LiveSource, OrgSource, SandboxSource, Source
+from remediations.collector import collector_paused
+from remediations.source import FilesSource, LiveSource, OrgSource, SandboxSource, Source, may_pause
 
 
 class _Node:

@@ -21,10 +21,11 @@ from remediations.cli.console import (
     source_args,
     use_color,
 )
-from remediations.collector import collector_paused, may_pause
+from remediations.collector import collector_paused
 from remediations.files import STDOUT, write_output
 from remediations.plan import Plan
 from remediations.render_text import render_plan_json, render_plan_text
+from remediations.source import may_pause
 from remediations.textsafe import for_json, for_terminal
 
 if TYPE_CHECKING:
