@@ -66,6 +66,8 @@ def semantic_diff(before: Any, after: Any, *, prune: bool | None = None) -> list
     if shortcuts_on() if prune is None else prune:
         left, right = prune_equal(left, right)
         prefix, left, right = _common_path(left, right)
+        if _value_sets(left, right):
+            return _value_set_lines(prefix, left, right, names)
         # The lines depend only on these: a pair met before reads as it read then, and so does
         # a pair that differs from it only in the text of its values (see _abstract_values).
         if all(json_native(part, int_keys=True) for part in (prefix, left, right)):
@@ -86,6 +88,40 @@ def semantic_diff(before: Any, after: Any, *, prune: bool | None = None) -> list
             texts = {token: text for text, token in tokens.items()}
             return [_TOKENS.sub(lambda m: _text_of(m, texts), line) for line in known]
     return _semantic_lines(prefix, left, right, names)
+
+
+def _value_sets(left: Any, right: Any) -> bool:
+    """Both sides are sets of values as normalised (``{value: True}``: role ARNs, managed
+    policy ARNs, actions, resources, principals), with keys DeepDiff writes plainly in its
+    paths (``root['key']``: no single quote)."""
+    return (
+        type(left) is dict
+        and type(right) is dict
+        and all(
+            v is True and type(k) is str and "'" not in k
+            for side in (left, right)
+            for k, v in side.items()
+        )
+    )
+
+
+def _value_set_lines(
+    prefix: list[Any], left: dict[str, Any], right: dict[str, Any], names: dict[str, str]
+) -> list[str]:
+    """The lines of two value sets, without DeepDiff: what it reports for them (each value
+    removed, then each added, in the order of their paths ``root['value']``), described as
+    :func:`_semantic_lines` describes it."""
+    lines: list[str] = []
+    for value in sorted((k for k in left if k not in right), key=_path_order):
+        lines.extend(_describe([*prefix, value], True, None, names))
+    for value in sorted((k for k in right if k not in left), key=_path_order):
+        lines.extend(_describe([*prefix, value], None, True, names))
+    return lines
+
+
+def _path_order(key: str) -> str:
+    """The part of DeepDiff's path text (``root['key']``) that orders keys of one dict."""
+    return key + "']"
 
 
 def _semantic_lines(prefix: list[Any], left: Any, right: Any, names: dict[str, str]) -> list[str]:

@@ -213,3 +213,15 @@ __all__ = [
     "source_label",
     "writable",
 ]
+
+
+def may_pause(source: Source) -> bool:
+    """Whether a one-shot command on this account may pause the collector: the account is read
+    from local files (``--from-file``, a sandbox, an organisation exported to folders), not
+    through boto3 (live accounts, a sandbox organisation's members), whose requests leave
+    cyclic garbage that would pile up until the process ends."""
+    if isinstance(source, MemberSource):
+        source = source.org
+    if isinstance(source, OrgSource):
+        return isinstance(source.base, FilesSource)
+    return isinstance(source, FilesSource | SandboxSource)

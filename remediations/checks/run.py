@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import replace
 from operator import attrgetter
 
 from remediations.catalog import spec
 from remediations.checks import load_all
 from remediations.checks.context import ScanContext
+from remediations.collector import collector_paused
 from remediations.findings import Finding
 from remediations.managed import ManagedBy, managed_resource
 from remediations.model import Inventory
@@ -43,7 +43,9 @@ def run_checks(
     findings: list[Finding] = []
     checks = load_all()
     tracker = Tracker(Stage.CHECK, len(checks), on_progress, should_stop)
-    with _collector_paused() if pause_gc else nullcontext():
+    # The analyses allocate many small containers that reference counting frees; what they
+    # leave (findings, the analyses the report and the app read) lives as long as the scan.
+    with collector_paused(freeze=True) if pause_gc else nullcontext():
         for ids, fn in checks:
             tracker.check()
             findings.extend(fn(ctx))
@@ -68,27 +70,6 @@ def _mark_managed(findings: list[Finding], inventory: Inventory) -> list[Finding
         who = managed[arn]
         out.append(finding if who is None else replace(finding, managed_by=who))
     return out
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while the checks run.
-
-    The analyses allocate many small containers and free them by reference counting; the
-    collector's passes over them find nothing to free (tens of milliseconds on a large account).
-    What they leave (the findings, the analyses the report and the app read) lives as long as
-    the scan: it is frozen out of the collector's reach before it resumes, or its first passes
-    walk all of it at once (0.1 s after a scan of 10,000 roles) to free nothing. Reference
-    counting still frees frozen objects; only cycles among them would outlive the scan.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
 
 
 def _malformed_policy_findings(inventory: Inventory) -> list[Finding]:

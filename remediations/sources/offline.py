@@ -18,13 +18,12 @@ Reading the files themselves (folders, decoding, parsing, odd text) is in ``json
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from remediations.collector import collector_paused
 from remediations.errors import InputError
 from remediations.iam.policy import MAX_DOCUMENT_CHARS, minified_length, minified_longer_than
 from remediations.inputs import InputLimits
@@ -89,7 +88,10 @@ def load_files(paths: Sequence[str | Path], *, limits: InputLimits | None = None
         limits: the largest file and the longest wait for a pipe (default: the defaults).
     """
     reader = _Reader(limits or InputLimits())
-    with _gc_paused():
+    # Parsing and converting create hundreds of thousands of containers that each collection
+    # would walk to free nothing (JSON has no cycles); the inventory then lives as long as the
+    # scan, so it is frozen out of the collector's reach.
+    with collector_paused(freeze=True):
         for item in paths:
             in_folder = is_folder(Path(item))
             skipped: list[Path] = []
@@ -119,28 +121,6 @@ def load_files(paths: Sequence[str | Path], *, limits: InputLimits | None = None
                 f"{', '.join(str(p) for p in paths)}: no AWS CLI output among the files; {EXPECTED}"
             )
         return reader.finish()
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a large export is parsed and converted.
-
-    Parsing and converting create hundreds of thousands of containers, and each collection
-    walks them to free nothing (JSON has no cycles): on a 10,000-role account those passes
-    cost more than the conversion itself.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        # The inventory lives as long as the scan: move it (and whatever else exists now) out
-        # of the collector's reach, or every later full collection walks it again, and the
-        # analyses and findings trigger several (~0.25 s on that account). Reference counting
-        # still frees frozen objects; only cycles among them would outlive the scan.
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
 
 
 def _wrong_kind(top: JSON) -> str | None:

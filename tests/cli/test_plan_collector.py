@@ -13,6 +13,7 @@ import pytest
 import remediations.proposals
 from remediations.cli import main
 from remediations.collector import collector_paused
+from remediations.source import FilesSource, LiveSource, OrgSource, SandboxSource, Source, may_pause
 
 
 class _Node:
@@ -48,6 +49,24 @@ def test_a_cycle_built_while_paused_is_still_collected_afterwards() -> None:
     assert watch() is None
 
 
+def test_what_a_freezing_pause_built_is_out_of_the_collectors_reach() -> None:
+    """``freeze=True`` (a scan's inventory and results): what the block built is frozen, so
+    full collections no longer walk it; without it, nothing is left frozen."""
+    frozen_before = gc.get_freeze_count()
+    try:
+        with collector_paused():
+            kept = [_Node() for _ in range(100)]
+        assert gc.get_freeze_count() == 0
+        with collector_paused(freeze=True):
+            kept += [_Node() for _ in range(100)]
+        assert gc.get_freeze_count() >= 200
+    finally:
+        gc.unfreeze()
+        if frozen_before:
+            gc.freeze()
+    assert len(kept) == 200
+
+
 def test_plan_runs_with_the_collector_paused_and_restores_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -67,3 +86,25 @@ def test_plan_runs_with_the_collector_paused_and_restores_it(
     assert seen == [False]
     assert gc.isenabled()
     capsys.readouterr()
+
+
+_FILES = FilesSource((Path("exp"),))
+
+
+@pytest.mark.parametrize(
+    ("source", "pauses"),
+    [
+        (_FILES, True),
+        (SandboxSource(Path("sb")), True),
+        (OrgSource(_FILES), True),
+        (OrgSource(_FILES).member("111122223333"), True),
+        (LiveSource(), False),
+        (OrgSource(LiveSource()), False),
+        (OrgSource(SandboxSource(Path("sb"))).member("111122223333"), False),
+    ],
+)
+def test_only_accounts_read_from_local_files_pause_the_collector(
+    source: Source, pauses: bool
+) -> None:
+    """boto3's requests leave cyclic garbage: a live read keeps the collector running."""
+    assert may_pause(source) is pauses

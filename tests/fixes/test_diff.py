@@ -260,3 +260,26 @@ def test_a_diff_of_other_values_reads_as_its_plain_diff(pair: tuple[Any, Any], d
         other_before, other_after, prune=False
     )
     assert semantic_diff(before, after) == semantic_diff(before, after, prune=False)
+
+
+_ARNS = st.lists(
+    st.sampled_from(["ab", "ab!x", "a b", "ab'x", 'x"y', "back\\s", "Zoë", "r1", "r10", "r2"])
+    | st.text(max_size=4),
+    max_size=5,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_ARNS, _ARNS, _ARNS, _ARNS, st.sampled_from(["profile", "trust"]))
+def test_value_set_lines_read_as_deepdiffs(
+    a: list[str], b: list[str], c: list[str], d: list[str], kind: str
+) -> None:
+    """Two sets of values (role ARNs, managed policy ARNs, actions) read as DeepDiff's report
+    on them does (the plain path), in its order, whatever the values."""
+    if kind == "profile":
+        before: Any = {"roleArns": a, "managedPolicyArns": c}
+        after: Any = {"roleArns": b, "managedPolicyArns": d}
+    else:
+        before = _trust({"Effect": "Allow", "Principal": RA, "Action": a or ["x"]})
+        after = _trust({"Effect": "Allow", "Principal": RA, "Action": b or ["x"]})
+    assert semantic_diff(before, after) == semantic_diff(before, after, prune=False)

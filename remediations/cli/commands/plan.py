@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import nullcontext
+from typing import TYPE_CHECKING
 
 from remediations.answers import answers_from_set
 from remediations.cli.common import session_from_args
@@ -23,21 +25,25 @@ from remediations.collector import collector_paused
 from remediations.files import STDOUT, write_output
 from remediations.plan import Plan
 from remediations.render_text import render_plan_json, render_plan_text
+from remediations.source import may_pause
 from remediations.textsafe import for_json, for_terminal
+
+if TYPE_CHECKING:
+    from remediations.session import Session
 
 #: ``--format`` values that print the changes as infrastructure code instead of a plan.
 CODE_FORMATS = {"terraform": "Terraform", "cloudformation": "CloudFormation"}
 
 
 def run(args: argparse.Namespace) -> int:
+    session = session_from_args(args)
     # A one-shot process: the collector's passes over the plan's many small objects find
     # almost nothing to free (a fifth of the command's time on 10,000 roles).
-    with collector_paused():
-        return _run(args)
+    with collector_paused() if may_pause(session.source) else nullcontext():
+        return _run(args, session)
 
 
-def _run(args: argparse.Namespace) -> int:
-    session = session_from_args(args)
+def _run(args: argparse.Namespace, session: Session) -> int:
     answers = answers_from_set(getattr(args, "settings", None) or [])
     plan = session.plan(
         findings=list(getattr(args, "finding_ids", None) or []),
