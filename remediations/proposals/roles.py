@@ -28,9 +28,7 @@ REPAIR_IDS = frozenset(
 REPAIR_FLAG = "--repair-broken"
 
 
-def broken_reason(
-    role: Role, inventory: Any, analysis: TrustAnalysis | None = None
-) -> str | None:
+def broken_reason(role: Role, inventory: Any, analysis: TrustAnalysis | None = None) -> str | None:
     """Why no certificate can use a role that trusts Roles Anywhere today, or None.
 
     Broken: the three required actions are never allowed together (a missing action, an
