@@ -104,6 +104,10 @@ def _may_administer(facts: DocFactsMemo) -> Callable[[list[JSON]], bool]:
     return keep
 
 
+#: The actions RA-GOV-ADMIN-SURFACE asks about.
+_ASKED = ADMIN_WRITES | PASS_ROLE
+
+
 def _exposed_roles(ctx: ScanContext) -> list[Role]:
     """Roles trusting Roles Anywhere that a new trust anchor or any certificate gets into."""
     return [
@@ -210,8 +214,14 @@ def admin_surface_findings(ctx: ScanContext, *, plain: bool = False) -> Iterator
     policies = ctx.inventory.policies
     memo = ctx.policy_memo
     shapes: dict[tuple[str, str], dict[Hashable, Access]] = {}
-    keep = None if plain else _may_administer(ctx.doc_facts)
+    write_probes: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
+    facts = ctx.doc_facts
+    keep = None if plain else _may_administer(facts)
     for arn, name, kind, documents, boundary_arn in _principals(ctx.inventory, keep):
+        if not plain:
+            # A document without a statement on a Roles Anywhere write or PassRole bears on
+            # no question asked here: it is not compiled (a role's own bucket policies).
+            documents = [d for d in documents if facts_of(d, facts).touches(_ASKED)]
         compiled = [_compiled(d, memo) for d in documents]
         if not any(s.effect == "Allow" for doc in compiled for s in doc):
             continue
@@ -221,7 +231,9 @@ def admin_surface_findings(ctx: ScanContext, *, plain: bool = False) -> Iterator
         parts = arn.split(":")
         partition = parts[1] if len(parts) > 1 and parts[1] else "aws"
         account = parts[4] if len(parts) > 4 else ""
-        probes = _write_probes(partition, account, regions)
+        probes = write_probes.get((partition, account))
+        if probes is None:
+            probes = write_probes[partition, account] = _write_probes(partition, account, regions)
         exposed = exposed_by_account.get(account, [])
         if plain:
             writes, grants = plain_access(compiled, boundary, probes, exposed, arn)

@@ -314,6 +314,7 @@ def _share_a_certificate(a: TrustAnalysis, b: TrustAnalysis, anchors: list[str])
     if not (a.subject_wildcards or b.subject_wildcards):
         return True  # concrete pins that are not disjoint: a shared value exists
     from remediations.iam.wildcard import common_match
+    from remediations.trust import certificate_request_context
     from remediations.trust.witness import MAX_WITNESSES, certificate_builder, witness_dimensions
 
     common: dict[str, list[str]] = {}
@@ -331,7 +332,11 @@ def _share_a_certificate(a: TrustAnalysis, b: TrustAnalysis, anchors: list[str])
     if prod(len(values) for values in dims.values()) > MAX_WITNESSES:
         return True  # it would only sample them
     build = certificate_builder(list(dims))
-    return any(a.admits(cert) and b.admits(cert) for cert in map(build, product(*dims.values())))
+    for cert in map(build, product(*dims.values())):
+        request = certificate_request_context(cert)  # built once for both policies
+        if a.admits_request(request) and b.admits_request(request):
+            return True
+    return False
 
 
 @check("RA-PROFILE-ROLE-FANOUT-WITHOUT-BINDING")

@@ -139,12 +139,19 @@ class DocFacts:
     allows: int
     #: Privilege-probe actions some Allow statement whose condition never fails covers.
     always_allows: int
+    #: Vocabulary actions some Deny statement covers, under any condition.
+    denies: int
     #: (effect, privilege-action bits, condition never fails, raw statement) of each Allow or
     #: Deny statement covering a privilege probe's action, in document order.
     privilege_statements: tuple[tuple[str, int, bool, Mapping[str, Any]], ...]
 
+    def touches(self, actions: int) -> bool:
+        """Some Allow or Deny statement covers one of these actions (bits), under any
+        condition: otherwise no question about them reads the document."""
+        return bool((self.allows | self.denies) & actions)
 
-_NOTHING = DocFacts(0, 0, ())
+
+_NOTHING = DocFacts(0, 0, 0, ())
 
 #: Facts by ``id(document)``; a scan keeps one while its inventory owns the documents.
 DocFactsMemo = dict[int, DocFacts]
@@ -152,7 +159,7 @@ DocFactsMemo = dict[int, DocFacts]
 
 def read_document(document: Any) -> DocFacts:
     """The :class:`DocFacts` of a raw document."""
-    allows = always = 0
+    allows = always = denies = 0
     privilege: list[tuple[str, int, bool, Mapping[str, Any]]] = []
     for raw in statement_list(document):
         if not isinstance(raw, dict):
@@ -163,6 +170,7 @@ def read_document(document: Any) -> DocFacts:
             allows |= mask
         elif effect == "Deny":
             mask = statement_mask(raw)
+            denies |= mask
         else:
             continue  # never applies
         if mask & PRIVILEGE_ACTIONS:
@@ -170,9 +178,9 @@ def read_document(document: Any) -> DocFacts:
             if vacuous and effect == "Allow":
                 always |= mask & PRIVILEGE_ACTIONS
             privilege.append((effect, mask & PRIVILEGE_ACTIONS, vacuous, raw))
-    if not (allows or privilege):
+    if not (allows or denies):
         return _NOTHING
-    return DocFacts(allows, always, tuple(privilege))
+    return DocFacts(allows, always, denies, tuple(privilege))
 
 
 def facts_of(document: Any, memo: DocFactsMemo) -> DocFacts:

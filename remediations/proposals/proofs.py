@@ -26,7 +26,9 @@ It declines too when a block or the reduced product is too large, or a key is no
 map to the request keys it sets. Proofs of one kind whose shape is the same (which clause
 answers what on each class, what each statement requires of the clauses) have the same
 outcome whatever their literals: an outcome that holds, or finds no witness, is shared with
-them (a refusal is found again: its reason names the witness).
+them (a refusal is found again: its reason names the witness). A block's classes depend only
+on its keys, their candidate values, its clauses and the intended values of its keys: proofs
+whose blocks agree on those (a trust anchor or an issuer many roles pin) share them.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from typing import Any
 
 from remediations.iam.conditions import Clause
 from remediations.iam.evaluator import CompiledPolicy, ContextValue, variable_keys
+from remediations.iam.statements import Statement
 from remediations.model import REQUIRED_ACTIONS
 from remediations.proposals.results import FixRefused
 from remediations.shortcuts import shortcuts_on
@@ -77,6 +80,7 @@ def prove(
     verdict: Verdict,
     missing: str,
     kind: str,
+    analysed: Sequence[TrustAnalysis] = (),
 ) -> None:
     """Raise ``FixRefused`` with the first witness's reason to refuse, or with ``missing`` when
     no witness counts; return when the proof holds.
@@ -84,12 +88,13 @@ def prove(
     ``judged``: every policy whose decision ``verdict`` reads; ``verdict`` may read only those
     decisions and whether the certificate is the intended workload's
     (:func:`remediations.trust.witness.is_intended`). ``kind`` names the verdict: proofs of
-    one kind share outcomes by shape.
+    one kind share outcomes by shape. ``analysed``: the caller's analyses of some ``evaluated``
+    documents (not compiled again).
     """
     anchors = list(anchors)
     if shortcuts_on():
         outcome = _by_classes(
-            original, patched, intended, anchors, evaluated, judged, verdict, kind
+            original, patched, intended, anchors, evaluated, judged, verdict, kind, analysed
         )
         if outcome is _MISSING:
             raise FixRefused(missing)
@@ -116,6 +121,7 @@ def _by_classes(
     judged: Sequence[CompiledPolicy],
     verdict: Verdict,
     kind: str,
+    analysed: Sequence[TrustAnalysis] = (),
 ) -> object:
     """The plain walk's outcome (a reason to refuse, ``_MISSING``, or None: it holds), or
     ``_UNDECIDED``.
@@ -125,7 +131,9 @@ def _by_classes(
     literals: an outcome that holds (or finds no witness) is shared with them. A refusal is
     not (its reason names the witness), it is found again.
     """
-    dims = witness_dimensions(original, patched, intended, anchors, evaluated=evaluated)
+    dims = witness_dimensions(
+        original, patched, intended, anchors, evaluated=evaluated, known=analysed
+    )
     keys = list(dims)
     found = _blocks(keys, dims, judged, intended)
     if found is None:
@@ -280,25 +288,23 @@ def _blocks(
         fed_here = frozenset().union(*(fed[p] for p in positions))
         ids = [i for i, read in enumerate(reads) if read & fed_here]
         unfed -= set(ids)
-        mine = [clauses[i] for i in ids]
+        mine = tuple(clauses[i] for i in ids)
         if _product(len(dims[keys[p]]) for p in positions) > _MAX_BLOCK:
             return None
-        first: dict[tuple[bool, ...], _Combo] = {}
-        build_block = certificate_builder([keys[p] for p in positions])
-        for values in itertools.product(*(dims[keys[p]] for p in positions)):
-            # Only this block's keys: the clauses asked read no request key another sets.
-            context = certificate_request_context(build_block(values))
-            signature = (
-                *(
-                    keys[p] in wanted and v in wanted[keys[p]]
-                    for p, v in zip(positions, values, strict=True)
-                ),
-                *(c.matches(context) for c in mine),
-            )
-            chosen = block.rep[values] = first.setdefault(signature, values)
-            if chosen is values:
-                block.kept.append(values)
-                block.signatures.append(signature)
+        block_keys = tuple(keys[p] for p in positions)
+        memo_key = (
+            block_keys,
+            tuple(tuple(dims[k]) for k in block_keys),
+            mine,
+            tuple(frozenset(wanted[k]) if k in wanted else None for k in block_keys),
+        )
+        known = _BLOCK_CLASSES.get(memo_key)
+        if known is None:
+            known = _classes(memo_key)
+            if len(_BLOCK_CLASSES) >= _MAX_SHARED:
+                _BLOCK_CLASSES.clear()
+            _BLOCK_CLASSES[memo_key] = known
+        block.rep, block.kept, block.signatures = known
         blocks.append(block)
         shapes.append((tuple(keys[p] for p in positions), tuple(ids), tuple(block.signatures)))
     # Clauses on keys no witness sets answer alike for every witness (but not for every policy).
@@ -307,22 +313,74 @@ def _blocks(
     return blocks, (tuple(shapes), constants, _statements(judged, clauses))
 
 
+def _classes(
+    memo_key: tuple[Any, ...],
+) -> tuple[dict[_Combo, _Combo], list[_Combo], list[tuple[bool, ...]]]:
+    """One block's classes: each combination of its keys' values mapped to the first one
+    with the same answers (intended or not, then each clause of the block), the firsts, and
+    their answers. A function of the block's keys, their candidate values, its clauses and
+    the intended values of its keys only (the memo key), so blocks equal in those (the
+    clauses on a trust anchor or an issuer shared by many roles) share it; never mutated."""
+    block_keys, candidates, mine, intended = memo_key
+    rep: dict[_Combo, _Combo] = {}
+    kept: list[_Combo] = []
+    signatures: list[tuple[bool, ...]] = []
+    first: dict[tuple[bool, ...], _Combo] = {}
+    build_block = certificate_builder(list(block_keys))
+    for values in itertools.product(*candidates):
+        # Only this block's keys: the clauses asked read no request key another sets.
+        context = certificate_request_context(build_block(values))
+        signature = (
+            *(
+                wanted is not None and v in wanted
+                for wanted, v in zip(intended, values, strict=True)
+            ),
+            *(c.matches(context) for c in mine),
+        )
+        chosen = rep[values] = first.setdefault(signature, values)
+        if chosen is values:
+            kept.append(values)
+            signatures.append(signature)
+    return rep, kept, signatures
+
+
+#: Blocks' classes by what decides them (:func:`_classes`), for every proof of the process;
+#: emptied when it reaches _MAX_SHARED entries.
+_BLOCK_CLASSES: dict[
+    tuple[Any, ...], tuple[dict[_Combo, _Combo], list[_Combo], list[tuple[bool, ...]]]
+] = {}
+
+
 def _statements(judged: Sequence[CompiledPolicy], clauses: list[Clause]) -> tuple[Any, ...]:
     """What decides each judged policy for Roles Anywhere, its clauses as numbers: the effect,
     the principal and actions each statement covers, and the clauses each requires."""
     number = {clause: i for i, clause in enumerate(clauses)}
     return tuple(
-        tuple(
-            (
-                s.effect,
-                s.covers_principal(RA_PRINCIPAL),
-                *(s.covers_action(a) for a in REQUIRED_ACTIONS),
-                tuple(number[c] for c in s.clauses),
-            )
-            for s in policy.statements
-        )
+        tuple((*_covers(s), tuple(number[c] for c in s.clauses)) for s in policy.statements)
         for policy in judged
     )
+
+
+def _covers(statement: Statement) -> tuple[Any, ...]:
+    """The statement's effect, whether it covers the Roles Anywhere principal and each
+    required action: a function of its effect, principals and actions only, so statements
+    equal in those (nearly every trust statement of an account) share it."""
+    key = (statement.effect, statement.principals, statement.not_principals, statement.actions)
+    known = _COVERS.get(key)
+    if known is None:
+        known = (
+            statement.effect,
+            statement.covers_principal(RA_PRINCIPAL),
+            *(statement.covers_action(a) for a in REQUIRED_ACTIONS),
+        )
+        if len(_COVERS) >= _MAX_SHARED:
+            _COVERS.clear()
+        _COVERS[key] = known
+    return known
+
+
+#: What statements cover (:func:`_covers`), by what decides it; emptied when full.
+_COVERS: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
 
 def _reduced(

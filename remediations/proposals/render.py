@@ -60,6 +60,9 @@ def _environment() -> Environment:
         autoescape=False,
         finalize=_only_json,
         keep_trailing_newline=True,
+        # The templates ship with rafix and do not change while it runs: no stat of the file
+        # on every render to see whether it did.
+        auto_reload=False,
     )
     env.filters["tojson"] = _tojson
     return env

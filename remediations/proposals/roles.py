@@ -14,7 +14,7 @@ from remediations.proposals.render import check_document
 from remediations.proposals.results import FixRefused, InputNeeded
 from remediations.proposals.trees import copy_tree
 from remediations.proposals.trust_patches import TrustPatcher, patch_role
-from remediations.trust import absent_keys, analyze_trust
+from remediations.trust import TrustAnalysis, absent_keys, analyze_trust
 
 #: The findings whose fix repairs a role that no certificate can use (when the role is broken).
 REPAIR_IDS = frozenset(
@@ -28,16 +28,18 @@ REPAIR_IDS = frozenset(
 REPAIR_FLAG = "--repair-broken"
 
 
-def broken_reason(role: Role, inventory: Any) -> str | None:
+def broken_reason(role: Role, inventory: Any, analysis: TrustAnalysis | None = None) -> str | None:
     """Why no certificate can use a role that trusts Roles Anywhere today, or None.
 
     Broken: the three required actions are never allowed together (a missing action, an
     ``aws:SourceIp`` pin that never matches, a legacy ``Version`` whose ``${...}`` stay
-    literal), or every trust anchor it pins is gone.
+    literal), or every trust anchor it pins is gone. ``analysis``: the caller's
+    ``analyze_trust(role.trust_policy)``, when it has it.
     """
     if role.trust_policy is None:
         return None
-    analysis = analyze_trust(role.trust_policy)
+    if analysis is None:
+        analysis = analyze_trust(role.trust_policy)
     if not analysis.trusts_ra:
         return None
     if not analysis.usable:
@@ -73,17 +75,19 @@ def propose_role(job: _Job) -> None:
     if role is None or role.trust_policy is None:
         job.refuse("The role's trust policy could not be read.")
         return
-    broken = broken_reason(role, job.inventory)
+    # One analysis of the role's trust serves the broken test, the patches and their proofs.
+    analysis = analyze_trust(role.trust_policy)
+    broken = broken_reason(role, job.inventory, analysis)
     if broken is not None:
         propose_repair(job, role, broken)
         return
-    outcome = patch_role(job, role, prove_each=False)
+    outcome = patch_role(job, role, prove_each=False, analysis=analysis)
     if outcome.fixed and outcome.patcher.summary:
         try:
             outcome.patcher.prove(outcome.fixed)
         except (PolicyError, FixRefused):
             # Some fix is unsafe or does not fit: redo them one by one, keeping the safe ones.
-            outcome = patch_role(job, role, prove_each=True)
+            outcome = patch_role(job, role, prove_each=True, analysis=analysis)
     for exc, ids in outcome.needs:
         job.need(exc, ids)
     for reason, ids in outcome.refusals:

@@ -59,13 +59,17 @@ class _RoleOutcome:
     refusals: list[tuple[str, set[str]]] = field(default_factory=list)
 
 
-def patch_role(job: _Job, role: Role, *, prove_each: bool) -> _RoleOutcome:
+def patch_role(
+    job: _Job, role: Role, *, prove_each: bool, analysis: TrustAnalysis | None = None
+) -> _RoleOutcome:
     """Apply every fix the role's findings ask for; a fix that needs input or is refused leaves
-    no trace in the document. With ``prove_each``, each fix must keep the patch safe."""
-    patcher = TrustPatcher(job, role)
+    no trace in the document. With ``prove_each``, each fix must keep the patch safe.
+    ``analysis``: the caller's ``analyze_trust(role.trust_policy)``, when it has it."""
+    patcher = TrustPatcher(job, role, analysis)
     outcome = _RoleOutcome(patcher)
+    job_ids = job.ids
     for step, ids in patcher.steps():
-        wanted = ids & job.ids
+        wanted = ids & job_ids
         if not wanted:
             continue
         saved = patcher.checkpoint()
@@ -87,12 +91,17 @@ def patch_role(job: _Job, role: Role, *, prove_each: bool) -> _RoleOutcome:
 class TrustPatcher(TrustEdit):
     """A copy of a trust policy and the edits the findings ask for."""
 
-    def __init__(self, job: _Job, role: Role) -> None:
+    def __init__(self, job: _Job, role: Role, analysis: TrustAnalysis | None = None) -> None:
         super().__init__(role.trust_policy or {})
         self.job = job
         self.role = role
         self.values = job.values(role.name)
-        self.analysis: TrustAnalysis = analyze_trust(self.original)
+        # The caller's analysis is of this very document (role.trust_policy), when given.
+        self.analysis: TrustAnalysis = (
+            analysis
+            if analysis is not None and role.trust_policy is not None
+            else analyze_trust(self.original)
+        )
         #: The workload the patch is for: values it pins (source_arn, subject/<RDN>, issuer/CN).
         self.intended: dict[str, list[str]] = {}
         self._anchors: list[str] | None = None

@@ -113,6 +113,21 @@ def test_patch_proofs_by_classes_match_the_plain_walk(
         assert fast == plain
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(trust_policies(), trust_policies(), _intended()), min_size=2, max_size=5))
+def test_proof_outcomes_do_not_depend_on_the_proofs_before_them(
+    proofs: list[tuple[dict[str, Any], dict[str, Any], dict[str, list[str]]]],
+) -> None:
+    """Proofs share what they learn about the values of one key (the classes of the anchors,
+    issuers and CNs their clauses tell apart) with every later proof: run in either order,
+    each still gives its plain walk's outcome."""
+    calls = [partial(prove_safe, a, b, wanted, anchors=ANCHORS) for a, b, wanted in proofs]
+    with plain_paths():
+        plain = [outcome(call) for call in calls]
+    assert [outcome(call) for call in calls] == plain
+    assert [outcome(call) for call in reversed(calls)] == plain[::-1]
+
+
 @st.composite
 def _narrowed(draw: st.DrawFn, document: dict[str, Any]) -> dict[str, Any]:
     """The document with one Roles Anywhere statement's CN condition set to one value."""

@@ -148,7 +148,7 @@ def test_raw_covered_resources_is_covered_resources_of_the_element(raw: dict[str
 @given(doc=raw_documents())
 def test_document_facts_are_what_the_compiled_statements_say(doc: Any) -> None:
     facts = read_document(doc)
-    allows = always = 0
+    allows = always = denies = 0
     privilege = []
     for stmt in compile_statements(doc)[1]:
         if not stmt.effect:
@@ -158,10 +158,13 @@ def test_document_facts_are_what_the_compiled_statements_say(doc: Any) -> None:
             allows |= mask
             if stmt.vacuous:
                 always |= mask & PRIVILEGE_ACTIONS
+        else:
+            denies |= mask
         if mask & PRIVILEGE_ACTIONS:
             privilege.append((stmt.effect, mask & PRIVILEGE_ACTIONS, stmt.vacuous, stmt.raw))
     assert facts.allows == allows
     assert facts.always_allows == always
+    assert facts.denies == denies
     assert list(facts.privilege_statements) == privilege
 
 
