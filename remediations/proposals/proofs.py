@@ -40,6 +40,7 @@ from typing import Any
 
 from remediations.iam.conditions import Clause
 from remediations.iam.evaluator import CompiledPolicy, ContextValue, variable_keys
+from remediations.iam.statements import Statement
 from remediations.model import REQUIRED_ACTIONS
 from remediations.proposals.results import FixRefused
 from remediations.shortcuts import shortcuts_on
@@ -79,6 +80,7 @@ def prove(
     verdict: Verdict,
     missing: str,
     kind: str,
+    analysed: Sequence[TrustAnalysis] = (),
 ) -> None:
     """Raise ``FixRefused`` with the first witness's reason to refuse, or with ``missing`` when
     no witness counts; return when the proof holds.
@@ -86,12 +88,13 @@ def prove(
     ``judged``: every policy whose decision ``verdict`` reads; ``verdict`` may read only those
     decisions and whether the certificate is the intended workload's
     (:func:`remediations.trust.witness.is_intended`). ``kind`` names the verdict: proofs of
-    one kind share outcomes by shape.
+    one kind share outcomes by shape. ``analysed``: the caller's analyses of some ``evaluated``
+    documents (not compiled again).
     """
     anchors = list(anchors)
     if shortcuts_on():
         outcome = _by_classes(
-            original, patched, intended, anchors, evaluated, judged, verdict, kind
+            original, patched, intended, anchors, evaluated, judged, verdict, kind, analysed
         )
         if outcome is _MISSING:
             raise FixRefused(missing)
@@ -118,6 +121,7 @@ def _by_classes(
     judged: Sequence[CompiledPolicy],
     verdict: Verdict,
     kind: str,
+    analysed: Sequence[TrustAnalysis] = (),
 ) -> object:
     """The plain walk's outcome (a reason to refuse, ``_MISSING``, or None: it holds), or
     ``_UNDECIDED``.
@@ -127,7 +131,9 @@ def _by_classes(
     literals: an outcome that holds (or finds no witness) is shared with them. A refusal is
     not (its reason names the witness), it is found again.
     """
-    dims = witness_dimensions(original, patched, intended, anchors, evaluated=evaluated)
+    dims = witness_dimensions(
+        original, patched, intended, anchors, evaluated=evaluated, known=analysed
+    )
     keys = list(dims)
     found = _blocks(keys, dims, judged, intended)
     if found is None:
@@ -350,17 +356,31 @@ def _statements(judged: Sequence[CompiledPolicy], clauses: list[Clause]) -> tupl
     the principal and actions each statement covers, and the clauses each requires."""
     number = {clause: i for i, clause in enumerate(clauses)}
     return tuple(
-        tuple(
-            (
-                s.effect,
-                s.covers_principal(RA_PRINCIPAL),
-                *(s.covers_action(a) for a in REQUIRED_ACTIONS),
-                tuple(number[c] for c in s.clauses),
-            )
-            for s in policy.statements
-        )
+        tuple((*_covers(s), tuple(number[c] for c in s.clauses)) for s in policy.statements)
         for policy in judged
     )
+
+
+def _covers(statement: Statement) -> tuple[Any, ...]:
+    """The statement's effect, whether it covers the Roles Anywhere principal and each
+    required action: a function of its effect, principals and actions only, so statements
+    equal in those (nearly every trust statement of an account) share it."""
+    key = (statement.effect, statement.principals, statement.not_principals, statement.actions)
+    known = _COVERS.get(key)
+    if known is None:
+        known = (
+            statement.effect,
+            statement.covers_principal(RA_PRINCIPAL),
+            *(statement.covers_action(a) for a in REQUIRED_ACTIONS),
+        )
+        if len(_COVERS) >= _MAX_SHARED:
+            _COVERS.clear()
+        _COVERS[key] = known
+    return known
+
+
+#: What statements cover (:func:`_covers`), by what decides it; emptied when full.
+_COVERS: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
 
 def _reduced(

@@ -324,6 +324,7 @@ def prove_dedicated(
         intended,
         anchors,
         evaluated=(original,),
+        analysed=(before,),
         judged=(before.policy(), shared.policy(), after.policy()),
         verdict=verdict,
         kind="dedicated",

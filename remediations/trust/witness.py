@@ -286,6 +286,7 @@ def _dimensions(
     intended: dict[str, list[str]],
     anchors: Iterable[str],
     evaluated: Sequence[dict[str, Any]] = (),
+    known: Sequence[TrustAnalysis] = (),
 ) -> dict[str, list[str | None]]:
     """Candidate values per request key: absent, a fresh value, and every value the policies
     name (a matching witness for each wildcard pattern)."""
@@ -320,8 +321,8 @@ def _dimensions(
     # A trust anchor created later (by an attacker) in the same account and region.
     model = next((a for a in named if a and a.count(":") >= 5), ROGUE_ANCHOR)
     named.append(model.rsplit("/", 1)[0] + "/rafix-rogue-anchor")
-    # An evaluated document that is an analysis' own is compiled once.
-    own = {id(a.document): a for a in analyses}
+    # An evaluated document that is an analysis' own (or a ``known`` one's) is compiled once.
+    own = {id(a.document): a for a in (*analyses, *known)}
     dims["aws:sourcearn"] = _anchor_classes(
         list(dict.fromkeys(named)),
         (
@@ -405,10 +406,11 @@ def witness_dimensions(
     anchors: Iterable[str] = (),
     *,
     evaluated: Sequence[dict[str, Any]] = (),
+    known: Sequence[TrustAnalysis] = (),
 ) -> dict[str, list[str | None]]:
     """The candidate values per request key that :func:`witnesses` combines, keys in the
     order it combines them (its witnesses are their product, or a sample of it)."""
-    dims = _dimensions((original, patched), intended, anchors, evaluated)
+    dims = _dimensions((original, patched), intended, anchors, evaluated, known)
     return {key: dims[key] for key in sorted(dims)}
 
 
