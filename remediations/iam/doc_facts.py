@@ -7,8 +7,11 @@ them a statement's Action or NotAction covers depends on that element alone, and
 lists are vocabulary, not literals: thousands of statements share a few dozen of them. So the
 answer is kept per element (:func:`action_mask`, a bit per vocabulary action) and each
 document is read once per scan into :class:`DocFacts`: the actions its Allow statements may
-grant (under any condition, and unconditionally) and the few statements that bear on a
-privilege probe.
+grant (under any condition, and unconditionally), those its Deny statements name, and the few
+statements that bear on a privilege probe. That tells most roles apart without compiling
+anything (no privilege probe can pass, no Roles Anywhere write is allowed), and the privilege
+and session analyses are shared between documents of one shape (:func:`shared_role_privilege`,
+:func:`session_statement_shapes`).
 
 Resources and conditions stay per statement: they are the literals (each role's own ARNs).
 Everything here answers what the compiled statements (:mod:`remediations.iam.statements`)
