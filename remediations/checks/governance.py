@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -54,13 +54,12 @@ def _compiled(doc: JSON | None, memo: Memo) -> tuple[Statement, ...]:
 Principal = tuple[str, str, str, list[JSON], str | None]
 
 
-def _principals(
-    inventory: Inventory, keep: Callable[[list[JSON]], bool] | None = None
-) -> Iterator[Principal]:
+def _principals(inventory: Inventory, facts: DocFactsMemo | None = None) -> Iterator[Principal]:
     """(ARN, name, kind, identity documents, boundary ARN) of each user, then each role, by
-    ARN; only those whose documents ``keep`` accepts (by default all)."""
+    ARN. With ``facts``: only those some Allow statement of whose documents, under any
+    condition, covers a Roles Anywhere write and one covers iam:PassRole (told from the raw
+    documents, each read once per scan): without both, no finding, whatever the rest says."""
     groups = {g.name: g for g in inventory.groups.values()}
-
     policies = inventory.policies
 
     def docs(inline: list[tuple[str, JSON | None]], attached: list[str]) -> list[JSON]:
@@ -69,6 +68,15 @@ def _principals(
             out += [d for arn in attached if (d := resolve_policy(arn, policies))]
         return out
 
+    def may_administer(documents: Iterable[JSON | None]) -> bool:
+        assert facts is not None
+        allows = 0
+        for doc in documents:
+            if doc is not None:
+                found = facts.get(id(doc))
+                allows |= (facts_of(doc, facts) if found is None else found).allows
+        return bool(allows & ADMIN_WRITES) and bool(allows & PASS_ROLE)
+
     users: list[Principal] = []
     for user in inventory.users.values():
         documents = docs(user.inline_policies, user.attached_policy_arns)
@@ -76,32 +84,33 @@ def _principals(
             group = groups.get(name)
             if group is not None:
                 documents += docs(group.inline_policies, group.attached_policy_arns)
-        if keep is None or keep(documents):
+        if facts is None or may_administer(documents):
             users.append((user.arn, user.name, "user", documents, user.permissions_boundary_arn))
     roles: list[Principal] = []
     for role in inventory.roles.values():
         if role.path.startswith("/aws-service-role/"):
             continue  # service-linked roles act for an AWS service, not for a person
+        if facts is not None:
+            # Told before any list is built: nearly every role of an account is left out here.
+            allows = 0
+            for _, doc in role.inline_policies:
+                if doc is not None:
+                    found = facts.get(id(doc))
+                    allows |= (facts_of(doc, facts) if found is None else found).allows
+            for arn in role.attached_policy_arns:
+                known = policies.get(arn)
+                doc = known.document if known is not None else None
+                if doc is None:
+                    doc = resolve_policy(arn, policies)
+                if doc is not None:
+                    found = facts.get(id(doc))
+                    allows |= (facts_of(doc, facts) if found is None else found).allows
+            if not (allows & ADMIN_WRITES and allows & PASS_ROLE):
+                continue
         documents = docs(role.inline_policies, role.attached_policy_arns)
-        if keep is None or keep(documents):
-            roles.append((role.arn, role.name, "role", documents, role.permissions_boundary_arn))
+        roles.append((role.arn, role.name, "role", documents, role.permissions_boundary_arn))
     yield from sorted(users, key=itemgetter(0))
     yield from sorted(roles, key=itemgetter(0))
-
-
-def _may_administer(facts: DocFactsMemo) -> Callable[[list[JSON]], bool]:
-    """Whether some Allow statement of the documents, under any condition, covers a Roles
-    Anywhere write and one covers iam:PassRole (told from the raw documents, each read once
-    per scan): without both, no finding, whatever the rest says."""
-
-    def keep(documents: list[JSON]) -> bool:
-        allows = 0
-        for doc in documents:
-            found = facts.get(id(doc))
-            allows |= (facts_of(doc, facts) if found is None else found).allows
-        return bool(allows & ADMIN_WRITES) and bool(allows & PASS_ROLE)
-
-    return keep
 
 
 #: The actions RA-GOV-ADMIN-SURFACE asks about.
@@ -216,8 +225,9 @@ def admin_surface_findings(ctx: ScanContext, *, plain: bool = False) -> Iterator
     shapes: dict[tuple[str, str], dict[Hashable, Access]] = {}
     write_probes: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
     facts = ctx.doc_facts
-    keep = None if plain else _may_administer(facts)
-    for arn, name, kind, documents, boundary_arn in _principals(ctx.inventory, keep):
+    for arn, name, kind, documents, boundary_arn in _principals(
+        ctx.inventory, None if plain else facts
+    ):
         if not plain:
             # A document without a statement on a Roles Anywhere write or PassRole bears on
             # no question asked here: it is not compiled (a role's own bucket policies).

@@ -236,7 +236,18 @@ def _renamed(tree: Any, names: dict[str, str]) -> Any:
     return tree
 
 
-_TRICKY_TEXTS = ["", "false", "FALSE", "true", "<absent>", 'q"uote', "back\\slash", "tab\t"]
+_TRICKY_TEXTS = [
+    "",
+    "false",
+    "FALSE",
+    "true",
+    "<absent>",
+    'q"uote',
+    "back\\slash",
+    "tab\t",
+    "l\u2028s",
+    "n\x85",
+]
 _OTHER_TEXTS = st.sampled_from(
     [*_TRICKY_TEXTS, "\ue0000\ue001", "2012-10-17", "app-7.corp", "Zoë", "*", "a", "b"]
 ) | st.text(max_size=6)
