@@ -416,3 +416,29 @@ def writer(acct: MotoAccount) -> Executor:
 def states(acct: MotoAccount, names: tuple[str, ...] = ROLES) -> dict[str, str]:
     reader = Executor(acct)
     return {n: fingerprint(reader.read_state("role", role_arn(n)) or {}) for n in names}
+
+
+def role_with_documents(
+    name: str,
+    docs: Sequence[Any],
+    *,
+    boundary: str | None = None,
+    also_attached: Sequence[str] = (),
+) -> tuple[Role, dict[str, ManagedPolicy]]:
+    """A role whose first document is its inline policy (None when it is not an object) and
+    each other one a customer managed policy of its own, attached with ``also_attached``; the
+    policies by ARN."""
+    policies: dict[str, ManagedPolicy] = {}
+    attached: list[str] = []
+    for i, document in enumerate(docs[1:]):
+        arn = f"arn:aws:iam::{ACCOUNT}:policy/{name}-{i}"
+        policies[arn] = ManagedPolicy(arn=arn, name=f"{name}-{i}", document=document)
+        attached.append(arn)
+    role = Role(
+        arn=f"arn:aws:iam::{ACCOUNT}:role/{name}",
+        name=name,
+        inline_policies=[("inline", docs[0] if isinstance(docs[0], dict) else None)],
+        attached_policy_arns=[*attached, *also_attached],
+        permissions_boundary_arn=boundary,
+    )
+    return role, policies

@@ -81,6 +81,16 @@ def accounts_with_principals(draw: st.DrawFn) -> Inventory:
     return inventory
 
 
+def _both_paths(inventory: Inventory) -> tuple[str, str]:
+    """The report with the shortcuts, and under ``plain_paths()``, each from an empty trust
+    cache."""
+    clear_cache()
+    shortcuts = _report(inventory)
+    with plain_paths():
+        clear_cache()
+        return shortcuts, _report(inventory)
+
+
 @settings(
     max_examples=120,
     deadline=None,
@@ -88,22 +98,13 @@ def accounts_with_principals(draw: st.DrawFn) -> Inventory:
 )
 @given(inventory=accounts_with_principals())
 def test_generated_accounts_report_what_the_plain_paths_report(inventory: Inventory) -> None:
-    clear_cache()
-    shortcuts = _report(inventory)
-    with plain_paths():
-        clear_cache()
-        plain = _report(inventory)
+    shortcuts, plain = _both_paths(inventory)
     assert shortcuts == plain
 
 
 @pytest.mark.parametrize("name", sorted(accounts()))
 def test_corpus_accounts_report_what_the_plain_paths_report(name: str, tmp_path: Path) -> None:
-    inventory = load_files(write_account(name, tmp_path / "account"))
-    clear_cache()
-    shortcuts = _report(inventory)
-    with plain_paths():
-        clear_cache()
-        plain = _report(inventory)
+    shortcuts, plain = _both_paths(load_files(write_account(name, tmp_path / "account")))
     assert shortcuts == plain
     assert '"findings": [' in shortcuts
 

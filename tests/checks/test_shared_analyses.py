@@ -24,7 +24,7 @@ from remediations.iam.permissions import RolePrivilege, analyze_role_privilege
 from remediations.iam.session_policies import SessionPolicyAnalysis, analyze_session_policies
 from remediations.iam.statements import Element
 from remediations.iam.wildcard import compile_wildcard
-from remediations.model import REQUIRED_ACTIONS, ManagedPolicy, Role
+from remediations.model import REQUIRED_ACTIONS, Role
 from remediations.report import render_json
 from remediations.shortcuts import plain_paths
 from remediations.sources.offline import load_files
@@ -33,6 +33,7 @@ from remediations.trust.analysis import analyze_uncached
 from remediations.trust.cache import clear_cache
 from remediations.trust.facts import admits_all_actions
 from remediations.trust.witness import MAX_WITNESSES, witnesses
+from tests.builders import role_with_documents
 from tests.strategies import identity_documents, identity_statements, trust_policies
 
 GENERATOR = Path(__file__).resolve().parents[2] / "benchmarks" / "generate_account.py"
@@ -105,27 +106,6 @@ def test_elements_match_as_their_compiled_patterns_do(
         assert element.covers(value) == (not hit if negated else hit)
 
 
-def _role(
-    name: str, docs: list[dict[str, Any]], boundary: bool
-) -> tuple[Role, dict[str, ManagedPolicy]]:
-    policies = {}
-    attached = []
-    for i, doc in enumerate(docs[1:]):
-        arn = f"arn:aws:iam::{ACCOUNT}:policy/{name}-{i}"
-        policies[arn] = ManagedPolicy(arn=arn, name=f"{name}-{i}", document=doc)
-        attached.append(arn)
-    if boundary:
-        attached.append("arn:aws:iam::aws:policy/PowerUserAccess")
-    role = Role(
-        arn=f"arn:aws:iam::{ACCOUNT}:role/{name}",
-        name=name,
-        inline_policies=[("inline", docs[0])],
-        attached_policy_arns=attached,
-        permissions_boundary_arn="arn:aws:iam::aws:policy/ReadOnlyAccess" if boundary else None,
-    )
-    return role, policies
-
-
 @settings(max_examples=400, deadline=None)
 @given(
     first=st.lists(documents(), min_size=1, max_size=3),
@@ -143,7 +123,12 @@ def test_shared_role_privilege_is_the_fresh_analysis(
             if statement.pop("Condition", None) is None:
                 statement["Condition"] = {"StringEquals": {"aws:PrincipalTag/team": "x"}}
     for name, docs in (("first", first), ("second", second), ("varied", varied)):
-        role, policies = _role(name, docs, boundary)
+        role, policies = role_with_documents(
+            name,
+            docs,
+            boundary="arn:aws:iam::aws:policy/ReadOnlyAccess" if boundary else None,
+            also_attached=["arn:aws:iam::aws:policy/PowerUserAccess"] if boundary else (),
+        )
         assert shared_role_privilege(role, policies, {}, shapes, {}) == analyze_role_privilege(
             role, policies
         )

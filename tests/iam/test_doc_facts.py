@@ -30,7 +30,7 @@ from remediations.iam.permissions import (
 )
 from remediations.iam.session_policies import analyze_session_policies
 from remediations.iam.statements import Element, compile_statement, compile_statements
-from remediations.model import ManagedPolicy, Role
+from tests.builders import role_with_documents
 
 ACCOUNT = "111122223333"
 PROFILE = f"arn:aws:rolesanywhere:us-east-1:{ACCOUNT}:profile/p"
@@ -204,23 +204,6 @@ def _near_misses(doc: Any, tag: str) -> list[Any]:
     return [_renamed(doc, tag), _turned(doc), _turned(doc, 0), _turned(doc, 1), starred]
 
 
-def _role(name: str, docs: list[Any], boundary: str | None) -> tuple[Role, dict[str, Any]]:
-    policies = {}
-    attached = []
-    for i, doc in enumerate(docs[1:]):
-        arn = f"arn:aws:iam::{ACCOUNT}:policy/{name}-{i}"
-        policies[arn] = ManagedPolicy(arn=arn, name=f"{name}-{i}", document=doc)
-        attached.append(arn)
-    role = Role(
-        arn=f"arn:aws:iam::{ACCOUNT}:role/{name}",
-        name=name,
-        inline_policies=[("inline", docs[0] if isinstance(docs[0], dict) else None)],
-        attached_policy_arns=attached,
-        permissions_boundary_arn=boundary,
-    )
-    return role, policies
-
-
 @settings(max_examples=400, deadline=None)
 @given(
     docs=st.lists(st.lists(raw_documents(), min_size=1, max_size=3), min_size=2, max_size=4),
@@ -243,7 +226,7 @@ def test_roles_sharing_privilege_analyses_get_their_own_verdicts(
         for k, doc in enumerate(role_docs):  # one statement of one document turned
             roles += [[*role_docs[:k], _turned(doc, j), *role_docs[k + 1 :]] for j in range(4)]
     for i, role_docs in enumerate(roles):
-        role, policies = _role(f"r{i}", role_docs, boundary)
+        role, policies = role_with_documents(f"r{i}", role_docs, boundary=boundary)
         fresh = analyze_role_privilege(role, policies)
         assert shared_role_privilege(role, policies, memo, shapes, facts) == fresh
 
