@@ -75,18 +75,21 @@ def semantic_diff(before: Any, after: Any, *, prune: bool | None = None) -> list
             abstract = None
             if not any(_TOKEN_CHARS.search(str(p)) for p in prefix):
                 abstract = _abstract_values([left, right, names], tokens)
-            if abstract is not None:
-                left, right, names = abstract
-            key = repr((prefix, left, right, sorted(names.items())))
+            shared = (left, right, names) if abstract is None else abstract
+            key = repr((prefix, shared[0], shared[1], sorted(shared[2].items())))
             known = _LINES.get(key)
             if known is None:
                 if len(_LINES) >= 4096:
                     _LINES.clear()
-                known = _LINES[key] = tuple(_semantic_lines(prefix, left, right, names))
+                known = _LINES[key] = tuple(_semantic_lines(prefix, *shared))
             if abstract is None:
                 return list(known)
             texts = {token: text for text, token in tokens.items()}
-            return [_TOKENS.sub(lambda m: _text_of(m, texts), line) for line in known]
+            lines = [_TOKENS.sub(lambda m: _text_of(m, texts), line) for line in known]
+            # A line that shows a value neither as is nor quoted as JSON (an odd value written
+            # as a Python list) still holds its placeholder: this pair is read from its texts.
+            if not any(_TOKEN_CHARS.search(line) or "\\ue00" in line for line in lines):
+                return lines
     return _semantic_lines(prefix, left, right, names)
 
 

@@ -294,3 +294,12 @@ def test_value_set_lines_read_as_deepdiffs(
         before = _trust({"Effect": "Allow", "Principal": RA, "Action": a or ["x"]})
         after = _trust({"Effect": "Allow", "Principal": RA, "Action": b or ["x"]})
     assert semantic_diff(before, after) == semantic_diff(before, after, prune=False)
+
+
+def test_an_odd_value_written_as_a_python_list_reads_as_the_plain_path() -> None:
+    """A statement whose Effect is a list is described with the list as Python writes it: its
+    placeholder cannot be put back there, so such a pair is read from its own texts."""
+    added = {"Effect": ["x"], "Principal": RA, "Action": "sts:TagSession"}
+    before, after = _trust(), _trust(added)
+    assert semantic_diff(before, after) == ["adds statement 1 (['x'])"]
+    assert semantic_diff(before, after) == semantic_diff(before, after, prune=False)
