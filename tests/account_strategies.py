@@ -12,6 +12,7 @@ import json
 import uuid
 from typing import Any
 
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 from remediations.model import Inventory, ManagedPolicy, Profile, Role, TrustAnchor
@@ -178,6 +179,19 @@ def _session(shape: str) -> tuple[dict[str, Any] | None, list[str]]:
     if shape == "customer":
         return None, [CUSTOMER_SESSION]
     return None, []
+
+
+def whole_account_examples(count: int) -> settings:
+    """Hypothesis settings for a test whose each example is a whole account through a sandbox
+    (seconds each): ``count`` examples, the same ones every run, the first failure reported as
+    found (no shrinking), fixtures shared by the examples."""
+    return settings(
+        max_examples=count,
+        deadline=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
 
 
 @st.composite

@@ -14,13 +14,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 
 from remediations.cli import main
 from remediations.model import Inventory, Profile, Role, TrustAnchor
 from remediations.sources.export import export_inventory
 from remediations.state import NEUTRAL_SESSION_POLICY
-from tests.account_strategies import ACCOUNT, ACTIONS, RA, anchor_arn, generated_accounts
+from tests.account_strategies import (
+    ACCOUNT,
+    ACTIONS,
+    RA,
+    anchor_arn,
+    generated_accounts,
+    whole_account_examples,
+)
 from tests.corpus_accounts import accounts, write_account
 
 #: Set by the service on every write (the API's own bookkeeping, not the account's state).
@@ -107,14 +114,7 @@ def test_sandbox_round_trip_of_a_corpus_account(
     round_trip(capsys, tmp_path, files, _answers(files))
 
 
-@settings(
-    max_examples=6,
-    deadline=None,
-    derandomize=True,
-    # Each example is a whole sandbox round trip: report the first failure as found.
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@whole_account_examples(6)
 @given(account=generated_accounts())
 def test_sandbox_round_trip_of_generated_accounts(
     account: tuple[Inventory, dict[str, str]],

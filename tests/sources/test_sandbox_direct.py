@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from remediations.cli import main
@@ -28,7 +28,7 @@ from remediations.sources.sandbox.direct import PCA_REGIONS, READ_ENV, read_dire
 from remediations.sources.sandbox.faults import Fault, FaultInjector
 from remediations.sources.sandbox.ra_lists import SHAPES
 from tests.account_strategies import ACCOUNT as GENERATED
-from tests.account_strategies import generated_accounts
+from tests.account_strategies import generated_accounts, whole_account_examples
 from tests.corpus_accounts import accounts, write_account
 
 KINDS = ("roles", "policies", "users", "groups", "trust_anchors", "profiles", "crls", "subjects")
@@ -101,13 +101,7 @@ def apply_and_roll_back(
 # --- equivalence -----------------------------------------------------------------------------
 
 
-@settings(
-    max_examples=8,
-    deadline=None,
-    derandomize=True,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@whole_account_examples(8)
 @given(account=generated_accounts())
 def test_generated_accounts_read_the_same_from_files_and_through_boto3(
     account: tuple[Inventory, dict[str, str]],
@@ -685,13 +679,7 @@ def principals_of(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str,
     return users, groups
 
 
-@settings(
-    max_examples=8,
-    deadline=None,
-    derandomize=True,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@whole_account_examples(8)
 @given(account=generated_accounts(), people=principals_of())
 def test_a_sandbox_copy_reports_the_admin_surface_like_its_files(
     account: tuple[Inventory, dict[str, str]],
