@@ -44,12 +44,9 @@ def principals(seed: Seeding, state: Inventory) -> tuple[list[JSON], list[JSON]]
     groups: dict[str, JSON] = {}
     members: dict[str, list[str]] = {}
     for group in state.groups.values():
-        account = group.arn.split(":")[4]
-        if account != seed.account_id:
-            seed.warnings.append(skip_warning(group.arn, f"it belongs to account {account}"))
+        detail = _common(seed, "group", group, "AGPA")
+        if detail is None:
             continue
-        path = principal_path(group.arn, "group")
-        detail = _common(seed, "group", group, path, "AGPA")
         detail["GroupPolicyList"] = _inline(group.inline_policies)
         detail["AttachedManagedPolicies"] = _attached(seed, group.attached_policy_arns, group.arn)
         if group.name in groups:
@@ -58,12 +55,9 @@ def principals(seed: Seeding, state: Inventory) -> tuple[list[JSON], list[JSON]]
         members[group.name] = []
     users: dict[str, JSON] = {}
     for user in state.users.values():
-        account = user.arn.split(":")[4]
-        if account != seed.account_id:
-            seed.warnings.append(skip_warning(user.arn, f"it belongs to account {account}"))
+        detail = _common(seed, "user", user, "AIDA")
+        if detail is None:
             continue
-        path = principal_path(user.arn, "user")
-        detail = _common(seed, "user", user, path, "AIDA")
         detail["UserPolicyList"] = _inline(user.inline_policies)
         detail["GroupList"] = []  # filled below, in the order of the groups
         detail["AttachedManagedPolicies"] = _attached(seed, user.attached_policy_arns, user.arn)
@@ -97,7 +91,13 @@ def principals(seed: Seeding, state: Inventory) -> tuple[list[JSON], list[JSON]]
     return list(users.values()), list(groups.values())
 
 
-def _common(seed: Seeding, kind: str, principal: Any, path: str, prefix: str) -> JSON:
+def _common(seed: Seeding, kind: str, principal: Any, prefix: str) -> JSON | None:
+    """The fields users and groups share; None (with a warning) for one of another account."""
+    account = principal.arn.split(":")[4]
+    if account != seed.account_id:
+        seed.warnings.append(skip_warning(principal.arn, f"it belongs to account {account}"))
+        return None
+    path = principal_path(principal.arn, kind)
     name = principal.name
     arn = f"arn:aws:iam::{seed.account_id}:{kind}{path}{name}"
     if arn != principal.arn:
