@@ -20,7 +20,7 @@ from typing import Any
 
 from remediations import __version__
 from remediations.answers import Question, scope_name
-from remediations.diff import diff
+from remediations.diff import Diff, diff
 from remediations.errors import InputError
 from remediations.files import write_output
 from remediations.jsontext import dumps_indented
@@ -112,6 +112,10 @@ class ProposalSet:
     #: Resources whose change the user asked for knowing it adds findings (``--repair-broken``,
     #: ``--set services=*``): what it adds is accepted, and said in its summary.
     opted_in: set[str] = field(default_factory=set)
+    #: Diffs worked out already (by a second process): ``id(change)`` -> the change, its diff.
+    diffs: dict[int, tuple[ProposedChange, Diff]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
 
 @dataclass(slots=True)
@@ -182,8 +186,11 @@ class Change:
         )
 
     @classmethod
-    def from_proposal(cls, change_id: str, proposal: ProposedChange) -> Change:
-        both = diff(proposal.before, proposal.after)
+    def from_proposal(
+        cls, change_id: str, proposal: ProposedChange, known_diff: Diff | None = None
+    ) -> Change:
+        """``known_diff``: the proposal's diff, when it was worked out already."""
+        both = known_diff if known_diff is not None else diff(proposal.before, proposal.after)
         return cls(
             id=change_id,
             phase=proposal.phase,
@@ -354,12 +361,20 @@ def build_plan(inventory: Inventory, proposals: ProposalSet) -> Plan:
     plan = Plan(
         source=inventory.origin or "files",
         account_id=inventory.account_id,
-        changes=[Change.from_proposal(f"c{i}", p) for i, p in enumerate(ordered, start=1)],
+        changes=[
+            Change.from_proposal(f"c{i}", p, _known_diff(proposals, p))
+            for i, p in enumerate(ordered, start=1)
+        ],
         needs_input=list(proposals.needs_input),
         not_fixable=list(proposals.not_fixable),
     )
     mark_managed(plan, inventory)
     return plan
+
+
+def _known_diff(proposals: ProposalSet, change: ProposedChange) -> Diff | None:
+    known = proposals.diffs.get(id(change))
+    return known[1] if known is not None and known[0] is change else None
 
 
 def mark_managed(plan: Plan, inventory: Inventory) -> None:

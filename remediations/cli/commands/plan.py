@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 from remediations.answers import answers_from_set
@@ -27,6 +26,7 @@ from remediations.plan import Plan
 from remediations.render_text import render_plan_json, render_plan_text
 from remediations.source import may_pause
 from remediations.textsafe import for_json, for_terminal
+from remediations.workers import workers_allowed
 
 if TYPE_CHECKING:
     from remediations.session import Session
@@ -37,9 +37,12 @@ CODE_FORMATS = {"terraform": "Terraform", "cloudformation": "CloudFormation"}
 
 def run(args: argparse.Namespace) -> int:
     session = session_from_args(args)
-    # A one-shot process: the collector's passes over the plan's many small objects find
-    # almost nothing to free (a fifth of the command's time on 10,000 roles).
-    with collector_paused() if may_pause(session.source) else nullcontext():
+    # A one-shot process on local files: the collector's passes over the plan's many small
+    # objects find almost nothing to free (a fifth of the command's time on 10,000 roles), and
+    # a second process may take half of the pure work (remediations.workers).
+    if not may_pause(session.source):
+        return _run(args, session)
+    with collector_paused(), workers_allowed():
         return _run(args, session)
 
 
