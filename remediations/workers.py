@@ -71,8 +71,9 @@ class Background(Generic[T]):
     is stopped and reaped when the block ends.
     """
 
-    def __init__(self, work: Callable[[], T]) -> None:
+    def __init__(self, work: Callable[[], T], what: str = "") -> None:
         self._work = work
+        self._what = what or getattr(work, "__qualname__", type(work).__name__)
         self._pid = 0
         self._pipe = -1
         if can_fork():
@@ -119,7 +120,7 @@ class Background(Generic[T]):
                 os._exit(status)
         os.close(write)
         self._pid, self._pipe = pid, read
-        log.debug("second process %d started for %s", pid, _name(self._work))
+        log.debug("second process %d started: %s", pid, self._what)
 
     def result(self) -> T:
         """What ``work()`` returned (computed here when the child could not deliver it)."""
@@ -147,10 +148,7 @@ class Background(Generic[T]):
         return self._work()
 
 
-def _name(work: Callable[..., object]) -> str:
-    return getattr(work, "__qualname__", type(work).__name__)
-
-
-def in_background(work: Callable[[], T]) -> Background[T]:
-    """Start ``work()`` in a second process when allowed (see the module); ``.result()``."""
-    return Background(work)
+def in_background(work: Callable[[], T], what: str = "") -> Background[T]:
+    """Start ``work()`` in a second process when allowed (see the module); ``.result()``.
+    ``what``: the work, in a few words, for the debug log."""
+    return Background(work, what)

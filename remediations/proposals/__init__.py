@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from remediations.catalog import CATALOG, FixKind
-from remediations.diff import diff
+from remediations.diff import Diff, diff
 from remediations.findings import RESOURCE_TYPES, Finding
 from remediations.iam.session_policies import SessionShapes
 from remediations.model import Inventory
@@ -172,7 +172,8 @@ def propose(
     else:  # 9 resources in 20 on the second core (it hands its results over too), merged
         ours = [i for i in range(len(jobs)) if i % 20 not in _THEIRS]
         theirs = [i for i in range(len(jobs)) if i % 20 in _THEIRS]
-        with in_background(lambda: _build_each([jobs[i] for i in theirs])) as other:
+        what = f"{len(theirs)} of {len(jobs)} one-resource fixes"
+        with in_background(lambda: _build_each([jobs[i] for i in theirs]), what) as other:
             built = dict(zip(ours, _build_each([jobs[i] for i in ours]), strict=True))
             built.update(zip(theirs, other.result(), strict=True))
         for i in range(len(jobs)):
@@ -196,7 +197,11 @@ def _diffs_of(changes: list[ProposedChange], result: ProposalSet) -> Iterator[No
     if len(changes) < PARALLEL_JOBS or not can_fork():
         yield
         return
-    with in_background(lambda: [diff(c.before, c.after) for c in changes]) as diffs:
+
+    def work() -> list[Diff]:
+        return [diff(c.before, c.after) for c in changes]
+
+    with in_background(work, f"the diffs of {len(changes)} changes") as diffs:
         yield
         done = zip(changes, diffs.result(), strict=True)
         result.diffs.update((id(change), (change, both)) for change, both in done)

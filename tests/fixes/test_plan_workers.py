@@ -51,8 +51,8 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
     monkeypatch.setattr(proposals_module, "PARALLEL_JOBS", 1)
     seen: list[bool] = []
 
-    def counted(work: Callable[[], Any]) -> Background[Any]:
-        job = Background(work)
+    def counted(work: Callable[[], Any], what: str = "") -> Background[Any]:
+        job = Background(work, what)
         seen.append(job.forked)
         return job
 
