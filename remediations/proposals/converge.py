@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -161,6 +161,53 @@ def _neighbourhood(inventory: Inventory, changes: list[ProposedChange]) -> Inven
     return part
 
 
+def phase_one_adds_findings(
+    inventory: Inventory,
+    settings: Settings,
+    result: Any,
+    session_shapes: SessionShapes | None = None,
+) -> bool:
+    """Whether :func:`withdraw_diverging` has anything to withdraw: the phase-1 changes
+    together add a finding (the common answer, no, costs one re-check of their part)."""
+    judged = _judge(inventory, settings, result, session_shapes)
+    return judged is not None and bool(judged[1](judged[0]))
+
+
+_Added = Callable[[list[ProposedChange]], list[Finding]]
+
+
+def _judge(
+    inventory: Inventory,
+    settings: Settings,
+    result: Any,
+    session_shapes: SessionShapes | None,
+) -> tuple[list[ProposedChange], _Added] | None:
+    """The phase-1 changes to judge (those the user did not opt into), and what a set of them
+    adds on the part of the account they touch; None when there is nothing to judge."""
+    from remediations.checks.context import ScanContext
+    from remediations.checks.run import run_checks
+
+    chosen = [c for c in result.changes if c.phase == 1 and c.resource_arn in result.opted_in]
+    phase_one = [c for c in result.changes if c.phase == 1 and c not in chosen]
+    if not phase_one:
+        return None
+    part = _neighbourhood(inventory, phase_one + chosen)
+    # What the changes the user opted into add is accepted: the others are judged after them.
+    part = inventory_after(part, chosen)
+    scanned = ScanContext(part, settings)
+    scanned.session_shapes.update(session_shapes or {})
+    before = {(f.id, f.resource_arn) for f in run_checks(part, settings, context=scanned)}
+
+    def added(changes: list[ProposedChange]) -> list[Finding]:
+        # The roles and profiles the changes leave as they were keep their analyses.
+        changed = inventory_after(part, changes)
+        context = ScanContext(changed, settings, previous=scanned)
+        after = run_checks(changed, settings, context=context)
+        return [f for f in after if (f.id, f.resource_arn) not in before]
+
+    return phase_one, added
+
+
 def withdraw_diverging(
     inventory: Inventory,
     settings: Settings,
@@ -176,28 +223,12 @@ def withdraw_diverging(
     is withdrawn too. ``session_shapes``: the session-policy analyses the proposals made
     (by shape, so valid for any document of that shape), which the re-check then reuses.
     """
-    from remediations.checks.context import ScanContext
-    from remediations.checks.run import run_checks
     from remediations.plan import NotFixable
 
-    chosen = [c for c in result.changes if c.phase == 1 and c.resource_arn in result.opted_in]
-    phase_one = [c for c in result.changes if c.phase == 1 and c not in chosen]
-    if not phase_one:
+    judged = _judge(inventory, settings, result, session_shapes)
+    if judged is None:
         return
-    part = _neighbourhood(inventory, phase_one + chosen)
-    # What the changes the user opted into add is accepted: the others are judged after them.
-    part = inventory_after(part, chosen)
-    scanned = ScanContext(part, settings)
-    scanned.session_shapes.update(session_shapes or {})
-    before = {(f.id, f.resource_arn) for f in run_checks(part, settings, context=scanned)}
-
-    def added(changes: list[ProposedChange]) -> list[Finding]:
-        # The roles and profiles the changes leave as they were keep their analyses.
-        changed = inventory_after(part, changes)
-        context = ScanContext(changed, settings, previous=scanned)
-        after = run_checks(changed, settings, context=context)
-        return [f for f in after if (f.id, f.resource_arn) not in before]
-
+    phase_one, added = judged
     new = added(phase_one)
     if not new:
         return
