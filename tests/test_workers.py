@@ -92,6 +92,13 @@ def test_a_process_allowed_one_processor_does_not_fork() -> None:
     assert (done.stdout, done.stderr) == ("False\n", "")
 
 
+def test_the_second_process_does_not_fork_again() -> None:
+    with in_background(lambda: (can_fork(), in_background(os.getpid).forked)) as job:
+        assert job.forked
+        assert job.result() == (False, False)
+    assert can_fork()
+
+
 def test_a_child_that_fails_leaves_the_work_to_this_process() -> None:
     parent = os.getpid()
 
