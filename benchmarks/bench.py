@@ -14,7 +14,9 @@ under WORK (default ``benchmarks/out``), never to a system path.
 Commands:
   load          python -c "json.load each file" (the floor: the input has to be parsed)
   scan          rafix scan --from-file FILES --format json --output WORK/...
-  plan          rafix plan --from-file FILES --format json --out WORK/...
+  plan          rafix plan --from-file FILES --format json --out WORK/... (on Linux with two
+                processors or more, part of it in a second process)
+  plan-1p       the same plan in one process (RAFIX_WORKERS=1)
   sandbox-init  rafix sandbox init WORK/sandbox --from-file FILES (a fresh folder each run)
   sandbox-scan  rafix scan --sandbox WORK/sandbox --format json --output WORK/...
 
@@ -37,7 +39,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-COMMANDS = ("load", "scan", "plan", "sandbox-init", "sandbox-scan")
+COMMANDS = ("load", "scan", "plan", "plan-1p", "sandbox-init", "sandbox-scan")
 LOAD = (
     "import json, sys\nfor f in sys.argv[1:]:\n    with open(f, 'rb') as fh:\n        json.load(fh)"
 )
@@ -72,6 +74,11 @@ def commands_for(account: Path, work: Path, files: list[str]) -> dict[str, list[
         "load": [sys.executable, "-c", LOAD, *files],
         "scan": rafix("scan", *from_files, "--format", "json", "--output", str(work / "scan.json")),
         "plan": rafix("plan", *from_files, "--format", "json", "--out", str(work / "plan.json")),
+        "plan-1p": [
+            "env",
+            "RAFIX_WORKERS=1",
+            *rafix("plan", *from_files, "--format", "json", "--out", str(work / "plan-1p.json")),
+        ],
         "sandbox-init": rafix("sandbox", "init", str(work / "sandbox-fresh"), *from_files),
         "sandbox-scan": rafix(
             "scan",
