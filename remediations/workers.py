@@ -59,9 +59,17 @@ def can_fork() -> bool:
         and sys.platform.startswith("linux")
         and hasattr(os, "fork")
         and os.environ.get(ENV_VAR, "").strip() != "1"
-        and (os.cpu_count() or 1) > 1
+        and _cores() > 1
         and threading.active_count() == 1
     )
+
+
+def _cores() -> int:
+    """The processors this process may run on (its affinity mask, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 class Background(Generic[T]):

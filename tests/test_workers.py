@@ -18,7 +18,7 @@ from remediations.workers import ENV_VAR, can_fork, in_background, workers_allow
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2,
+    not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2,
     reason="a second process is used only on Linux with two cores or more",
 )
 
@@ -70,6 +70,21 @@ def test_without_a_second_process_the_work_is_done_here(
         stop.set()
         if thread.is_alive():
             thread.join()
+
+
+def test_a_process_allowed_one_processor_does_not_fork() -> None:
+    script = (
+        "import os\n"
+        "from remediations.workers import can_fork, workers_allowed\n"
+        "os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n"
+        "with workers_allowed():\n"
+        "    print(can_fork())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert (done.stdout, done.stderr) == ("False\n", "")
 
 
 def test_a_child_that_fails_leaves_the_work_to_this_process() -> None:

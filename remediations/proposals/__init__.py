@@ -43,7 +43,7 @@ from remediations.findings import RESOURCE_TYPES, Finding
 from remediations.iam.session_policies import SessionShapes
 from remediations.model import Inventory
 from remediations.proposals.anchors import _propose_anchor, _propose_crl
-from remediations.proposals.converge import withdraw_diverging
+from remediations.proposals.converge import phase_one_adds_findings, withdraw_diverging
 from remediations.proposals.job import ProfileIndex, _Job
 from remediations.proposals.profiles import ADMIN_POLICY_SUFFIX, _propose_profile
 from remediations.proposals.results import NeedsInput, NotFixable, ProposalSet, ProposedChange
@@ -178,14 +178,26 @@ def propose(
             built.update(zip(theirs, other.result(), strict=True))
         for i in range(len(jobs)):
             _merge(result, built[i])
-    # The changes' diffs on the second core while this one splits, then proves (build_plan
-    # would work them out otherwise): half the fixes' while it splits, the rest while it proves.
     phase_one = list(result.changes)
-    with _diffs_of(phase_one[0::2], result):
+    if len(phase_one) < PARALLEL_JOBS or not can_fork():
         # After the one-resource fixes: a split builds on their phase-1 states.
         _propose_splits(inventory, settings, splits, result, index)
-    with _diffs_of(phase_one[1::2] + result.changes[len(phase_one) :], result):
         # The proof that a plain apply adds no finding: a fix that would is withdrawn, said so.
+        withdraw_diverging(inventory, settings, result, shapes)
+        return result
+    # On two cores: the proof's verdict and the fixes' diffs in two child processes, while
+    # this one splits and works out the splits' diffs. Phase 1 is complete before the splits
+    # (they only add phases 2 and 3), so the verdict is the one after them.
+    verdict = in_background(
+        lambda: phase_one_adds_findings(inventory, settings, result, shapes),
+        "whether the phase-1 fixes add a finding",
+    )
+    with verdict, _diffs_of(phase_one, result):
+        _propose_splits(inventory, settings, splits, result, index)
+        for change in result.changes[len(phase_one) :]:
+            result.diffs[id(change)] = (change, diff(change.before, change.after))
+        diverges = verdict.result()
+    if diverges:  # rare: the fixes are built not to; judged again here, change by change
         withdraw_diverging(inventory, settings, result, shapes)
     return result
 

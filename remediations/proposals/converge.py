@@ -217,33 +217,83 @@ class _Near:
         return near
 
 
-def _suspects(
-    part: Inventory,
+def phase_one_adds_findings(
+    inventory: Inventory,
     settings: Settings,
-    scanned: ScanContext,
-    before: set[tuple[str, str]],
-    phase_one: list[ProposedChange],
-) -> list[ProposedChange]:
-    """The changes that add a finding when each is judged alone on the part of ``part`` it
-    can bear on (:class:`_Near`), against what the scan of the whole part reported before.
+    result: Any,
+    session_shapes: SessionShapes | None = None,
+) -> bool:
+    """Whether :func:`withdraw_diverging` has anything to withdraw: the phase-1 changes
+    together add a finding (the common answer, no, costs one re-check of their part)."""
+    judged = _judge(inventory, settings, result, session_shapes)
+    return judged is not None and bool(judged.added(judged.phase_one))
 
-    Under the locality the partial re-scan itself rests on (a change can alter only the
-    findings of its own neighbourhood, and those read nothing outside it), these are exactly
-    the changes that add a finding when judged alone on the whole part; the caller judges
-    each suspect on the whole part again and proves the rest together, so that the result
-    never rests on the locality."""
+
+class _Judgement:
+    """The phase-1 changes to judge (those the user did not opt into) and the part of the
+    account they touch (after the opted-in ones), with what its scan reported before them."""
+
+    def __init__(
+        self,
+        phase_one: list[ProposedChange],
+        part: Inventory,
+        settings: Settings,
+        scanned: ScanContext,
+    ) -> None:
+        from remediations.checks.run import run_checks
+
+        self.phase_one = phase_one
+        self.part = part
+        self.settings = settings
+        self.scanned = scanned
+        found = run_checks(part, settings, context=scanned)
+        self.before = {(f.id, f.resource_arn) for f in found}
+
+    def _added(self, inventory: Inventory) -> list[Finding]:
+        from remediations.checks.context import ScanContext
+        from remediations.checks.run import run_checks
+
+        # The roles and profiles the changes leave as they were keep their analyses.
+        context = ScanContext(inventory, self.settings, previous=self.scanned)
+        after = run_checks(inventory, self.settings, context=context)
+        return [f for f in after if (f.id, f.resource_arn) not in self.before]
+
+    def added(self, changes: list[ProposedChange]) -> list[Finding]:
+        """What the changes add on the part."""
+        return self._added(inventory_after(self.part, changes))
+
+    def suspects(self) -> list[ProposedChange]:
+        """The changes that add a finding when each is judged alone on the part of the part
+        it can bear on (:class:`_Near`), against what the scan of the whole part reported.
+
+        Under the locality the partial re-scan itself rests on (a change alters only the
+        findings of its own neighbourhood, and those read nothing outside it), these are the
+        changes that add a finding when judged alone on the whole part; the caller judges each
+        suspect on the whole part again and proves the others together, so that what it
+        withdraws never rests on the locality."""
+        near = _Near(self.part)
+        return [c for c in self.phase_one if self._added(inventory_after(near.around(c), [c]))]
+
+
+def _judge(
+    inventory: Inventory,
+    settings: Settings,
+    result: Any,
+    session_shapes: SessionShapes | None,
+) -> _Judgement | None:
+    """What there is to judge; None when there is nothing."""
     from remediations.checks.context import ScanContext
-    from remediations.checks.run import run_checks
 
-    near = _Near(part)
-    suspects = []
-    for change in phase_one:
-        changed = inventory_after(near.around(change), [change])
-        context = ScanContext(changed, settings, previous=scanned)
-        after = run_checks(changed, settings, context=context)
-        if any((f.id, f.resource_arn) not in before for f in after):
-            suspects.append(change)
-    return suspects
+    chosen = [c for c in result.changes if c.phase == 1 and c.resource_arn in result.opted_in]
+    phase_one = [c for c in result.changes if c.phase == 1 and c not in chosen]
+    if not phase_one:
+        return None
+    part = _neighbourhood(inventory, phase_one + chosen)
+    # What the changes the user opted into add is accepted: the others are judged after them.
+    part = inventory_after(part, chosen)
+    scanned = ScanContext(part, settings)
+    scanned.session_shapes.update(session_shapes or {})
+    return _Judgement(phase_one, part, settings, scanned)
 
 
 def withdraw_diverging(
@@ -259,34 +309,18 @@ def withdraw_diverging(
     changes touch. A change that adds a finding on its own is withdrawn; when only their
     combination does, all of them are. Judging every change alone on that whole part costs a
     re-scan of it per change (minutes for 10,000 roles), so each is judged first on the part it
-    can bear on (:func:`_suspects`), the suspects then alone on the whole part, and the others
+    can bear on (:meth:`_Judgement.suspects`), the suspects then alone on the whole part, and the others
     together; when that proof fails, or inside ``plain_paths()``, every change is judged
     alone on the whole part. A split (phases 2-3) that builds on a withdrawn change
     is withdrawn too. ``session_shapes``: the session-policy analyses the proposals made
     (by shape, so valid for any document of that shape), which the re-check then reuses.
     """
-    from remediations.checks.context import ScanContext
-    from remediations.checks.run import run_checks
     from remediations.plan import NotFixable
 
-    chosen = [c for c in result.changes if c.phase == 1 and c.resource_arn in result.opted_in]
-    phase_one = [c for c in result.changes if c.phase == 1 and c not in chosen]
-    if not phase_one:
+    judgement = _judge(inventory, settings, result, session_shapes)
+    if judgement is None:
         return
-    part = _neighbourhood(inventory, phase_one + chosen)
-    # What the changes the user opted into add is accepted: the others are judged after them.
-    part = inventory_after(part, chosen)
-    scanned = ScanContext(part, settings)
-    scanned.session_shapes.update(session_shapes or {})
-    before = {(f.id, f.resource_arn) for f in run_checks(part, settings, context=scanned)}
-
-    def added(changes: list[ProposedChange]) -> list[Finding]:
-        # The roles and profiles the changes leave as they were keep their analyses.
-        changed = inventory_after(part, changes)
-        context = ScanContext(changed, settings, previous=scanned)
-        after = run_checks(changed, settings, context=context)
-        return [f for f in after if (f.id, f.resource_arn) not in before]
-
+    phase_one, added = judgement.phase_one, judgement.added
     new = added(phase_one)
     if not new:
         return
@@ -300,8 +334,7 @@ def withdraw_diverging(
 
     culprits: list[ProposedChange] | None = None
     if shortcuts_on():
-        suspects = _suspects(part, settings, scanned, before, phase_one)
-        culprits = [c for c in suspects if alone(c)]
+        culprits = [c for c in judgement.suspects() if alone(c)]
         out = {id(c) for c in culprits}
         kept = [c for c in phase_one if id(c) not in out]
         if not culprits or added(kept):

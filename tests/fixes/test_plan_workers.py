@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = Settings()
 
 pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2,
+    not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2,
     reason="a second process is used only on Linux with two cores or more",
 )
 
@@ -109,6 +109,27 @@ def test_plans_of_corpus_accounts_made_in_two_processes_are_the_same(
         pytest.skip("../shared/corpus is absent")
     inventory = load_files(write_account(name, tmp_path))
     assert_same_plans(inventory, corpus_answers(r.name for r in inventory.roles.values()), forks)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", ["DataDog__stratus-red-team", "aws__eks-hybrid"])
+def test_fixes_that_add_a_finding_are_withdrawn_alike_in_two_processes(
+    name: str, tmp_path: Path, forks: list[bool]
+) -> None:
+    """A CN outside the session-tag charset: pinning it would add RA-TRUST-SUBJECT-NAMING, so
+    the proof's verdict (made by the second process) sends the plan down the withdrawal path."""
+    if name not in corpus_accounts():
+        pytest.skip("../shared/corpus is absent")
+    inventory = load_files(write_account(name, tmp_path))
+    names = (r.name for r in inventory.roles.values())
+    values = {k: "dépôt.prod" if k.endswith("cn") else v for k, v in corpus_answers(names).items()}
+    values["cn"] = "dépôt.prod"
+    one = plan_text(inventory, values)
+    with workers_allowed():
+        two = plan_text(inventory, values)
+    assert forks and all(forks)
+    assert "Withdrawn: after this fix" in one
+    assert two == one
 
 
 def test_rafix_plan_of_a_large_account_forks_and_writes_the_one_process_plan(
