@@ -112,10 +112,30 @@ class ProposalSet:
     #: Resources whose change the user asked for knowing it adds findings (``--repair-broken``,
     #: ``--set services=*``): what it adds is accepted, and said in its summary.
     opted_in: set[str] = field(default_factory=set)
-    #: Diffs worked out already (by a second process): ``id(change)`` -> the change, its diff.
-    diffs: dict[int, tuple[ProposedChange, Diff]] = field(
+    #: What :func:`build_plan` needs of a change, worked out already (by a second process):
+    #: ``id(change)`` -> the change, its :class:`WorkedOut`.
+    worked_out: dict[int, tuple[ProposedChange, WorkedOut]] = field(
         default_factory=dict, repr=False, compare=False
     )
+
+
+@dataclass(frozen=True, slots=True)
+class WorkedOut:
+    """What a plan's change adds to its proposal: its diffs, fingerprint and API calls."""
+
+    diff: Diff
+    fingerprint: str
+    calls: list[ApiCall]
+
+    @classmethod
+    def of(cls, proposal: ProposedChange) -> WorkedOut:
+        return cls(
+            diff(proposal.before, proposal.after),
+            fingerprint(proposal.before),
+            calls_to_reach(
+                proposal.resource_type, proposal.resource_arn, proposal.before, proposal.after
+            ),
+        )
 
 
 @dataclass(slots=True)
@@ -187,10 +207,10 @@ class Change:
 
     @classmethod
     def from_proposal(
-        cls, change_id: str, proposal: ProposedChange, known_diff: Diff | None = None
+        cls, change_id: str, proposal: ProposedChange, worked: WorkedOut | None = None
     ) -> Change:
-        """``known_diff``: the proposal's diff, when it was worked out already."""
-        both = known_diff if known_diff is not None else diff(proposal.before, proposal.after)
+        """``worked``: :meth:`WorkedOut.of` the proposal, when it was worked out already."""
+        worked = worked if worked is not None else WorkedOut.of(proposal)
         return cls(
             id=change_id,
             phase=proposal.phase,
@@ -200,14 +220,12 @@ class Change:
             finding_ids=list(proposal.finding_ids),
             summary=proposal.summary,
             why=proposal.why,
-            fingerprint=fingerprint(proposal.before),
+            fingerprint=worked.fingerprint,
             before=proposal.before,
             after=proposal.after,
-            calls=calls_to_reach(
-                proposal.resource_type, proposal.resource_arn, proposal.before, proposal.after
-            ),
-            semantic_diff=both.semantic,
-            text_diff=both.text,
+            calls=list(worked.calls),
+            semantic_diff=worked.diff.semantic,
+            text_diff=worked.diff.text,
         )
 
 
@@ -362,7 +380,7 @@ def build_plan(inventory: Inventory, proposals: ProposalSet) -> Plan:
         source=inventory.origin or "files",
         account_id=inventory.account_id,
         changes=[
-            Change.from_proposal(f"c{i}", p, _known_diff(proposals, p))
+            Change.from_proposal(f"c{i}", p, _worked_out(proposals, p))
             for i, p in enumerate(ordered, start=1)
         ],
         needs_input=list(proposals.needs_input),
@@ -372,8 +390,8 @@ def build_plan(inventory: Inventory, proposals: ProposalSet) -> Plan:
     return plan
 
 
-def _known_diff(proposals: ProposalSet, change: ProposedChange) -> Diff | None:
-    known = proposals.diffs.get(id(change))
+def _worked_out(proposals: ProposalSet, change: ProposedChange) -> WorkedOut | None:
+    known = proposals.worked_out.get(id(change))
     return known[1] if known is not None and known[0] is change else None
 
 

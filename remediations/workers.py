@@ -119,6 +119,7 @@ class Background(Generic[T]):
             try:
                 os.close(read)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it at once
+                _ALLOWED.set(False)  # one second process, not a tree of them
                 data = pickle.dumps(self._work(), protocol=pickle.HIGHEST_PROTOCOL)
                 view = memoryview(data)
                 while view:

@@ -1,6 +1,7 @@
 """Builders shared by test modules (the one place they live: no test module imports another).
 
-- plans from states, and the CLI's apply flow without a CLI;
+- plans from states, the plan file of an account (``plan_json``), and the CLI's apply flow
+  without a CLI;
 - inventories from a few arguments (trust policies, roles, profiles, anchors) and ``run`` of
   one check over them;
 - IAM policy documents (``doc``, ``allow``, ``deny``);
@@ -30,6 +31,7 @@ from remediations.apply.results import (
 from remediations.apply.rollback import preview_rollback
 from remediations.apply.snapshots import SnapshotStore
 from remediations.checks.context import ScanContext
+from remediations.checks.run import run_checks
 from remediations.errors import ApplyError
 from remediations.findings import Finding
 from remediations.iam.permissions import GUARDRAIL_DENIES
@@ -42,8 +44,15 @@ from remediations.model import (
     Role,
     TrustAnchor,
 )
-from remediations.plan import Change, Plan
-from remediations.render_text import confirm_question, event_lines, preview_lines, report_lines
+from remediations.plan import Change, Plan, build_plan
+from remediations.proposals import propose
+from remediations.render_text import (
+    confirm_question,
+    event_lines,
+    preview_lines,
+    render_plan_json,
+    report_lines,
+)
 from remediations.settings import Settings
 from remediations.state import calls_to_reach, fingerprint
 
@@ -86,6 +95,16 @@ def plan_change(
         semantic_diff=[],
         text_diff="",
     )
+
+
+def plan_json(inventory: Inventory, values: dict[str, str], repair: bool = False) -> str:
+    """The plan file's text for the account's findings, as ``rafix plan`` makes it (with a
+    fixed ``created_at``, so that two plans compare byte for byte)."""
+    findings = run_checks(inventory, Settings())
+    proposals = propose(inventory, findings, Settings(), values, repair_broken=repair)
+    plan = build_plan(inventory, proposals)
+    plan.created_at = "fixed"
+    return render_plan_json(plan)
 
 
 def make_plan(changes: list[Change], *, source: str, account_id: str | None) -> Plan:

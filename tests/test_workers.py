@@ -23,6 +23,14 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def python(script: str) -> subprocess.CompletedProcess[str]:
+    """``script`` run by a fresh interpreter (RAFIX_WORKERS unset), its output captured."""
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
 @pytest.fixture(autouse=True)
 def allowed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv(ENV_VAR, raising=False)
@@ -80,11 +88,15 @@ def test_a_process_allowed_one_processor_does_not_fork() -> None:
         "with workers_allowed():\n"
         "    print(can_fork())\n"
     )
-    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+    done = python(script)
     assert (done.stdout, done.stderr) == ("False\n", "")
+
+
+def test_the_second_process_does_not_fork_again() -> None:
+    with in_background(lambda: (can_fork(), in_background(os.getpid).forked)) as job:
+        assert job.forked
+        assert job.result() == (False, False)
+    assert can_fork()
 
 
 def test_a_child_that_fails_leaves_the_work_to_this_process() -> None:
@@ -144,10 +156,7 @@ def test_the_child_writes_no_second_copy_of_what_this_process_had_not_yet_writte
         "    assert job.forked\n"
         "    sys.stdout.write(f' {job.result()}')\n"
     )
-    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+    done = python(script)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "written once 7"
     assert done.stderr == ""

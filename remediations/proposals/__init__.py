@@ -38,10 +38,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from remediations.catalog import CATALOG, FixKind
-from remediations.diff import Diff, diff
 from remediations.findings import RESOURCE_TYPES, Finding
 from remediations.iam.session_policies import SessionShapes
 from remediations.model import Inventory
+from remediations.plan import WorkedOut
 from remediations.proposals.anchors import _propose_anchor, _propose_crl
 from remediations.proposals.converge import phase_one_adds_findings, withdraw_diverging
 from remediations.proposals.job import ProfileIndex, _Job
@@ -185,17 +185,17 @@ def propose(
         # The proof that a plain apply adds no finding: a fix that would is withdrawn, said so.
         withdraw_diverging(inventory, settings, result, shapes)
         return result
-    # On two cores: the proof's verdict and the fixes' diffs in two child processes, while
-    # this one splits and works out the splits' diffs. Phase 1 is complete before the splits
+    # On two cores: the proof's verdict and the fixes' diffs and calls in two child processes,
+    # while this one splits and works out the splits' diffs. Phase 1 is complete before the splits
     # (they only add phases 2 and 3), so the verdict is the one after them.
     verdict = in_background(
         lambda: phase_one_adds_findings(inventory, settings, result, shapes),
         "whether the phase-1 fixes add a finding",
     )
-    with verdict, _diffs_of(phase_one, result):
+    with verdict, _worked_out(phase_one, result):
         _propose_splits(inventory, settings, splits, result, index)
         for change in result.changes[len(phase_one) :]:
-            result.diffs[id(change)] = (change, diff(change.before, change.after))
+            result.worked_out[id(change)] = (change, WorkedOut.of(change))
         diverges = verdict.result()
     if diverges:  # rare: the fixes are built not to; judged again here, change by change
         withdraw_diverging(inventory, settings, result, shapes)
@@ -203,20 +203,21 @@ def propose(
 
 
 @contextmanager
-def _diffs_of(changes: list[ProposedChange], result: ProposalSet) -> Iterator[None]:
-    """The diffs of ``changes``, worked out in a second process while the block runs, kept
-    in ``result.diffs`` (nothing when no second process may be used)."""
+def _worked_out(changes: list[ProposedChange], result: ProposalSet) -> Iterator[None]:
+    """What the plan needs of ``changes`` (diffs, fingerprints, API calls), worked out in a
+    second process while the block runs, kept in ``result.worked_out`` (nothing when no
+    second process may be used: the plan works it out then)."""
     if len(changes) < PARALLEL_JOBS or not can_fork():
         yield
         return
 
-    def work() -> list[Diff]:
-        return [diff(c.before, c.after) for c in changes]
+    def work() -> list[WorkedOut]:
+        return [WorkedOut.of(change) for change in changes]
 
-    with in_background(work, f"the diffs of {len(changes)} changes") as diffs:
+    with in_background(work, f"the diffs and calls of {len(changes)} changes") as job:
         yield
-        done = zip(changes, diffs.result(), strict=True)
-        result.diffs.update((id(change), (change, both)) for change, both in done)
+        done = zip(changes, job.result(), strict=True)
+        result.worked_out.update((id(change), (change, worked)) for change, worked in done)
 
 
 _BUILDERS: dict[str, Callable[[_Job], None]] = {

@@ -20,18 +20,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from remediations.checks.run import run_checks
 from remediations.model import Inventory
-from remediations.plan import build_plan
-from remediations.proposals import propose, prove_safe
+from remediations.proposals import prove_safe
 from remediations.proposals.results import FixRefused
 from remediations.proposals.splits import prove_dedicated
 from remediations.proposals.trees import copy_tree
-from remediations.render_text import render_plan_json
 from remediations.settings import Settings
 from remediations.shortcuts import plain_paths, shortcuts_on
 from remediations.sources.offline import load_files
 from tests.account_strategies import generated_accounts
+from tests.builders import plan_json
 from tests.corpus_accounts import accounts as corpus_accounts
 from tests.corpus_accounts import answers as corpus_answers
 from tests.corpus_accounts import write_account
@@ -231,20 +229,11 @@ def test_sampled_proof_whose_only_admitted_witnesses_the_sample_misses() -> None
 # --- whole plans ---------------------------------------------------------------------------------
 
 
-def plan_text(inventory: Inventory, values: dict[str, str], repair: bool = False) -> str:
-    findings = run_checks(inventory, SETTINGS)
-    plan = build_plan(
-        inventory, propose(inventory, findings, SETTINGS, values, repair_broken=repair)
-    )
-    plan.created_at = "fixed"
-    return render_plan_json(plan)
-
-
 def assert_same_plans(inventory: Inventory, values: dict[str, str]) -> None:
     for answers, repair in ((values, False), ({}, False), (values, True)):
-        fast = plan_text(inventory, answers, repair)
+        fast = plan_json(inventory, answers, repair)
         with plain_paths():
-            plain = plan_text(inventory, answers, repair)
+            plain = plan_json(inventory, answers, repair)
         assert fast == plain
 
 

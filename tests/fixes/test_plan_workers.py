@@ -22,15 +22,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import remediations.proposals as proposals_module
-from remediations.checks.run import run_checks
 from remediations.model import Inventory
-from remediations.plan import build_plan
-from remediations.proposals import propose
-from remediations.render_text import render_plan_json
 from remediations.settings import Settings
 from remediations.sources.offline import load_files
 from remediations.workers import ENV_VAR, Background, workers_allowed
 from tests.account_strategies import generated_accounts
+from tests.builders import plan_json
 from tests.corpus_accounts import accounts as corpus_accounts
 from tests.corpus_accounts import answers as corpus_answers
 from tests.corpus_accounts import write_account
@@ -61,21 +58,12 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
     yield seen
 
 
-def plan_text(inventory: Inventory, values: dict[str, str], repair: bool = False) -> str:
-    findings = run_checks(inventory, SETTINGS)
-    plan = build_plan(
-        inventory, propose(inventory, findings, SETTINGS, values, repair_broken=repair)
-    )
-    plan.created_at = "fixed"
-    return render_plan_json(plan)
-
-
 def assert_same_plans(inventory: Inventory, values: dict[str, str], seen: list[bool]) -> None:
     for answers, repair in ((values, False), ({}, False), (values, True)):
-        one = plan_text(inventory, answers, repair)
+        one = plan_json(inventory, answers, repair)
         seen.clear()
         with workers_allowed():
-            two = plan_text(inventory, answers, repair)
+            two = plan_json(inventory, answers, repair)
         assert all(seen), "a background job ran in this process"
         if json.loads(two)["changes"]:  # the changes' diffs at least were made by the other
             assert seen, "the plan did not use a second process"
@@ -124,9 +112,9 @@ def test_fixes_that_add_a_finding_are_withdrawn_alike_in_two_processes(
     names = (r.name for r in inventory.roles.values())
     values = {k: "dépôt.prod" if k.endswith("cn") else v for k, v in corpus_answers(names).items()}
     values["cn"] = "dépôt.prod"
-    one = plan_text(inventory, values)
+    one = plan_json(inventory, values)
     with workers_allowed():
-        two = plan_text(inventory, values)
+        two = plan_json(inventory, values)
     assert forks and all(forks)
     assert "Withdrawn: after this fix" in one
     assert two == one
