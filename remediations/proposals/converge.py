@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from remediations.findings import Finding
 from remediations.iam.session_policies import SessionShapes
@@ -22,6 +22,10 @@ from remediations.model import Inventory, Profile, Role
 from remediations.plan import ProposedChange
 from remediations.proposals.trees import copy_tree
 from remediations.settings import Settings
+from remediations.shortcuts import shortcuts_on
+
+if TYPE_CHECKING:
+    from remediations.checks.context import ScanContext
 
 
 def inventory_after(inventory: Inventory, changes: Iterable[ProposedChange]) -> Inventory:
@@ -161,6 +165,58 @@ def _neighbourhood(inventory: Inventory, changes: list[ProposedChange]) -> Inven
     return part
 
 
+def _name_key(arn: str) -> tuple[str, str]:
+    """A role ARN's account and name: a profile may list a role with another path."""
+    parts = arn.split(":")
+    return (parts[4] if len(parts) > 4 else "", arn.rsplit("/", 1)[-1])
+
+
+class _Near:
+    """For one change at a time, the part of ``part`` it can bear on: the rule of
+    :func:`_neighbourhood` applied to that change alone (a profile's roles matched however
+    it spells their ARNs, the roles a profile change lists before and after), in ``part``'s
+    order, from indexes built once (not a pass over the whole part per change)."""
+
+    def __init__(self, part: Inventory) -> None:
+        self.part = part
+        self.role_at = {arn: i for i, arn in enumerate(part.roles)}
+        self.profile_at = {arn: i for i, arn in enumerate(part.profiles)}
+        self.roles_named: dict[tuple[str, str], list[str]] = {}
+        for arn in part.roles:
+            self.roles_named.setdefault(_name_key(arn), []).append(arn)
+        self.listing: dict[tuple[str, str], set[str]] = {}
+        for arn, profile in part.profiles.items():
+            for listed in profile.role_arns:
+                self.listing.setdefault(_name_key(listed), set()).add(arn)
+
+    def _listed(self, arns: Iterable[str]) -> set[str]:
+        return {role for arn in arns for role in self.roles_named.get(_name_key(arn), ())}
+
+    def around(self, change: ProposedChange) -> Inventory:
+        roles: set[str] = set()
+        profiles: set[str] = set()
+        if change.resource_type == "role":
+            roles.add(change.resource_arn)
+            profiles |= self.listing.get(_name_key(change.resource_arn), set())
+        elif change.resource_type == "profile":
+            profiles.add(change.resource_arn)
+            roles |= self._listed((change.after or {}).get("roleArns", ()))
+        for arn in profiles:
+            profile = self.part.profiles.get(arn)
+            if profile is not None:
+                roles |= self._listed(profile.role_arns)
+        near = copy.copy(self.part)
+        at_role, at_profile = self.role_at, self.profile_at
+        near.roles = {
+            a: self.part.roles[a] for a in sorted(roles & at_role.keys(), key=at_role.__getitem__)
+        }
+        near.profiles = {
+            a: self.part.profiles[a]
+            for a in sorted(profiles & at_profile.keys(), key=at_profile.__getitem__)
+        }
+        return near
+
+
 def phase_one_adds_findings(
     inventory: Inventory,
     settings: Settings,
@@ -170,10 +226,53 @@ def phase_one_adds_findings(
     """Whether :func:`withdraw_diverging` has anything to withdraw: the phase-1 changes
     together add a finding (the common answer, no, costs one re-check of their part)."""
     judged = _judge(inventory, settings, result, session_shapes)
-    return judged is not None and bool(judged[1](judged[0]))
+    return judged is not None and bool(judged.added(judged.phase_one))
 
 
-_Added = Callable[[list[ProposedChange]], list[Finding]]
+class _Judgement:
+    """The phase-1 changes to judge (those the user did not opt into) and the part of the
+    account they touch (after the opted-in ones), with what its scan reported before them."""
+
+    def __init__(
+        self,
+        phase_one: list[ProposedChange],
+        part: Inventory,
+        settings: Settings,
+        scanned: ScanContext,
+    ) -> None:
+        from remediations.checks.run import run_checks
+
+        self.phase_one = phase_one
+        self.part = part
+        self.settings = settings
+        self.scanned = scanned
+        found = run_checks(part, settings, context=scanned)
+        self.before = {(f.id, f.resource_arn) for f in found}
+
+    def _added(self, inventory: Inventory) -> list[Finding]:
+        from remediations.checks.context import ScanContext
+        from remediations.checks.run import run_checks
+
+        # The roles and profiles the changes leave as they were keep their analyses.
+        context = ScanContext(inventory, self.settings, previous=self.scanned)
+        after = run_checks(inventory, self.settings, context=context)
+        return [f for f in after if (f.id, f.resource_arn) not in self.before]
+
+    def added(self, changes: list[ProposedChange]) -> list[Finding]:
+        """What the changes add on the part."""
+        return self._added(inventory_after(self.part, changes))
+
+    def suspects(self) -> list[ProposedChange]:
+        """The changes that add a finding when each is judged alone on the part of the part
+        it can bear on (:class:`_Near`), against what the scan of the whole part reported.
+
+        Under the locality the partial re-scan itself rests on (a change alters only the
+        findings of its own neighbourhood, and those read nothing outside it), these are the
+        changes that add a finding when judged alone on the whole part; the caller judges each
+        suspect on the whole part again and proves the others together, so that what it
+        withdraws never rests on the locality."""
+        near = _Near(self.part)
+        return [c for c in self.phase_one if self._added(inventory_after(near.around(c), [c]))]
 
 
 def _judge(
@@ -181,11 +280,9 @@ def _judge(
     settings: Settings,
     result: Any,
     session_shapes: SessionShapes | None,
-) -> tuple[list[ProposedChange], _Added] | None:
-    """The phase-1 changes to judge (those the user did not opt into), and what a set of them
-    adds on the part of the account they touch; None when there is nothing to judge."""
+) -> _Judgement | None:
+    """What there is to judge; None when there is nothing."""
     from remediations.checks.context import ScanContext
-    from remediations.checks.run import run_checks
 
     chosen = [c for c in result.changes if c.phase == 1 and c.resource_arn in result.opted_in]
     phase_one = [c for c in result.changes if c.phase == 1 and c not in chosen]
@@ -196,16 +293,7 @@ def _judge(
     part = inventory_after(part, chosen)
     scanned = ScanContext(part, settings)
     scanned.session_shapes.update(session_shapes or {})
-    before = {(f.id, f.resource_arn) for f in run_checks(part, settings, context=scanned)}
-
-    def added(changes: list[ProposedChange]) -> list[Finding]:
-        # The roles and profiles the changes leave as they were keep their analyses.
-        changed = inventory_after(part, changes)
-        context = ScanContext(changed, settings, previous=scanned)
-        after = run_checks(changed, settings, context=context)
-        return [f for f in after if (f.id, f.resource_arn) not in before]
-
-    return phase_one, added
+    return _Judgement(phase_one, part, settings, scanned)
 
 
 def withdraw_diverging(
@@ -219,22 +307,41 @@ def withdraw_diverging(
 
     The fixes are built not to do that; this is the proof, run on the part of the account the
     changes touch. A change that adds a finding on its own is withdrawn; when only their
-    combination does, all of them are. A split (phases 2-3) that builds on a withdrawn change
+    combination does, all of them are. Judging every change alone on that whole part costs a
+    re-scan of it per change (minutes for 10,000 roles), so each is judged first on the part it
+    can bear on (:meth:`_Judgement.suspects`), the suspects then alone on the whole part, and the others
+    together; when that proof fails, or inside ``plain_paths()``, every change is judged
+    alone on the whole part. A split (phases 2-3) that builds on a withdrawn change
     is withdrawn too. ``session_shapes``: the session-policy analyses the proposals made
     (by shape, so valid for any document of that shape), which the re-check then reuses.
     """
     from remediations.plan import NotFixable
 
-    judged = _judge(inventory, settings, result, session_shapes)
-    if judged is None:
+    judgement = _judge(inventory, settings, result, session_shapes)
+    if judgement is None:
         return
-    phase_one, added = judged
+    phase_one, added = judgement.phase_one, judgement.added
     new = added(phase_one)
     if not new:
         return
-    alone = [added([c]) for c in phase_one]  # what each change adds on its own
-    culprits = [c for c, found in zip(phase_one, alone, strict=True) if found] or phase_one
-    caused_by = {id(c): found for c, found in zip(phase_one, alone, strict=True)}
+    judged: dict[int, list[Finding]] = {}
+
+    def alone(change: ProposedChange) -> list[Finding]:
+        """What the change adds on its own, on the whole part (worked out once)."""
+        if id(change) not in judged:
+            judged[id(change)] = added([change])
+        return judged[id(change)]
+
+    culprits: list[ProposedChange] | None = None
+    if shortcuts_on():
+        culprits = [c for c in judgement.suspects() if alone(c)]
+        out = {id(c) for c in culprits}
+        kept = [c for c in phase_one if id(c) not in out]
+        if not culprits or added(kept):
+            culprits = None  # not what the judgement near each change said: judge them all
+    if culprits is None:
+        culprits = [c for c in phase_one if alone(c)] or phase_one
+    caused_by = {id(c): alone(c) for c in culprits}
     withdrawn = {c.resource_arn for c in culprits}
     for change in culprits:
         caused = caused_by[id(change)] or new

@@ -1,0 +1,199 @@
+"""Withdrawing the phase-1 fixes that would add a finding (issue 9), fast (issue 10).
+
+When the phase-1 changes together would add a finding, the plan withdraws each change that
+adds one on its own. It finds them by judging each change near itself first, then proving
+the result on the part of the account the changes touch (``remediations.proposals.converge``);
+``plain_paths()`` judges every change on that whole part. The properties force fixes to
+diverge the way a user does (an answer the fix pins and the scan then reports) on generated
+and corpus accounts, and check that:
+
+- the plan, reasons included, is the one of the plain path;
+- after the changes a plain apply makes, the scan of the whole account reports nothing it
+  did not report before.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import remediations.checks.run
+from remediations.checks.run import run_checks
+from remediations.findings import Finding
+from remediations.model import Inventory, Profile, Role, TrustAnchor
+from remediations.plan import build_plan
+from remediations.proposals import ProposalSet, propose
+from remediations.proposals.converge import inventory_after
+from remediations.render_text import render_plan_json
+from remediations.settings import Settings
+from remediations.shortcuts import plain_paths
+from remediations.sources.offline import load_files
+from tests.account_strategies import generated_accounts
+from tests.corpus_accounts import accounts as corpus_accounts
+from tests.corpus_accounts import answers as corpus_answers
+from tests.corpus_accounts import write_account
+
+SETTINGS = Settings()
+
+
+def _keys(findings: list[Finding]) -> set[tuple[str, str]]:
+    return {(f.id, f.resource_arn) for f in findings}
+
+
+#: The answers that make a fix add a finding, as a user might give them: a CN the naming check
+#: reports (RA-TRUST-SUBJECT-NAMING), a trust anchor ARN with a wildcard
+#: (RA-TRUST-SOURCEARN-WILDCARD) or of an anchor that is not there (RA-TRUST-SOURCEARN-STALE).
+SWAPS = (
+    ("cn", "anchor-wildcard"),
+    ("anchor-wildcard",),
+    ("cn",),
+    (),
+    ("anchor-gone",),
+    ("cn", "anchor-gone"),
+)
+
+
+def diverging(values: dict[str, str], swaps: list[tuple[str, ...]]) -> dict[str, str]:
+    """The answers with those of each role (in turn) swapped as ``swaps`` says."""
+    out = dict(values)
+    names = sorted({k.rsplit(".", 1)[0] for k in values if k.endswith(".cn")})
+    for number, (name, swap) in enumerate(zip(names, swaps * len(names), strict=False)):
+        anchor = values.get(f"{name}.trust_anchor_arn", values.get("trust_anchor_arn", ""))
+        if "cn" in swap:
+            out[f"{name}.cn"] = f"dépôt-{number}.corp.example"
+        if "anchor-wildcard" in swap and anchor:
+            out[f"{name}.trust_anchor_arn"] = anchor.rsplit("/", 1)[0] + "/*"
+        if "anchor-gone" in swap and anchor:
+            out[f"{name}.trust_anchor_arn"] = anchor[:-12] + "0123456789ab"
+    return out
+
+
+def plan_text(inventory: Inventory, result: ProposalSet) -> str:
+    plan = build_plan(inventory, result)
+    plan.created_at = "fixed"
+    return render_plan_json(plan)
+
+
+def assert_withdrawals_exact_and_safe(inventory: Inventory, values: dict[str, str]) -> int:
+    """The plan equals the plain path's and a plain apply adds no finding to the account;
+    returns how many fixes were withdrawn."""
+    before = run_checks(inventory, SETTINGS)
+    result = propose(inventory, before, SETTINGS, values)
+    with plain_paths():
+        plain = propose(inventory, before, SETTINGS, values)
+        plain_text = plan_text(inventory, plain)
+    assert plan_text(inventory, result) == plain_text
+    phase_one = [c for c in result.changes if c.phase == 1]
+    after = run_checks(inventory_after(inventory, phase_one), SETTINGS)
+    assert not _keys(after) - _keys(before), [c.summary for c in phase_one]
+    return sum("Withdrawn: after this fix" in n.reason for n in result.not_fixable)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(generated_accounts(), st.lists(st.sampled_from(SWAPS), min_size=1, max_size=4))
+def test_withdrawals_on_generated_accounts_are_the_plain_paths_and_add_nothing(
+    account: tuple[Inventory, dict[str, str]], swaps: list[tuple[str, ...]]
+) -> None:
+    inventory, values = account
+    assert_withdrawals_exact_and_safe(inventory, diverging(values, swaps))
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", sorted(corpus_accounts()) or ["(no corpus)"])
+@pytest.mark.parametrize("swaps", [[("cn",)], [(), ("cn",), ("cn",)], [("cn",), (), (), ()]])
+def test_withdrawals_on_corpus_accounts_are_the_plain_paths_and_add_nothing(
+    name: str, swaps: list[tuple[str, ...]], tmp_path: Path
+) -> None:
+    if name == "(no corpus)":
+        pytest.skip("../shared/corpus is absent")
+    inventory = load_files(write_account(name, tmp_path))
+    values = corpus_answers(r.name for r in inventory.roles.values())
+    assert_withdrawals_exact_and_safe(inventory, diverging(values, swaps))
+
+
+# --- one diverging fix among many -----------------------------------------------------------
+
+ACCOUNT = "444455556666"
+REGION = "eu-west-1"
+ANCHOR = (
+    f"arn:aws:rolesanywhere:{REGION}:{ACCOUNT}:trust-anchor/5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f"
+)
+TEAMS = 12
+
+
+def teams_account() -> Inventory:
+    """Twelve workloads, each a role in its own profile, whose trust pins the anchor and no
+    subject: each role's fix pins its CN (one change per role)."""
+    inv = Inventory(account_id=ACCOUNT, origin="files", regions=[REGION])
+    inv.coverage = {"iam", "rolesanywhere", "profiles", "trust_anchors", "max_session_duration"}
+    inv.trust_anchors[ANCHOR] = TrustAnchor(
+        arn=ANCHOR, anchor_id=ANCHOR[-36:], name="corp-issuing", region=REGION
+    )
+    session = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+            {"Effect": "Deny", "Action": "iam:*", "Resource": "*"},
+        ],
+    }
+    for number in range(TEAMS):
+        name = f"team-{number:02d}-ledger"
+        arn = f"arn:aws:iam::{ACCOUNT}:role/{name}"
+        statement = {
+            "Effect": "Allow",
+            "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+            "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+            "Condition": {"ArnEquals": {"aws:SourceArn": ANCHOR}},
+        }
+        document = {"Version": "2012-10-17", "Statement": [statement]}
+        inv.roles[arn] = Role(arn=arn, name=name, trust_policy=document)
+        profile = f"arn:aws:rolesanywhere:{REGION}:{ACCOUNT}:profile/{number:08d}-7d4e-4c11-8a0b-1e2f3a4b5c6d"
+        inv.profiles[profile] = Profile(
+            arn=profile,
+            profile_id=profile[-36:],
+            name=name,
+            region=REGION,
+            role_arns=[arn],
+            session_policy=session,
+            session_policy_text=json.dumps(session),
+        )
+    return inv
+
+
+def test_one_diverging_fix_among_many_is_withdrawn_alone_without_a_scan_per_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    inventory = teams_account()
+    values = {"issuer_cn": "Corp Issuing CA G2"}
+    values |= {f"team-{n:02d}-ledger.cn": f"team-{n:02d}.corp.example" for n in range(TEAMS)}
+    values["team-07-ledger.cn"] = "équipe-07.corp.example"
+    scans: list[int] = []
+    scan = remediations.checks.run.run_checks
+
+    def counted(inventory: Inventory, *args: Any, **kwargs: Any) -> list[Finding]:
+        scans.append(len(inventory.roles))
+        return scan(inventory, *args, **kwargs)
+
+    before = run_checks(inventory, SETTINGS)
+    monkeypatch.setattr(remediations.checks.run, "run_checks", counted)
+    result = propose(inventory, before, SETTINGS, values)
+    monkeypatch.undo()
+    roles = [c.resource_arn.rsplit("/", 1)[-1] for c in result.changes if c.phase == 1]
+    assert len(roles) == TEAMS - 1 and "team-07-ledger" not in roles
+    (reason,) = {n.reason for n in result.not_fixable if "Withdrawn" in n.reason}
+    assert "équipe-07.corp.example" in reason
+    assert f"RA-TRUST-SUBJECT-NAMING on arn:aws:iam::{ACCOUNT}:role/team-07-ledger" in reason
+    # The proof scans the whole part a few times (before, all together, the culprit alone,
+    # the others together), not once per fix; each fix alone is judged near itself.
+    assert sum(count == TEAMS for count in scans) <= 4 < TEAMS
+    assert_withdrawals_exact_and_safe(inventory, values)
