@@ -14,6 +14,7 @@ import copy
 import json
 from collections.abc import Iterable
 from dataclasses import replace
+from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
 from remediations.findings import Finding
@@ -23,6 +24,7 @@ from remediations.plan import ProposedChange
 from remediations.proposals.trees import copy_tree
 from remediations.settings import Settings
 from remediations.shortcuts import shortcuts_on
+from remediations.workers import can_fork, in_background
 
 if TYPE_CHECKING:
     from remediations.checks.context import ScanContext
@@ -217,6 +219,10 @@ class _Near:
         return near
 
 
+#: Fewer phase-1 changes than this are judged alone in one process (a fork costs more).
+PARALLEL_SUSPECTS = 200
+
+
 def phase_one_adds_findings(
     inventory: Inventory,
     settings: Settings,
@@ -272,7 +278,20 @@ class _Judgement:
         suspect on the whole part again and proves the others together, so that what it
         withdraws never rests on the locality."""
         near = _Near(self.part)
-        return [c for c in self.phase_one if self._added(inventory_after(near.around(c), [c]))]
+
+        def suspected(changes: list[ProposedChange]) -> list[bool]:
+            return [bool(self._added(inventory_after(near.around(c), [c]))) for c in changes]
+
+        changes = self.phase_one
+        if len(changes) < PARALLEL_SUSPECTS or not can_fork():
+            verdicts = suspected(changes)
+        else:  # every other change judged by a second process, on the other core
+            what = f"{len(changes[1::2])} of {len(changes)} phase-1 changes judged alone"
+            with in_background(lambda: suspected(changes[1::2]), what) as other:
+                ours = suspected(changes[0::2])
+                theirs = other.result()
+            verdicts = [v for pair in zip_longest(ours, theirs) for v in pair if v is not None]
+        return [c for c, suspect in zip(changes, verdicts, strict=True) if suspect]
 
 
 def _judge(
