@@ -220,7 +220,7 @@ class _Near:
 
 
 #: Fewer phase-1 changes than this are judged alone in one process (a fork costs more).
-PARALLEL_SUSPECTS = 200
+PARALLEL_SUSPECTS = 1000
 
 
 def phase_one_adds_findings(
