@@ -79,11 +79,12 @@ def diverging(values: dict[str, str], swaps: list[tuple[str, ...]]) -> dict[str,
 
 
 def assert_withdrawals_exact_and_safe(inventory: Inventory, values: dict[str, str]) -> int:
-    """The plan equals the plain path's and a plain apply adds no finding to the account;
-    returns how many fixes were withdrawn."""
-    fast = plan_json(inventory, values)
-    with plain_paths():
-        assert plan_json(inventory, values) == fast
+    """The plan equals the plain path's (with and without ``--repair-broken``) and a plain
+    apply adds no finding to the account; returns how many fixes were withdrawn."""
+    for repair in (False, True):  # with --repair-broken, the opted-in repairs are judged first
+        fast = plan_json(inventory, values, repair)
+        with plain_paths():
+            assert plan_json(inventory, values, repair) == fast
     before = run_checks(inventory, SETTINGS)
     result = propose(inventory, before, SETTINGS, values)
     phase_one = [c for c in result.changes if c.phase == 1]
