@@ -269,7 +269,7 @@ class _Judgement:
         return self._added(inventory_after(self.part, changes))
 
     def suspects(self) -> list[ProposedChange]:
-        """The changes that add a finding when each is judged alone on the part of the part
+        """The changes that add a finding when each is judged alone on the piece of the part
         it can bear on (:class:`_Near`), against what the scan of the whole part reported.
 
         Under the locality the partial re-scan itself rests on (a change alters only the
@@ -327,12 +327,13 @@ def withdraw_diverging(
     The fixes are built not to do that; this is the proof, run on the part of the account the
     changes touch. A change that adds a finding on its own is withdrawn; when only their
     combination does, all of them are. Judging every change alone on that whole part costs a
-    re-scan of it per change (minutes for 10,000 roles), so each is judged first on the part it
-    can bear on (:meth:`_Judgement.suspects`), the suspects then alone on the whole part, and the others
-    together; when that proof fails, or inside ``plain_paths()``, every change is judged
-    alone on the whole part. A split (phases 2-3) that builds on a withdrawn change
-    is withdrawn too. ``session_shapes``: the session-policy analyses the proposals made
-    (by shape, so valid for any document of that shape), which the re-check then reuses.
+    re-scan of it per change (minutes for 10,000 roles), so each is judged first on the piece
+    of the part it can bear on (:meth:`_Judgement.suspects`), the suspects then alone on the
+    whole part, and the others together; when that proof fails, or inside ``plain_paths()``,
+    every change is judged alone on the whole part. A split (phases 2-3) that builds on a
+    withdrawn change is withdrawn too. ``session_shapes``: the session-policy analyses the
+    proposals made (by shape, so valid for any document of that shape), which the re-check
+    then reuses.
     """
     from remediations.plan import NotFixable
 
