@@ -14,6 +14,7 @@ import copy
 import json
 from collections.abc import Iterable
 from dataclasses import replace
+from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
 from remediations.findings import Finding
@@ -23,6 +24,7 @@ from remediations.plan import ProposedChange
 from remediations.proposals.trees import copy_tree
 from remediations.settings import Settings
 from remediations.shortcuts import shortcuts_on
+from remediations.workers import can_fork, in_background
 
 if TYPE_CHECKING:
     from remediations.checks.context import ScanContext
@@ -217,6 +219,10 @@ class _Near:
         return near
 
 
+#: Fewer phase-1 changes than this are judged alone in one process (a fork costs more).
+PARALLEL_SUSPECTS = 1000
+
+
 def phase_one_adds_findings(
     inventory: Inventory,
     settings: Settings,
@@ -263,7 +269,7 @@ class _Judgement:
         return self._added(inventory_after(self.part, changes))
 
     def suspects(self) -> list[ProposedChange]:
-        """The changes that add a finding when each is judged alone on the part of the part
+        """The changes that add a finding when each is judged alone on the piece of the part
         it can bear on (:class:`_Near`), against what the scan of the whole part reported.
 
         Under the locality the partial re-scan itself rests on (a change alters only the
@@ -272,7 +278,20 @@ class _Judgement:
         suspect on the whole part again and proves the others together, so that what it
         withdraws never rests on the locality."""
         near = _Near(self.part)
-        return [c for c in self.phase_one if self._added(inventory_after(near.around(c), [c]))]
+
+        def suspected(changes: list[ProposedChange]) -> list[bool]:
+            return [bool(self._added(inventory_after(near.around(c), [c]))) for c in changes]
+
+        changes = self.phase_one
+        if len(changes) < PARALLEL_SUSPECTS or not can_fork():
+            verdicts = suspected(changes)
+        else:  # every other change judged by a second process, on the other core
+            what = f"{len(changes[1::2])} of {len(changes)} phase-1 changes judged alone"
+            with in_background(lambda: suspected(changes[1::2]), what) as other:
+                ours = suspected(changes[0::2])
+                theirs = other.result()
+            verdicts = [v for pair in zip_longest(ours, theirs) for v in pair if v is not None]
+        return [c for c, suspect in zip(changes, verdicts, strict=True) if suspect]
 
 
 def _judge(
@@ -308,12 +327,13 @@ def withdraw_diverging(
     The fixes are built not to do that; this is the proof, run on the part of the account the
     changes touch. A change that adds a finding on its own is withdrawn; when only their
     combination does, all of them are. Judging every change alone on that whole part costs a
-    re-scan of it per change (minutes for 10,000 roles), so each is judged first on the part it
-    can bear on (:meth:`_Judgement.suspects`), the suspects then alone on the whole part, and the others
-    together; when that proof fails, or inside ``plain_paths()``, every change is judged
-    alone on the whole part. A split (phases 2-3) that builds on a withdrawn change
-    is withdrawn too. ``session_shapes``: the session-policy analyses the proposals made
-    (by shape, so valid for any document of that shape), which the re-check then reuses.
+    re-scan of it per change (minutes for 10,000 roles), so each is judged first on the piece
+    of the part it can bear on (:meth:`_Judgement.suspects`), the suspects then alone on the
+    whole part, and the others together; when that proof fails, or inside ``plain_paths()``,
+    every change is judged alone on the whole part. A split (phases 2-3) that builds on a
+    withdrawn change is withdrawn too. ``session_shapes``: the session-policy analyses the
+    proposals made (by shape, so valid for any document of that shape), which the re-check
+    then reuses.
     """
     from remediations.plan import NotFixable
 

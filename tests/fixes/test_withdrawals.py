@@ -15,6 +15,10 @@ and corpus accounts, and check that:
 from __future__ import annotations
 
 import json
+import os
+import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +27,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import remediations.checks.run
+import remediations.proposals.converge as converge_module
 from remediations.checks.run import run_checks
 from remediations.findings import Finding
 from remediations.model import Inventory, Profile, Role, TrustAnchor
-from remediations.plan import build_plan
-from remediations.proposals import ProposalSet, propose
+from remediations.proposals import propose
 from remediations.proposals.converge import inventory_after
-from remediations.render_text import render_plan_json
 from remediations.settings import Settings
 from remediations.shortcuts import plain_paths
 from remediations.sources.offline import load_files
+from remediations.workers import ENV_VAR, Background, workers_allowed
 from tests.account_strategies import generated_accounts
+from tests.builders import plan_json
 from tests.corpus_accounts import accounts as corpus_accounts
 from tests.corpus_accounts import answers as corpus_answers
 from tests.corpus_accounts import write_account
@@ -73,21 +78,15 @@ def diverging(values: dict[str, str], swaps: list[tuple[str, ...]]) -> dict[str,
     return out
 
 
-def plan_text(inventory: Inventory, result: ProposalSet) -> str:
-    plan = build_plan(inventory, result)
-    plan.created_at = "fixed"
-    return render_plan_json(plan)
-
-
 def assert_withdrawals_exact_and_safe(inventory: Inventory, values: dict[str, str]) -> int:
-    """The plan equals the plain path's and a plain apply adds no finding to the account;
-    returns how many fixes were withdrawn."""
+    """The plan equals the plain path's (with and without ``--repair-broken``) and a plain
+    apply adds no finding to the account; returns how many fixes were withdrawn."""
+    for repair in (False, True):  # with --repair-broken, the opted-in repairs are judged first
+        fast = plan_json(inventory, values, repair)
+        with plain_paths():
+            assert plan_json(inventory, values, repair) == fast
     before = run_checks(inventory, SETTINGS)
     result = propose(inventory, before, SETTINGS, values)
-    with plain_paths():
-        plain = propose(inventory, before, SETTINGS, values)
-        plain_text = plan_text(inventory, plain)
-    assert plan_text(inventory, result) == plain_text
     phase_one = [c for c in result.changes if c.phase == 1]
     after = run_checks(inventory_after(inventory, phase_one), SETTINGS)
     assert not _keys(after) - _keys(before), [c.summary for c in phase_one]
@@ -106,6 +105,50 @@ def test_withdrawals_on_generated_accounts_are_the_plain_paths_and_add_nothing(
 ) -> None:
     inventory, values = account
     assert_withdrawals_exact_and_safe(inventory, diverging(values, swaps))
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2,
+    reason="a second process is used only on Linux with two cores or more",
+)
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
+@given(generated_accounts(), st.lists(st.sampled_from(SWAPS), min_size=1, max_size=4))
+def test_changes_judged_alone_in_two_processes_are_withdrawn_alike(
+    monkeypatch: pytest.MonkeyPatch,
+    account: tuple[Inventory, dict[str, str]],
+    swaps: list[tuple[str, ...]],
+) -> None:
+    """Every other change judged near itself by a second process (forced on every account):
+    the same plan as in one process."""
+    inventory, values = account
+    values = diverging(values, swaps)
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setattr(converge_module, "PARALLEL_SUSPECTS", 1)
+    forked: list[bool] = []
+
+    def counted(work: Callable[[], Any], what: str = "") -> Background[Any]:
+        job = Background(work, what)
+        forked.append(job.forked)
+        return job
+
+    monkeypatch.setattr(converge_module, "in_background", counted)
+    assert threading.active_count() == 1, "a thread of another test is still running"
+    one = plan_json(inventory, values)
+    with workers_allowed():
+        two = plan_json(inventory, values)
+    if "Withdrawn: after this fix" in one:  # judged alone: every other change by the child
+        assert forked and all(forked)
+    assert all(forked)
+    assert two == one
 
 
 @pytest.mark.corpus
@@ -170,9 +213,16 @@ def teams_account() -> Inventory:
     return inv
 
 
+TWO_CORES = sys.platform.startswith("linux") and len(os.sched_getaffinity(0)) > 1
+
+
+@pytest.mark.parametrize("two_processes", [False, True] if TWO_CORES else [False])
 def test_one_diverging_fix_among_many_is_withdrawn_alone_without_a_scan_per_fix(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, two_processes: bool
 ) -> None:
+    """Also with every other change judged near itself by a second process (forced here):
+    a wrong verdict from it would send the proof down the path that judges each fix alone on
+    the whole account (one scan per fix), which the count of scans sees."""
     inventory = teams_account()
     values = {"issuer_cn": "Corp Issuing CA G2"}
     values |= {f"team-{n:02d}-ledger.cn": f"team-{n:02d}.corp.example" for n in range(TEAMS)}
@@ -184,10 +234,22 @@ def test_one_diverging_fix_among_many_is_withdrawn_alone_without_a_scan_per_fix(
         scans.append(len(inventory.roles))
         return scan(inventory, *args, **kwargs)
 
+    forked: list[bool] = []
+
+    def background(work: Callable[[], Any], what: str = "") -> Background[Any]:
+        job = Background(work, what)
+        forked.append(job.forked)
+        return job
+
     before = run_checks(inventory, SETTINGS)
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setattr(converge_module, "PARALLEL_SUSPECTS", 1)
+    monkeypatch.setattr(converge_module, "in_background", background)
     monkeypatch.setattr(remediations.checks.run, "run_checks", counted)
-    result = propose(inventory, before, SETTINGS, values)
+    with workers_allowed(two_processes):
+        result = propose(inventory, before, SETTINGS, values)
     monkeypatch.undo()
+    assert forked == ([True] if two_processes else [])
     roles = [c.resource_arn.rsplit("/", 1)[-1] for c in result.changes if c.phase == 1]
     assert len(roles) == TEAMS - 1 and "team-07-ledger" not in roles
     (reason,) = {n.reason for n in result.not_fixable if "Withdrawn" in n.reason}
