@@ -315,6 +315,11 @@ def _judge(
     return _Judgement(phase_one, part, settings, scanned)
 
 
+def _without(changes: list[ProposedChange], gone: list[ProposedChange]) -> list[ProposedChange]:
+    out = {id(c) for c in gone}
+    return [c for c in changes if id(c) not in out]
+
+
 def withdraw_diverging(
     inventory: Inventory,
     settings: Settings,
@@ -326,7 +331,8 @@ def withdraw_diverging(
 
     The fixes are built not to do that; this is the proof, run on the part of the account the
     changes touch. A change that adds a finding on its own is withdrawn; when only their
-    combination does, all of them are. Judging every change alone on that whole part costs a
+    combination does (all of them, or those left once the others are withdrawn), all of them
+    are. Judging every change alone on that whole part costs a
     re-scan of it per change (minutes for 10,000 roles), so each is judged first on the piece
     of the part it can bear on (:meth:`_Judgement.suspects`), the suspects then alone on the
     whole part, and the others together; when that proof fails, or inside ``plain_paths()``,
@@ -340,28 +346,36 @@ def withdraw_diverging(
     judgement = _judge(inventory, settings, result, session_shapes)
     if judgement is None:
         return
-    phase_one, added = judgement.phase_one, judgement.added
+    phase_one = judgement.phase_one
+    judged: dict[frozenset[int], list[Finding]] = {}
+
+    def added(changes: list[ProposedChange]) -> list[Finding]:
+        """What the changes add on the whole part (worked out once for each set)."""
+        key = frozenset(map(id, changes))
+        if key not in judged:
+            judged[key] = judgement.added(changes)
+        return judged[key]
+
+    def alone(change: ProposedChange) -> list[Finding]:
+        return added([change])
+
     new = added(phase_one)
     if not new:
         return
-    judged: dict[int, list[Finding]] = {}
-
-    def alone(change: ProposedChange) -> list[Finding]:
-        """What the change adds on its own, on the whole part (worked out once)."""
-        if id(change) not in judged:
-            judged[id(change)] = added([change])
-        return judged[id(change)]
 
     culprits: list[ProposedChange] | None = None
+    together: list[Finding] = []  # what the fixes kept would still add together
     if shortcuts_on():
         culprits = [c for c in judgement.suspects() if alone(c)]
-        out = {id(c) for c in culprits}
-        kept = [c for c in phase_one if id(c) not in out]
-        if not culprits or added(kept):
+        if not culprits or added(_without(phase_one, culprits)):
             culprits = None  # not what the judgement near each change said: judge them all
     if culprits is None:
         culprits = [c for c in phase_one if alone(c)] or phase_one
-    caused_by = {id(c): alone(c) for c in culprits}
+        kept = _without(phase_one, culprits)
+        together = added(kept) if kept else []
+        if together:  # only their combination adds it: none of them is applied
+            culprits = phase_one
+    caused_by = {id(c): alone(c) or together for c in culprits}
     withdrawn = {c.resource_arn for c in culprits}
     for change in culprits:
         caused = caused_by[id(change)] or new

@@ -28,11 +28,13 @@ from hypothesis import strategies as st
 
 import remediations.checks.run
 import remediations.proposals.converge as converge_module
+from remediations.catalog import spec
 from remediations.checks.run import run_checks
 from remediations.findings import Finding
 from remediations.model import Inventory, Profile, Role, TrustAnchor
+from remediations.plan import ProposalSet, ProposedChange
 from remediations.proposals import propose
-from remediations.proposals.converge import inventory_after
+from remediations.proposals.converge import inventory_after, withdraw_diverging
 from remediations.settings import Settings
 from remediations.shortcuts import plain_paths
 from remediations.sources.offline import load_files
@@ -259,3 +261,55 @@ def test_one_diverging_fix_among_many_is_withdrawn_alone_without_a_scan_per_fix(
     # the others together), not once per fix; each fix alone is judged near itself.
     assert sum(count == TEAMS for count in scans) <= 4 < TEAMS
     assert_withdrawals_exact_and_safe(inventory, values)
+
+
+# --- fixes that add a finding only together ----------------------------------------------------
+
+
+class _Scripted:
+    """A judgement whose scan is scripted: what each set of changes adds."""
+
+    def __init__(self, phase_one: list[Any], adds: Callable[[set[str]], list[Finding]]) -> None:
+        self.phase_one = phase_one
+        self._adds = adds
+
+    def added(self, changes: list[Any]) -> list[Finding]:
+        return self._adds({c.resource_arn for c in changes})
+
+    def suspects(self) -> list[Any]:
+        return [c for c in self.phase_one if self.added([c])]
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_fixes_that_add_a_finding_only_together_once_another_is_withdrawn_all_go(
+    plain: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """c3 adds a finding on its own and is withdrawn; c1 and c2 add one only together, so a
+    plain apply of what is left would add it: they are withdrawn too."""
+    arns = [f"arn:aws:iam::111122223333:role/ra-team-{n}" for n in (1, 2, 3)]
+    changes = [
+        ProposedChange(arn, "role", "global", ["RA-TRUST-NO-SOURCEARN"], "pins", "why", {}, {})
+        for arn in arns
+    ]
+    naming = spec("RA-TRUST-SUBJECT-NAMING")
+
+    def adds(applied: set[str]) -> list[Finding]:
+        found = []
+        if arns[2] in applied:
+            found.append(naming.finding(arns[2], "c3 alone", region="global"))
+        if {arns[0], arns[1]} <= applied:
+            found.append(naming.finding(arns[0], "c1 with c2", region="global"))
+        return found
+
+    monkeypatch.setattr(converge_module, "_judge", lambda *_: _Scripted(changes, adds))
+    result = ProposalSet(changes=list(changes))
+    if plain:
+        with plain_paths():
+            withdraw_diverging(Inventory(), SETTINGS, result)
+    else:
+        withdraw_diverging(Inventory(), SETTINGS, result)
+    assert result.changes == []
+    reasons = {n.resource_arn: n.reason for n in result.not_fixable}
+    assert f"RA-TRUST-SUBJECT-NAMING on {arns[2]}" in reasons[arns[2]]  # its own finding
+    for arn in arns[:2]:  # the finding the two make together
+        assert f"RA-TRUST-SUBJECT-NAMING on {arns[0]}" in reasons[arn]
