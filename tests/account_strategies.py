@@ -194,6 +194,21 @@ def whole_account_examples(count: int) -> settings:
     )
 
 
+def account_examples(count: int) -> settings:
+    """Hypothesis settings for a test whose each example plans a generated account in one and
+    in two processes: ``count`` examples, the same ones every run, fixtures shared."""
+    return settings(
+        max_examples=count,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.function_scoped_fixture,
+        ],
+    )
+
+
 @st.composite
 def generated_accounts(draw: st.DrawFn) -> tuple[Inventory, dict[str, str]]:
     """An account of 1-4 roles and 1-3 profiles in 1-2 regions, with the values a user would

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -55,6 +56,7 @@ from remediations.render_text import (
 )
 from remediations.settings import Settings
 from remediations.state import calls_to_reach, fingerprint
+from remediations.workers import ENV_VAR, Background
 
 Confirm = Callable[[str], bool]
 Output = Callable[[str], None]
@@ -105,6 +107,24 @@ def plan_json(inventory: Inventory, values: dict[str, str], repair: bool = False
     plan = build_plan(inventory, proposals)
     plan.created_at = "fixed"
     return render_plan_json(plan)
+
+
+def count_forks(monkeypatch: Any, module: Any, minimum: str) -> list[bool]:
+    """Make ``module`` use a second process for any amount of work (its ``minimum`` constant at
+    1, ``RAFIX_WORKERS`` unset) and return the list that says, for each background job it then
+    starts, whether it forked (a test asserts both that it forked and what came back)."""
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setattr(module, minimum, 1)
+    seen: list[bool] = []
+
+    def counted(work: Callable[[], Any], what: str = "") -> Background[Any]:
+        job = Background(work, what)
+        seen.append(job.forked)
+        return job
+
+    monkeypatch.setattr(module, "in_background", counted)
+    assert threading.active_count() == 1, "a thread of another test is still running"
+    return seen
 
 
 def make_plan(changes: list[Change], *, source: str, account_id: str | None) -> Plan:

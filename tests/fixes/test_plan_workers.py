@@ -13,21 +13,18 @@ import json
 import os
 import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 import remediations.proposals as proposals_module
 from remediations.model import Inventory
 from remediations.settings import Settings
 from remediations.sources.offline import load_files
-from remediations.workers import ENV_VAR, Background, workers_allowed
-from tests.account_strategies import generated_accounts
-from tests.builders import plan_json
+from remediations.workers import ENV_VAR, workers_allowed
+from tests.account_strategies import account_examples, generated_accounts
+from tests.builders import count_forks, plan_json
 from tests.corpus_accounts import accounts as corpus_accounts
 from tests.corpus_accounts import answers as corpus_answers
 from tests.corpus_accounts import write_account
@@ -42,20 +39,9 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def forks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
-    """Every account forks (no minimum size); yields whether each background job forked."""
-    monkeypatch.delenv(ENV_VAR, raising=False)
-    monkeypatch.setattr(proposals_module, "PARALLEL_JOBS", 1)
-    seen: list[bool] = []
-
-    def counted(work: Callable[[], Any], what: str = "") -> Background[Any]:
-        job = Background(work, what)
-        seen.append(job.forked)
-        return job
-
-    monkeypatch.setattr(proposals_module, "in_background", counted)
-    assert threading.active_count() == 1, "a thread of another test is still running"
-    yield seen
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Every account forks (no minimum size); whether each background job forked."""
+    return count_forks(monkeypatch, proposals_module, "PARALLEL_JOBS")
 
 
 def assert_same_plans(inventory: Inventory, values: dict[str, str], seen: list[bool]) -> None:
@@ -70,16 +56,7 @@ def assert_same_plans(inventory: Inventory, values: dict[str, str], seen: list[b
         assert two == one
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.function_scoped_fixture,
-    ],
-)
+@account_examples(40)
 @given(generated_accounts())
 def test_plans_of_generated_accounts_made_in_two_processes_are_the_same(
     forks: list[bool], account: tuple[Inventory, dict[str, str]]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,8 +38,8 @@ from remediations.settings import Settings
 from remediations.shortcuts import plain_paths
 from remediations.sources.offline import load_files
 from remediations.workers import ENV_VAR, Background, workers_allowed
-from tests.account_strategies import generated_accounts
-from tests.builders import plan_json
+from tests.account_strategies import account_examples, generated_accounts
+from tests.builders import count_forks, plan_json
 from tests.corpus_accounts import accounts as corpus_accounts
 from tests.corpus_accounts import answers as corpus_answers
 from tests.corpus_accounts import write_account
@@ -113,16 +112,7 @@ def test_withdrawals_on_generated_accounts_are_the_plain_paths_and_add_nothing(
     not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2,
     reason="a second process is used only on Linux with two cores or more",
 )
-@settings(
-    max_examples=40,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.function_scoped_fixture,
-    ],
-)
+@account_examples(40)
 @given(generated_accounts(), st.lists(st.sampled_from(SWAPS), min_size=1, max_size=4))
 def test_changes_judged_alone_in_two_processes_are_withdrawn_alike(
     monkeypatch: pytest.MonkeyPatch,
@@ -133,17 +123,7 @@ def test_changes_judged_alone_in_two_processes_are_withdrawn_alike(
     the same plan as in one process."""
     inventory, values = account
     values = diverging(values, swaps)
-    monkeypatch.delenv(ENV_VAR, raising=False)
-    monkeypatch.setattr(converge_module, "PARALLEL_SUSPECTS", 1)
-    forked: list[bool] = []
-
-    def counted(work: Callable[[], Any], what: str = "") -> Background[Any]:
-        job = Background(work, what)
-        forked.append(job.forked)
-        return job
-
-    monkeypatch.setattr(converge_module, "in_background", counted)
-    assert threading.active_count() == 1, "a thread of another test is still running"
+    forked = count_forks(monkeypatch, converge_module, "PARALLEL_SUSPECTS")
     one = plan_json(inventory, values)
     with workers_allowed():
         two = plan_json(inventory, values)
