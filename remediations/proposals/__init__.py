@@ -34,8 +34,7 @@ prefixes such as ``s3,sqs`` for the session policy's Allow).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 from remediations.catalog import CATALOG, FixKind
 from remediations.findings import RESOURCE_TYPES, Finding
@@ -192,32 +191,20 @@ def propose(
         lambda: phase_one_adds_findings(inventory, settings, result, shapes),
         "whether the phase-1 fixes add a finding",
     )
-    with verdict, _worked_out(phase_one, result):
+
+    def work() -> list[WorkedOut]:
+        return [WorkedOut.of(change) for change in phase_one]
+
+    what = f"the diffs and calls of {len(phase_one)} changes"
+    with verdict, in_background(work, what) as worked:
         _propose_splits(inventory, settings, splits, result, index)
-        for change in result.changes[len(phase_one) :]:
-            result.worked_out[id(change)] = (change, WorkedOut.of(change))
+        done = [(change, WorkedOut.of(change)) for change in result.changes[len(phase_one) :]]
         diverges = verdict.result()
+        done += zip(phase_one, worked.result(), strict=True)
+    result.worked_out.update((id(change), (change, out)) for change, out in done)
     if diverges:  # rare: the fixes are built not to; judged again here, change by change
         withdraw_diverging(inventory, settings, result, shapes)
     return result
-
-
-@contextmanager
-def _worked_out(changes: list[ProposedChange], result: ProposalSet) -> Iterator[None]:
-    """What the plan needs of ``changes`` (diffs, fingerprints, API calls), worked out in a
-    second process while the block runs, kept in ``result.worked_out`` (nothing when no
-    second process may be used: the plan works it out then)."""
-    if len(changes) < PARALLEL_JOBS or not can_fork():
-        yield
-        return
-
-    def work() -> list[WorkedOut]:
-        return [WorkedOut.of(change) for change in changes]
-
-    with in_background(work, f"the diffs and calls of {len(changes)} changes") as job:
-        yield
-        done = zip(changes, job.result(), strict=True)
-        result.worked_out.update((id(change), (change, worked)) for change, worked in done)
 
 
 _BUILDERS: dict[str, Callable[[_Job], None]] = {

@@ -375,10 +375,9 @@ def withdraw_diverging(
         together = added(kept) if kept else []
         if together:  # only their combination adds it: none of them is applied
             culprits = phase_one
-    caused_by = {id(c): alone(c) or together for c in culprits}
     withdrawn = {c.resource_arn for c in culprits}
     for change in culprits:
-        caused = caused_by[id(change)] or new
+        caused = alone(change) or together or new
         said = "; ".join(f"{f.id} on {f.resource_arn}" for f in caused[:3])
         for finding_id in change.finding_ids:
             result.not_fixable.append(
