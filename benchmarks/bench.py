@@ -74,21 +74,23 @@ def rafix(*args: str) -> list[str]:
     return [sys.executable, "-m", "remediations", *args]
 
 
-def commands_for(
-    account: Path, work: Path, files: list[str], small: list[str]
-) -> dict[str, list[str]]:
-    from_files = [a for f in files for a in ("--from-file", f)]
-    small_files = [a for f in small for a in ("--from-file", f)]
+def from_files(files: list[str]) -> list[str]:
+    return [a for f in files for a in ("--from-file", f)]
+
+
+def commands_for(work: Path, files: list[str], small: list[str]) -> dict[str, list[str]]:
+    """``small``: the files of the ``start-up`` command's account (empty when not wanted)."""
+    file_args = from_files(files)
     return {
         "load": [sys.executable, "-c", LOAD, *files],
-        "scan": rafix("scan", *from_files, "--format", "json", "--output", str(work / "scan.json")),
-        "plan": rafix("plan", *from_files, "--format", "json", "--out", str(work / "plan.json")),
+        "scan": rafix("scan", *file_args, "--format", "json", "--output", str(work / "scan.json")),
+        "plan": rafix("plan", *file_args, "--format", "json", "--out", str(work / "plan.json")),
         "plan-1p": [
             "env",
             "RAFIX_WORKERS=1",
-            *rafix("plan", *from_files, "--format", "json", "--out", str(work / "plan-1p.json")),
+            *rafix("plan", *file_args, "--format", "json", "--out", str(work / "plan-1p.json")),
         ],
-        "sandbox-init": rafix("sandbox", "init", str(work / "sandbox-fresh"), *from_files),
+        "sandbox-init": rafix("sandbox", "init", str(work / "sandbox-fresh"), *file_args),
         "sandbox-scan": rafix(
             "scan",
             "--sandbox",
@@ -99,7 +101,7 @@ def commands_for(
             str(work / "sandbox-scan.json"),
         ),
         "start-up": rafix(
-            "scan", *small_files, "--format", "json", "--output", str(work / "start-up.json")
+            "scan", *from_files(small), "--format", "json", "--output", str(work / "start-up.json")
         ),
     }
 
@@ -130,11 +132,15 @@ def bench_size(
 ) -> dict[str, Sample]:
     account = work_root / f"account-{size}"
     files = generate(account, size, seed)
-    small = generate(work_root / f"account-{START_UP_ROLES}", START_UP_ROLES, seed)
+    small = (
+        generate(work_root / f"account-{START_UP_ROLES}", START_UP_ROLES, seed)
+        if "start-up" in wanted
+        else []
+    )
     input_bytes = sum(Path(f).stat().st_size for f in files)
     work = work_root / f"run-{size}"
     work.mkdir(parents=True, exist_ok=True)
-    cmds = commands_for(account, work, files, small)
+    cmds = commands_for(work, files, small)
     log = work / "output.log"
     log.write_bytes(b"")
 
@@ -144,7 +150,7 @@ def bench_size(
                 "sandbox",
                 "init",
                 str(work / "sandbox"),
-                *[a for f in files for a in ("--from-file", f)],
+                *from_files(files),
             ),
             log,
         )
